@@ -1,0 +1,80 @@
+"""Engines, the database behind a URL, and schema migrations (Alembic)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from gis.errors import StoreUnavailable
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+EXTENSIONS = ("postgis", "btree_gist")
+
+
+def make_engine(url: str, **kwargs: object) -> Engine:
+    """A SQLAlchemy engine for ``url`` (``postgresql://`` is read as psycopg 3)."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+
+
+def ensure_database(url: str) -> None:
+    """Create the database named in ``url`` when missing, with PostGIS and btree_gist."""
+    parsed = make_url(url)
+    admin = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False),
+                        isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": parsed.database}
+            ).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    except OperationalError as exc:
+        raise StoreUnavailable(f"cannot reach PostgreSQL at {parsed.host}:{parsed.port}: {exc.orig}") from exc
+    finally:
+        admin.dispose()
+    create_extensions(url)
+
+
+def create_extensions(url: str) -> None:
+    """``CREATE EXTENSION IF NOT EXISTS`` postgis and btree_gist in the database of ``url``."""
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            for name in EXTENSIONS:
+                conn.execute(text(f"CREATE EXTENSION IF NOT EXISTS {name}"))
+    except (OperationalError, ProgrammingError) as exc:
+        raise StoreUnavailable(f"cannot create extensions {EXTENSIONS}: {exc.orig}") from exc
+    finally:
+        engine.dispose()
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic configuration for the packaged migrations, pointing at ``url``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(url: str, revision: str = "head") -> None:
+    """Upgrade the schema of ``url`` to ``revision``."""
+    command.upgrade(alembic_config(url), revision)
+
+
+def versions(url: str) -> dict[str, str]:
+    """PostgreSQL and PostGIS versions of the database at ``url``."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            pg = conn.execute(text("SHOW server_version")).scalar_one()
+            postgis = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
+    finally:
+        engine.dispose()
+    return {"postgresql": str(pg), "postgis": str(postgis)}

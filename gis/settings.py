@@ -1,0 +1,41 @@
+"""Settings, read once at the entry points (the CLI, ``create_app``) and passed down.
+
+Environment variables use the ``GRIDMAP_`` prefix; the database URL may also be given as the
+conventional ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class StoreSettings(BaseSettings):
+    """Where the PostGIS store lives.
+
+    ``database_url`` set (``DATABASE_URL`` or ``GRIDMAP_DATABASE_URL``) means an external
+    PostGIS; unset means the embedded default: a private cluster under ``data_dir``.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("GRIDMAP_DATABASE_URL", "DATABASE_URL"),
+    )
+    data_dir: Path = PROJECT_ROOT / ".gridmap"
+    database_name: str = "gridmap"
+
+
+class ServerSettings(BaseSettings):
+    """How ``gridmap serve`` runs the API."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
