@@ -78,3 +78,8 @@ def versions(url: str) -> dict[str, str]:
     finally:
         engine.dispose()
     return {"postgresql": str(pg), "postgis": str(postgis)}
+
+
+def display_url(url: str) -> str:
+    """``url`` with any password masked, for printing."""
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,160 @@
+"""SQL for the ``areas`` table: queries of current and past versions, and versioned writes.
+
+Functions take a SQLAlchemy ``Connection`` plus keyword-only arguments; spatial filters are
+pushed into SQL. Writes happen inside the caller's transaction (``engine.begin()``) so a load
+is all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from geoalchemy2.shape import from_shape
+from sqlalchemy import Connection, Select, and_, func, insert, or_, select, text, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from gis.areas import Level
+from gis.db.models import STORAGE_SRID, Area
+from gis.errors import Conflict, InvalidInput, UnknownParent
+
+COLUMNS = ("id", "level", "code", "name", "parent_code", "households", "population",
+           "attributes", "valid_from", "valid_to")  # fmt: skip
+
+
+def _valid_at(as_of: datetime | None) -> Any:
+    if as_of is None:
+        return Area.valid_to.is_(None)
+    return and_(Area.valid_from <= as_of, or_(Area.valid_to.is_(None), Area.valid_to > as_of))
+
+
+def _select(*, simplify_m: float | None = None) -> Select[Any]:
+    geom = Area.geom if not simplify_m else func.ST_SimplifyPreserveTopology(
+        Area.geom, simplify_m / 111_000
+    )
+    columns = [getattr(Area, name) for name in COLUMNS]
+    return select(*columns, func.ST_AsBinary(geom).label("wkb"))
+
+
+def _frame(rows: list[Any]) -> gpd.GeoDataFrame:
+    records = [dict(row._mapping) for row in rows]
+    frame = pd.DataFrame.from_records(records, columns=[*COLUMNS, "wkb"])
+    geometry = shapely.from_wkb([bytes(w) for w in frame.pop("wkb")]) if records else []
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=f"EPSG:{STORAGE_SRID}"))
+
+
+def find_areas(
+    conn: Connection,
+    *,
+    level: Level | None = None,
+    parent: str | None = None,
+    scope: str | None = None,
+    codes: list[str] | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    as_of: datetime | None = None,
+    limit: int | None = None,
+) -> gpd.GeoDataFrame:
+    """Areas valid at ``as_of`` (default: current), filtered, ordered by level and code.
+
+    ``scope`` keeps the area with that code and everything below it; ``bbox`` is
+    (west, south, east, north) in EPSG:4326 and keeps areas that intersect it.
+    """
+    query = _select().where(_valid_at(as_of))
+    if level is not None:
+        query = query.where(Area.level == level.value)
+    if parent is not None:
+        query = query.where(Area.parent_code == parent)
+    if scope is not None:
+        query = query.where(Area.code.startswith(scope, autoescape=True))
+    if codes is not None:
+        query = query.where(Area.code.in_(codes))
+    if bbox is not None:
+        envelope = func.ST_MakeEnvelope(*bbox, STORAGE_SRID)
+        query = query.where(Area.geom.intersects(envelope))
+    query = query.order_by(func.length(Area.code), Area.code).limit(limit)
+    return _frame(list(conn.execute(query)))
+
+
+def history(conn: Connection, *, code: str) -> gpd.GeoDataFrame:
+    """Every version of one area, oldest first."""
+    query = _select().where(Area.code == code).order_by(Area.valid_from)
+    return _frame(list(conn.execute(query)))
+
+
+def current_codes(conn: Connection, *, level: Level) -> set[str]:
+    """Codes of the current areas of ``level``."""
+    query = select(Area.code).where(Area.level == level.value, Area.valid_to.is_(None))
+    return set(conn.execute(query).scalars())
+
+
+def codes_with_children(conn: Connection, *, codes: list[str]) -> set[str]:
+    """Those of ``codes`` that have current child areas."""
+    query = select(Area.parent_code).where(Area.parent_code.in_(codes), Area.valid_to.is_(None))
+    return {code for code in conn.execute(query.distinct()).scalars() if code}
+
+
+def lock_for_load(conn: Connection) -> None:
+    """Serialise loads: concurrent readers go on, a second writer waits for this transaction."""
+    conn.execute(text("LOCK TABLE areas IN SHARE ROW EXCLUSIVE MODE"))
+
+
+def retire(conn: Connection, *, codes: list[str]) -> int:
+    """Close the current versions of ``codes`` (``valid_to = now()``); returns the count."""
+    if not codes:
+        return 0
+    statement = (
+        update(Area)
+        .where(Area.code.in_(codes), Area.valid_to.is_(None))
+        .values(valid_to=func.now())
+    )
+    return conn.execute(statement).rowcount
+
+
+def insert_versions(conn: Connection, *, level: Level, areas: gpd.GeoDataFrame) -> int:
+    """Insert ``areas`` (EPSG:4326, columns of `gis.io.COLUMNS`) as new current versions."""
+    if areas.empty:
+        return 0
+    rows = [
+        {
+            "level": level.value,
+            "code": row.code,
+            "name": row.name,
+            "parent_code": row.code[: level.parent.digits] if level.parent else None,
+            "geom": from_shape(row.geometry, srid=STORAGE_SRID),
+            "households": _int_or_none(row.households),
+            "population": _int_or_none(row.population),
+            "attributes": json.loads(json.dumps(row.attributes or {}, ensure_ascii=False)),
+        }
+        for row in areas.itertuples()
+    ]
+    try:
+        conn.execute(insert(Area), rows)
+    except IntegrityError as exc:
+        raise _integrity_error(exc) from exc
+    except DBAPIError as exc:
+        raise InvalidInput(f"areas: the store refused the rows: {_first_line(exc)}") from exc
+    return len(rows)
+
+
+def _int_or_none(value: object) -> int | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return int(value)  # type: ignore[call-overload]
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0]
+
+
+def _integrity_error(exc: IntegrityError) -> Exception:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    message = _first_line(exc)
+    if sqlstate == "23503":
+        return UnknownParent(message)
+    if sqlstate in ("23505", "23P01"):
+        return Conflict(f"areas: {message}")
+    return InvalidInput(f"areas: {message}")

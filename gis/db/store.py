@@ -1,0 +1,34 @@
+"""Which PostGIS to use, and getting it ready: the embedded default or ``DATABASE_URL``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gis.db import cluster, engine
+from gis.settings import StoreSettings
+
+
+def local_cluster(settings: StoreSettings) -> cluster.Cluster:
+    """The embedded cluster under the settings' data directory."""
+    return cluster.Cluster(settings.data_dir)
+
+
+def database_url(settings: StoreSettings) -> str:
+    """The URL of the store: the external one if set, else the local cluster's."""
+    if settings.database_url:
+        return settings.database_url
+    return local_cluster(settings).url(settings.database_name)
+
+
+def prepare(settings: StoreSettings, echo: Callable[[str], None] = print) -> str:
+    """Start (embedded) or reach (external) the store, create the database, migrate it.
+
+    Idempotent: a running local server is reused and migrations already applied are skipped.
+    Returns the database URL.
+    """
+    if not settings.database_url:
+        cluster.up(local_cluster(settings), echo=echo)
+    url = database_url(settings)
+    engine.ensure_database(url)
+    engine.migrate(url)
+    return url

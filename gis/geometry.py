@@ -1,0 +1,50 @@
+"""Metric measures of geometries stored in EPSG:4326 (computed in a local UTM projection)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pyproj
+import shapely
+
+from gis.crs import utm_crs_for
+
+WGS84 = pyproj.CRS.from_epsg(4326)
+
+
+def to_metric(geoms: npt.ArrayLike) -> tuple[npt.NDArray[np.object_], pyproj.CRS]:
+    """Project EPSG:4326 geometries to the UTM zone of their centre; returns them and the CRS.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> projected, crs = to_metric([box(116.34, 39.99, 116.35, 40.0)])
+    >>> crs.to_epsg()
+    32650
+    """
+    array = np.asarray(geoms, dtype=object)
+    if array.size == 0:
+        return array, WGS84
+    west, south, east, north = shapely.total_bounds(array)
+    metric = utm_crs_for((west + east) / 2, (south + north) / 2)
+    transformer = pyproj.Transformer.from_crs(WGS84, metric, always_xy=True)
+    projected = shapely.transform(array, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    return projected, metric
+
+
+def area_m2(geoms: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Areas in square metres of EPSG:4326 geometries.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> round(float(area_m2([box(116.34, 39.99, 116.35, 40.0)])[0]))
+    947550
+    """
+    projected, _ = to_metric(geoms)
+    return np.asarray(shapely.area(projected), dtype=np.float64)
+
+
+def area_km2(geoms: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Areas in square kilometres of EPSG:4326 geometries."""
+    return area_m2(geoms) / 1e6

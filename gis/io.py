@@ -1,0 +1,303 @@
+"""Reading boundary files into validated, WGS84 area tables (and writing them back).
+
+All file I/O of boundaries goes through here: formats are read with pyogrio (GeoJSON,
+GeoPackage, Shapefile, FlatGeobuf, KML), fields are detected from common names, every feature
+is checked (code format, geometry, coordinate range) and the result is converted once to
+EPSG:4326, the storage CRS.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyogrio.errors import DataSourceError, DataLayerError
+
+from gis import crs as crslib
+from gis.areas import Level, check_code
+from gis.errors import CodeError, CRSError, InvalidGeometry, UnreadableFile
+
+FORMATS = {
+    ".geojson": "GeoJSON",
+    ".json": "GeoJSON",
+    ".gpkg": "GPKG",
+    ".shp": "ESRI Shapefile",
+    ".zip": "ESRI Shapefile",
+    ".fgb": "FlatGeobuf",
+    ".kml": "KML",
+}
+WRITE_FORMATS = {"geojson": "GeoJSON", "gpkg": "GPKG", "fgb": "FlatGeobuf"}
+CODE_FIELDS = ("code", "adcode", "网格编码", "网格代码", "编码", "代码", "区划代码", "grid_code",
+               "gridcode", "wgbm", "bm", "dm")  # fmt: skip
+NAME_FIELDS = ("name", "名称", "网格名称", "网格名", "grid_name", "mc", "名字")
+HOUSEHOLD_FIELDS = ("households", "户数", "hh")
+POPULATION_FIELDS = ("population", "人口", "人口数", "pop")
+COLUMNS = ["code", "name", "households", "population", "attributes", "geometry"]
+
+
+@dataclass
+class BoundaryFile:
+    """Areas read from one file: a GeoDataFrame in EPSG:4326 with `COLUMNS`, plus notes.
+
+    ``repairs`` lists the features whose geometry was repaired (``--repair``).
+    """
+
+    areas: gpd.GeoDataFrame
+    source_crs: str
+    code_field: str
+    name_field: str
+    repairs: list[str] = field(default_factory=list)
+
+
+def detect_field(columns: list[str], candidates: tuple[str, ...], given: str | None,
+                 what: str) -> str | None:  # fmt: skip
+    """The column to use for ``what``: ``given`` if any (must exist), else the first candidate.
+
+    Examples
+    --------
+    >>> detect_field(["OBJECTID", "网格编码", "NAME"], CODE_FIELDS, None, "code")
+    '网格编码'
+    >>> detect_field(["Name"], NAME_FIELDS, None, "name")
+    'Name'
+    """
+    if given is not None:
+        if given not in columns:
+            raise UnreadableFile(f"--{what}-field: no field {given!r}; fields are {columns}")
+        return given
+    lowered = {column.lower(): column for column in columns}
+    for candidate in candidates:
+        if candidate.lower() in lowered:
+            return lowered[candidate.lower()]
+    return None
+
+
+def read_frame(path: Path, layer: str | None = None, encoding: str | None = None) -> gpd.GeoDataFrame:
+    """Read a vector file with pyogrio, raising `UnreadableFile` with the reason."""
+    if not path.exists():
+        raise UnreadableFile(f"file: {path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        known = ", ".join(sorted(FORMATS))
+        raise UnreadableFile(f"file: unknown format {suffix or '(no extension)'!r} of {path.name}; "
+                             f"expected one of {known}")  # fmt: skip
+    source = f"/vsizip/{path}" if suffix == ".zip" else str(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = gpd.read_file(source, layer=layer, engine="pyogrio", encoding=encoding)
+    except (DataSourceError, DataLayerError, ValueError, OSError) as exc:
+        reason = str(exc).splitlines()[0]
+        raise UnreadableFile(f"file: cannot read {path.name} as {FORMATS[suffix]}: {reason}") from exc
+    if frame.empty:
+        raise UnreadableFile(f"file: {path.name} has no features")
+    return frame
+
+
+def resolve_crs(frame: gpd.GeoDataFrame, given: str | None, path: Path) -> crslib.InputCRS:
+    """The CRS of the coordinates: ``--crs`` if given, else the file's own.
+
+    GCJ-02 and BD-09 files always declare WGS84 (they are not EPSG systems), so ``--crs
+    gcj02|bd09`` overrides a declared geographic CRS; any other disagreement is an error.
+    """
+    declared = crslib.InputCRS.from_pyproj(frame.crs) if frame.crs is not None else None
+    if given is None:
+        if declared is None:
+            raise CRSError(f"--crs: {path.name} declares no coordinate system; "
+                           "give one, e.g. --crs wgs84, gcj02, bd09 or EPSG:4547")  # fmt: skip
+        return declared
+    stated = crslib.parse_crs(given)
+    if declared is None or declared == stated:
+        return stated
+    if declared.is_geographic and stated.is_geographic:
+        return stated
+    raise CRSError(f"--crs: {path.name} declares {declared} but --crs says {stated}")
+
+
+def _label(position: int, codes: pd.Series | None) -> str:
+    code = codes.iloc[position] if codes is not None else None
+    return f"feature {position + 1}" + (f" (code {code})" if code else "")
+
+
+def normalise_codes(values: pd.Series) -> pd.Series:
+    """Codes as strings: integers and floats like ``110108.0`` become ``'110108'``.
+
+    Examples
+    --------
+    >>> normalise_codes(pd.Series([110108, 110108010.0, " 110108010019 ", None])).tolist()
+    ['110108', '110108010', '110108010019', '']
+    """
+
+    def one(value: object) -> str:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+    return values.map(one).astype(str)
+
+
+def check_codes(codes: pd.Series, level: Level) -> None:
+    """Every code has the level's format, and none repeats."""
+    for position, code in enumerate(codes):
+        if not code:
+            raise CodeError(f"feature {position + 1}: field code is empty")
+        try:
+            check_code(level, code)
+        except CodeError as exc:
+            raise CodeError(f"feature {position + 1}: {exc.detail}") from None
+    repeated = codes[codes.duplicated(keep=False)]
+    if not repeated.empty:
+        positions = [str(p + 1) for p in np.flatnonzero(codes.duplicated(keep=False))]
+        raise CodeError(f"features {', '.join(positions)}: field code {repeated.iloc[0]!r} "
+                        "appears more than once in the file")  # fmt: skip
+
+
+def _first_point(geometry: shapely.Geometry) -> str:
+    coords = shapely.get_coordinates(geometry)
+    return f"{coords[0][0]:.6f} {coords[0][1]:.6f}" if len(coords) else "?"
+
+
+def check_geometries(geoms: np.ndarray, codes: pd.Series, repair: bool) -> tuple[np.ndarray, list[str]]:
+    """Refuse empty, non-polygonal or invalid geometries (or repair the invalid ones).
+
+    Returns the (possibly repaired) geometries and one note per repair. Errors name the
+    feature, the reason GEOS gives and its location.
+    """
+    repairs: list[str] = []
+    out = geoms.copy()
+    for position, geometry in enumerate(geoms):
+        label = _label(position, codes)
+        if geometry is None or shapely.is_empty(geometry):
+            raise InvalidGeometry(f"{label}: field geometry is empty")
+        if shapely.get_type_id(geometry) not in (3, 6):
+            raise InvalidGeometry(f"{label}: field geometry is a {geometry.geom_type}; "
+                                  "expected Polygon or MultiPolygon")  # fmt: skip
+        if shapely.is_valid(geometry):
+            continue
+        reason = shapely.is_valid_reason(geometry)
+        if not repair:
+            raise InvalidGeometry(f"{label}: field geometry is invalid: {reason} "
+                                  "(use --repair to fix it with make_valid)")  # fmt: skip
+        out[position] = polygonal_part(shapely.make_valid(geometry))
+        if shapely.is_empty(out[position]):
+            raise InvalidGeometry(f"{label}: field geometry is invalid ({reason}) and "
+                                  "nothing polygonal is left after repair")  # fmt: skip
+        repairs.append(f"{label}: repaired {reason}")
+    return out, repairs
+
+
+def polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry:
+    """The polygons of a geometry (collections keep only their polygonal members).
+
+    Examples
+    --------
+    >>> from shapely import GeometryCollection, LineString, Polygon
+    >>> g = GeometryCollection([Polygon([(0, 0), (1, 0), (1, 1)]), LineString([(0, 0), (2, 2)])])
+    >>> polygonal_part(g).geom_type
+    'MultiPolygon'
+    """
+    parts = shapely.get_parts(geometry)
+    polygons = [part for part in parts if shapely.get_type_id(part) in (3, 6)]
+    return shapely.multipolygons(shapely.get_parts(polygons)) if polygons else shapely.Polygon()
+
+
+def to_multipolygons(geoms: np.ndarray) -> np.ndarray:
+    """Promote polygons to single-part multipolygons (the storage type)."""
+    return np.array(
+        [g if shapely.get_type_id(g) == 6 else shapely.multipolygons([g]) for g in geoms],
+        dtype=object,
+    )
+
+
+def _counts(frame: gpd.GeoDataFrame, candidates: tuple[str, ...]) -> pd.Series:
+    column = detect_field(list(frame.columns), candidates, None, "count")
+    if column is None:
+        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    values = pd.to_numeric(frame[column], errors="coerce")
+    return values.map(lambda v: None if pd.isna(v) else int(v)).astype(object)
+
+
+def _attributes(frame: gpd.GeoDataFrame, used: set[str]) -> list[dict[str, object]]:
+    rest = [c for c in frame.columns if c not in used and c != frame.geometry.name]
+    plain = frame[rest].astype(object).where(frame[rest].notna(), None)
+    return [{k: _jsonable(v) for k, v in row.items()} for row in plain.to_dict("records")]
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def read_boundaries(
+    path: Path,
+    *,
+    level: Level,
+    crs: str | None = None,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    repair: bool = False,
+    layer: str | None = None,
+    encoding: str | None = None,
+) -> BoundaryFile:
+    """Read, check and convert the areas of one boundary file to EPSG:4326.
+
+    Raises a `gis.errors.InvalidInput` subclass naming the feature and field on the first
+    problem: unreadable file, unknown format, missing CRS, coordinates out of range, bad or
+    duplicate codes, empty or invalid geometry (unless ``repair``).
+    """
+    frame = read_frame(path, layer=layer, encoding=encoding)
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    code_col = detect_field(columns, CODE_FIELDS, code_field, "code")
+    name_col = detect_field(columns, NAME_FIELDS, name_field, "name")
+    if code_col is None:
+        raise CodeError(f"--code-field: no code field found in {path.name}; fields are {columns}")
+    codes = normalise_codes(frame[code_col])
+    check_codes(codes, level)
+    names = frame[name_col].fillna("").astype(str).str.strip() if name_col else codes
+    source_crs = resolve_crs(frame, crs, path)
+    geoms, repairs = check_geometries(frame.geometry.to_numpy(), codes, repair)
+    check_ranges(geoms, codes, source_crs)
+    wgs84 = to_multipolygons(crslib.geometries_to_wgs84(geoms, source_crs))
+    areas = gpd.GeoDataFrame(
+        {
+            "code": codes.to_numpy(),
+            "name": np.where(names.to_numpy() == "", codes.to_numpy(), names.to_numpy()),
+            "households": _counts(frame, HOUSEHOLD_FIELDS).to_numpy(),
+            "population": _counts(frame, POPULATION_FIELDS).to_numpy(),
+            "attributes": _attributes(frame, {code_col, name_col or ""}),
+        },
+        geometry=gpd.GeoSeries(wgs84, crs="EPSG:4326"),
+    )
+    return BoundaryFile(areas, str(source_crs), code_col, name_col or code_col, repairs)
+
+
+def check_ranges(geoms: np.ndarray, codes: pd.Series, source_crs: crslib.InputCRS) -> None:
+    """Coordinates must be plausible for the stated CRS (degrees in range, not swapped)."""
+    for position, geometry in enumerate(geoms):
+        xy = shapely.get_coordinates(geometry)
+        try:
+            crslib.check_coordinates(xy[:, 0], xy[:, 1], source_crs)
+        except CRSError as exc:
+            raise CRSError(f"{_label(position, codes)}: field geometry: "
+                           f"{exc.detail}") from None  # fmt: skip
+
+
+def write_areas(areas: gpd.GeoDataFrame, path: Path, file_format: str) -> None:
+    """Write areas (EPSG:4326) as GeoJSON, GeoPackage or FlatGeobuf."""
+    driver = WRITE_FORMATS.get(file_format)
+    if driver is None:
+        raise UnreadableFile(f"--format: unknown format {file_format!r}; "
+                             f"expected one of {', '.join(WRITE_FORMATS)}")  # fmt: skip
+    if path.exists():
+        path.unlink()
+    pyogrio.write_dataframe(areas, path, driver=driver)
