@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from gis.errors import StoreUnavailable
@@ -68,18 +70,36 @@ def migrate(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def server_versions(conn: Connection) -> dict[str, str]:
+    """PostgreSQL and PostGIS versions seen through ``conn``."""
+    pg = conn.execute(text("SHOW server_version")).scalar_one()
+    postgis = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
+    return {"postgresql": str(pg), "postgis": str(postgis)}
+
+
 def versions(url: str) -> dict[str, str]:
     """PostgreSQL and PostGIS versions of the database at ``url``."""
     engine = make_engine(url)
     try:
-        with engine.connect() as conn:
-            pg = conn.execute(text("SHOW server_version")).scalar_one()
-            postgis = conn.execute(text("SELECT postgis_lib_version()")).scalar_one()
+        with connect(engine) as conn:
+            return server_versions(conn)
     finally:
         engine.dispose()
-    return {"postgresql": str(pg), "postgis": str(postgis)}
 
 
 def display_url(url: str) -> str:
     """``url`` with any password masked, for printing."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+@contextmanager
+def connect(engine: Engine) -> Iterator[Connection]:
+    """A read connection; an unreachable store raises `StoreUnavailable`."""
+    try:
+        conn = engine.connect()
+    except OperationalError as exc:
+        raise StoreUnavailable(f"database: cannot connect: {str(exc.orig).strip().splitlines()[0]}") from exc
+    try:
+        yield conn
+    finally:
+        conn.close()

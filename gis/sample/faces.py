@@ -143,20 +143,21 @@ def group_borders(pairs: pd.DataFrame, groups: npt.ArrayLike) -> pd.DataFrame:
 def absorb(
     groups: npt.ArrayLike,
     pairs: pd.DataFrame,
-    pick: Callable[[pd.Series], object | None],
+    candidates: Callable[[pd.Series], list[object]],
 ) -> npt.NDArray[np.object_]:
-    """Merge groups of faces into neighbours until ``pick`` finds nothing more to merge.
+    """Merge groups of faces into neighbours until no candidate group can be merged.
 
     Parameters
     ----------
     groups : array_like
         Initial group label per face.
     pairs : pandas.DataFrame
-        Output of :func:`shared_borders` for the same faces.
-    pick : callable
-        Given the current labels (a Series indexed by face position), returns the label of the
-        next group to dissolve, or None to stop. The chosen group joins the neighbour with the
-        longest shared border (ties: the smallest label).
+        Output of :func:`shared_borders` for the same faces, restricted to the pairs that may
+        merge.
+    candidates : callable
+        Given the current labels (a Series indexed by face position), returns the labels of the
+        groups to dissolve, most urgent first. The first one that has a neighbour joins the
+        neighbour with the longest shared border (ties: the smallest label).
 
     Returns
     -------
@@ -164,11 +165,19 @@ def absorb(
         Final group label per face.
     """
     labels = pd.Series(np.asarray(groups, dtype=object))
-    while (victim := pick(labels)) is not None:
-        borders = group_borders(pairs, labels.to_numpy())
-        around = borders[borders["left"] == victim]
-        if around.empty:
-            raise ValueError(f"group {victim!r} has no neighbour to merge into")
-        best = around.sort_values(["length", "right"], ascending=[False, True]).iloc[0]
-        labels[labels == victim] = best["right"]
+    while (merge := _next_merge(labels, pairs, candidates(labels))) is not None:
+        victim, target = merge
+        labels[labels == victim] = target
     return labels.to_numpy()
+
+
+def _next_merge(
+    labels: pd.Series, pairs: pd.DataFrame, victims: list[object]
+) -> tuple[object, object] | None:
+    borders = group_borders(pairs, labels.to_numpy())
+    for victim in victims:
+        around = borders[borders["left"] == victim]
+        if not around.empty:
+            best = around.sort_values(["length", "right"], ascending=[False, True]).iloc[0]
+            return victim, best["right"]
+    return None

@@ -1,0 +1,44 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.routes import areas, health
+from gis.db import engine as db_engine, store
+from gis.settings import StoreSettings
+
+GEOJSON = "application/geo+json"
+
+
+def create_app(settings: StoreSettings | None = None) -> FastAPI:
+    """Build the app; its lifespan owns the database engine (``app.state.engine``)."""
+    settings = settings or StoreSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = db_engine.make_engine(store.database_url(settings), pool_size=5)
+        try:
+            yield
+        finally:
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="gridmap",
+        summary="Grids for grassroots grid governance (网格化服务管理): areas, lookup, incidents.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(areas.router)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Entry for ``uvicorn --factory api.app:app_factory`` (settings from the environment)."""
+    return create_app(StoreSettings())

@@ -1,0 +1,63 @@
+"""Domain errors → HTTP, in one table. Every error body is ``{"detail": ..., "code": ...}``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from gis import errors
+
+STATUS: dict[type[errors.GridmapError], int] = {
+    errors.InvalidInput: 400,
+    errors.CRSError: 400,
+    errors.CodeError: 400,
+    errors.InvalidGeometry: 400,
+    errors.UnreadableFile: 400,
+    errors.NotFound: 404,
+    errors.UnknownParent: 409,
+    errors.Conflict: 409,
+    errors.StoreUnavailable: 503,
+}
+
+
+def status_for(exc: errors.GridmapError) -> int:
+    """The HTTP status of a domain error (its nearest class in `STATUS`, else 500)."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]  # type: ignore[index]
+    return 500
+
+
+def body(detail: str, code: str) -> dict[str, str]:
+    """The one error body shape."""
+    return {"detail": detail, "code": code}
+
+
+async def _domain(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.GridmapError)
+    return JSONResponse(body(exc.detail, exc.code), status_code=status_for(exc))
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(part) for part in error.get("loc", ()))
+        problems.append(f"{where}: {error.get('msg', 'invalid')}")
+    return JSONResponse(body("; ".join(problems), "InvalidInput"), status_code=422)
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = "NotFound" if exc.status_code == 404 else f"HTTP{exc.status_code}"
+    return JSONResponse(body(str(exc.detail), code), status_code=exc.status_code,
+                        headers=getattr(exc, "headers", None))  # fmt: skip
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(errors.GridmapError, _domain)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
