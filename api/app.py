@@ -9,7 +9,8 @@ from fastapi import FastAPI
 
 from api import errors
 from api.routes import areas, health
-from gis.db import engine as db_engine, store
+from gis.db import engine as db_engine
+from gis.db import store
 from gis.settings import StoreSettings
 
 GEOJSON = "application/geo+json"

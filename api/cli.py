@@ -10,34 +10,39 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer._click import ClickException  # typer vendors click; its classes are these
+from typer._click.core import Context as ClickContext
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from gis.areas import ORDER, Level, parse_level
 from gis.errors import GridmapError, InvalidInput
 from gis.settings import PROJECT_ROOT, ServerSettings, StoreSettings
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from gis.loader import LoadPlan
 
 
-class DomainFailure(click.ClickException):
+class DomainFailure(ClickException):
     """A domain error shown as one line on stderr, exit status 1."""
 
     exit_code = 1
 
     def show(self, file: object = None) -> None:
         """Print ``error: <detail> [<Code>]`` on stderr."""
-        click.echo(f"error: {self.message}", err=True)
+        typer.echo(f"error: {self.message}", err=True)
 
 
 class Commands(TyperGroup):
     """The root group: turns `GridmapError` from any command into `DomainFailure`."""
 
-    def invoke(self, ctx: click.Context) -> object:
+    def invoke(self, ctx: ClickContext) -> object:
         """Run the command, translating domain errors."""
         try:
             return super().invoke(ctx)
@@ -45,11 +50,16 @@ class Commands(TyperGroup):
             raise DomainFailure(f"{exc.detail} [{exc.code}]") from exc
 
 
-app = typer.Typer(help="gridmap: grids for grassroots grid governance (网格化服务管理).",
-                  cls=Commands, no_args_is_help=True, pretty_exceptions_enable=False,
-                  rich_markup_mode=None)  # fmt: skip
-db_app = typer.Typer(help="The PostGIS store: the embedded local cluster or DATABASE_URL.",
-                     no_args_is_help=True)  # fmt: skip
+app = typer.Typer(
+    help="gridmap: grids for grassroots grid governance (网格化服务管理).",
+    cls=Commands,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+db_app = typer.Typer(
+    help="The PostGIS store: the embedded local cluster or DATABASE_URL.", no_args_is_help=True
+)
 areas_app = typer.Typer(help="List and show stored areas.", no_args_is_help=True)
 sample_app = typer.Typer(help="The 学院路 sample boundaries.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -90,8 +100,10 @@ def _level(value: str) -> Level:
         raise typer.BadParameter(exc.detail) from None
 
 
-LevelOption = Annotated[Level, typer.Option("--level", "-l", parser=_level,
-                        help="district | subdistrict | community | grid")]  # fmt: skip
+LevelOption = Annotated[
+    Level,
+    typer.Option("--level", "-l", parser=_level, help="district | subdistrict | community | grid"),
+]
 
 
 def main() -> None:
@@ -120,7 +132,9 @@ def db_down(ctx: typer.Context) -> None:
 
     settings = _store(ctx)
     if settings.database_url:
-        raise InvalidInput("DATABASE_URL: an external PostGIS is configured; gridmap does not stop it")
+        raise InvalidInput(
+            "DATABASE_URL: an external PostGIS is configured; gridmap does not stop it"
+        )
     stopped = cluster.stop(store.local_cluster(settings))
     out.print("stopped" if stopped else "not running")
 
@@ -136,8 +150,11 @@ def db_status(ctx: typer.Context) -> None:
         raise typer.Exit(3)
     url = store.database_url(settings)
     found = engine.versions(url)
-    out.print(f"{engine.display_url(url)}: PostgreSQL {found['postgresql']}, PostGIS {found['postgis']}",
-              markup=False, highlight=False)  # fmt: skip
+    out.print(
+        f"{engine.display_url(url)}: PostgreSQL {found['postgresql']}, PostGIS {found['postgis']}",
+        markup=False,
+        highlight=False,
+    )
 
 
 @db_app.command("url")
@@ -166,26 +183,39 @@ def load(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage, Shapefile, FlatGeobuf or KML")],
     level: LevelOption,
-    crs: Annotated[str | None, typer.Option(help="wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n "
-                                            "(default: the file's own)")] = None,  # fmt: skip
+    crs: Annotated[
+        str | None,
+        typer.Option(help="wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n (default: the file's own)"),
+    ] = None,
     commit: Annotated[bool, typer.Option("--commit", help="write (default: dry run)")] = False,
     repair: Annotated[bool, typer.Option("--repair", help="repair invalid geometries")] = False,
     code_field: Annotated[str | None, typer.Option(help="field holding the code")] = None,
     name_field: Annotated[str | None, typer.Option(help="field holding the name")] = None,
-    retire_missing: Annotated[bool, typer.Option(
-        "--retire-missing", help="retire current areas under the same parents absent from FILE"
-    )] = False,  # fmt: skip
+    retire_missing: Annotated[
+        bool,
+        typer.Option(
+            "--retire-missing", help="retire current areas under the same parents absent from FILE"
+        ),
+    ] = False,
     layer: Annotated[str | None, typer.Option(help="layer of a multi-layer file")] = None,
     encoding: Annotated[str | None, typer.Option(help="attribute encoding, e.g. GBK")] = None,
 ) -> None:
     """Load boundaries of one level: a dry run that prints the changes unless --commit."""
-    from gis.db import engine, load as db_load, store
+    from gis.db import engine, store
+    from gis.db import load as db_load
     from gis.io import read_boundaries
 
     with err.status(f"reading {file.name} …"):
-        boundary = read_boundaries(file, level=level, crs=crs, code_field=code_field,
-                                   name_field=name_field, repair=repair, layer=layer,
-                                   encoding=encoding)  # fmt: skip
+        boundary = read_boundaries(
+            file,
+            level=level,
+            crs=crs,
+            code_field=code_field,
+            name_field=name_field,
+            repair=repair,
+            layer=layer,
+            encoding=encoding,
+        )
     for note in boundary.repairs:
         err.print(note, markup=False)
     sql = engine.make_engine(store.database_url(_store(ctx)))
@@ -201,10 +231,7 @@ def load(
     _print_plan(plan, committed=commit, source=f"{file.name} ({boundary.source_crs})")
 
 
-def _print_plan(plan: object, *, committed: bool, source: str) -> None:
-    from gis.loader import LoadPlan
-
-    assert isinstance(plan, LoadPlan)
+def _print_plan(plan: LoadPlan, *, committed: bool, source: str) -> None:
     for label, codes in (("add", plan.added), ("change", plan.changed), ("retire", plan.retired)):
         for code in codes:
             out.print(f"  {label:<7}{code}", markup=False, highlight=False)
@@ -222,7 +249,8 @@ def export(
     as_of: Annotated[datetime | None, typer.Option(help="boundaries valid at this time")] = None,
 ) -> None:
     """Write stored areas of one level (current, or as of a date) to a file."""
-    from gis.db import areas as area_sql, engine, store
+    from gis.db import areas as area_sql
+    from gis.db import engine, store
     from gis.io import write_areas
 
     sql = engine.make_engine(store.database_url(_store(ctx)))
@@ -232,19 +260,23 @@ def export(
     finally:
         sql.dispose()
     if found.empty:
-        raise InvalidInput(f"--scope: no {level.value} areas found" + (f" under {scope}" if scope else ""))
+        raise InvalidInput(
+            f"--scope: no {level.value} areas found" + (f" under {scope}" if scope else "")
+        )
     write_areas(_for_file(found), out_file, file_format)
     out.print(f"wrote {len(found)} {level.value} areas to {out_file}", markup=False)
 
 
-def _for_file(found: object) -> object:
+def _for_file(found: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Columns a GIS desktop reads well: JSON attributes as text, times as ISO strings."""
     import json
 
-    frame = found.copy()  # type: ignore[attr-defined]
+    frame = found.copy()
     frame["attributes"] = frame["attributes"].map(lambda a: json.dumps(a, ensure_ascii=False))
     for column in ("valid_from", "valid_to"):
-        frame[column] = frame[column].map(lambda t: t.isoformat() if t is not None and t == t else None)
+        frame[column] = frame[column].map(
+            lambda t: t.isoformat() if t is not None and t == t else None
+        )
     return frame.drop(columns=["id"])
 
 
@@ -265,8 +297,15 @@ def areas_list(
     found = _find(ctx, level=level, parent=parent, scope=scope, as_of=as_of)
     table = Table("level", "code", "name", "parent", "households", "km²", "valid from")
     for row, km2 in zip(found.itertuples(), area_km2(found.geometry.to_numpy()), strict=True):
-        table.add_row(row.level, row.code, row.name, row.parent_code or "",
-                      _count(row.households), f"{km2:.3f}", f"{row.valid_from:%Y-%m-%d %H:%M}")  # fmt: skip
+        table.add_row(
+            row.level,
+            row.code,
+            row.name,
+            row.parent_code or "",
+            _count(row.households),
+            f"{km2:.3f}",
+            f"{row.valid_from:%Y-%m-%d %H:%M}",
+        )
     out.print(table)
     out.print(f"{len(found)} areas")
 
@@ -278,7 +317,8 @@ def areas_show(
     history: Annotated[bool, typer.Option("--history", help="every version")] = False,
 ) -> None:
     """Show one area: its versions, parent, children and size."""
-    from gis.db import areas as area_sql, engine, store
+    from gis.db import areas as area_sql
+    from gis.db import engine, store
     from gis.geometry import area_km2
 
     sql = engine.make_engine(store.database_url(_store(ctx)))
@@ -292,16 +332,24 @@ def areas_show(
         raise _not_found(code)
     versions = found if history else found[found["valid_to"].isna()]
     for row, km2 in zip(versions.itertuples(), area_km2(versions.geometry.to_numpy()), strict=True):
-        until = f"{row.valid_to:%Y-%m-%d %H:%M:%S}" if row.valid_to == row.valid_to and row.valid_to else "now"
-        out.print(f"{row.code} {row.name} ({row.level}, parent {row.parent_code or '-'}) "
-                  f"households {_count(row.households)}, population {_count(row.population)}, "
-                  f"{km2:.3f} km², valid {row.valid_from:%Y-%m-%d %H:%M:%S} → {until}",
-                  markup=False, highlight=False)  # fmt: skip
+        until = (
+            f"{row.valid_to:%Y-%m-%d %H:%M:%S}"
+            if row.valid_to == row.valid_to and row.valid_to
+            else "now"
+        )
+        out.print(
+            f"{row.code} {row.name} ({row.level}, parent {row.parent_code or '-'}) "
+            f"households {_count(row.households)}, population {_count(row.population)}, "
+            f"{km2:.3f} km², valid {row.valid_from:%Y-%m-%d %H:%M:%S} → {until}",
+            markup=False,
+            highlight=False,
+        )
     out.print(f"{len(children)} current children, {len(found)} versions in all", markup=False)
 
 
-def _find(ctx: typer.Context, **filters: object) -> object:
-    from gis.db import areas as area_sql, engine, store
+def _find(ctx: typer.Context, **filters: object) -> gpd.GeoDataFrame:
+    from gis.db import areas as area_sql
+    from gis.db import engine, store
 
     sql = engine.make_engine(store.database_url(_store(ctx)))
     try:
@@ -319,3 +367,89 @@ def _not_found(code: str) -> Exception:
 
 def _count(value: object) -> str:
     return "" if value is None or value != value else str(int(value))  # type: ignore[call-overload]
+
+
+# --- serve / demo ----------------------------------------------------------------------------
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to listen on [127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="port [8000]")] = None,
+    workers: Annotated[int | None, typer.Option(help="worker processes [1]")] = None,
+) -> None:
+    """Serve the API (and maps) with uvicorn."""
+    import uvicorn
+
+    defaults = ServerSettings()
+    uvicorn.run(
+        "api.app:app_factory",
+        factory=True,
+        host=host or defaults.host,
+        port=port or defaults.port,
+        workers=workers or defaults.workers,
+        log_level="info",
+    )
+
+
+def load_sample(settings: StoreSettings) -> list[str]:
+    """Commit the 学院路 sample, level by level (idempotent); one summary line per level."""
+    from gis.db import engine, store
+    from gis.db import load as db_load
+    from gis.io import read_boundaries
+
+    sql = engine.make_engine(store.database_url(settings))
+    lines = []
+    try:
+        for level in ORDER:
+            boundary = read_boundaries(SAMPLE_DIR / SAMPLE_FILES[level], level=level)
+            lines.append(db_load.commit(sql, boundary, level=level).summary())
+    finally:
+        sql.dispose()
+    return lines
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="set up only")] = False,
+) -> None:
+    """Start the store, load the 学院路 sample (idempotent) and serve on http://127.0.0.1:8000."""
+    from gis.db import store
+
+    settings = _store(ctx)
+    with err.status("starting PostGIS …"):
+        store.prepare(settings, echo=lambda line: err.print(line, markup=False))
+    with err.status("loading the 学院路 sample …"):
+        for line in load_sample(settings):
+            err.print(f"sample {line}", markup=False)
+    base = f"http://{host}:{port}"
+    for path in ("/healthz", "/areas?level=grid", "/areas/110108010", "/docs"):
+        out.print(f"  {base}{path}", markup=False, highlight=False)
+    if not no_serve:
+        serve(host=host, port=port, workers=1)
+
+
+# --- sample ----------------------------------------------------------------------------------
+
+
+@sample_app.command("build")
+def sample_build(
+    shared: Annotated[Path, typer.Option(help="the shared data folder")] = PROJECT_ROOT.parent
+    / "shared"
+    / "data",
+    out_dir: Annotated[Path, typer.Option("--out", help="where to write")] = SAMPLE_DIR,
+) -> None:
+    """Rebuild the 学院路 sample boundaries from the OpenStreetMap extract."""
+    from gis import sample
+
+    with err.status("building the sample from OpenStreetMap …"):
+        built = sample.build_sample(
+            shared / "osm" / "osm_beijing_haidian_cau_east_campus.osm",
+            shared / "osm" / "osm_roads_beijing_haidian_cau.geojson",
+            shared / "admin_divisions" / "nbs2023_haidian_110108_communities.csv",
+        )
+        sample.write_sample(built, out_dir)
+    out.print(f"wrote the sample to {out_dir}", markup=False)

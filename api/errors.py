@@ -26,7 +26,7 @@ def status_for(exc: errors.GridmapError) -> int:
     """The HTTP status of a domain error (its nearest class in `STATUS`, else 500)."""
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 500
 
 
@@ -52,8 +52,11 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = "NotFound" if exc.status_code == 404 else f"HTTP{exc.status_code}"
-    return JSONResponse(body(str(exc.detail), code), status_code=exc.status_code,
-                        headers=getattr(exc, "headers", None))  # fmt: skip
+    return JSONResponse(
+        body(str(exc.detail), code),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -89,10 +89,10 @@ def check_code(level: Level, code: str) -> str:
     --------
     >>> check_code(Level.SUBDISTRICT, "110108010")
     '110108010'
-    >>> check_code(Level.GRID, "11010801001")
+    >>> check_code(Level.GRID, "1101")
     Traceback (most recent call last):
     ...
-    gis.errors.CodeError: code: '11010801001' is not a grid code (expected 15 digits, got 11 characters)
+    gis.errors.CodeError: code: '1101' is not a grid code (expected 15 digits, got 4 characters)
     """
     if not (_DIGITS.fullmatch(code) and len(code) == level.digits):
         raise CodeError(

@@ -9,8 +9,17 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-PROPERTIES = ("level", "code", "name", "parent_code", "households", "population",
-              "attributes", "valid_from", "valid_to")  # fmt: skip
+PROPERTIES = (
+    "level",
+    "code",
+    "name",
+    "parent_code",
+    "households",
+    "population",
+    "attributes",
+    "valid_from",
+    "valid_to",
+)
 
 
 def _plain(value: Any) -> Any:

@@ -28,7 +28,9 @@ def to_metric(geoms: npt.ArrayLike) -> tuple[npt.NDArray[np.object_], pyproj.CRS
     west, south, east, north = shapely.total_bounds(array)
     metric = utm_crs_for((west + east) / 2, (south + north) / 2)
     transformer = pyproj.Transformer.from_crs(WGS84, metric, always_xy=True)
-    projected = shapely.transform(array, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+    projected = shapely.transform(
+        array, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
     return projected, metric
 
 

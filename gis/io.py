@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-from pyogrio.errors import DataSourceError, DataLayerError
+from pyogrio.errors import DataLayerError, DataSourceError
 
 from gis import crs as crslib
 from gis.areas import Level, check_code
@@ -33,8 +33,20 @@ FORMATS = {
     ".kml": "KML",
 }
 WRITE_FORMATS = {"geojson": "GeoJSON", "gpkg": "GPKG", "fgb": "FlatGeobuf"}
-CODE_FIELDS = ("code", "adcode", "网格编码", "网格代码", "编码", "代码", "区划代码", "grid_code",
-               "gridcode", "wgbm", "bm", "dm")  # fmt: skip
+CODE_FIELDS = (
+    "code",
+    "adcode",
+    "网格编码",
+    "网格代码",
+    "编码",
+    "代码",
+    "区划代码",
+    "grid_code",
+    "gridcode",
+    "wgbm",
+    "bm",
+    "dm",
+)
 NAME_FIELDS = ("name", "名称", "网格名称", "网格名", "grid_name", "mc", "名字")
 HOUSEHOLD_FIELDS = ("households", "户数", "hh")
 POPULATION_FIELDS = ("population", "人口", "人口数", "pop")
@@ -55,8 +67,9 @@ class BoundaryFile:
     repairs: list[str] = field(default_factory=list)
 
 
-def detect_field(columns: list[str], candidates: tuple[str, ...], given: str | None,
-                 what: str) -> str | None:  # fmt: skip
+def detect_field(
+    columns: list[str], candidates: tuple[str, ...], given: str | None, what: str
+) -> str | None:
     """The column to use for ``what``: ``given`` if any (must exist), else the first candidate.
 
     Examples
@@ -77,15 +90,19 @@ def detect_field(columns: list[str], candidates: tuple[str, ...], given: str | N
     return None
 
 
-def read_frame(path: Path, layer: str | None = None, encoding: str | None = None) -> gpd.GeoDataFrame:
+def read_frame(
+    path: Path, layer: str | None = None, encoding: str | None = None
+) -> gpd.GeoDataFrame:
     """Read a vector file with pyogrio, raising `UnreadableFile` with the reason."""
     if not path.exists():
         raise UnreadableFile(f"file: {path} does not exist")
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         known = ", ".join(sorted(FORMATS))
-        raise UnreadableFile(f"file: unknown format {suffix or '(no extension)'!r} of {path.name}; "
-                             f"expected one of {known}")  # fmt: skip
+        raise UnreadableFile(
+            f"file: unknown format {suffix or '(no extension)'!r} of {path.name}; "
+            f"expected one of {known}"
+        )
     source = f"/vsizip/{path}" if suffix == ".zip" else str(path)
     try:
         with warnings.catch_warnings():
@@ -93,7 +110,9 @@ def read_frame(path: Path, layer: str | None = None, encoding: str | None = None
             frame = gpd.read_file(source, layer=layer, engine="pyogrio", encoding=encoding)
     except (DataSourceError, DataLayerError, ValueError, OSError) as exc:
         reason = str(exc).splitlines()[0]
-        raise UnreadableFile(f"file: cannot read {path.name} as {FORMATS[suffix]}: {reason}") from exc
+        raise UnreadableFile(
+            f"file: cannot read {path.name} as {FORMATS[suffix]}: {reason}"
+        ) from exc
     if frame.empty:
         raise UnreadableFile(f"file: {path.name} has no features")
     return frame
@@ -108,8 +127,10 @@ def resolve_crs(frame: gpd.GeoDataFrame, given: str | None, path: Path) -> crsli
     declared = crslib.InputCRS.from_pyproj(frame.crs) if frame.crs is not None else None
     if given is None:
         if declared is None:
-            raise CRSError(f"--crs: {path.name} declares no coordinate system; "
-                           "give one, e.g. --crs wgs84, gcj02, bd09 or EPSG:4547")  # fmt: skip
+            raise CRSError(
+                f"--crs: {path.name} declares no coordinate system; "
+                "give one, e.g. --crs wgs84, gcj02, bd09 or EPSG:4547"
+            )
         return declared
     stated = crslib.parse_crs(given)
     if declared is None or declared == stated:
@@ -155,8 +176,10 @@ def check_codes(codes: pd.Series, level: Level) -> None:
     repeated = codes[codes.duplicated(keep=False)]
     if not repeated.empty:
         positions = [str(p + 1) for p in np.flatnonzero(codes.duplicated(keep=False))]
-        raise CodeError(f"features {', '.join(positions)}: field code {repeated.iloc[0]!r} "
-                        "appears more than once in the file")  # fmt: skip
+        raise CodeError(
+            f"features {', '.join(positions)}: field code {repeated.iloc[0]!r} "
+            "appears more than once in the file"
+        )
 
 
 def _first_point(geometry: shapely.Geometry) -> str:
@@ -164,7 +187,9 @@ def _first_point(geometry: shapely.Geometry) -> str:
     return f"{coords[0][0]:.6f} {coords[0][1]:.6f}" if len(coords) else "?"
 
 
-def check_geometries(geoms: np.ndarray, codes: pd.Series, repair: bool) -> tuple[np.ndarray, list[str]]:
+def check_geometries(
+    geoms: np.ndarray, codes: pd.Series, repair: bool
+) -> tuple[np.ndarray, list[str]]:
     """Refuse empty, non-polygonal or invalid geometries (or repair the invalid ones).
 
     Returns the (possibly repaired) geometries and one note per repair. Errors name the
@@ -177,18 +202,24 @@ def check_geometries(geoms: np.ndarray, codes: pd.Series, repair: bool) -> tuple
         if geometry is None or shapely.is_empty(geometry):
             raise InvalidGeometry(f"{label}: field geometry is empty")
         if shapely.get_type_id(geometry) not in (3, 6):
-            raise InvalidGeometry(f"{label}: field geometry is a {geometry.geom_type}; "
-                                  "expected Polygon or MultiPolygon")  # fmt: skip
+            raise InvalidGeometry(
+                f"{label}: field geometry is a {geometry.geom_type}; "
+                "expected Polygon or MultiPolygon"
+            )
         if shapely.is_valid(geometry):
             continue
         reason = shapely.is_valid_reason(geometry)
         if not repair:
-            raise InvalidGeometry(f"{label}: field geometry is invalid: {reason} "
-                                  "(use --repair to fix it with make_valid)")  # fmt: skip
+            raise InvalidGeometry(
+                f"{label}: field geometry is invalid: {reason} "
+                "(use --repair to fix it with make_valid)"
+            )
         out[position] = polygonal_part(shapely.make_valid(geometry))
         if shapely.is_empty(out[position]):
-            raise InvalidGeometry(f"{label}: field geometry is invalid ({reason}) and "
-                                  "nothing polygonal is left after repair")  # fmt: skip
+            raise InvalidGeometry(
+                f"{label}: field geometry is invalid ({reason}) and "
+                "nothing polygonal is left after repair"
+            )
         repairs.append(f"{label}: repaired {reason}")
     return out, repairs
 
@@ -288,16 +319,16 @@ def check_ranges(geoms: np.ndarray, codes: pd.Series, source_crs: crslib.InputCR
         try:
             crslib.check_coordinates(xy[:, 0], xy[:, 1], source_crs)
         except CRSError as exc:
-            raise CRSError(f"{_label(position, codes)}: field geometry: "
-                           f"{exc.detail}") from None  # fmt: skip
+            raise CRSError(f"{_label(position, codes)}: field geometry: {exc.detail}") from None
 
 
 def write_areas(areas: gpd.GeoDataFrame, path: Path, file_format: str) -> None:
     """Write areas (EPSG:4326) as GeoJSON, GeoPackage or FlatGeobuf."""
     driver = WRITE_FORMATS.get(file_format)
     if driver is None:
-        raise UnreadableFile(f"--format: unknown format {file_format!r}; "
-                             f"expected one of {', '.join(WRITE_FORMATS)}")  # fmt: skip
+        raise UnreadableFile(
+            f"--format: unknown format {file_format!r}; expected one of {', '.join(WRITE_FORMATS)}"
+        )
     if path.exists():
         path.unlink()
     pyogrio.write_dataframe(areas, path, driver=driver)

@@ -50,8 +50,10 @@ class LoadPlan:
 
     def summary(self) -> str:
         """One line: how many would be added, changed, retired and left unchanged."""
-        return (f"{self.level.value}: {len(self.added)} added, {len(self.changed)} changed, "
-                f"{len(self.retired)} retired, {len(self.unchanged)} unchanged")  # fmt: skip
+        return (
+            f"{self.level.value}: {len(self.added)} added, {len(self.changed)} changed, "
+            f"{len(self.retired)} retired, {len(self.unchanged)} unchanged"
+        )
 
 
 def _plain(value: object) -> object:
@@ -111,8 +113,10 @@ def plan_load(
         plan.retired = _missing(incoming, current, level)
         blocked = sorted(set(plan.retired) & (with_children or set()))
         if blocked:
-            raise Conflict(f"--retire-missing: {', '.join(blocked)} still have current children; "
-                           "retire or move them first")  # fmt: skip
+            raise Conflict(
+                f"--retire-missing: {', '.join(blocked)} still have current children; "
+                "retire or move them first"
+            )
     return plan
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from gis.errors import InvalidInput
@@ -28,7 +28,7 @@ def parse_bbox(text: str, field: str = "bbox") -> BBox:
     >>> parse_bbox("116.36,39.99,116.34,40.01")
     Traceback (most recent call last):
     ...
-    gis.errors.InvalidInput: bbox: west 116.36 is east of east 116.34; expected west,south,east,north
+    gis.errors.InvalidInput: bbox: west 116.36 is east of east 116.34; expected w,s,e,n
     """
     parts = text.split(",")
     try:
@@ -43,8 +43,9 @@ def parse_bbox(text: str, field: str = "bbox") -> BBox:
     if not (-90 <= box.south <= 90 and -90 <= box.north <= 90):
         raise InvalidInput(f"{field}: latitudes must be within -90..90, got {text!r}")
     if box.west > box.east:
-        raise InvalidInput(f"{field}: west {box.west} is east of east {box.east}; "
-                           "expected west,south,east,north")  # fmt: skip
+        raise InvalidInput(
+            f"{field}: west {box.west} is east of east {box.east}; expected w,s,e,n"
+        )
     if box.south > box.north:
         raise InvalidInput(f"{field}: south {box.south} is north of north {box.north}")
     return box
@@ -62,4 +63,4 @@ def parse_time(text: str, field: str = "as_of") -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f"{field}: {text!r} is not an ISO 8601 date or time") from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

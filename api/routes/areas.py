@@ -27,7 +27,9 @@ class GeoJSONResponse(JSONResponse):
 @router.get("", response_class=GeoJSONResponse)
 def list_areas(
     conn: DB,
-    level: Annotated[str | None, Query(description="district | subdistrict | community | grid")] = None,
+    level: Annotated[
+        str | None, Query(description="district | subdistrict | community | grid")
+    ] = None,
     parent: Annotated[str | None, Query(description="parent area code")] = None,
     scope: Annotated[str | None, Query(description="this code and everything below it")] = None,
     bbox: Annotated[str | None, Query(description="west,south,east,north (EPSG:4326)")] = None,

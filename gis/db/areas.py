@@ -22,8 +22,18 @@ from gis.areas import Level
 from gis.db.models import STORAGE_SRID, Area
 from gis.errors import Conflict, InvalidInput, UnknownParent
 
-COLUMNS = ("id", "level", "code", "name", "parent_code", "households", "population",
-           "attributes", "valid_from", "valid_to")  # fmt: skip
+COLUMNS = (
+    "id",
+    "level",
+    "code",
+    "name",
+    "parent_code",
+    "households",
+    "population",
+    "attributes",
+    "valid_from",
+    "valid_to",
+)
 
 
 def _valid_at(as_of: datetime | None) -> Any:
@@ -33,8 +43,10 @@ def _valid_at(as_of: datetime | None) -> Any:
 
 
 def _select(*, simplify_m: float | None = None) -> Select[Any]:
-    geom = Area.geom if not simplify_m else func.ST_SimplifyPreserveTopology(
-        Area.geom, simplify_m / 111_000
+    geom = (
+        Area.geom
+        if not simplify_m
+        else func.ST_SimplifyPreserveTopology(Area.geom, simplify_m / 111_000)
     )
     columns = [getattr(Area, name) for name in COLUMNS]
     return select(*columns, func.ST_AsBinary(geom).label("wkb"))

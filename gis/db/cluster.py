@@ -159,14 +159,18 @@ def initdb(cluster: Cluster) -> None:
     _run(
         [
             str(bindir() / "initdb"),
-            "-D", str(cluster.pgdata),
-            "-U", SUPERUSER,
-            "-A", "trust",
-            "-E", "UTF8",
+            "-D",
+            str(cluster.pgdata),
+            "-U",
+            SUPERUSER,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
             "--locale=C.UTF-8",
         ],
         "initdb",
-    )  # fmt: skip
+    )
     _write_port(cluster, free_port())
 
 
@@ -203,7 +207,9 @@ def _wait_ready(cluster: Cluster, timeout: float) -> None:
         if subprocess.run(isready, capture_output=True, check=False).returncode == 0:
             return
         time.sleep(0.2)
-    raise StoreUnavailable(f"server did not accept connections in {timeout:.0f} s; see {cluster.log_file}")
+    raise StoreUnavailable(
+        f"server did not accept connections in {timeout:.0f} s; see {cluster.log_file}"
+    )
 
 
 def stop(cluster: Cluster) -> bool:

@@ -22,14 +22,16 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+    return create_engine(parsed, pool_pre_ping=True, **kwargs)
 
 
 def ensure_database(url: str) -> None:
     """Create the database named in ``url`` when missing, with PostGIS and btree_gist."""
     parsed = make_url(url)
-    admin = make_engine(parsed.set(database="postgres").render_as_string(hide_password=False),
-                        isolation_level="AUTOCOMMIT")
+    admin = make_engine(
+        parsed.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
     try:
         with admin.connect() as conn:
             exists = conn.execute(
@@ -38,7 +40,9 @@ def ensure_database(url: str) -> None:
             if not exists:
                 conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
     except OperationalError as exc:
-        raise StoreUnavailable(f"cannot reach PostgreSQL at {parsed.host}:{parsed.port}: {exc.orig}") from exc
+        raise StoreUnavailable(
+            f"cannot reach PostgreSQL at {parsed.host}:{parsed.port}: {exc.orig}"
+        ) from exc
     finally:
         admin.dispose()
     create_extensions(url)
@@ -98,7 +102,9 @@ def connect(engine: Engine) -> Iterator[Connection]:
     try:
         conn = engine.connect()
     except OperationalError as exc:
-        raise StoreUnavailable(f"database: cannot connect: {str(exc.orig).strip().splitlines()[0]}") from exc
+        raise StoreUnavailable(
+            f"database: cannot connect: {str(exc.orig).strip().splitlines()[0]}"
+        ) from exc
     try:
         yield conn
     finally:

@@ -32,9 +32,7 @@ class Area(Base):
     )
     households: Mapped[int | None] = mapped_column(Integer)
     population: Mapped[int | None] = mapped_column(Integer)
-    attributes: Mapped[dict[str, Any]] = mapped_column(
-        JSONB, nullable=False, server_default="{}"
-    )
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
     valid_from: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
