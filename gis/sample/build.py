@@ -31,6 +31,7 @@ from gis.sample import grids as gridlib
 from gis.sample.communities import best_code, face_votes
 from gis.sample.faces import absorb, connected_groups, shared_borders, street_faces
 from gis.sample.osm import WGS84, OsmExtract, read_osm_xml, read_roads
+from gis.sample.split import cut_lines
 
 METRIC_CRS = "EPSG:32650"
 SUBDISTRICT_CODE = "110108010"
@@ -86,14 +87,24 @@ def build_sample(osm_xml: Path, roads_geojson: Path, communities_csv: Path) -> S
     names = read_names(communities_csv, SUBDISTRICT_CODE)
     study_area = gpd.GeoSeries([extract.bounds], crs=WGS84).to_crs(METRIC_CRS).iloc[0]
     major = roads.geometry[major_roads(roads)].to_numpy()
-    blocks = street_faces(study_area, np.concatenate([major, minor_streets(roads)]))
+    buildings = gridlib.residential_buildings(extract.areas.to_crs(METRIC_CRS))
+    blocks = street_blocks(study_area, np.concatenate([major, minor_streets(roads)]), buildings)
+    households = gridlib.face_households(blocks, buildings)
     pairs = shared_borders(blocks, shapely.union_all(major))
     codes = assign_communities(blocks, pairs, extract)
-    buildings = gridlib.residential_buildings(extract.areas.to_crs(METRIC_CRS))
-    households = gridlib.face_households(blocks, buildings)
     grid_of = gridlib.merge_blocks(codes, shapely.area(blocks), households, pairs)
     grids = grid_frame(blocks, codes, grid_of, households, names)
     return _levels(grids, names)
+
+
+def street_blocks(
+    study_area: shapely.Polygon, streets: npt.NDArray[np.object_], buildings: gpd.GeoDataFrame
+) -> npt.NDArray[np.object_]:
+    """Cut the study area along streets, then again with cut lines for oversized blocks."""
+    blocks = street_faces(study_area, streets)
+    households = gridlib.face_households(blocks, buildings)
+    cuts = cut_lines(blocks, households, buildings)
+    return street_faces(study_area, np.concatenate([streets, cuts])) if len(cuts) else blocks
 
 
 def read_names(path: Path, subdistrict: str) -> pd.DataFrame:

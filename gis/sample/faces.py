@@ -42,10 +42,13 @@ def street_faces(area: shapely.Polygon, lines: npt.ArrayLike) -> npt.NDArray[np.
     >>> len(street_faces(square, []))
     1
     """
-    inside = shapely.intersection(np.asarray(lines, dtype=object), area)
-    pieces = np.concatenate([[area.exterior], shapely.get_parts(inside)])
+    # Lines are trimmed 1 m *outside* the area so that they cross its edge: a line clipped
+    # exactly at the edge may end a hair short of it and then cut nothing.
+    near = shapely.intersection(np.asarray(lines, dtype=object), shapely.buffer(area, 1.0))
+    pieces = np.concatenate([[area.exterior], shapely.get_parts(near)])
     noded = shapely.union_all(pieces[shapely.get_dimensions(pieces) == 1])
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    faces = faces[shapely.within(shapely.point_on_surface(faces), area)]
     centroids = shapely.centroid(faces)
     order = np.lexsort((shapely.get_x(centroids), -shapely.get_y(centroids)))
     return np.asarray(faces[order], dtype=object)
@@ -144,6 +147,7 @@ def absorb(
     groups: npt.ArrayLike,
     pairs: pd.DataFrame,
     candidates: Callable[[pd.Series], list[object]],
+    fits: Callable[[pd.Series, object, object], bool] | None = None,
 ) -> npt.NDArray[np.object_]:
     """Merge groups of faces into neighbours until no candidate group can be merged.
 
@@ -158,6 +162,9 @@ def absorb(
         Given the current labels (a Series indexed by face position), returns the labels of the
         groups to dissolve, most urgent first. The first one that has a neighbour joins the
         neighbour with the longest shared border (ties: the smallest label).
+    fits : callable, optional
+        ``fits(labels, victim, target)``: whether the merged group would still be acceptable.
+        Neighbours that fit are preferred over longer borders that do not.
 
     Returns
     -------
@@ -165,19 +172,25 @@ def absorb(
         Final group label per face.
     """
     labels = pd.Series(np.asarray(groups, dtype=object))
-    while (merge := _next_merge(labels, pairs, candidates(labels))) is not None:
+    while (merge := _next_merge(labels, pairs, candidates(labels), fits)) is not None:
         victim, target = merge
         labels[labels == victim] = target
     return labels.to_numpy()
 
 
 def _next_merge(
-    labels: pd.Series, pairs: pd.DataFrame, victims: list[object]
+    labels: pd.Series,
+    pairs: pd.DataFrame,
+    victims: list[object],
+    fits: Callable[[pd.Series, object, object], bool] | None,
 ) -> tuple[object, object] | None:
     borders = group_borders(pairs, labels.to_numpy())
     for victim in victims:
         around = borders[borders["left"] == victim]
-        if not around.empty:
-            best = around.sort_values(["length", "right"], ascending=[False, True]).iloc[0]
-            return victim, best["right"]
+        if around.empty:
+            continue
+        misfit = [not fits(labels, victim, t) if fits else False for t in around["right"]]
+        around = around.assign(misfit=misfit)
+        order = around.sort_values(["misfit", "length", "right"], ascending=[True, False, True])
+        return victim, order["right"].iloc[0]
     return None

@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 
 from gis.sample.faces import absorb
+from gis.sample.split import MAX_GRID_AREA_M2, MAX_GRID_HOUSEHOLDS
 
 RESIDENTIAL_BUILDINGS = frozenset({"residential", "apartments", "dormitory", "house"})
 """``building=*`` values that always hold households; ``building=yes`` does inside
@@ -108,7 +109,8 @@ def merge_blocks(
 
     The smallest block that is too small (under ``MIN_GRID_AREA_M2``, or under both
     ``MIN_GRID_HOUSEHOLDS`` and ``EMPTY_GRID_AREA_M2``) joins the neighbour in its community
-    with the longest shared border; repeat until no small block has a neighbour left.
+    with the longest shared border — preferring neighbours it can join without passing
+    ``MAX_GRID_HOUSEHOLDS`` or ``MAX_GRID_AREA_M2`` — until no small block has a neighbour.
 
     Parameters
     ----------
@@ -135,7 +137,13 @@ def merge_blocks(
         )
         return sizes[small].sort_values("area", kind="stable").index.tolist()
 
-    labels = absorb(np.arange(len(codes)), same, too_small)
+    def fits(labels: pd.Series, victim: object, target: object) -> bool:
+        merged = blocks[labels.isin([victim, target]).to_numpy()].sum()
+        return bool(
+            merged["households"] <= MAX_GRID_HOUSEHOLDS and merged["area"] <= MAX_GRID_AREA_M2
+        )
+
+    labels = absorb(np.arange(len(codes)), same, too_small, fits)
     return np.asarray(labels, dtype=int)
 
 
