@@ -21,7 +21,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from gis import crs as crslib
 from gis.areas import Level, check_code
-from gis.errors import CodeError, CRSError, InvalidGeometry, UnreadableFile
+from gis.errors import CodeError, CRSError, InvalidGeometry, InvalidInput, UnreadableFile
 
 FORMATS = {
     ".geojson": "GeoJSON",
@@ -247,11 +247,19 @@ def to_multipolygons(geoms: np.ndarray) -> np.ndarray:
     )
 
 
-def _counts(frame: gpd.GeoDataFrame, candidates: tuple[str, ...]) -> pd.Series:
-    column = detect_field(list(frame.columns), candidates, None, "count")
+def _counts(frame: gpd.GeoDataFrame, candidates: tuple[str, ...], what: str) -> pd.Series:
+    """Whole, non-negative counts from the first matching field (None where missing)."""
+    column = detect_field(list(frame.columns), candidates, None, what)
     if column is None:
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
     values = pd.to_numeric(frame[column], errors="coerce")
+    bad = np.flatnonzero((values < 0) | (frame[column].notna() & values.isna()))
+    if bad.size:
+        position = int(bad[0])
+        raise InvalidInput(
+            f"feature {position + 1}: field {column}: {frame[column].iloc[position]!r} "
+            "is not a whole number >= 0"
+        )
     return values.map(lambda v: None if pd.isna(v) else int(v)).astype(object)
 
 
@@ -303,8 +311,8 @@ def read_boundaries(
         {
             "code": codes.to_numpy(),
             "name": np.where(names.to_numpy() == "", codes.to_numpy(), names.to_numpy()),
-            "households": _counts(frame, HOUSEHOLD_FIELDS).to_numpy(),
-            "population": _counts(frame, POPULATION_FIELDS).to_numpy(),
+            "households": _counts(frame, HOUSEHOLD_FIELDS, "households").to_numpy(),
+            "population": _counts(frame, POPULATION_FIELDS, "population").to_numpy(),
             "attributes": _attributes(frame, {code_col, name_col or ""}),
         },
         geometry=gpd.GeoSeries(wgs84, crs="EPSG:4326"),

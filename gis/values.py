@@ -43,9 +43,7 @@ def parse_bbox(text: str, field: str = "bbox") -> BBox:
     if not (-90 <= box.south <= 90 and -90 <= box.north <= 90):
         raise InvalidInput(f"{field}: latitudes must be within -90..90, got {text!r}")
     if box.west > box.east:
-        raise InvalidInput(
-            f"{field}: west {box.west} is east of east {box.east}; expected w,s,e,n"
-        )
+        raise InvalidInput(f"{field}: west {box.west} is east of east {box.east}; expected w,s,e,n")
     if box.south > box.north:
         raise InvalidInput(f"{field}: south {box.south} is north of north {box.north}")
     return box

@@ -14,7 +14,9 @@ D = 0.001
 
 VALID = box(116.340, 39.990, 116.350, 40.000)
 WITH_HOLE = Polygon(VALID.exterior.coords, [box(116.344, 39.994, 116.346, 39.996).exterior.coords])
-MULTIPART = MultiPolygon([box(116.340, 39.990, 116.342, 39.992), box(116.346, 39.996, 116.348, 39.998)])
+MULTIPART = MultiPolygon(
+    [box(116.340, 39.990, 116.342, 39.992), box(116.346, 39.996, 116.348, 39.998)]
+)
 EMPTY = Polygon()
 BOW_TIE = Polygon([(116.340, 39.990), (116.350, 40.000), (116.350, 39.990), (116.340, 40.000)])
 SLIVER = box(116.340, 39.990, 116.350, 39.990001)
@@ -34,8 +36,13 @@ HIERARCHY = {
 }
 
 
-def frame(rows: list[tuple[str, str, object]], crs: str | None = "EPSG:4326",
-          code: str = "code", name: str = "name", households: list[int] | None = None) -> gpd.GeoDataFrame:
+def frame(
+    rows: list[tuple[str, str, object]],
+    crs: str | None = "EPSG:4326",
+    code: str = "code",
+    name: str = "name",
+    households: list[int] | None = None,
+) -> gpd.GeoDataFrame:
     data: dict[str, object] = {code: [r[0] for r in rows], name: [r[1] for r in rows]}
     if households is not None:
         data["households"] = households
@@ -51,4 +58,6 @@ def write(gdf: gpd.GeoDataFrame, path: Path, driver: str | None = None) -> Path:
 
 def hierarchy_files(folder: Path) -> dict[str, Path]:
     """The HIERARCHY as one GeoJSON file per level."""
-    return {level: write(frame(rows), folder / f"{level}.geojson") for level, rows in HIERARCHY.items()}
+    return {
+        level: write(frame(rows), folder / f"{level}.geojson") for level, rows in HIERARCHY.items()
+    }

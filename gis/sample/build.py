@@ -175,7 +175,9 @@ def grid_frame(
 ) -> gpd.GeoDataFrame:
     """Dissolve blocks into grids, number them and round them to EPSG:4326 at 7 decimals."""
     parts = pd.DataFrame({"grid": grid_of, "community": codes, "households": households})
-    grids = parts.groupby("grid").agg(community=("community", "first"), households=("households", "sum"))
+    grids = parts.groupby("grid").agg(
+        community=("community", "first"), households=("households", "sum")
+    )
     shapes = [shapely.union_all(blocks[grid_of == grid]) for grid in grids.index]
     frame = gpd.GeoDataFrame(grids.reset_index(drop=True), geometry=shapes, crs=METRIC_CRS)
     frame = pd.concat([_numbered(group, names) for _, group in frame.groupby("community")])

@@ -58,21 +58,21 @@ def cut_lines(
         Cut lines clipped to their block plus ``OVERSHOOT_M`` (possibly empty).
     """
     blocks = np.asarray(blocks, dtype=object)
+    counts = np.asarray(households, dtype=int)
     centroids = shapely.centroid(buildings.geometry.to_numpy())
     found, block_of = shapely.STRtree(blocks).query(centroids, predicate="intersects")
-    weights = buildings["households"].to_numpy()
+    weights = buildings["households"].to_numpy(dtype=float)
     lines: list[shapely.Geometry] = []
-    for position, (block, count) in enumerate(zip(blocks, households, strict=True)):
-        parts = pieces(int(count), block.area)
+    for position, block in enumerate(blocks):
+        parts = pieces(int(counts[position]), block.area)
         if parts < 2:
             continue
-        if count > MAX_GRID_HOUSEHOLDS:
+        if counts[position] > MAX_GRID_HOUSEHOLDS:
             mine = found[block_of == position]
-            points, mass = centroids[mine], weights[mine].astype(float)
+            lines.extend(_cuts(block, centroids[mine], weights[mine], parts))
         else:
             points = _lattice(block)
-            mass = np.ones(len(points))
-        lines.extend(_cuts(block, points, mass, parts))
+            lines.extend(_cuts(block, points, np.ones(len(points)), parts))
     return np.asarray(lines, dtype=object)
 
 

@@ -9,24 +9,35 @@ import shapely
 
 from gis.areas import Level
 from gis.crs import wgs84_to_gcj02
-from gis.errors import CodeError, CRSError, InvalidGeometry, UnreadableFile
+from gis.errors import CodeError, CRSError, InvalidGeometry, InvalidInput, UnreadableFile
 from gis.io import read_boundaries, write_areas
 from tests import geoms
 
 GRID_ROWS = geoms.HIERARCHY["grid"]
 
 
-@pytest.mark.parametrize(("suffix", "driver"), [(".geojson", "GeoJSON"), (".gpkg", "GPKG"),
-                                                (".shp", "ESRI Shapefile"), (".fgb", "FlatGeobuf")])
+@pytest.mark.parametrize(
+    ("suffix", "driver"),
+    [
+        (".geojson", "GeoJSON"),
+        (".gpkg", "GPKG"),
+        (".shp", "ESRI Shapefile"),
+        (".fgb", "FlatGeobuf"),
+    ],
+)
 def test_reads_every_supported_format(tmp_path: Path, suffix: str, driver: str) -> None:
-    path = geoms.write(geoms.frame(GRID_ROWS, households=[320, 410]), tmp_path / f"g{suffix}", driver)
+    path = geoms.write(
+        geoms.frame(GRID_ROWS, households=[320, 410]), tmp_path / f"g{suffix}", driver
+    )
     found = read_boundaries(path, level=Level.GRID)
     assert sorted(found.areas["code"]) == [r[0] for r in GRID_ROWS]
     assert sorted(found.areas["households"]) == [320, 410]
     assert found.areas.crs.to_epsg() == 4326
     assert all(g.geom_type == "MultiPolygon" for g in found.areas.geometry)
     first = found.areas.set_index("code").geometry[GRID_ROWS[0][0]]
-    assert shapely.equals_exact(first.geoms[0].normalize(), GRID_ROWS[0][2].normalize(), tolerance=1e-9)
+    assert shapely.equals_exact(
+        first.geoms[0].normalize(), GRID_ROWS[0][2].normalize(), tolerance=1e-9
+    )
 
 
 def test_reads_kml_with_codes_in_name(tmp_path: Path) -> None:
@@ -63,7 +74,9 @@ def test_integer_codes_are_read_as_text(tmp_path: Path) -> None:
 
 def test_gcj02_input_is_shifted_onto_wgs84(tmp_path: Path) -> None:
     wgs_box = shapely.box(116.34, 39.99, 116.36, 40.01)
-    gcj_box = shapely.transform(wgs_box, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
+    gcj_box = shapely.transform(
+        wgs_box, lambda xy: np.column_stack(wgs84_to_gcj02(xy[:, 0], xy[:, 1]))
+    )
     assert gcj_box.centroid.distance(wgs_box.centroid) > 0.005  # ~550 m apart as given
     path = geoms.write(geoms.frame([("110108010019", "社区", gcj_box)]), tmp_path / "c.geojson")
     found = read_boundaries(path, level=Level.COMMUNITY, crs="gcj02")
@@ -159,7 +172,9 @@ def test_named_code_field_missing(tmp_path: Path) -> None:
 def test_empty_geometry(tmp_path: Path) -> None:
     rows = [GRID_ROWS[0], (GRID_ROWS[1][0], "g", None)]
     path = geoms.write(geoms.frame(rows), tmp_path / "g.geojson")
-    with pytest.raises(InvalidGeometry, match=r"feature 2 \(code 110108010019002\): field geometry is empty"):
+    with pytest.raises(
+        InvalidGeometry, match=r"feature 2 \(code 110108010019002\): field geometry is empty"
+    ):
         read_boundaries(path, level=Level.GRID)
 
 
@@ -178,17 +193,24 @@ def test_invalid_geometry_refused_with_reason_and_location(tmp_path: Path) -> No
 def test_invalid_geometry_repaired_on_request(tmp_path: Path) -> None:
     path = geoms.write(geoms.frame([(GRID_ROWS[0][0], "g", geoms.BOW_TIE)]), tmp_path / "g.geojson")
     found = read_boundaries(path, level=Level.GRID, repair=True)
-    assert found.repairs == ["feature 1 (code 110108010019001): repaired Self-intersection[116.345 39.995]"]
+    assert found.repairs == [
+        "feature 1 (code 110108010019001): repaired Self-intersection[116.345 39.995]"
+    ]
     repaired = found.areas.geometry.iloc[0]
     assert repaired.is_valid and len(repaired.geoms) == 2
-    assert repaired.area == pytest.approx(geoms.BOW_TIE.buffer(0).area * 2, rel=0.01) or repaired.area > 0
+    assert (
+        repaired.area == pytest.approx(geoms.BOW_TIE.buffer(0).area * 2, rel=0.01)
+        or repaired.area > 0
+    )
 
 
 def test_nan_coordinates(tmp_path: Path) -> None:
     path = tmp_path / "nan.geojson"
-    path.write_text('{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
-                    '{"code":"110108010019001"},"geometry":{"type":"Polygon","coordinates":'
-                    '[[[116.34,39.99],[116.35,39.99],[116.35,1e999],[116.34,39.99]]]}}]}')
+    path.write_text(
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
+        '{"code":"110108010019001"},"geometry":{"type":"Polygon","coordinates":'
+        "[[[116.34,39.99],[116.35,39.99],[116.35,1e999],[116.34,39.99]]]}}]}"
+    )
     with pytest.raises((CRSError, InvalidGeometry, UnreadableFile)):
         read_boundaries(path, level=Level.GRID)
 
@@ -202,7 +224,9 @@ def test_empty_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["geojson", "gpkg", "fgb"])
 def test_write_areas_round_trips(tmp_path: Path, fmt: str) -> None:
-    found = read_boundaries(geoms.write(geoms.frame(GRID_ROWS), tmp_path / "in.geojson"), level=Level.GRID)
+    found = read_boundaries(
+        geoms.write(geoms.frame(GRID_ROWS), tmp_path / "in.geojson"), level=Level.GRID
+    )
     out = tmp_path / f"out.{fmt}"
     write_areas(found.areas.drop(columns=["attributes"]), out, fmt)
     again = read_boundaries(out, level=Level.GRID)
@@ -212,3 +236,9 @@ def test_write_areas_round_trips(tmp_path: Path, fmt: str) -> None:
 def test_write_unknown_format(tmp_path: Path) -> None:
     with pytest.raises(UnreadableFile, match="--format: unknown format 'svg'"):
         write_areas(geoms.frame(GRID_ROWS), tmp_path / "x.svg", "svg")
+
+
+def test_negative_households(tmp_path: Path) -> None:
+    path = geoms.write(geoms.frame(GRID_ROWS, households=[300, -1]), tmp_path / "g.geojson")
+    with pytest.raises(InvalidInput, match="feature 2: field households: -1 is not a whole number"):
+        read_boundaries(path, level=Level.GRID)

@@ -33,7 +33,10 @@ DECLARE
                                         WHEN 'community' THEN 'subdistrict'
                                         WHEN 'grid' THEN 'community' END;
 BEGIN
-    IF parent_level IS NOT NULL AND NOT EXISTS (
+    -- a malformed code or parent is left to the CHECK constraints, which name it
+    IF parent_level IS NOT NULL
+       AND NEW.parent_code = left(NEW.code, length(NEW.code) - 3)
+       AND NOT EXISTS (
         SELECT 1 FROM areas
         WHERE code = NEW.parent_code AND level = parent_level AND valid_to IS NULL
     ) THEN
