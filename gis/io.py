@@ -257,7 +257,7 @@ def _counts(frame: gpd.GeoDataFrame, candidates: tuple[str, ...], what: str) -> 
     if bad.size:
         position = int(bad[0])
         raise InvalidInput(
-            f"feature {position + 1}: field {column}: {frame[column].iloc[position]!r} "
+            f"feature {position + 1}: field {column}: {_jsonable(frame[column].iloc[position])!r} "
             "is not a whole number >= 0"
         )
     return values.map(lambda v: None if pd.isna(v) else int(v)).astype(object)
