@@ -16,7 +16,6 @@ import typer
 from typer._click import ClickException  # typer vendors click; its classes are these
 from typer._click.core import Context as ClickContext
 from rich.console import Console
-from rich.table import Table
 from typer.core import TyperGroup
 
 from gis.areas import ORDER, Level, parse_level
@@ -295,18 +294,18 @@ def areas_list(
     from gis.geometry import area_km2
 
     found = _find(ctx, level=level, parent=parent, scope=scope, as_of=as_of)
-    table = Table("level", "code", "name", "parent", "households", "km²", "valid from")
+    out.print(
+        f"{'level':<12}{'code':<17}{'households':>11}{'km²':>9}  valid from        name",
+        markup=False,
+        highlight=False,
+    )
     for row, km2 in zip(found.itertuples(), area_km2(found.geometry.to_numpy()), strict=True):
-        table.add_row(
-            row.level,
-            row.code,
-            row.name,
-            row.parent_code or "",
-            _count(row.households),
-            f"{km2:.3f}",
-            f"{row.valid_from:%Y-%m-%d %H:%M}",
+        out.print(
+            f"{row.level:<12}{row.code:<17}{_count(row.households):>11}{km2:>9.3f}  "
+            f"{row.valid_from:%Y-%m-%d %H:%M}  {row.name}",
+            markup=False,
+            highlight=False,
         )
-    out.print(table)
     out.print(f"{len(found)} areas")
 
 

@@ -8,6 +8,7 @@ EPSG:4326, the storage CRS.
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,8 @@ NAME_FIELDS = ("name", "名称", "网格名称", "网格名", "grid_name", "mc",
 HOUSEHOLD_FIELDS = ("households", "户数", "hh")
 POPULATION_FIELDS = ("population", "人口", "人口数", "pop")
 COLUMNS = ["code", "name", "households", "population", "attributes", "geometry"]
+# columns of gridmap's own exports that are derived or kept by the store, not attributes
+STRUCTURAL = {"id", "level", "parent_code", "valid_from", "valid_to", "attributes"}
 
 
 @dataclass
@@ -263,10 +266,36 @@ def _counts(frame: gpd.GeoDataFrame, candidates: tuple[str, ...], what: str) -> 
     return values.map(lambda v: None if pd.isna(v) else int(v)).astype(object)
 
 
+def _count_columns(frame: gpd.GeoDataFrame) -> set[str]:
+    columns = list(frame.columns)
+    found = (
+        detect_field(columns, fields, None, "count")
+        for fields in (HOUSEHOLD_FIELDS, POPULATION_FIELDS)
+    )
+    return {column for column in found if column}
+
+
 def _attributes(frame: gpd.GeoDataFrame, used: set[str]) -> list[dict[str, object]]:
-    rest = [c for c in frame.columns if c not in used and c != frame.geometry.name]
+    """Free attributes: the other fields, merged into an exported ``attributes`` JSON field."""
+    rest = [c for c in frame.columns if c not in used | STRUCTURAL and c != frame.geometry.name]
     plain = frame[rest].astype(object).where(frame[rest].notna(), None)
-    return [{k: _jsonable(v) for k, v in row.items()} for row in plain.to_dict("records")]
+    exported = frame["attributes"] if "attributes" in frame.columns else [None] * len(frame)
+    return [
+        {**_parse_json_object(saved), **{k: _jsonable(v) for k, v in row.items()}}
+        for row, saved in zip(plain.to_dict("records"), exported, strict=True)
+    ]
+
+
+def _parse_json_object(value: object) -> dict[str, object]:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return {"attributes": value}
+        return parsed if isinstance(parsed, dict) else {}
+    return {}
 
 
 def _jsonable(value: object) -> object:
@@ -313,7 +342,7 @@ def read_boundaries(
             "name": np.where(names.to_numpy() == "", codes.to_numpy(), names.to_numpy()),
             "households": _counts(frame, HOUSEHOLD_FIELDS, "households").to_numpy(),
             "population": _counts(frame, POPULATION_FIELDS, "population").to_numpy(),
-            "attributes": _attributes(frame, {code_col, name_col or ""}),
+            "attributes": _attributes(frame, {code_col, name_col or "", *_count_columns(frame)}),
         },
         geometry=gpd.GeoSeries(wgs84, crs="EPSG:4326"),
     )
