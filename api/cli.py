@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
 from typer._click import ClickException  # typer vendors click; its classes are these
 from typer._click.core import Context as ClickContext
-from rich.console import Console
 from typer.core import TyperGroup
 
 from gis.areas import ORDER, Level, parse_level

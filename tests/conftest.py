@@ -13,7 +13,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Connection, Engine, make_url, text
 
-from gis.db import engine as db_engine, store
+from gis.db import engine as db_engine
+from gis.db import store
 from gis.settings import StoreSettings
 
 TEST_DATABASE = "gridmap_test"

@@ -6,7 +6,6 @@ import warnings
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 from shapely import LineString, MultiPolygon, Point, Polygon, box
 
 # ~100 m in degrees here

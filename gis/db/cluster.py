@@ -8,6 +8,7 @@ extension, and is idempotent: a second ``up`` reuses the running server.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import shutil
@@ -23,6 +24,7 @@ from gis.errors import StoreUnavailable
 APT_PACKAGE = "postgresql-15-postgis-3"
 APT_COMMAND = f"apt-get update && apt-get install -y {APT_PACKAGE}"
 SUPERUSER = "postgres"
+FALLBACK_ROOT = Path("/var/lib/gridmap")
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,23 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
         return True
+
+
+def reachable_data_dir(wanted: Path) -> Path:
+    """``wanted``, or a fallback under /var/lib/gridmap when postgres cannot reach it (root)."""
+    if os.geteuid() != 0 or _postgres_can_write(wanted):
+        return wanted
+    digest = hashlib.sha1(str(wanted.resolve()).encode()).hexdigest()[:12]
+    return FALLBACK_ROOT / digest
+
+
+def _postgres_can_write(folder: Path) -> bool:
+    """Whether postgres can enter the nearest existing ancestor (root creates the rest)."""
+    ancestor = folder.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    cmd = ["runuser", "-u", SUPERUSER, "--", "test", "-x", str(ancestor)]
+    return subprocess.run(cmd, check=False, capture_output=True).returncode == 0
 
 
 def _prepare_dirs(cluster: Cluster) -> None:

@@ -9,8 +9,12 @@ from gis.settings import StoreSettings
 
 
 def local_cluster(settings: StoreSettings) -> cluster.Cluster:
-    """The embedded cluster under the settings' data directory."""
-    return cluster.Cluster(settings.data_dir)
+    """The embedded cluster under the settings' data directory.
+
+    When we are root and the ``postgres`` OS user cannot reach that directory (a checkout
+    under a private home folder), the cluster lives in ``/var/lib/gridmap/<hash>`` instead.
+    """
+    return cluster.Cluster(cluster.reachable_data_dir(settings.data_dir))
 
 
 def database_url(settings: StoreSettings) -> str:

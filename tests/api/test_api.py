@@ -16,7 +16,9 @@ from tests import geoms
 
 
 @pytest.fixture
-def client(store_settings: StoreSettings, empty_store: Engine, tmp_path: Path) -> Iterator[TestClient]:
+def client(
+    store_settings: StoreSettings, empty_store: Engine, tmp_path: Path
+) -> Iterator[TestClient]:
     files = geoms.hierarchy_files(tmp_path)
     for level in ORDER:
         load.commit(empty_store, read_boundaries(files[level.value], level=level), level=level)
@@ -50,14 +52,17 @@ def test_areas_is_geojson(client: TestClient) -> None:
     assert body["bbox"] == pytest.approx([116.34, 39.99, 116.36, 40.01])
 
 
-@pytest.mark.parametrize(("params", "codes"), [
-    ({"parent": "110108010"}, ["110108010019"]),
-    ({"scope": "110108010019", "level": "grid"}, ["110108010019001", "110108010019002"]),
-    ({"level": "grid", "bbox": "116.355,39.995,116.358,39.998"}, ["110108010019002"]),
-    ({"level": "网格", "bbox": "100,10,101,11"}, []),
-    ({"as_of": "2000-01-01"}, []),
-    ({"level": "district"}, ["110108"]),
-])
+@pytest.mark.parametrize(
+    ("params", "codes"),
+    [
+        ({"parent": "110108010"}, ["110108010019"]),
+        ({"scope": "110108010019", "level": "grid"}, ["110108010019001", "110108010019002"]),
+        ({"level": "grid", "bbox": "116.355,39.995,116.358,39.998"}, ["110108010019002"]),
+        ({"level": "网格", "bbox": "100,10,101,11"}, []),
+        ({"as_of": "2000-01-01"}, []),
+        ({"level": "district"}, ["110108"]),
+    ],
+)
 def test_areas_filters(client: TestClient, params: dict[str, str], codes: list[str]) -> None:
     assert [f["id"] for f in client.get("/areas", params=params).json()["features"]] == codes
 
@@ -67,7 +72,10 @@ def test_area_by_code(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/geo+json"
     feature = response.json()
-    assert feature["type"] == "Feature" and feature["properties"]["name"] == "中国农业大学东校区社区居委会"
+    assert (
+        feature["type"] == "Feature"
+        and feature["properties"]["name"] == "中国农业大学东校区社区居委会"
+    )
     assert feature["properties"]["valid_to"] is None
 
 
@@ -76,18 +84,22 @@ def test_area_history(client: TestClient) -> None:
     assert len(body["features"]) == 1
 
 
-@pytest.mark.parametrize(("path", "status", "code", "fragment"), [
-    ("/areas/999999", 404, "NotFound", "no area '999999'"),
-    ("/areas/999999/history", 404, "NotFound", "no area"),
-    ("/areas?level=street", 400, "InvalidInput", "level: unknown level 'street'"),
-    ("/areas?bbox=1,2,3", 400, "InvalidInput", "bbox: '1,2,3' is not four numbers"),
-    ("/areas?bbox=117,39,116,40", 400, "InvalidInput", "west 117.0 is east of east 116.0"),
-    ("/areas?as_of=yesterday", 400, "InvalidInput", "as_of: 'yesterday' is not an ISO 8601"),
-    ("/areas?limit=0", 422, "InvalidInput", "query.limit"),
-    ("/nowhere", 404, "NotFound", "Not Found"),
-])
-def test_errors_have_detail_and_code(client: TestClient, path: str, status: int, code: str,
-                                     fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("path", "status", "code", "fragment"),
+    [
+        ("/areas/999999", 404, "NotFound", "no area '999999'"),
+        ("/areas/999999/history", 404, "NotFound", "no area"),
+        ("/areas?level=street", 400, "InvalidInput", "level: unknown level 'street'"),
+        ("/areas?bbox=1,2,3", 400, "InvalidInput", "bbox: '1,2,3' is not four numbers"),
+        ("/areas?bbox=117,39,116,40", 400, "InvalidInput", "west 117.0 is east of east 116.0"),
+        ("/areas?as_of=yesterday", 400, "InvalidInput", "as_of: 'yesterday' is not an ISO 8601"),
+        ("/areas?limit=0", 422, "InvalidInput", "query.limit"),
+        ("/nowhere", 404, "NotFound", "Not Found"),
+    ],
+)
+def test_errors_have_detail_and_code(
+    client: TestClient, path: str, status: int, code: str, fragment: str
+) -> None:
     response = client.get(path)
     assert response.status_code == status
     body = response.json()

@@ -24,7 +24,10 @@ def test_sample_loads_and_is_idempotent(store_settings: StoreSettings, empty_sto
     first = load_sample(store_settings)
     assert first[-1].startswith("grid: 23 added")
     again = load_sample(store_settings)
-    assert all(", 0 changed, 0 retired," in line and line.split(": ")[1].startswith("0 added") for line in again)
+    assert all(
+        ", 0 changed, 0 retired," in line and line.split(": ")[1].startswith("0 added")
+        for line in again
+    )
     with empty_store.connect() as conn:
         grids = area_sql.find_areas(conn, level=Level.GRID)
         communities = area_sql.find_areas(conn, level=Level.COMMUNITY)
@@ -38,18 +41,26 @@ def test_sample_files_carry_osm_attribution() -> None:
     assert "not official" in (SAMPLE_DIR / "README.md").read_text().lower()
 
 
-def test_datav_district_is_shifted_from_gcj02_to_wgs84(cli_env: StoreSettings, empty_store: Engine) -> None:
+def test_datav_district_is_shifted_from_gcj02_to_wgs84(
+    cli_env: StoreSettings, empty_store: Engine
+) -> None:
     assert DATAV.exists(), f"the shared test fixture is missing: {DATAV}"
     load_sample(cli_env)
-    result = CliRunner().invoke(app, ["load", str(DATAV), "--level", "district", "--crs", "gcj02", "--commit"])
+    result = CliRunner().invoke(
+        app, ["load", str(DATAV), "--level", "district", "--crs", "gcj02", "--commit"]
+    )
     assert result.exit_code == 0, result.output
-    assert "0 added, 1 changed" in result.output  # replaces the sample-extent district as a new version
+    assert (
+        "0 added, 1 changed" in result.output
+    )  # replaces the sample-extent district as a new version
     with empty_store.connect() as conn:
         district = area_sql.find_areas(conn, codes=["110108"]).geometry.iloc[0]
         versions = area_sql.history(conn, code="110108")
     assert len(versions) == 2 and versions["valid_to"].notna().sum() == 1
     roads = gpd.read_file(ROADS)
-    haidian_streets = roads[roads["name"].isin(["学院路", "清华东路", "学清路", "志新西路", "石板房南路"])]
+    haidian_streets = roads[
+        roads["name"].isin(["学院路", "清华东路", "学清路", "志新西路", "石板房南路"])
+    ]
     assert len(haidian_streets) > 20
     assert shapely.contains(district, haidian_streets.geometry.to_numpy()).all()
     # 科荟路 is east of 京藏高速, in 朝阳区: outside once shifted (the unshifted GCJ-02 polygon,

@@ -75,3 +75,21 @@ def test_non_root_without_postgis_prints_the_apt_command(monkeypatch: pytest.Mon
     monkeypatch.setattr(cluster.os, "geteuid", lambda: 1000)
     with pytest.raises(StoreUnavailable, match="apt-get install -y postgresql-15-postgis-3"):
         cluster.ensure_packages()
+
+
+def test_unreachable_folder_falls_back_under_var_lib(tmp_path: Path) -> None:
+    private_home = tmp_path / "home"
+    private_home.mkdir(mode=0o700)
+    chosen = cluster.reachable_data_dir(private_home / "checkout" / ".gridmap")
+    if os.geteuid() == 0:
+        assert chosen.parent == cluster.FALLBACK_ROOT
+        assert chosen == cluster.reachable_data_dir(private_home / "checkout" / ".gridmap")
+    else:
+        assert chosen == private_home / "checkout" / ".gridmap"
+
+
+def test_reachable_folder_is_kept() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="gridmap-reach-"))
+    folder.chmod(0o755)
+    assert cluster.reachable_data_dir(folder / ".gridmap") == folder / ".gridmap"
+    shutil.rmtree(folder)

@@ -1,6 +1,6 @@
 """Loads against PostGIS: dry run, commit, versioning, as-of queries, all-or-nothing."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -9,7 +9,8 @@ import shapely
 from sqlalchemy import Engine, text
 
 from gis.areas import ORDER, Level
-from gis.db import areas as area_sql, load
+from gis.db import areas as area_sql
+from gis.db import load
 from gis.errors import Conflict, InvalidInput, UnknownParent
 from gis.io import BoundaryFile, read_boundaries
 from tests import geoms
@@ -66,7 +67,7 @@ def test_reloading_the_same_file_changes_nothing(empty_store: Engine, tmp_path: 
 
 def test_changed_boundary_retires_old_version(empty_store: Engine, tmp_path: Path) -> None:
     load_hierarchy(empty_store, tmp_path)
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     moved = [
         ("110108010019001", "第01网格", shapely.box(116.34, 39.99, 116.352, 40.01)),
         ("110108010019002", "第02网格", shapely.box(116.352, 39.99, 116.36, 40.01)),
@@ -156,4 +157,4 @@ def test_find_areas_filters(empty_store: Engine, tmp_path: Path) -> None:
         assert list(area_sql.find_areas(conn, parent="110108010")["code"]) == ["110108010019"]
         east = area_sql.find_areas(conn, level=Level.GRID, bbox=(116.355, 39.995, 116.358, 39.998))
         assert list(east["code"]) == ["110108010019002"]
-        assert area_sql.find_areas(conn, as_of=datetime(2000, 1, 1, tzinfo=timezone.utc)).empty
+        assert area_sql.find_areas(conn, as_of=datetime(2000, 1, 1, tzinfo=UTC)).empty

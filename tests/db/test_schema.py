@@ -1,6 +1,6 @@
 """Database constraints of ``areas``: the store itself refuses bad rows (real PostGIS)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Connection, text
@@ -124,4 +124,4 @@ def test_spatial_index_is_used_for_bbox_queries(conn: Connection) -> None:
 def test_valid_from_defaults_to_transaction_time(conn: Connection) -> None:
     add(conn, "district", "110108")
     valid_from = conn.execute(text("SELECT valid_from FROM areas")).scalar_one()
-    assert abs((datetime.now(timezone.utc) - valid_from).total_seconds()) < 60
+    assert abs((datetime.now(UTC) - valid_from).total_seconds()) < 60
