@@ -1,0 +1,17 @@
+"""The ``gridmap`` command line: store, loads, exports, areas, the sample, the server, the demo.
+
+The CLI is an entry point, so it lives in the outermost layer (it starts the API server and
+will render maps); settings are read once, in the root callback, and passed down. Domain errors
+print one line on stderr and exit 1; usage errors exit 2.
+"""
+
+from api.cli import areas, boundaries, db, serve
+from api.cli.base import SAMPLE_DIR, app
+from api.cli.serve import load_sample
+
+__all__ = ["SAMPLE_DIR", "app", "areas", "boundaries", "db", "load_sample", "main", "serve"]
+
+
+def main() -> None:
+    """Run the ``gridmap`` CLI."""
+    app()

@@ -1,0 +1,105 @@
+"""``gridmap areas``: list and show stored areas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from api.cli.base import (
+    Level,
+    areas_app,
+    level_option,
+    out,
+    settings_of,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+
+@areas_app.command("list")
+def areas_list(
+    ctx: typer.Context,
+    level: Annotated[Level | None, typer.Option("--level", "-l", parser=level_option)] = None,
+    parent: Annotated[str | None, typer.Option(help="parent code")] = None,
+    scope: Annotated[str | None, typer.Option(help="this code and everything below")] = None,
+    as_of: Annotated[datetime | None, typer.Option(help="as valid at this time")] = None,
+) -> None:
+    """List areas (current, or as of a date) with their households and area in km²."""
+    from gis.geometry import area_km2
+
+    found = _find(ctx, level=level, parent=parent, scope=scope, as_of=as_of)
+    out.print(
+        f"{'level':<12}{'code':<17}{'households':>11}{'km²':>9}  valid from        name",
+        markup=False,
+        highlight=False,
+    )
+    for row, km2 in zip(found.itertuples(), area_km2(found.geometry.to_numpy()), strict=True):
+        out.print(
+            f"{row.level:<12}{row.code:<17}{_count(row.households):>11}{km2:>9.3f}  "
+            f"{row.valid_from:%Y-%m-%d %H:%M}  {row.name}",
+            markup=False,
+            highlight=False,
+        )
+    out.print(f"{len(found)} areas")
+
+
+@areas_app.command("show")
+def areas_show(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument(help="area code")],
+    history: Annotated[bool, typer.Option("--history", help="every version")] = False,
+) -> None:
+    """Show one area: its versions, parent, children and size."""
+    from gis.db import areas as area_sql
+    from gis.db import engine, store
+    from gis.geometry import area_km2
+
+    sql = engine.make_engine(store.database_url(settings_of(ctx)))
+    try:
+        with sql.connect() as conn:
+            found = area_sql.history(conn, code=code)
+            children = area_sql.find_areas(conn, parent=code)
+    finally:
+        sql.dispose()
+    if found.empty:
+        raise _not_found(code)
+    versions = found if history else found[found["valid_to"].isna()]
+    for row, km2 in zip(versions.itertuples(), area_km2(versions.geometry.to_numpy()), strict=True):
+        until = (
+            f"{row.valid_to:%Y-%m-%d %H:%M:%S}"
+            if row.valid_to == row.valid_to and row.valid_to
+            else "now"
+        )
+        out.print(
+            f"{row.code} {row.name} ({row.level}, parent {row.parent_code or '-'}) "
+            f"households {_count(row.households)}, population {_count(row.population)}, "
+            f"{km2:.3f} km², valid {row.valid_from:%Y-%m-%d %H:%M:%S} → {until}",
+            markup=False,
+            highlight=False,
+        )
+    out.print(f"{len(children)} current children, {len(found)} versions in all", markup=False)
+
+
+def _find(ctx: typer.Context, **filters: object) -> gpd.GeoDataFrame:
+    from gis.db import areas as area_sql
+    from gis.db import engine, store
+
+    sql = engine.make_engine(store.database_url(settings_of(ctx)))
+    try:
+        with sql.connect() as conn:
+            return area_sql.find_areas(conn, **filters)  # type: ignore[arg-type]
+    finally:
+        sql.dispose()
+
+
+def _not_found(code: str) -> Exception:
+    from gis.errors import NotFound
+
+    return NotFound(f"code: no area {code!r}")
+
+
+def _count(value: object) -> str:
+    return "" if value is None or value != value else str(int(value))  # type: ignore[call-overload]

@@ -1,0 +1,102 @@
+"""Shared pieces of the ``gridmap`` CLI: the root group, settings context, consoles, options.
+
+The CLI is an entry point, so it lives in the outermost layer (it starts the API server and
+will render maps); settings are read here once and passed down. Domain errors print one line
+on stderr and exit 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from typer._click import ClickException  # typer vendors click; its classes are these
+from typer._click.core import Context as ClickContext
+from typer.core import TyperGroup
+
+from gis.areas import Level, parse_level
+from gis.errors import GridmapError, InvalidInput
+from gis.settings import PROJECT_ROOT, StoreSettings
+
+
+class DomainFailure(ClickException):
+    """A domain error shown as one line on stderr, exit status 1."""
+
+    exit_code = 1
+
+    def show(self, file: object = None) -> None:
+        """Print ``error: <detail> [<Code>]`` on stderr."""
+        typer.echo(f"error: {self.message}", err=True)
+
+
+class Commands(TyperGroup):
+    """The root group: turns `GridmapError` from any command into `DomainFailure`."""
+
+    def invoke(self, ctx: ClickContext) -> object:
+        """Run the command, translating domain errors."""
+        try:
+            return super().invoke(ctx)
+        except GridmapError as exc:
+            raise DomainFailure(f"{exc.detail} [{exc.code}]") from exc
+
+
+app = typer.Typer(
+    help="gridmap: grids for grassroots grid governance (网格化服务管理).",
+    cls=Commands,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+db_app = typer.Typer(
+    help="The PostGIS store: the embedded local cluster or DATABASE_URL.", no_args_is_help=True
+)
+areas_app = typer.Typer(help="List and show stored areas.", no_args_is_help=True)
+sample_app = typer.Typer(help="The 学院路 sample boundaries.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(areas_app, name="areas")
+app.add_typer(sample_app, name="sample")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+SAMPLE_DIR = PROJECT_ROOT / "data" / "boundaries"
+SAMPLE_FILES = {
+    Level.DISTRICT: "xueyuanlu_district.geojson",
+    Level.SUBDISTRICT: "xueyuanlu_subdistrict.geojson",
+    Level.COMMUNITY: "xueyuanlu_communities.geojson",
+    Level.GRID: "xueyuanlu_grids.geojson",
+}
+
+
+@dataclass
+class Context:
+    """What every command gets: the settings read once at start."""
+
+    store: StoreSettings
+
+
+@app.callback()
+def _settings(ctx: typer.Context) -> None:
+    ctx.obj = Context(store=StoreSettings())
+
+
+def settings_of(ctx: typer.Context) -> StoreSettings:
+    """The settings read once by the root callback."""
+    return ctx.ensure_object(Context).store
+
+
+def level_option(value: str) -> Level:
+    """Parse ``--level`` (English or Chinese), as a usage error when unknown."""
+    try:
+        return parse_level(value)
+    except InvalidInput as exc:
+        raise typer.BadParameter(exc.detail) from None
+
+
+LevelOption = Annotated[
+    Level,
+    typer.Option(
+        "--level", "-l", parser=level_option, help="district | subdistrict | community | grid"
+    ),
+]

@@ -1,0 +1,125 @@
+"""``gridmap load`` and ``gridmap export``: boundary files in and out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from api.cli.base import (
+    InvalidInput,
+    LevelOption,
+    app,
+    err,
+    out,
+    settings_of,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from gis.loader import LoadPlan
+
+
+@app.command("load")
+def load(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage, Shapefile, FlatGeobuf or KML")],
+    level: LevelOption,
+    crs: Annotated[
+        str | None,
+        typer.Option(help="wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n (default: the file's own)"),
+    ] = None,
+    commit: Annotated[bool, typer.Option("--commit", help="write (default: dry run)")] = False,
+    repair: Annotated[bool, typer.Option("--repair", help="repair invalid geometries")] = False,
+    code_field: Annotated[str | None, typer.Option(help="field holding the code")] = None,
+    name_field: Annotated[str | None, typer.Option(help="field holding the name")] = None,
+    retire_missing: Annotated[
+        bool,
+        typer.Option(
+            "--retire-missing", help="retire current areas under the same parents absent from FILE"
+        ),
+    ] = False,
+    layer: Annotated[str | None, typer.Option(help="layer of a multi-layer file")] = None,
+    encoding: Annotated[str | None, typer.Option(help="attribute encoding, e.g. GBK")] = None,
+) -> None:
+    """Load boundaries of one level: a dry run that prints the changes unless --commit."""
+    from gis.db import engine, store
+    from gis.db import load as db_load
+    from gis.io import read_boundaries
+
+    with err.status(f"reading {file.name} …"):
+        boundary = read_boundaries(
+            file,
+            level=level,
+            crs=crs,
+            code_field=code_field,
+            name_field=name_field,
+            repair=repair,
+            layer=layer,
+            encoding=encoding,
+        )
+    for note in boundary.repairs:
+        err.print(note, markup=False)
+    sql = engine.make_engine(store.database_url(settings_of(ctx)))
+    try:
+        if commit:
+            with err.status("writing …"):
+                plan = db_load.commit(sql, boundary, level=level, retire_missing=retire_missing)
+        else:
+            with sql.connect() as conn:
+                plan = db_load.plan(conn, boundary, level=level, retire_missing=retire_missing)
+    finally:
+        sql.dispose()
+    _print_plan(plan, committed=commit, source=f"{file.name} ({boundary.source_crs})")
+
+
+def _print_plan(plan: LoadPlan, *, committed: bool, source: str) -> None:
+    for label, codes in (("add", plan.added), ("change", plan.changed), ("retire", plan.retired)):
+        for code in codes:
+            out.print(f"  {label:<7}{code}", markup=False, highlight=False)
+    verb = "committed" if committed else "dry run (nothing written; add --commit)"
+    out.print(f"{source}: {plan.summary()} — {verb}", markup=False, highlight=False)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    level: LevelOption,
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="file to write")],
+    file_format: Annotated[str, typer.Option("--format", help="geojson | gpkg | fgb")] = "geojson",
+    scope: Annotated[str | None, typer.Option(help="only this area's code and below")] = None,
+    as_of: Annotated[datetime | None, typer.Option(help="boundaries valid at this time")] = None,
+) -> None:
+    """Write stored areas of one level (current, or as of a date) to a file."""
+    from gis.db import areas as area_sql
+    from gis.db import engine, store
+    from gis.io import write_areas
+
+    sql = engine.make_engine(store.database_url(settings_of(ctx)))
+    try:
+        with sql.connect() as conn:
+            found = area_sql.find_areas(conn, level=level, scope=scope, as_of=as_of)
+    finally:
+        sql.dispose()
+    if found.empty:
+        raise InvalidInput(
+            f"--scope: no {level.value} areas found" + (f" under {scope}" if scope else "")
+        )
+    write_areas(_for_file(found), out_file, file_format)
+    out.print(f"wrote {len(found)} {level.value} areas to {out_file}", markup=False)
+
+
+def _for_file(found: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Columns a GIS desktop reads well: JSON attributes as text, times as ISO strings."""
+    import json
+
+    frame = found.copy()
+    frame["attributes"] = frame["attributes"].map(lambda a: json.dumps(a, ensure_ascii=False))
+    for column in ("valid_from", "valid_to"):
+        frame[column] = frame[column].map(
+            lambda t: t.isoformat() if t is not None and t == t else None
+        )
+    return frame.drop(columns=["id"])
