@@ -57,13 +57,9 @@ def areas_show(
     from gis.db import engine, store
     from gis.geometry import area_km2
 
-    sql = engine.make_engine(store.database_url(settings_of(ctx)))
-    try:
-        with sql.connect() as conn:
-            found = area_sql.history(conn, code=code)
-            children = area_sql.find_areas(conn, parent=code)
-    finally:
-        sql.dispose()
+    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
+        found = area_sql.history(conn, code=code)
+        children = area_sql.find_areas(conn, parent=code)
     if found.empty:
         raise _not_found(code)
     versions = found if history else found[found["valid_to"].isna()]
@@ -87,12 +83,8 @@ def _find(ctx: typer.Context, **filters: object) -> gpd.GeoDataFrame:
     from gis.db import areas as area_sql
     from gis.db import engine, store
 
-    sql = engine.make_engine(store.database_url(settings_of(ctx)))
-    try:
-        with sql.connect() as conn:
-            return area_sql.find_areas(conn, **filters)  # type: ignore[arg-type]
-    finally:
-        sql.dispose()
+    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
+        return area_sql.find_areas(conn, **filters)  # type: ignore[arg-type]
 
 
 def _not_found(code: str) -> Exception:

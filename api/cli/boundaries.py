@@ -63,16 +63,13 @@ def load(
         )
     for note in boundary.repairs:
         err.print(note, markup=False)
-    sql = engine.make_engine(store.database_url(settings_of(ctx)))
-    try:
+    with store.open_engine(settings_of(ctx)) as sql:
         if commit:
             with err.status("writing …"):
                 plan = db_load.commit(sql, boundary, level=level, retire_missing=retire_missing)
         else:
-            with sql.connect() as conn:
+            with engine.connect(sql) as conn:
                 plan = db_load.plan(conn, boundary, level=level, retire_missing=retire_missing)
-    finally:
-        sql.dispose()
     _print_plan(plan, committed=commit, source=f"{file.name} ({boundary.source_crs})")
 
 
@@ -98,12 +95,8 @@ def export(
     from gis.db import engine, store
     from gis.io import write_areas
 
-    sql = engine.make_engine(store.database_url(settings_of(ctx)))
-    try:
-        with sql.connect() as conn:
-            found = area_sql.find_areas(conn, level=level, scope=scope, as_of=as_of)
-    finally:
-        sql.dispose()
+    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
+        found = area_sql.find_areas(conn, level=level, scope=scope, as_of=as_of)
     if found.empty:
         raise InvalidInput(
             f"--scope: no {level.value} areas found" + (f" under {scope}" if scope else "")

@@ -44,18 +44,15 @@ def serve(
 
 def load_sample(settings: StoreSettings) -> list[str]:
     """Commit the 学院路 sample, level by level (idempotent); one summary line per level."""
-    from gis.db import engine, store
     from gis.db import load as db_load
+    from gis.db import store
     from gis.io import read_boundaries
 
-    sql = engine.make_engine(store.database_url(settings))
     lines = []
-    try:
+    with store.open_engine(settings) as sql:
         for level in ORDER:
             boundary = read_boundaries(SAMPLE_DIR / SAMPLE_FILES[level], level=level)
             lines.append(db_load.commit(sql, boundary, level=level).summary())
-    finally:
-        sql.dispose()
     return lines
 
 

@@ -109,3 +109,10 @@ def connect(engine: Engine) -> Iterator[Connection]:
         yield conn
     finally:
         conn.close()
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """A connection in one transaction: committed on success, rolled back on any error."""
+    with connect(engine) as conn, conn.begin():
+        yield conn

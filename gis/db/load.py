@@ -6,6 +6,7 @@ from sqlalchemy import Connection, Engine
 
 from gis.areas import Level
 from gis.db import areas as area_sql
+from gis.db.engine import transaction
 from gis.io import BoundaryFile
 from gis.loader import LoadPlan, check_parents, plan_load
 
@@ -32,7 +33,7 @@ def commit(
     engine: Engine, boundary: BoundaryFile, *, level: Level, retire_missing: bool = False
 ) -> LoadPlan:
     """Plan and apply a load in one transaction: all of it is written, or nothing."""
-    with engine.begin() as conn:
+    with transaction(engine) as conn:
         area_sql.lock_for_load(conn)
         load_plan = plan(conn, boundary, level=level, retire_missing=retire_missing)
         area_sql.retire(conn, codes=load_plan.to_retire)

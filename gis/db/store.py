@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
 
 from gis.db import cluster, engine
 from gis.settings import StoreSettings
@@ -36,3 +39,13 @@ def prepare(settings: StoreSettings, echo: Callable[[str], None] = print) -> str
     engine.ensure_database(url)
     engine.migrate(url)
     return url
+
+
+@contextmanager
+def open_engine(settings: StoreSettings) -> Iterator[Engine]:
+    """An engine on the store for the duration of a command, disposed afterwards."""
+    sql = engine.make_engine(database_url(settings))
+    try:
+        yield sql
+    finally:
+        sql.dispose()

@@ -243,3 +243,9 @@ def test_areas_list_and_show(loaded: Engine) -> None:
     assert shown.exit_code == 0 and "中国农业大学东校区社区居委会" in shown.output
     assert "2 current children, 1 versions" in shown.output
     _one_line_error(gridmap("areas", "show", "123456"), "no area '123456'")
+
+
+def test_unreachable_store_is_one_line(monkeypatch: pytest.MonkeyPatch, files: dict[str, Path]) -> None:
+    monkeypatch.setenv("GRIDMAP_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
+    _one_line_error(gridmap("areas", "list"), "database: cannot connect", "[StoreUnavailable]")
+    _one_line_error(gridmap("load", files["grid"], "--level", "grid", "--commit"), "cannot connect")
