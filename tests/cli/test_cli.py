@@ -245,7 +245,9 @@ def test_areas_list_and_show(loaded: Engine) -> None:
     _one_line_error(gridmap("areas", "show", "123456"), "no area '123456'")
 
 
-def test_unreachable_store_is_one_line(monkeypatch: pytest.MonkeyPatch, files: dict[str, Path]) -> None:
+def test_unreachable_store_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, files: dict[str, Path]
+) -> None:
     monkeypatch.setenv("GRIDMAP_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     _one_line_error(gridmap("areas", "list"), "database: cannot connect", "[StoreUnavailable]")
     _one_line_error(gridmap("load", files["grid"], "--level", "grid", "--commit"), "cannot connect")
