@@ -27,6 +27,7 @@ import pandas as pd
 import shapely
 
 from gis.errors import UnreadableFile
+from gis.numbering import grid_order
 from gis.sample import grids as gridlib
 from gis.sample.communities import best_code, face_votes
 from gis.sample.faces import absorb, connected_groups, shared_borders, street_faces
@@ -187,7 +188,7 @@ def grid_frame(
 def _numbered(grids: gpd.GeoDataFrame, names: pd.DataFrame) -> gpd.GeoDataFrame:
     community = str(grids["community"].iloc[0])
     centroids = grids.geometry.centroid
-    ordered = grids.iloc[gridlib.grid_order(centroids.x, centroids.y)].copy()
+    ordered = grids.iloc[grid_order(centroids.x, centroids.y)].copy()
     sequence = np.arange(1, len(ordered) + 1)
     short_name = names.loc[community, "short_name"]
     return ordered.assign(

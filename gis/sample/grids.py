@@ -33,7 +33,6 @@ MIN_GRID_HOUSEHOLDS = 100
 EMPTY_GRID_AREA_M2 = 40_000.0
 """A block with fewer than ``MIN_GRID_HOUSEHOLDS`` households still stands alone as a grid
 once it covers this much (campus and office land is gridded by area)."""
-ROW_HEIGHT_M = 150.0
 """Grid numbering: a row holds the grids whose centroids lie less than this far south of the
 row's northernmost centroid."""
 
@@ -145,41 +144,6 @@ def merge_blocks(
 
     labels = absorb(np.arange(len(codes)), same, too_small, fits)
     return np.asarray(labels, dtype=int)
-
-
-def grid_order(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.int_]:
-    """Order grids north→south in rows, west→east within a row (DB11/T 2157-2023).
-
-    Rows are formed greedily: the northernmost unplaced centroid starts a row, which takes
-    every centroid less than ``ROW_HEIGHT_M`` south of it.
-
-    Parameters
-    ----------
-    x, y : array_like of float
-        Centroid coordinates in a metric CRS (y grows northwards).
-
-    Returns
-    -------
-    numpy.ndarray of int
-        Positions of the grids in numbering order.
-
-    Examples
-    --------
-    >>> grid_order([0, 500, 250], [1000, 950, 0]).tolist()
-    [0, 1, 2]
-    >>> grid_order([], []).tolist()
-    []
-    """
-    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    rows = np.zeros(len(ys), dtype=int)
-    top = np.inf
-    for position in np.argsort(-ys, kind="stable"):
-        if ys[position] <= top - ROW_HEIGHT_M:
-            top = ys[position]
-            rows[position] = rows.max() + 1
-        else:
-            rows[position] = rows.max()
-    return np.lexsort((xs, rows)).astype(int)
 
 
 def population(households: npt.ArrayLike) -> npt.NDArray[np.int_]:

@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 import shapely
 
+from gis.numbering import grid_order
 from gis.sample import ATTRIBUTION, build_sample
 from gis.sample.communities import community_of
 from gis.sample.faces import street_faces
 from gis.sample.geojson import feature_collection_text
-from gis.sample.grids import grid_order, parse_levels
+from gis.sample.grids import parse_levels
 from gis.sample.split import weighted_quantiles
 
 REPO = Path(__file__).parents[2]
