@@ -50,3 +50,18 @@ def area_m2(geoms: npt.ArrayLike) -> npt.NDArray[np.float64]:
 def area_km2(geoms: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Areas in square kilometres of EPSG:4326 geometries."""
     return area_m2(geoms) / 1e6
+
+
+def polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry:
+    """The polygons of a geometry (collections keep only their polygonal members).
+
+    Examples
+    --------
+    >>> from shapely import GeometryCollection, LineString, Polygon
+    >>> g = GeometryCollection([Polygon([(0, 0), (1, 0), (1, 1)]), LineString([(0, 0), (2, 2)])])
+    >>> polygonal_part(g).geom_type
+    'MultiPolygon'
+    """
+    parts = shapely.get_parts(geometry)
+    polygons = [part for part in parts if shapely.get_type_id(part) in (3, 6)]
+    return shapely.multipolygons(shapely.get_parts(polygons)) if polygons else shapely.Polygon()

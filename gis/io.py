@@ -23,6 +23,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from gis import crs as crslib
 from gis.areas import Level, check_code
 from gis.errors import CodeError, CRSError, InvalidGeometry, InvalidInput, UnreadableFile
+from gis.geometry import polygonal_part
 
 FORMATS = {
     ".geojson": "GeoJSON",
@@ -227,25 +228,10 @@ def check_geometries(
     return out, repairs
 
 
-def polygonal_part(geometry: shapely.Geometry) -> shapely.Geometry:
-    """The polygons of a geometry (collections keep only their polygonal members).
-
-    Examples
-    --------
-    >>> from shapely import GeometryCollection, LineString, Polygon
-    >>> g = GeometryCollection([Polygon([(0, 0), (1, 0), (1, 1)]), LineString([(0, 0), (2, 2)])])
-    >>> polygonal_part(g).geom_type
-    'MultiPolygon'
-    """
-    parts = shapely.get_parts(geometry)
-    polygons = [part for part in parts if shapely.get_type_id(part) in (3, 6)]
-    return shapely.multipolygons(shapely.get_parts(polygons)) if polygons else shapely.Polygon()
-
-
 def to_multipolygons(geoms: np.ndarray) -> np.ndarray:
     """Promote polygons to single-part multipolygons (the storage type)."""
     return np.array(
-        [g if shapely.get_type_id(g) == 6 else shapely.multipolygons([g]) for g in geoms],
+        [g if shapely.get_type_id(g) != 3 else shapely.multipolygons([g]) for g in geoms],
         dtype=object,
     )
 
@@ -316,12 +302,15 @@ def read_boundaries(
     repair: bool = False,
     layer: str | None = None,
     encoding: str | None = None,
+    lenient: bool = False,
 ) -> BoundaryFile:
     """Read, check and convert the areas of one boundary file to EPSG:4326.
 
     Raises a `gis.errors.InvalidInput` subclass naming the feature and field on the first
     problem: unreadable file, unknown format, missing CRS, coordinates out of range, bad or
-    duplicate codes, empty or invalid geometry (unless ``repair``).
+    duplicate codes, empty or invalid geometry (unless ``repair``). With ``lenient`` (for
+    checking and for draft plans) codes and geometries are kept as they are, to be reported by
+    `gis.checks`; only what prevents reading at all (format, CRS, coordinates) is refused.
     """
     frame = read_frame(path, layer=layer, encoding=encoding)
     columns = [c for c in frame.columns if c != frame.geometry.name]
@@ -330,10 +319,12 @@ def read_boundaries(
     if code_col is None:
         raise CodeError(f"--code-field: no code field found in {path.name}; fields are {columns}")
     codes = normalise_codes(frame[code_col])
-    check_codes(codes, level)
     names = frame[name_col].fillna("").astype(str).str.strip() if name_col else codes
     source_crs = resolve_crs(frame, crs, path)
-    geoms, repairs = check_geometries(frame.geometry.to_numpy(), codes, repair)
+    geoms, repairs = frame.geometry.to_numpy(), list[str]()
+    if not lenient:
+        check_codes(codes, level)
+        geoms, repairs = check_geometries(geoms, codes, repair)
     check_ranges(geoms, codes, source_crs)
     wgs84 = to_multipolygons(crslib.geometries_to_wgs84(geoms, source_crs))
     areas = gpd.GeoDataFrame(
@@ -352,7 +343,7 @@ def read_boundaries(
 def check_ranges(geoms: np.ndarray, codes: pd.Series, source_crs: crslib.InputCRS) -> None:
     """Coordinates must be plausible for the stated CRS (degrees in range, not swapped)."""
     for position, geometry in enumerate(geoms):
-        xy = shapely.get_coordinates(geometry)
+        xy = shapely.get_coordinates(geometry) if geometry is not None else np.empty((0, 2))
         try:
             crslib.check_coordinates(xy[:, 0], xy[:, 1], source_crs)
         except CRSError as exc:

@@ -1,0 +1,167 @@
+"""SQL for plans (redraw proposals) and their draft areas."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from geoalchemy2.shape import from_shape
+from sqlalchemy import Connection, delete, func, insert, select, text, update
+
+from gis.db.models import STORAGE_SRID, Plan, PlanArea
+from gis.errors import NotFound
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """A plan's header row."""
+
+    id: int
+    scope_code: str
+    level: str
+    status: str
+    base_version: str
+    note: str
+    created_at: datetime
+    published_at: datetime | None
+    override_reason: str | None
+    check_summary: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "id": self.id,
+            "scope_code": self.scope_code,
+            "level": self.level,
+            "status": self.status,
+            "base_version": self.base_version,
+            "note": self.note,
+            "created_at": self.created_at.isoformat(),
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "override_reason": self.override_reason,
+            "check_summary": self.check_summary,
+        }
+
+
+_PLAN_COLUMNS = [getattr(Plan, f) for f in PlanRecord.__dataclass_fields__]
+
+
+def scope_version(conn: Connection, *, scope_code: str, level: str) -> str:
+    """Fingerprint of the current areas of ``level`` under ``scope_code`` (changes on writes)."""
+    query = text(
+        "SELECT md5(coalesce(string_agg(id::text, ',' ORDER BY id), '')) FROM areas "
+        "WHERE level = :level AND valid_to IS NULL AND starts_with(code, :scope)"
+    )
+    return str(conn.execute(query, {"level": level, "scope": scope_code}).scalar_one())
+
+
+def lock_scope(conn: Connection, *, scope_code: str) -> None:
+    """Serialise publishes of one scope until the end of the transaction."""
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext('scope:' || :scope))"), {"scope": scope_code}
+    )
+
+
+def insert_plan(
+    conn: Connection, *, scope_code: str, level: str, base_version: str, note: str
+) -> int:
+    """A new draft plan; returns its id."""
+    statement = (
+        insert(Plan)
+        .values(scope_code=scope_code, level=level, base_version=base_version, note=note)
+        .returning(Plan.id)
+    )
+    return int(conn.execute(statement).scalar_one())
+
+
+def replace_plan_areas(conn: Connection, *, plan_id: int, areas: gpd.GeoDataFrame) -> None:
+    """Set the plan's areas (code, name, households, population, attributes, geometry)."""
+    conn.execute(delete(PlanArea).where(PlanArea.plan_id == plan_id))
+    if areas.empty:
+        return
+    rows = [
+        {
+            "plan_id": plan_id,
+            "code": str(row.code),
+            "name": str(row.name),
+            "geom": _wkb(row.geometry),
+            "households": _whole(row.households),
+            "population": _whole(getattr(row, "population", None)),
+            "attributes": getattr(row, "attributes", None) or {},
+        }
+        for row in areas.itertuples()
+    ]
+    conn.execute(insert(PlanArea), rows)
+
+
+def _wkb(geometry: shapely.Geometry | None) -> Any:
+    if geometry is None or shapely.is_empty(geometry):
+        return None
+    if geometry.geom_type == "Polygon":
+        geometry = shapely.multipolygons([geometry])
+    return from_shape(geometry, srid=STORAGE_SRID)
+
+
+def _whole(value: object) -> int | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return int(value)  # type: ignore[call-overload]
+
+
+def get_plan(conn: Connection, *, plan_id: int, for_update: bool = False) -> PlanRecord:
+    """One plan, or `NotFound`; ``for_update`` locks its row until the transaction ends."""
+    query = select(*_PLAN_COLUMNS).where(Plan.id == plan_id)
+    row = conn.execute(query.with_for_update() if for_update else query).first()
+    if row is None:
+        raise NotFound(f"plan: no plan {plan_id}")
+    return PlanRecord(*row)
+
+
+def find_plans(conn: Connection, *, scope: str | None = None) -> list[PlanRecord]:
+    """Plans, newest first, optionally of one scope."""
+    query = select(*_PLAN_COLUMNS).order_by(Plan.id.desc())
+    if scope is not None:
+        query = query.where(Plan.scope_code == scope)
+    return [PlanRecord(*row) for row in conn.execute(query)]
+
+
+def plan_areas(conn: Connection, *, plan_id: int) -> gpd.GeoDataFrame:
+    """The plan's areas in EPSG:4326, ordered by code."""
+    query = (
+        select(
+            PlanArea.code,
+            PlanArea.name,
+            PlanArea.households,
+            PlanArea.population,
+            PlanArea.attributes,
+            func.ST_AsBinary(PlanArea.geom).label("wkb"),
+        )
+        .where(PlanArea.plan_id == plan_id)
+        .order_by(PlanArea.code, PlanArea.id)
+    )
+    frame = pd.DataFrame(
+        [dict(r._mapping) for r in conn.execute(query)],
+        columns=["code", "name", "households", "population", "attributes", "wkb"],
+    )
+    geoms = [shapely.from_wkb(bytes(w)) if w is not None else None for w in frame.pop("wkb")]
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=f"EPSG:{STORAGE_SRID}"))
+
+
+def mark_published(
+    conn: Connection, *, plan_id: int, override_reason: str | None, check_summary: dict[str, Any]
+) -> None:
+    """Record the publication (time, any override, the check summary)."""
+    conn.execute(
+        update(Plan)
+        .where(Plan.id == plan_id)
+        .values(
+            status="published",
+            published_at=func.now(),
+            override_reason=override_reason,
+            check_summary=check_summary,
+        )
+    )
