@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import areas, health
+from api.routes import areas, health, plans
 from gis.db import engine as db_engine
 from gis.db import store
 from gis.settings import StoreSettings
@@ -37,6 +37,7 @@ def create_app(settings: StoreSettings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(areas.router)
+    app.include_router(plans.router)
     return app
 
 

@@ -34,7 +34,7 @@ def _plain(value: Any) -> Any:
 
 def feature(row: Any, geometry: shapely.Geometry) -> dict[str, Any]:
     """One area as a GeoJSON Feature whose ``id`` is its code."""
-    properties = {name: _plain(getattr(row, name)) for name in PROPERTIES}
+    properties = {name: _plain(getattr(row, name)) for name in PROPERTIES if hasattr(row, name)}
     return {
         "type": "Feature",
         "id": row.code,

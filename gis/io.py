@@ -360,3 +360,34 @@ def write_areas(areas: gpd.GeoDataFrame, path: Path, file_format: str) -> None:
     if path.exists():
         path.unlink()
     pyogrio.write_dataframe(areas, path, driver=driver)
+
+
+def read_shape(value: str, *, crs: str | None = None, field: str = "geometry") -> shapely.Geometry:
+    """One geometry from WKT text or a file (all its features united), in EPSG:4326.
+
+    WKT is taken as WGS84 unless ``crs`` says otherwise; a file uses its own CRS unless ``crs``.
+
+    Examples
+    --------
+    >>> read_shape("LINESTRING (116.34 40.0, 116.36 40.0)").length
+    0.01999999999999602
+    """
+    path = Path(value)
+    if path.suffix.lower() in FORMATS and path.exists():
+        frame = read_frame(path)
+        source = resolve_crs(frame, crs, path)
+        geometry = shapely.union_all(frame.geometry.to_numpy())
+    else:
+        try:
+            geometry = shapely.from_wkt(value)
+        except shapely.errors.GEOSException:
+            raise InvalidInput(
+                f"{field}: {value[:40]!r} is neither WKT nor a readable file"
+            ) from None
+        source = crslib.parse_crs(crs or "wgs84")
+    xy = shapely.get_coordinates(geometry)
+    try:
+        crslib.check_coordinates(xy[:, 0], xy[:, 1], source)
+    except CRSError as exc:
+        raise CRSError(f"{field}: {exc.detail}") from None
+    return crslib.geometries_to_wgs84(np.array([geometry], dtype=object), source)[0]

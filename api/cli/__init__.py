@@ -5,11 +5,21 @@ will render maps); settings are read once, in the root callback, and passed down
 print one line on stderr and exit 1; usage errors exit 2.
 """
 
-from api.cli import areas, boundaries, db, serve
+from api.cli import areas, boundaries, db, plans, serve
 from api.cli.base import SAMPLE_DIR, app
 from api.cli.serve import load_sample
 
-__all__ = ["SAMPLE_DIR", "app", "areas", "boundaries", "db", "load_sample", "main", "serve"]
+__all__ = [
+    "SAMPLE_DIR",
+    "app",
+    "areas",
+    "boundaries",
+    "db",
+    "load_sample",
+    "main",
+    "plans",
+    "serve",
+]
 
 
 def main() -> None:

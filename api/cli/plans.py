@@ -1,0 +1,286 @@
+"""``gridmap check`` and ``gridmap plan``: boundary checks and the planner's redraw workflow."""
+
+from __future__ import annotations
+
+import json
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from api.cli.base import Level, LevelOption, app, err, out, settings_of
+
+if TYPE_CHECKING:
+    import shapely
+
+    from gis.checks import Finding
+    from gis.settings import StoreSettings
+
+plan_app = typer.Typer(
+    help="Redraw proposals: create, edit, check, diff, publish, revert.", no_args_is_help=True
+)
+app.add_typer(plan_app, name="plan")
+
+FormatOption = Annotated[str, typer.Option("--format", "-f", help="text | json | geojson")]
+CrsOption = Annotated[str | None, typer.Option(help="wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n")]
+
+
+def _emit(findings: list[Finding], file_format: str) -> None:
+    from gis.checks import findings_to_geojson, findings_to_json, findings_to_text
+
+    if file_format == "text":
+        out.print(findings_to_text(findings), markup=False, highlight=False)
+    elif file_format in ("json", "geojson"):
+        doc = findings_to_json(findings) if file_format == "json" else findings_to_geojson(findings)
+        out.print(json.dumps(doc, ensure_ascii=False, indent=1), markup=False, highlight=False)
+    else:
+        raise typer.BadParameter(
+            f"unknown format {file_format!r}; expected text, json or geojson", param_hint="--format"
+        )
+
+
+def _parent(
+    settings: StoreSettings, value: str, crs: str | None
+) -> tuple[shapely.Geometry, str | None]:
+    """The parent polygon from a file (its features united) or a stored area's code."""
+    from gis.db import areas as area_sql
+    from gis.db import engine, store
+    from gis.errors import NotFound
+    from gis.io import read_shape
+
+    if Path(value).exists():
+        return read_shape(value, crs=crs, field="--parent"), None
+    with store.open_engine(settings) as sql, engine.connect(sql) as conn:
+        found = area_sql.find_areas(conn, codes=[value])
+    if found.empty:
+        raise NotFound(f"--parent: {value!r} is neither a file nor a stored area code")
+    return found.geometry.iloc[0], value
+
+
+@app.command("check")
+def check(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="boundary file (any format `gridmap load` reads)")],
+    level: LevelOption = Level.GRID,
+    parent: Annotated[
+        str | None, typer.Option(help="parent: a boundary file or a stored code")
+    ] = None,
+    crs: CrsOption = None,
+    file_format: FormatOption = "text",
+    code_field: Annotated[str | None, typer.Option(help="field holding the code")] = None,
+    allowed_holes: Annotated[str | None, typer.Option(help="file of allowed holes")] = None,
+) -> None:
+    """Check boundaries (overlaps, gaps, slivers, parent, codes, sizes).
+
+    Exit status 0 when no errors, 1 when errors were found, 2 when the input cannot be read.
+    """
+    from gis.checks import CheckConfig, check_areas, has_errors
+    from gis.errors import GridmapError
+    from gis.io import read_boundaries, read_shape
+
+    try:
+        boundary = read_boundaries(file, level=level, crs=crs, code_field=code_field, lenient=True)
+        holes = (read_shape(allowed_holes, field="--allowed-holes"),) if allowed_holes else ()
+    except GridmapError as exc:
+        err.print(f"error: {exc.detail} [{exc.code}]", markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    polygon, parent_code = _parent(settings_of(ctx), parent, crs) if parent else (None, None)
+    config = CheckConfig.for_level(level, allowed_holes=holes)
+    findings = check_areas(
+        boundary.areas, level=level, parent=polygon, parent_code=parent_code, config=config
+    )
+    _emit(findings, file_format)
+    raise typer.Exit(1 if has_errors(findings) else 0)
+
+
+def _engine(ctx: typer.Context) -> AbstractContextManager[Any]:
+    from gis.db import store
+
+    return store.open_engine(settings_of(ctx))
+
+
+@plan_app.command("create")
+def plan_create(
+    ctx: typer.Context,
+    scope: Annotated[
+        str, typer.Option(help="the community (or subdistrict) whose areas to redraw")
+    ],
+    from_file: Annotated[
+        Path | None, typer.Option("--from", help="the planner's edited file")
+    ] = None,
+    crs: CrsOption = None,
+    note: Annotated[str, typer.Option(help="what the redraw is for")] = "",
+) -> None:
+    """Create a draft plan from a file, or as a copy of the current areas to edit."""
+    from gis.db import planning
+    from gis.io import read_boundaries
+
+    areas = None
+    if from_file is not None:
+        level = Level.GRID if len(scope) == Level.COMMUNITY.digits else Level.COMMUNITY
+        areas = read_boundaries(from_file, level=level, crs=crs, lenient=True).areas
+    with _engine(ctx) as sql:
+        plan_id = planning.create_plan(sql, scope_code=scope, areas=areas, note=note)
+    out.print(f"plan {plan_id} created for {scope}", markup=False, highlight=False)
+
+
+@plan_app.command("list")
+def plan_list(ctx: typer.Context, scope: Annotated[str | None, typer.Option()] = None) -> None:
+    """List plans, newest first."""
+    from gis.db import engine
+    from gis.db import plans as plan_sql
+
+    with _engine(ctx) as sql, engine.connect(sql) as conn:
+        found = plan_sql.find_plans(conn, scope=scope)
+    for plan in found:
+        out.print(
+            f"{plan.id:>5}  {plan.scope_code}  {plan.status:<10} {plan.created_at:%Y-%m-%d %H:%M}"
+            f"  {plan.note}",
+            markup=False,
+            highlight=False,
+        )
+    out.print(f"{len(found)} plans")
+
+
+@plan_app.command("show")
+def plan_show(ctx: typer.Context, plan_id: int) -> None:
+    """Show a plan and its areas."""
+    from gis.db import engine
+    from gis.db import plans as plan_sql
+    from gis.geometry import area_km2
+
+    with _engine(ctx) as sql, engine.connect(sql) as conn:
+        plan = plan_sql.get_plan(conn, plan_id=plan_id)
+        areas = plan_sql.plan_areas(conn, plan_id=plan_id)
+    out.print(json.dumps(plan.to_json(), ensure_ascii=False), markup=False, highlight=False)
+    valid = areas[areas.geometry.notna()]
+    for row, km2 in zip(valid.itertuples(), area_km2(valid.geometry.to_numpy()), strict=True):
+        out.print(f"  {row.code}  {km2:8.3f} km²  {row.name}", markup=False, highlight=False)
+
+
+@plan_app.command("split")
+def plan_split(
+    ctx: typer.Context,
+    plan_id: int,
+    grid: Annotated[str, typer.Option(help="code of the area to split")],
+    line: Annotated[str, typer.Option(help="split line: WKT or a file")],
+    crs: CrsOption = None,
+) -> None:
+    """Split an area of a draft along a line."""
+    from gis.db import planning
+    from gis.io import read_shape
+
+    shape = read_shape(line, crs=crs, field="--line")
+    with _engine(ctx) as sql:
+        new_code = planning.split(sql, plan_id=plan_id, code=grid, line=shape)
+    out.print(f"split {grid}: new area {new_code}", markup=False, highlight=False)
+
+
+@plan_app.command("merge")
+def plan_merge(
+    ctx: typer.Context,
+    plan_id: int,
+    codes: Annotated[list[str], typer.Argument(help="codes; the first one is kept")],
+) -> None:
+    """Merge adjacent areas of a draft into the first code."""
+    from gis.db import planning
+
+    with _engine(ctx) as sql:
+        planning.merge(sql, plan_id=plan_id, codes=codes)
+    out.print(f"merged {', '.join(codes[1:])} into {codes[0]}", markup=False, highlight=False)
+
+
+@plan_app.command("move")
+def plan_move(
+    ctx: typer.Context,
+    plan_id: int,
+    source: Annotated[str, typer.Option("--from", help="code the piece leaves")],
+    target: Annotated[str, typer.Option("--to", help="neighbouring code it joins")],
+    piece: Annotated[str, typer.Option(help="the piece: WKT polygon or a file")],
+    crs: CrsOption = None,
+) -> None:
+    """Move a piece of one area to its neighbour."""
+    from gis.db import planning
+    from gis.io import read_shape
+
+    shape = read_shape(piece, crs=crs, field="--piece")
+    with _engine(ctx) as sql:
+        planning.move(sql, plan_id=plan_id, source=source, target=target, piece=shape)
+    out.print(f"moved a piece of {source} to {target}", markup=False, highlight=False)
+
+
+@plan_app.command("renumber")
+def plan_renumber(ctx: typer.Context, plan_id: int) -> None:
+    """Renumber a draft's areas west→east, north→south (DB11/T 2157-2023)."""
+    from gis.db import planning
+
+    with _engine(ctx) as sql:
+        mapping = planning.renumber(sql, plan_id=plan_id)
+    for old, new in mapping.items():
+        if old != new:
+            out.print(f"  {old} → {new}", markup=False, highlight=False)
+
+
+@plan_app.command("check")
+def plan_check(ctx: typer.Context, plan_id: int, file_format: FormatOption = "text") -> None:
+    """All boundary rules on a plan. Exit 0 when no errors, 1 otherwise."""
+    from gis.checks import has_errors
+    from gis.db import engine, planning
+
+    with _engine(ctx) as sql, engine.connect(sql) as conn:
+        findings = planning.check_plan(conn, plan_id=plan_id)
+    _emit(findings, file_format)
+    raise typer.Exit(1 if has_errors(findings) else 0)
+
+
+@plan_app.command("diff")
+def plan_diff(ctx: typer.Context, plan_id: int, file_format: FormatOption = "text") -> None:
+    """What publishing would change: per area gained/lost, transfers, households moved."""
+    from gis.db import engine, planning
+
+    with _engine(ctx) as sql, engine.connect(sql) as conn:
+        diff = planning.diff_plan(conn, plan_id=plan_id)
+    if file_format == "json":
+        out.print(json.dumps(diff.to_json(), ensure_ascii=False, indent=1), markup=False)
+    elif file_format == "geojson":
+        out.print(diff.pieces.to_json(ensure_ascii=False, drop_id=True), markup=False)
+    else:
+        out.print(
+            diff.summary.to_string(index=False, float_format=lambda v: f"{v:,.0f}"), markup=False
+        )
+        out.print("transfers:", markup=False)
+        out.print(
+            diff.transfers.to_string(index=False, float_format=lambda v: f"{v:,.1f}"), markup=False
+        )
+
+
+@plan_app.command("publish")
+def plan_publish(
+    ctx: typer.Context,
+    plan_id: int,
+    force: Annotated[bool, typer.Option("--force", help="publish despite check errors")] = False,
+    reason: Annotated[str | None, typer.Option(help="why the override (with --force)")] = None,
+) -> None:
+    """Make the plan current (atomically); refused while errors remain or if the scope changed."""
+    from gis.db import planning
+
+    with _engine(ctx) as sql:
+        summary = planning.publish(sql, plan_id=plan_id, force=force, reason=reason)
+    out.print(
+        f"plan {plan_id} published ({summary['errors']} errors, {summary['warnings']} warnings)",
+        markup=False,
+        highlight=False,
+    )
+
+
+@plan_app.command("revert")
+def plan_revert(
+    ctx: typer.Context, scope: Annotated[str, typer.Option(help="scope to put back")]
+) -> None:
+    """Publish the scope's previous version again, as a new version."""
+    from gis.db import planning
+
+    with _engine(ctx) as sql:
+        plan_id = planning.revert(sql, scope_code=scope)
+    out.print(f"reverted {scope} (plan {plan_id})", markup=False, highlight=False)

@@ -1,0 +1,125 @@
+"""Plans (redraw proposals) and boundary checks over HTTP."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from api.deps import DB
+from api.routes.areas import GeoJSONResponse
+from api.uploads import boundary_upload
+from gis.areas import Level, parse_level
+from gis.checks import CheckConfig, check_areas, findings_to_geojson, findings_to_json
+from gis.db import areas as area_sql
+from gis.db import planning
+from gis.db import plans as plan_sql
+from gis.db.engine import connect
+from gis.errors import NotFound
+from gis.geojson import feature_collection
+from gis.io import read_boundaries
+
+router = APIRouter(tags=["plans"])
+FormatQuery = Annotated[
+    str, Query(alias="format", pattern="^(json|geojson)$", description="json | geojson")
+]
+
+
+class PublishRequest(BaseModel):
+    """Publish options: an override needs a reason."""
+
+    force: bool = False
+    reason: str | None = None
+
+
+def _findings(findings: list[Any], file_format: str) -> Any:
+    if file_format == "geojson":
+        return GeoJSONResponse(findings_to_geojson(findings))
+    return findings_to_json(findings)
+
+
+@router.post("/checks")
+async def check_upload(
+    request: Request,
+    conn: DB,
+    level: Annotated[str, Query(description="level of the uploaded areas")] = "grid",
+    parent: Annotated[str | None, Query(description="stored parent area code")] = None,
+    crs: Annotated[
+        str | None, Query(description="wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n")
+    ] = None,
+    file_format: FormatQuery = "json",
+) -> Any:
+    """Check an uploaded boundary file (GeoJSON body or multipart ``file``) without a plan."""
+    parsed = parse_level(level)
+    async with boundary_upload(request) as path:
+        areas = read_boundaries(path, level=parsed, crs=crs, lenient=True).areas
+    polygon = None
+    if parent is not None:
+        found = area_sql.find_areas(conn, codes=[parent])
+        if found.empty:
+            raise NotFound(f"parent: no area {parent!r}")
+        polygon = found.geometry.iloc[0]
+    findings = check_areas(
+        areas,
+        level=parsed,
+        parent=polygon,
+        parent_code=parent,
+        config=CheckConfig.for_level(parsed),
+    )
+    return _findings(findings, file_format)
+
+
+@router.post("/plans", status_code=201)
+async def create_plan(
+    request: Request,
+    scope: Annotated[str, Query(description="community (or subdistrict) code to redraw")],
+    crs: Annotated[str | None, Query()] = None,
+    note: Annotated[str, Query()] = "",
+) -> Any:
+    """Create a draft plan from an uploaded file (or, with no body, a copy of the current areas)."""
+    engine = request.app.state.engine
+    areas = None
+    if request.headers.get("content-length", "0") != "0" or "multipart" in request.headers.get(
+        "content-type", ""
+    ):
+        level = Level.GRID if len(scope) == Level.COMMUNITY.digits else Level.COMMUNITY
+        async with boundary_upload(request) as path:
+            areas = read_boundaries(path, level=level, crs=crs, lenient=True).areas
+    plan_id = planning.create_plan(engine, scope_code=scope, areas=areas, note=note)
+    with connect(engine) as conn:
+        return JSONResponse(plan_sql.get_plan(conn, plan_id=plan_id).to_json(), status_code=201)
+
+
+@router.get("/plans/{plan_id}")
+def get_plan(conn: DB, plan_id: int) -> Any:
+    """A plan and its areas (a FeatureCollection)."""
+    plan = plan_sql.get_plan(conn, plan_id=plan_id)
+    areas = plan_sql.plan_areas(conn, plan_id=plan_id)
+    return {**plan.to_json(), "areas": feature_collection(areas[areas.geometry.notna()])}
+
+
+@router.get("/plans/{plan_id}/check")
+def check_plan(conn: DB, plan_id: int, file_format: FormatQuery = "json") -> Any:
+    """All the boundary rules on the plan."""
+    return _findings(planning.check_plan(conn, plan_id=plan_id), file_format)
+
+
+@router.get("/plans/{plan_id}/diff")
+def diff_plan(conn: DB, plan_id: int, file_format: FormatQuery = "json") -> Any:
+    """Per area gained and lost, the transfer table, households moved; GeoJSON of the pieces."""
+    diff = planning.diff_plan(conn, plan_id=plan_id)
+    if file_format == "geojson":
+        return GeoJSONResponse(diff.pieces.__geo_interface__)
+    return diff.to_json()
+
+
+@router.post("/plans/{plan_id}/publish")
+def publish_plan(request: Request, plan_id: int, body: PublishRequest | None = None) -> Any:
+    """Publish atomically; 409 while errors remain (unless forced) or if the scope changed."""
+    options = body or PublishRequest()
+    summary = planning.publish(
+        request.app.state.engine, plan_id=plan_id, force=options.force, reason=options.reason
+    )
+    return {"id": plan_id, "status": "published", "check_summary": summary}

@@ -1,0 +1,106 @@
+"""Rules on the shape of each area: ``multipart``, ``sliver`` and ``enclosed``."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from gis.checks.gaps import TOUCH_M
+from gis.checks.model import ERROR, INFO, WARNING, CheckConfig, Finding, finding
+from gis.checks.prepare import Prepared
+
+
+def polsby_popper(geoms: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Compactness 4πA/P² (1 for a circle, π/4 for a square, near 0 for a sliver).
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> polsby_popper([box(0, 0, 1, 1), box(0, 0, 100, 1)]).round(4).tolist()
+    [0.7854, 0.0311]
+    """
+    perimeter = shapely.length(geoms)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = 4 * np.pi * shapely.area(geoms) / perimeter**2
+    return np.nan_to_num(ratio, nan=0.0)
+
+
+def find_slivers(prep: Prepared, config: CheckConfig) -> list[Finding]:
+    """``sliver`` findings: areas whose Polsby-Popper ratio is below ``config.sliver_ratio``."""
+    ratio = polsby_popper(prep.metric)
+    findings = []
+    for position in np.flatnonzero(ratio < config.sliver_ratio):
+        (code,) = prep.codes_at([position])
+        value = float(ratio[position])
+        message = f"{code}: sliver, Polsby-Popper {value:.3f} < {config.sliver_ratio}"
+        geometry = prep.metric[position]
+        findings.append(finding("sliver", WARNING, [code], value, "ratio", message, geometry))
+    return findings
+
+
+def find_multipart(prep: Prepared, config: CheckConfig) -> list[Finding]:
+    """``multipart`` findings: areas with more than one part of at least the tolerance."""
+    parts, owner = shapely.get_parts(prep.metric, return_index=True)
+    big = shapely.area(parts) >= config.overlap_tolerance_m2
+    parts, owner = parts[big], owner[big]
+    counts = np.bincount(owner, minlength=prep.metric.size)
+    findings = []
+    for position in np.flatnonzero(counts > 1):
+        start, stop = np.searchsorted(owner, [position, position + 1])
+        findings.append(_multipart(prep, config, position, parts[start:stop]))
+    return findings
+
+
+def _multipart(
+    prep: Prepared, config: CheckConfig, position: int, parts: npt.NDArray[np.object_]
+) -> Finding:
+    (code,) = prep.codes_at([position])
+    areas = shapely.area(parts)
+    largest = int(np.argmax(areas))
+    rest = float(areas.sum() - areas[largest])
+    severity = INFO if code in config.allow_multipart else ERROR
+    message = f"{code}: {parts.size} separate parts; all but the largest cover {rest:,.1f} m²"
+    geometry = shapely.multipolygons(np.delete(parts, largest))
+    details = {"parts": parts.size, "largest_m2": float(areas[largest])}
+    return finding("multipart", severity, [code], rest, "m²", message, geometry, details)
+
+
+def find_enclosed(prep: Prepared, outline: shapely.Geometry) -> list[Finding]:
+    """``enclosed`` findings: an area alone in a hole of one neighbour, off the outline.
+
+    The measure is the share of the enclosed area's boundary that the neighbour shares.
+    """
+    holes, host = _holes(prep)
+    if holes.size == 0:
+        return []
+    hole, inner = prep.tree.query(holes, predicate="covers")
+    keep = inner != host[hole]
+    hole, inner = hole[keep], inner[keep]
+    alone = np.bincount(hole, minlength=holes.size) == 1
+    edge = shapely.boundary(outline)
+    findings = []
+    for h, position in zip(hole, inner, strict=True):
+        if alone[h] and not shapely.dwithin(edge, prep.metric[position], TOUCH_M):
+            findings.append(_enclosed(prep, int(position), int(host[h])))
+    return findings
+
+
+def _holes(prep: Prepared) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]:
+    """The interior rings of all areas as polygons, and the area each belongs to."""
+    parts, owner = shapely.get_parts(prep.metric, return_index=True)
+    with_holes = np.flatnonzero(shapely.get_num_interior_rings(parts) > 0)
+    rings, part = shapely.get_rings(parts[with_holes], return_index=True)
+    exterior = np.r_[True, part[1:] != part[:-1]] if part.size else part.astype(bool)
+    return shapely.polygons(rings[~exterior]), owner[with_holes[part[~exterior]]]
+
+
+def _enclosed(prep: Prepared, position: int, host: int) -> Finding:
+    inner, outer = prep.metric[position], prep.metric[host]
+    own_edge = shapely.boundary(inner)
+    shared = shapely.length(shapely.intersection(own_edge, shapely.boundary(outer)))
+    ratio = float(shared / shapely.length(own_edge))
+    code, host_code = prep.codes_at([position, host])
+    message = f"{code} is enclosed by {host_code} ({ratio:.0%} of its boundary shared)"
+    details = {"enclosed_by": host_code}
+    return finding("enclosed", WARNING, [code, host_code], ratio, "ratio", message, inner, details)

@@ -1,0 +1,93 @@
+"""Overlaps between areas and parts of areas outside their parent.
+
+Overlapping pairs are only looked for among the areas that GEOS's coverage validator flags
+(``coverage_invalid_edges``): in a valid coverage no interiors overlap, so a clean coverage
+costs one validation and no pairwise intersection.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from gis.checks.model import ERROR, CheckConfig, Finding, finding, joined
+from gis.checks.prepare import Prepared, polygonal_part
+
+
+def find_overlaps(prep: Prepared, config: CheckConfig) -> tuple[list[Finding], bool]:
+    """``overlap`` findings, and whether the usable areas form a valid coverage.
+
+    A pair is reported when the intersection of the two areas is at least
+    ``config.overlap_tolerance_m2``; the finding's geometry is the intersection (metric).
+    """
+    geoms = prep.metric
+    suspects = np.flatnonzero(~shapely.is_empty(shapely.coverage_invalid_edges(geoms)))
+    if suspects.size == 0:
+        return [], True
+    pairs = _touching_pairs(prep, suspects)
+    shared = shapely.intersection(geoms[pairs[:, 0]], geoms[pairs[:, 1]])
+    areas = shapely.area(shared)
+    keep = np.flatnonzero(areas >= config.overlap_tolerance_m2)
+    return [_overlap(prep, pairs[k], shared[k], areas[k]) for k in keep], False
+
+
+def _touching_pairs(prep: Prepared, suspects: npt.NDArray[np.intp]) -> npt.NDArray[np.intp]:
+    """Unordered pairs (i < j) of a suspect area and any area it intersects."""
+    found, other = prep.tree.query(prep.metric[suspects], predicate="intersects")
+    first = suspects[found]
+    pairs = np.column_stack([first, other])[first != other]
+    return np.unique(np.sort(pairs, axis=1), axis=0).reshape(-1, 2)
+
+
+def _overlap(
+    prep: Prepared, pair: npt.NDArray[np.intp], shared: shapely.Geometry, area: float
+) -> Finding:
+    codes = prep.codes_at(pair)
+    message = f"{joined(codes)} overlap by {area:,.1f} m²"
+    geometry = polygonal_part(shared)
+    return finding("overlap", ERROR, codes, area, "m²", message, geometry, {"area_m2": area})
+
+
+def union_of(prep: Prepared, valid_coverage: bool) -> shapely.Geometry:
+    """The union of the usable areas (the fast coverage union when the coverage is valid)."""
+    if valid_coverage:
+        return shapely.coverage_union_all(prep.metric)
+    return shapely.union_all(prep.metric)
+
+
+def find_outside(prep: Prepared, parent: shapely.Geometry, config: CheckConfig) -> list[Finding]:
+    """``outside-parent`` findings: the part of each area outside ``parent`` (metric)."""
+    candidates = _maybe_outside(prep, parent)
+    outside = shapely.difference(prep.metric[candidates], parent)
+    areas = shapely.area(outside)
+    findings = []
+    for position, geom, area in zip(candidates, outside, areas, strict=True):
+        if area < config.overlap_tolerance_m2:
+            continue
+        (code,) = prep.codes_at([position])
+        share = area / shapely.area(prep.metric[position])
+        message = f"{code}: {area:,.1f} m² ({share:.1%}) outside the parent"
+        details = {"area_m2": area, "share": share}
+        geometry = polygonal_part(geom)
+        findings.append(
+            finding("outside-parent", ERROR, [code], area, "m²", message, geometry, details)
+        )
+    return findings
+
+
+def _maybe_outside(prep: Prepared, parent: shapely.Geometry) -> npt.NDArray[np.intp]:
+    """Areas not covered by ``parent``, found cheaply.
+
+    Areas that cross the parent's boundary are tested with ``covers``; every other area lies
+    wholly inside or wholly outside, which one vertex per polygon part tells.
+    """
+    shapely.prepare(parent)
+    geoms = prep.metric
+    crossing = prep.tree.query(shapely.boundary(parent), predicate="intersects")
+    crossing = crossing[~shapely.covers(parent, geoms[crossing])]
+    others = np.setdiff1d(np.arange(geoms.size), crossing)
+    parts, owner = shapely.get_parts(geoms[others], return_index=True)
+    vertex = shapely.get_point(shapely.get_exterior_ring(parts), 0)
+    out = np.bincount(owner, weights=~shapely.contains(parent, vertex), minlength=others.size)
+    return np.union1d(crossing, others[out > 0])
