@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
@@ -11,7 +9,7 @@ import shapely
 
 from gis.areas import Level
 from gis.checks.attributes import Where, find_code_problems, find_size_problems
-from gis.checks.gaps import closed_outline, find_gaps
+from gis.checks.gaps import find_gaps
 from gis.checks.model import ERROR, CheckConfig, Finding, finding, sort_findings
 from gis.checks.prepare import Prepared, households_of, polygonal_part, prepare
 from gis.checks.shape import find_enclosed, find_multipart, find_slivers
@@ -72,9 +70,8 @@ def check_areas(
     level = Level(level)
     config = config or CheckConfig.for_level(level)
     parent, parent_findings = _checked_parent(parent, parent_code)
-    prep, findings = prepare(areas, level=level, parent=parent, holes=config.allowed_holes)
-    metric = _geometry_rules(prep, config)
-    findings += parent_findings + _back_to_wgs84(prep, metric)
+    prep, findings = prepare(areas, parent=parent, holes=config.allowed_holes)
+    findings += parent_findings + _geometry_rules(prep, config)
     where = _where(prep, len(areas))
     findings += find_code_problems(prep.codes, level, parent_code, where)
     findings += find_size_problems(prep.codes, households_of(areas), config, where)
@@ -82,19 +79,16 @@ def check_areas(
 
 
 def _geometry_rules(prep: Prepared, config: CheckConfig) -> list[Finding]:
-    """All metric rules; the findings' geometries are in ``prep.crs``."""
-    if prep.metric.size == 0:
+    """The geometric rules."""
+    if prep.wgs84.size == 0:
         return []
-    findings, valid_coverage = find_overlaps(prep, config)
-    union = union_of(prep, valid_coverage)
+    findings, suspects = find_overlaps(prep, config)
+    union = union_of(prep, suspects)
     if prep.parent is not None:
-        region = prep.parent
-        findings += find_outside(prep, region, config)
-    else:
-        region = closed_outline(union, config.gap_width_m)
-    findings += find_gaps(prep, union, region, config)
+        findings += find_outside(prep, prep.parent, config)
+    findings += find_gaps(prep, union, prep.parent, config)
     findings += find_multipart(prep, config)
-    findings += find_enclosed(prep, region)
+    findings += find_enclosed(prep, prep.parent)
     findings += find_slivers(prep, config)
     return findings
 
@@ -120,11 +114,6 @@ def _checked_parent(
     return repaired, [
         finding("invalid-geometry", ERROR, [code], 1, "parts", message, where, details)
     ]
-
-
-def _back_to_wgs84(prep: Prepared, findings: list[Finding]) -> list[Finding]:
-    geoms = prep.to_wgs84([f.geometry for f in findings])
-    return [replace(f, geometry=g) for f, g in zip(findings, geoms, strict=True)]
 
 
 def _where(prep: Prepared, count: int) -> Where:

@@ -14,25 +14,27 @@ import pandas as pd
 import pyproj
 import shapely
 
-from gis.areas import Level
 from gis.checks.model import ERROR, Finding, finding
 from gis.errors import CRSError
 from gis.geometry import WGS84, to_metric
 
 Geoms = npt.NDArray[np.object_]
 _LOCATION = re.compile(r"\[(\S+) (\S+)\]")
-_POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+# Longest edge (degrees, about 10 m) kept when projecting pieces to measure them.
+SEGMENT_DEGREES = 1e-4
+_POLYGONAL = [int(shapely.GeometryType.POLYGON), int(shapely.GeometryType.MULTIPOLYGON)]
 
 
 @dataclass(frozen=True)
 class Prepared:
     """The areas ready for the geometric rules.
 
-    ``rows`` are the positions (in the input) of the usable areas and ``metric`` their
-    repaired polygons in the local UTM ``crs``; ``wgs84`` is the same in EPSG:4326.
+    ``rows`` are the positions (in the input) of the usable areas and ``wgs84`` their
+    repaired polygons. Topology (which parts overlap or are uncovered) is computed on these
+    stored EPSG:4326 coordinates, where shared edges are exact; measures are taken after
+    projecting to the local UTM ``crs`` (``metric`` holds the areas projected).
     """
 
-    level: Level
     codes: npt.NDArray[np.str_]
     rows: npt.NDArray[np.intp]
     wgs84: Geoms
@@ -43,22 +45,36 @@ class Prepared:
 
     @cached_property
     def tree(self) -> shapely.STRtree:
-        """An STRtree over ``metric``; its indices are positions in ``rows``."""
-        return shapely.STRtree(self.metric)
+        """An STRtree over ``wgs84``; its indices are positions in ``rows``."""
+        return shapely.STRtree(self.wgs84)
 
     def codes_at(self, positions: npt.ArrayLike) -> list[str]:
         """Codes of the usable areas at ``positions`` (indices into ``rows``)."""
         return [str(c) for c in self.codes[self.rows[np.asarray(positions, dtype=np.intp)]]]
 
-    def to_wgs84(self, geoms: Sequence[shapely.Geometry | None]) -> Geoms:
-        """Project metric geometries back to EPSG:4326."""
-        array = np.asarray(geoms, dtype=object)
-        if array.size == 0 or self.crs == WGS84:
-            return array
-        back = pyproj.Transformer.from_crs(self.crs, WGS84, always_xy=True)
-        return shapely.transform(
-            array, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1]))
-        )
+    def to_metric(self, geoms: npt.ArrayLike) -> Geoms:
+        """Project EPSG:4326 geometries to ``crs``, following their straight 4326 edges.
+
+        Edges are first cut to ``SEGMENT_DEGREES``: a long edge along a parallel bows once
+        projected, so a sliver of zero area in EPSG:4326 would otherwise gain a spurious one.
+        """
+        segmented = shapely.segmentize(np.asarray(geoms, dtype=object), SEGMENT_DEGREES)
+        return _project(segmented, WGS84, self.crs)
+
+    def to_wgs84(self, geoms: npt.ArrayLike) -> Geoms:
+        """Project geometries in ``crs`` back to EPSG:4326."""
+        return _project(geoms, self.crs, WGS84)
+
+
+def _project(geoms: npt.ArrayLike, source: pyproj.CRS, target: pyproj.CRS) -> Geoms:
+    array = np.asarray(geoms, dtype=object)
+    if array.size == 0 or source == target:
+        return array
+    how = pyproj.Transformer.from_crs(source, target, always_xy=True)
+    return np.asarray(
+        shapely.transform(array, lambda xy: np.column_stack(how.transform(xy[:, 0], xy[:, 1]))),
+        dtype=object,
+    )
 
 
 def area_codes(areas: gpd.GeoDataFrame) -> npt.NDArray[np.str_]:
@@ -78,7 +94,6 @@ def area_codes(areas: gpd.GeoDataFrame) -> npt.NDArray[np.str_]:
 def prepare(
     areas: gpd.GeoDataFrame,
     *,
-    level: Level,
     parent: shapely.Geometry | None,
     holes: Sequence[shapely.Geometry],
 ) -> tuple[Prepared, list[Finding]]:
@@ -94,16 +109,10 @@ def prepare(
     codes = area_codes(areas)
     geoms = np.asarray(areas.geometry.to_numpy(), dtype=object)
     findings, repaired = _geometry_findings(codes, geoms)
-    usable = ~(shapely.is_missing(repaired) | shapely.is_empty(repaired))
-    rows = np.flatnonzero(usable)
-    extra = [g for g in (parent, *holes) if g is not None]
-    projected, crs = to_metric(np.concatenate([repaired[rows], np.asarray(extra, dtype=object)]))
-    n = rows.size
-    metric_parent = projected[n] if parent is not None else None
-    metric_holes = projected[n + (parent is not None) :]
-    prepared = Prepared(
-        level, codes, rows, repaired[rows], projected[:n], metric_parent, metric_holes, crs
-    )
+    rows = np.flatnonzero(~(shapely.is_missing(repaired) | shapely.is_empty(repaired)))
+    metric, crs = to_metric(repaired[rows])
+    hole_array = shapely.make_valid(np.asarray(holes, dtype=object).reshape(-1))
+    prepared = Prepared(codes, rows, repaired[rows], metric, parent, hole_array, crs)
     return prepared, findings
 
 
@@ -113,7 +122,7 @@ def _geometry_findings(codes: npt.NDArray[np.str_], geoms: Geoms) -> tuple[list[
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     findings = [_empty(str(codes[i])) for i in np.flatnonzero(missing)]
     kinds = shapely.get_type_id(geoms)
-    polygonal = np.isin(kinds, [int(k) for k in _POLYGONAL])
+    polygonal = np.isin(kinds, _POLYGONAL)
     invalid = ~missing & (~polygonal | ~shapely.is_valid(geoms))
     for i in np.flatnonzero(invalid):
         finding_, repaired[i] = _invalid(str(codes[i]), geoms[i])
@@ -127,20 +136,26 @@ def _empty(code: str) -> Finding:
 
 def _invalid(code: str, geom: shapely.Geometry) -> tuple[Finding, shapely.Geometry | None]:
     """The ``invalid-geometry`` finding of one geometry and its polygonal repair (or None)."""
-    if shapely.get_type_id(geom) not in [int(k) for k in _POLYGONAL]:
-        reason, where = f"{geom.geom_type} is not polygonal", shapely.point_on_surface(geom)
-        repaired = None
+    repaired, where = None, None
+    if shapely.get_type_id(geom) not in _POLYGONAL:
+        reason, where = f"{geom.geom_type} is not polygonal", _finite_point(geom)
     else:
         reason = shapely.is_valid_reason(geom)
-        where = _location(reason) or shapely.point_on_surface(geom)
-        repaired = (
-            None
-            if reason.startswith("Invalid Coordinate")
-            else polygonal_part(shapely.make_valid(geom, method="structure", keep_collapsed=False))
-        )
+        if not reason.startswith("Invalid Coordinate"):  # NaN or inf: nothing to repair
+            where = _location(reason) or shapely.point_on_surface(geom)
+            repaired = polygonal_part(
+                shapely.make_valid(geom, method="structure", keep_collapsed=False)
+            )
     message = f"{code}: invalid geometry: {reason}"
     details = {"reason": reason}
     return finding("invalid-geometry", ERROR, [code], 1, "parts", message, where, details), repaired
+
+
+def _finite_point(geom: shapely.Geometry) -> shapely.Point | None:
+    """A point on the geometry, or None when it has NaN or infinite coordinates."""
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        return None
+    return shapely.point_on_surface(geom)
 
 
 def _location(reason: str) -> shapely.Point | None:
@@ -173,10 +188,10 @@ def polygonal_part(geom: shapely.Geometry | None) -> shapely.Geometry | None:
     """
     if geom is None or shapely.is_empty(geom):
         return None
-    if shapely.get_type_id(geom) in [int(k) for k in _POLYGONAL]:
+    if shapely.get_type_id(geom) in _POLYGONAL:
         return geom
     parts = shapely.get_parts(geom)
-    polygons = parts[np.isin(shapely.get_type_id(parts), [int(k) for k in _POLYGONAL])]
+    polygons = parts[np.isin(shapely.get_type_id(parts), _POLYGONAL)]
     if polygons.size == 0:
         return None
     return polygons[0] if polygons.size == 1 else shapely.union_all(polygons)

@@ -102,8 +102,13 @@ def findings_to_text(findings: Iterable[Finding]) -> str:
 
 def _summary_line(items: Sequence[Finding]) -> str:
     counts = summary(items)
-    total = f"{counts['errors']} errors, {counts['warnings']} warnings, {counts['info']} info"
+    errors, warnings = _count(counts["errors"], "error"), _count(counts["warnings"], "warning")
+    total = f"{errors}, {warnings}, {counts['info']} info"
     if not items:
         return f"No findings: {total}."
     rules = ", ".join(f"{rule} {n}" for rule, n in counts["by_rule"].items())
     return f"Summary: {total} ({rules})."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

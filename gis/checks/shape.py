@@ -6,7 +6,6 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from gis.checks.gaps import TOUCH_M
 from gis.checks.model import ERROR, INFO, WARNING, CheckConfig, Finding, finding
 from gis.checks.prepare import Prepared
 
@@ -18,7 +17,7 @@ def polsby_popper(geoms: npt.ArrayLike) -> npt.NDArray[np.float64]:
     --------
     >>> from shapely import box
     >>> polsby_popper([box(0, 0, 1, 1), box(0, 0, 100, 1)]).round(4).tolist()
-    [0.7854, 0.0311]
+    [0.7854, 0.0308]
     """
     perimeter = shapely.length(geoms)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -34,29 +33,29 @@ def find_slivers(prep: Prepared, config: CheckConfig) -> list[Finding]:
         (code,) = prep.codes_at([position])
         value = float(ratio[position])
         message = f"{code}: sliver, Polsby-Popper {value:.3f} < {config.sliver_ratio}"
-        geometry = prep.metric[position]
+        geometry = prep.wgs84[position]
         findings.append(finding("sliver", WARNING, [code], value, "ratio", message, geometry))
     return findings
 
 
 def find_multipart(prep: Prepared, config: CheckConfig) -> list[Finding]:
     """``multipart`` findings: areas with more than one part of at least the tolerance."""
-    parts, owner = shapely.get_parts(prep.metric, return_index=True)
-    big = shapely.area(parts) >= config.overlap_tolerance_m2
-    parts, owner = parts[big], owner[big]
-    counts = np.bincount(owner, minlength=prep.metric.size)
+    parts, owner = shapely.get_parts(prep.wgs84, return_index=True)
+    areas = shapely.area(shapely.get_parts(prep.metric))  # same parts, same order, in metres
+    big = areas >= config.overlap_tolerance_m2
+    parts, owner, areas = parts[big], owner[big], areas[big]
+    counts = np.bincount(owner, minlength=prep.wgs84.size)
     findings = []
     for position in np.flatnonzero(counts > 1):
         start, stop = np.searchsorted(owner, [position, position + 1])
-        findings.append(_multipart(prep, config, position, parts[start:stop]))
+        code = prep.codes_at([position])[0]
+        findings.append(_multipart(code, config, parts[start:stop], areas[start:stop]))
     return findings
 
 
 def _multipart(
-    prep: Prepared, config: CheckConfig, position: int, parts: npt.NDArray[np.object_]
+    code: str, config: CheckConfig, parts: npt.NDArray[np.object_], areas: npt.NDArray[np.float64]
 ) -> Finding:
-    (code,) = prep.codes_at([position])
-    areas = shapely.area(parts)
     largest = int(np.argmax(areas))
     rest = float(areas.sum() - areas[largest])
     severity = INFO if code in config.allow_multipart else ERROR
@@ -66,8 +65,8 @@ def _multipart(
     return finding("multipart", severity, [code], rest, "m²", message, geometry, details)
 
 
-def find_enclosed(prep: Prepared, outline: shapely.Geometry) -> list[Finding]:
-    """``enclosed`` findings: an area alone in a hole of one neighbour, off the outline.
+def find_enclosed(prep: Prepared, parent: shapely.Geometry | None) -> list[Finding]:
+    """``enclosed`` findings: an area alone in a hole of one neighbour, off the parent's edge.
 
     The measure is the share of the enclosed area's boundary that the neighbour shares.
     """
@@ -78,17 +77,17 @@ def find_enclosed(prep: Prepared, outline: shapely.Geometry) -> list[Finding]:
     keep = inner != host[hole]
     hole, inner = hole[keep], inner[keep]
     alone = np.bincount(hole, minlength=holes.size) == 1
-    edge = shapely.boundary(outline)
+    edge = shapely.boundary(parent) if parent is not None else None
     findings = []
     for h, position in zip(hole, inner, strict=True):
-        if alone[h] and not shapely.dwithin(edge, prep.metric[position], TOUCH_M):
+        if alone[h] and not (edge is not None and shapely.intersects(edge, prep.wgs84[position])):
             findings.append(_enclosed(prep, int(position), int(host[h])))
     return findings
 
 
 def _holes(prep: Prepared) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]:
     """The interior rings of all areas as polygons, and the area each belongs to."""
-    parts, owner = shapely.get_parts(prep.metric, return_index=True)
+    parts, owner = shapely.get_parts(prep.wgs84, return_index=True)
     with_holes = np.flatnonzero(shapely.get_num_interior_rings(parts) > 0)
     rings, part = shapely.get_rings(parts[with_holes], return_index=True)
     exterior = np.r_[True, part[1:] != part[:-1]] if part.size else part.astype(bool)
@@ -103,4 +102,7 @@ def _enclosed(prep: Prepared, position: int, host: int) -> Finding:
     code, host_code = prep.codes_at([position, host])
     message = f"{code} is enclosed by {host_code} ({ratio:.0%} of its boundary shared)"
     details = {"enclosed_by": host_code}
-    return finding("enclosed", WARNING, [code, host_code], ratio, "ratio", message, inner, details)
+    geometry = prep.wgs84[position]
+    return finding(
+        "enclosed", WARNING, [code, host_code], ratio, "ratio", message, geometry, details
+    )

@@ -1,7 +1,7 @@
 """The planner's workflow against PostGIS: drafts, edits, checks, diff, publish, conflicts, revert."""
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -162,7 +162,7 @@ def geoms_area(geometry: shapely.Geometry) -> float:
 
 
 def test_publish_makes_a_new_version_and_keeps_the_old(store: Engine) -> None:
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     moved = [
         (WEST, "w", box(116.34, 39.99, 116.352, 40.01)),
         (EAST, "e", box(116.352, 39.99, 116.36, 40.01)),
