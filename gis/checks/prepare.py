@@ -14,6 +14,7 @@ import pandas as pd
 import pyproj
 import shapely
 
+from gis import geometry
 from gis.checks.model import ERROR, Finding, finding
 from gis.errors import CRSError
 from gis.geometry import WGS84, to_metric
@@ -182,7 +183,7 @@ def polygonal_part(geom: shapely.Geometry | None) -> shapely.Geometry | None:
     --------
     >>> from shapely import GeometryCollection, LineString, box
     >>> polygonal_part(GeometryCollection([box(0, 0, 1, 1), LineString([(0, 0), (2, 2)])]))
-    <POLYGON ((1 0, 1 1, 0 1, 0 0, 1 0))>
+    <MULTIPOLYGON (((1 0, 1 1, 0 1, 0 0, 1 0)))>
     >>> polygonal_part(LineString([(0, 0), (1, 1)])) is None
     True
     """
@@ -190,11 +191,8 @@ def polygonal_part(geom: shapely.Geometry | None) -> shapely.Geometry | None:
         return None
     if shapely.get_type_id(geom) in _POLYGONAL:
         return geom
-    parts = shapely.get_parts(geom)
-    polygons = parts[np.isin(shapely.get_type_id(parts), _POLYGONAL)]
-    if polygons.size == 0:
-        return None
-    return polygons[0] if polygons.size == 1 else shapely.union_all(polygons)
+    polygons = geometry.polygonal_part(geom)
+    return None if polygons.is_empty else polygons
 
 
 def households_of(areas: gpd.GeoDataFrame) -> pd.Series:
