@@ -1,7 +1,7 @@
 """`gridmap check` and the planner's round trip through the CLI, end to end on the 学院路 sample."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,7 +20,7 @@ runner = CliRunner()
 COMMUNITY = "110108010019"  # 中国农业大学东校区社区: 12 grids in the sample
 
 
-def gridmap(*args: object):  # noqa: ANN201
+def gridmap(*args: object):
     return runner.invoke(app, [str(a) for a in args], prog_name="gridmap")
 
 
@@ -91,7 +91,7 @@ def test_sample_passes_the_checks_against_its_community(sample: Engine) -> None:
 
 
 def test_planner_round_trip(sample: Engine, tmp_path: Path) -> None:
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     exported = tmp_path / "grids.gpkg"
     assert (
         gridmap(
