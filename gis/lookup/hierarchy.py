@@ -1,0 +1,68 @@
+"""`AreaLookup`: one `GridIndex` per level, answering grid, community, subdistrict and district."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from gis.areas import ORDER, Level
+from gis.lookup.index import GridIndex
+
+LEVEL_COLUMNS = [f"{level.value}_{what}" for level in reversed(ORDER) for what in ("code", "name")]
+DEFAULT_NEAREST_M = 500.0
+
+
+class AreaLookup:
+    """Point lookup over areas of every level (columns ``level``, ``code``, ``name``, geometry).
+
+    Each level is located on its own, so a district with no grids loaded still answers. Points
+    outside every grid get the nearest grid within ``nearest_m`` and its distance in metres.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> areas = gpd.GeoDataFrame(
+    ...     {"level": ["district", "grid"], "code": ["110108", "110108010019001"],
+    ...      "name": ["海淀区", "第01网格"]}, geometry=[box(0, 0, 2, 2), box(0, 0, 1, 1)], crs=4326)
+    >>> found = AreaLookup(areas).locate(np.array([0.5, 1.5]), np.array([0.5, 1.5]))
+    >>> found[["grid_code", "district_code"]].values.tolist()
+    [['110108010019001', '110108'], ['', '110108']]
+    """
+
+    def __init__(self, areas: gpd.GeoDataFrame, *, nearest_m: float = DEFAULT_NEAREST_M) -> None:
+        self.nearest_m = nearest_m
+        self.indexes: dict[Level, GridIndex] = {}
+        self.names: dict[str, str] = dict(zip(areas["code"], areas["name"], strict=True))
+        for level in ORDER:
+            rows = areas[areas["level"] == level.value]
+            if not rows.empty:
+                self.indexes[level] = GridIndex(rows)
+
+    def __len__(self) -> int:
+        return sum(len(index) for index in self.indexes.values())
+
+    def locate(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> pd.DataFrame:
+        """One row per point: code and name per level, ``on_boundary``, nearest grid if outside."""
+        x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        frame = pd.DataFrame(index=range(x.size))
+        on_boundary = np.zeros(x.size, dtype=bool)
+        for level in reversed(ORDER):
+            index = self.indexes.get(level)
+            codes = index.locate(x, y) if index is not None else None
+            keys = codes.key if codes is not None else np.full(x.size, "", dtype=object)
+            frame[f"{level.value}_code"] = keys
+            frame[f"{level.value}_name"] = [self.names.get(k, "") for k in keys]
+            if level is Level.GRID and codes is not None:
+                on_boundary = codes.on_boundary
+        frame["on_boundary"] = on_boundary
+        frame["nearest_grid_code"] = ""
+        frame["distance_m"] = np.nan
+        outside = np.flatnonzero(frame["grid_code"].to_numpy() == "")
+        grids = self.indexes.get(Level.GRID)
+        if outside.size and grids is not None:
+            keys, metres = grids.nearest(x[outside], y[outside], self.nearest_m)
+            frame.loc[outside, "nearest_grid_code"] = keys
+            frame.loc[outside, "distance_m"] = metres
+        return frame
