@@ -10,6 +10,8 @@ import numpy.typing as npt
 import shapely
 
 from gis.geometry import to_metric
+from gis.lookup import kernels
+from gis.lookup.raster import build_raster
 
 
 @dataclass(frozen=True)
@@ -17,7 +19,7 @@ class Located:
     """Answers for an array of points: position of the area (-1 outside), its key, boundary flag."""
 
     position: npt.NDArray[np.int32]
-    key: npt.NDArray[np.object_]
+    key: npt.NDArray[np.str_]
     on_boundary: npt.NDArray[np.bool_]
 
 
@@ -42,17 +44,57 @@ class GridIndex:
 
     def __init__(self, frame: gpd.GeoDataFrame, key: str = "code") -> None:
         order = np.argsort(frame[key].astype(str).to_numpy(), kind="stable")
-        self.keys = frame[key].astype(str).to_numpy()[order].astype(object)
+        self.keys = frame[key].astype(str).to_numpy()[order].astype(str)
+        self._keys_or_blank = np.append(self.keys, "")  # position -1 picks the blank
         self.geoms = np.asarray(frame.geometry.to_numpy()[order], dtype=object)
         shapely.prepare(self.geoms)
         self.tree = shapely.STRtree(self.geoms)
+        self.raster = build_raster(self.geoms) if len(self.keys) else None
+        self._args = self.raster.kernel_args() if self.raster is not None else ()
 
     def __len__(self) -> int:
         return len(self.keys)
 
+    @property
+    def nbytes(self) -> int:
+        """Memory of the raster arrays (the polygons and tree come on top)."""
+        return self.raster.nbytes if self.raster is not None else 0
+
     def locate(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Located:
         """The area containing each point (lowest key on shared edges), vectorised."""
-        x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        x = np.ascontiguousarray(lon, dtype=np.float64)
+        y = np.ascontiguousarray(lat, dtype=np.float64)
+        if self.raster is None:
+            empty = np.full(x.shape, -1, dtype=np.int32)
+            return Located(empty, self._keys_or_blank[empty], np.zeros(x.shape, dtype=bool))
+        position, on_boundary, uncertain = kernels.locate_many(x.ravel(), y.ravel(), *self._args)
+        hard = np.flatnonzero(uncertain)
+        if hard.size:
+            exact = self._locate_exactly(x.ravel()[hard], y.ravel()[hard])
+            position[hard], on_boundary[hard] = exact.position, exact.on_boundary
+        position, on_boundary = position.reshape(x.shape), on_boundary.reshape(x.shape)
+        return Located(position, self._keys_or_blank[position], on_boundary)
+
+    def locate_one(self, lon: float, lat: float) -> tuple[str, bool]:
+        """The key of the area containing one point ("" outside) and its on-boundary flag.
+
+        Examples
+        --------
+        >>> from shapely import box
+        >>> index = GridIndex(gpd.GeoDataFrame({"code": ["a"]}, geometry=[box(0, 0, 1, 1)]))
+        >>> index.locate_one(0.5, 0.5), index.locate_one(1.0, 0.5), index.locate_one(2.0, 0.5)
+        (('a', False), ('a', True), ('', False))
+        """
+        if self.raster is None:
+            return "", False
+        position, on_boundary, uncertain = kernels.locate_point(lon, lat, *self._args)
+        if uncertain:
+            exact = self._locate_exactly(np.array([lon]), np.array([lat]))
+            position, on_boundary = int(exact.position[0]), bool(exact.on_boundary[0])
+        return str(self._keys_or_blank[position]), bool(on_boundary)
+
+    def _locate_exactly(self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> Located:
+        """GEOS's answer (STRtree + intersects), for points the kernel could not decide."""
         position = np.full(x.shape, -1, dtype=np.int32)
         on_boundary = np.zeros(x.shape, dtype=bool)
         if len(self.keys) and x.size:
@@ -69,19 +111,14 @@ class GridIndex:
             single = point_idx[first]
             touching = shapely.touches(self.geoms[position[single]], points[single])
             on_boundary[single[touching]] = True
-        keys = (
-            np.where(position >= 0, self.keys[np.maximum(position, 0)], "")
-            if len(self.keys)
-            else np.full(x.shape, "", dtype=object)
-        )
-        return Located(position, np.asarray(keys, dtype=object), on_boundary)
+        return Located(position, self._keys_or_blank[position], on_boundary)
 
     def nearest(
         self, lon: npt.ArrayLike, lat: npt.ArrayLike, max_distance_m: float
-    ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.float64]]:
+    ) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.float64]]:
         """The nearest area within ``max_distance_m`` of each point ("" and NaN beyond)."""
         x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
-        keys = np.full(x.shape, "", dtype=object)
+        keys = np.full(x.shape, "", dtype=self.keys.dtype)
         distance = np.full(x.shape, np.nan)
         if not len(self.keys) or not x.size:
             return keys, distance

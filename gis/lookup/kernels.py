@@ -1,0 +1,241 @@
+"""Compiled kernels of `GridIndex` (numba): raster classification and exact point tests.
+
+The raster covers the areas' bounds. A cell is *empty*, *inside* one area (no edge crosses it, so
+every point in it has the same answer), or a *boundary* cell holding a short list of candidate
+areas. Points in boundary cells get an exact crossing-number test against the candidates' edges
+in that raster row, with a robust orientation filter: when the sign of a determinant cannot be
+trusted in floating point (a point on or within ~1e-16 of an edge), the point is flagged
+``uncertain`` and answered by GEOS instead, so answers equal a geometric ``intersects``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+EMPTY = -1
+# Shewchuk's error bound for the 2D orientation determinant (ccwerrboundA)
+CCW_ERRBOUND = 3.3306690738754716e-16
+
+
+@njit(cache=True)
+def orientation(
+    ax: float, ay: float, bx: float, by: float, px: float, py: float
+) -> tuple[float, bool]:
+    """Sign carrier of orient(a, b, p) and whether its sign is certain."""
+    left = (bx - ax) * (py - ay)
+    right = (by - ay) * (px - ax)
+    det = left - right
+    bound = CCW_ERRBOUND * (abs(left) + abs(right))
+    return det, abs(det) > bound
+
+
+@njit(cache=True)
+def mark_edge_cells(ax, ay, bx, by, poly, x0, y0, dx, dy, nx, ny):
+    """(cell, area) pairs for every cell an edge touches (conservatively, with a margin)."""
+    count = 0
+    for pass_ in range(2):
+        if pass_ == 1:
+            cells = np.empty(count, dtype=np.int64)
+            polys = np.empty(count, dtype=np.int32)
+            count = 0
+        for e in range(ax.size):
+            c0 = max(int(np.floor((min(ax[e], bx[e]) - x0) / dx)) - 1, 0)
+            c1 = min(int(np.floor((max(ax[e], bx[e]) - x0) / dx)) + 1, nx - 1)
+            r0 = max(int(np.floor((min(ay[e], by[e]) - y0) / dy)) - 1, 0)
+            r1 = min(int(np.floor((max(ay[e], by[e]) - y0) / dy)) + 1, ny - 1)
+            for r in range(r0, r1 + 1):
+                for c in range(c0, c1 + 1):
+                    if _segment_hits_cell(
+                        ax[e], ay[e], bx[e], by[e], x0 + c * dx, y0 + r * dy, dx, dy
+                    ):
+                        if pass_ == 1:
+                            cells[count] = r * nx + c
+                            polys[count] = poly[e]
+                        count += 1
+    return cells, polys
+
+
+@njit(cache=True)
+def _segment_hits_cell(ax, ay, bx, by, cx, cy, dx, dy):
+    """Whether segment a-b touches the cell [cx, cx+dx] x [cy, cy+dy] grown by a margin."""
+    mx, my = dx * 1e-6, dy * 1e-6
+    xmin, xmax, ymin, ymax = cx - mx, cx + dx + mx, cy - my, cy + dy + my
+    if max(ax, bx) < xmin or min(ax, bx) > xmax or max(ay, by) < ymin or min(ay, by) > ymax:
+        return False
+    # the segment's line must separate (or touch) the box corners
+    s1 = (bx - ax) * (ymin - ay) - (by - ay) * (xmin - ax)
+    s2 = (bx - ax) * (ymin - ay) - (by - ay) * (xmax - ax)
+    s3 = (bx - ax) * (ymax - ay) - (by - ay) * (xmin - ax)
+    s4 = (bx - ax) * (ymax - ay) - (by - ay) * (xmax - ax)
+    return not (
+        (s1 > 0 and s2 > 0 and s3 > 0 and s4 > 0) or (s1 < 0 and s2 < 0 and s3 < 0 and s4 < 0)
+    )
+
+
+@njit(cache=True)
+def center_owners(ax, ay, bx, by, poly, row_start, row_edges, x0, y0, dx, dy, nx, ny, npoly):
+    """For each cell centre: the area containing it (-1 none, -2 several), by a scanline per row.
+
+    ``row_edges[row_start[r]:row_start[r+1]]`` are the edges whose y-range touches row r.
+    """
+    owner = np.full(nx * ny, EMPTY, dtype=np.int32)
+    parity = np.zeros(npoly, dtype=np.int8)
+    for r in range(ny):
+        yc = y0 + (r + 0.5) * dy
+        edges = row_edges[row_start[r] : row_start[r + 1]]
+        xs = np.empty(edges.size, dtype=np.float64)
+        ps = np.empty(edges.size, dtype=np.int32)
+        n = 0
+        for e in edges:
+            if (ay[e] > yc) != (by[e] > yc):
+                xs[n] = ax[e] + (yc - ay[e]) * (bx[e] - ax[e]) / (by[e] - ay[e])
+                ps[n] = poly[e]
+                n += 1
+        order = np.argsort(xs[:n])
+        # sweep cells from east to west, toggling parity at each crossing passed
+        k = n - 1
+        odd = 0
+        acc = 0
+        for c in range(nx - 1, -1, -1):
+            xc = x0 + (c + 0.5) * dx
+            while k >= 0 and xs[order[k]] > xc:
+                p = ps[order[k]]
+                parity[p] ^= 1
+                odd += 1 if parity[p] else -1
+                acc ^= p
+                k -= 1
+            if odd == 1:
+                owner[r * nx + c] = acc
+            elif odd > 1:
+                owner[r * nx + c] = -2
+        for j in range(n):  # reset the parities touched in this row
+            parity[ps[j]] = 0
+    return owner
+
+
+@njit(cache=True)
+def _inside(p, px, py, row, row_poly_keys, row_poly_start, edge_ids, ax, ay, bx, by, npoly):
+    """Crossing number of area p at (px, py): (inside-or-on, on-boundary, certain)."""
+    key = row * npoly + p
+    i = np.searchsorted(row_poly_keys, key)
+    if i >= row_poly_keys.size or row_poly_keys[i] != key:
+        return False, False, True  # no edge of p in this row: the scanline decided it
+    inside = False
+    for j in range(row_poly_start[i], row_poly_start[i + 1]):
+        e = edge_ids[j]
+        x1, y1, x2, y2 = ax[e], ay[e], bx[e], by[e]
+        if min(y1, y2) <= py <= max(y1, y2) and min(x1, x2) <= px <= max(x1, x2):
+            det, sure = orientation(x1, y1, x2, y2, px, py)
+            if not sure:
+                return False, False, False
+            if det == 0.0:
+                return True, True, True
+        if (y1 > py) != (y2 > py):
+            det, sure = orientation(x1, y1, x2, y2, px, py)
+            if not sure:
+                return False, False, False
+            if (det > 0) == (y2 > y1):
+                inside = not inside
+    return inside, False, True
+
+
+@njit(cache=True)
+def locate_point(
+    x,
+    y,
+    x0,
+    y0,
+    dx,
+    dy,
+    nx,
+    ny,
+    state,
+    cand_start,
+    cand_polys,
+    row_poly_keys,
+    row_poly_start,
+    edge_ids,
+    ax,
+    ay,
+    bx,
+    by,
+    npoly,
+):
+    """One point: (area position or -1, on boundary, uncertain)."""
+    if not (x >= x0 and y >= y0):  # also rejects NaN
+        return EMPTY, False, False
+    c = int((x - x0) / dx)
+    r = int((y - y0) / dy)
+    if c >= nx or r >= ny:
+        return EMPTY, False, False
+    s = state[r * nx + c]
+    if s >= EMPTY:
+        return s, False, False
+    b = -s - 2
+    position, hits, boundary = EMPTY, 0, False
+    for k in range(cand_start[b], cand_start[b + 1]):
+        p = cand_polys[k]
+        inside, on_edge, sure = _inside(
+            p, x, y, r, row_poly_keys, row_poly_start, edge_ids, ax, ay, bx, by, npoly
+        )
+        if not sure:
+            return EMPTY, False, True
+        if inside:
+            hits += 1
+            if position == EMPTY:
+                position = p
+            boundary = boundary or on_edge
+    return position, boundary or hits > 1, False
+
+
+@njit(cache=True, parallel=True)
+def locate_many(
+    px,
+    py,
+    x0,
+    y0,
+    dx,
+    dy,
+    nx,
+    ny,
+    state,
+    cand_start,
+    cand_polys,
+    row_poly_keys,
+    row_poly_start,
+    edge_ids,
+    ax,
+    ay,
+    bx,
+    by,
+    npoly,
+):
+    """Area position per point (-1 none), on-boundary flags, and points needing GEOS."""
+    n = px.size
+    position = np.empty(n, dtype=np.int32)
+    boundary = np.empty(n, dtype=np.bool_)
+    uncertain = np.empty(n, dtype=np.bool_)
+    for i in prange(n):
+        position[i], boundary[i], uncertain[i] = locate_point(
+            px[i],
+            py[i],
+            x0,
+            y0,
+            dx,
+            dy,
+            nx,
+            ny,
+            state,
+            cand_start,
+            cand_polys,
+            row_poly_keys,
+            row_poly_start,
+            edge_ids,
+            ax,
+            ay,
+            bx,
+            by,
+            npoly,
+        )
+    return position, boundary, uncertain

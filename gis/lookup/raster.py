@@ -1,0 +1,178 @@
+"""Building the lookup raster from polygons: edges, row bins, cell states and candidates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+
+from gis.lookup import kernels
+
+CELLS_PER_AREA = 1024  # ~32 x 32 cells per area: most points fall in cells answered directly
+MIN_CELLS, MAX_CELLS = 4_096, 1 << 24
+
+
+@dataclass(frozen=True)
+class Raster:
+    """Everything the lookup kernels need, as flat numpy arrays."""
+
+    x0: float
+    y0: float
+    dx: float
+    dy: float
+    nx: int
+    ny: int
+    state: npt.NDArray[np.int32]  # >= 0 area, -1 empty, <= -2 boundary cell -(s+2)
+    cand_start: npt.NDArray[np.int64]
+    cand_polys: npt.NDArray[np.int32]
+    row_poly_keys: npt.NDArray[np.int64]  # sorted row * npoly + area
+    row_poly_start: npt.NDArray[np.int64]
+    edge_ids: npt.NDArray[np.int32]
+    ax: npt.NDArray[np.float64]
+    ay: npt.NDArray[np.float64]
+    bx: npt.NDArray[np.float64]
+    by: npt.NDArray[np.float64]
+    npoly: int
+
+    def kernel_args(self) -> tuple[object, ...]:
+        """The arguments after the point(s) of `kernels.locate_point` / `locate_many`."""
+        return (
+            self.x0,
+            self.y0,
+            self.dx,
+            self.dy,
+            self.nx,
+            self.ny,
+            self.state,
+            self.cand_start,
+            self.cand_polys,
+            self.row_poly_keys,
+            self.row_poly_start,
+            self.edge_ids,
+            self.ax,
+            self.ay,
+            self.bx,
+            self.by,
+            self.npoly,
+        )
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays."""
+        return sum(v.nbytes for v in vars(self).values() if isinstance(v, np.ndarray))
+
+
+def edges_of(geoms: npt.NDArray[np.object_]) -> tuple[np.ndarray, ...]:
+    """Every ring edge of every polygon: ax, ay, bx, by and the polygon position."""
+    parts, part_of = shapely.get_parts(geoms, return_index=True)
+    rings, ring_of = shapely.get_rings(parts, return_index=True)
+    coords, coord_of = shapely.get_coordinates(rings, return_index=True)
+    same_ring = coord_of[1:] == coord_of[:-1]
+    start, end = coords[:-1][same_ring], coords[1:][same_ring]
+    poly = part_of[ring_of[coord_of[:-1][same_ring]]].astype(np.int32)
+    return start[:, 0].copy(), start[:, 1].copy(), end[:, 0].copy(), end[:, 1].copy(), poly
+
+
+def _grid(
+    bounds: npt.NDArray[np.float64], count: int
+) -> tuple[float, float, float, float, int, int]:
+    west, south, east, north = bounds
+    width, height = max(east - west, 1e-9), max(north - south, 1e-9)
+    cells = int(np.clip(CELLS_PER_AREA * count, MIN_CELLS, MAX_CELLS))
+    nx = max(round(np.sqrt(cells * width / height)), 1)
+    ny = max(round(cells / nx), 1)
+    # a hair larger than the bounds so that the east/north edges fall inside the raster
+    dx, dy = width * (1 + 1e-9) / nx, height * (1 + 1e-9) / ny
+    return west, south, dx, dy, nx, ny
+
+
+def _row_bins(
+    ay: np.ndarray, by: np.ndarray, poly: np.ndarray, y0: float, dy: float, ny: int, npoly: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each edge in every row its y-range touches, sorted by (row, area): keys and edge ids."""
+    # the same arithmetic as the kernels' row of a point; it is monotonic in y, so a point
+    # with y in an edge's closed y-range falls in one of the edge's rows r0..r1
+    r0 = np.clip(((np.minimum(ay, by) - y0) / dy).astype(np.int64), 0, ny - 1)
+    r1 = np.clip(((np.maximum(ay, by) - y0) / dy).astype(np.int64), 0, ny - 1)
+    spans = r1 - r0 + 1
+    edge = np.repeat(np.arange(ay.size, dtype=np.int32), spans)
+    rows = np.arange(edge.size, dtype=np.int64)
+    rows -= np.repeat(np.cumsum(spans) - spans - r0, spans)  # row of each (edge, row) entry
+    rows *= npoly
+    rows += poly[edge]  # now the sort key row * npoly + area
+    order = np.argsort(rows, kind="stable")
+    return rows[order], edge[order]
+
+
+def build_raster(geoms: npt.NDArray[np.object_]) -> Raster:
+    """Classify the raster cells over ``geoms`` (EPSG:4326 polygons, in key order)."""
+    ax, ay, bx, by, poly = edges_of(geoms)
+    npoly = len(geoms)
+    x0, y0, dx, dy, nx, ny = _grid(shapely.total_bounds(geoms), npoly)
+    keys, edge_ids = _row_bins(ay, by, poly, y0, dy, ny, npoly)
+    rows = keys // npoly
+    row_start = np.searchsorted(rows, np.arange(ny + 1)).astype(np.int64)
+    owner = kernels.center_owners(
+        ax, ay, bx, by, poly, row_start, edge_ids, x0, y0, dx, dy, nx, ny, npoly
+    )
+    cells, polys = kernels.mark_edge_cells(ax, ay, bx, by, poly, x0, y0, dx, dy, nx, ny)
+    state, cand_start, cand_polys = _cell_states(owner, cells, polys, keys, npoly, nx)
+    unique_keys, first = np.unique(keys, return_index=True)
+    row_poly_start = np.append(first, keys.size).astype(np.int64)
+    return Raster(
+        x0,
+        y0,
+        dx,
+        dy,
+        nx,
+        ny,
+        state,
+        cand_start,
+        cand_polys,
+        unique_keys,
+        row_poly_start,
+        edge_ids,
+        ax,
+        ay,
+        bx,
+        by,
+        npoly,
+    )
+
+
+def _cell_states(
+    owner: np.ndarray, cells: np.ndarray, polys: np.ndarray, keys: np.ndarray, npoly: int, nx: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cell states and the candidate areas of boundary cells (edge areas + centre owner)."""
+    several = np.flatnonzero(owner == -2)
+    extra_cells, extra_polys = _row_areas(several, keys, npoly, nx)
+    centre = np.unique(np.concatenate([cells, several]))
+    owned = owner[centre] >= 0
+    pair_cells = np.concatenate([cells, centre[owned], extra_cells])
+    pair_polys = np.concatenate([polys, owner[centre[owned]], extra_polys]).astype(np.int64)
+    pairs = np.unique(pair_cells * npoly + pair_polys)
+    pair_cells, pair_polys = pairs // npoly, (pairs % npoly).astype(np.int32)
+    boundary_cells, cand_first = np.unique(pair_cells, return_index=True)
+    state = owner  # reused in place: the owners are not needed any more
+    state[boundary_cells] = -(np.arange(boundary_cells.size, dtype=np.int32) + 2)
+    cand_start = np.append(cand_first, pair_cells.size).astype(np.int64)
+    return state, cand_start, pair_polys
+
+
+def _row_areas(
+    cells: np.ndarray, keys: np.ndarray, npoly: int, nx: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """For cells whose centre lies in several areas (overlaps): every area with edges in the row."""
+    if cells.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    row_keys = np.unique(keys)
+    out_cells, out_polys = [], []
+    for cell in cells:
+        row = cell // nx
+        lo, hi = np.searchsorted(row_keys, [row * npoly, (row + 1) * npoly])
+        areas = row_keys[lo:hi] % npoly
+        out_cells.append(np.full(areas.size, cell, dtype=np.int64))
+        out_polys.append(areas)
+    return np.concatenate(out_cells), np.concatenate(out_polys)
