@@ -66,3 +66,32 @@ class AreaLookup:
             frame.loc[outside, "nearest_grid_code"] = keys
             frame.loc[outside, "distance_m"] = metres
         return frame
+
+    def locate_one(self, lon: float, lat: float) -> dict[str, object]:
+        """One point, as a dict with the columns of `locate` (a fast path for single lookups).
+
+        Examples
+        --------
+        >>> from shapely import box
+        >>> areas = gpd.GeoDataFrame({"level": ["grid"], "code": ["110108010019001"],
+        ...                           "name": ["第01网格"]}, geometry=[box(0, 0, 1, 1)], crs=4326)
+        >>> AreaLookup(areas).locate_one(0.5, 0.5)["grid_name"]
+        '第01网格'
+        """
+        answer: dict[str, object] = {}
+        on_boundary = False
+        for level in reversed(ORDER):
+            index = self.indexes.get(level)
+            code, edge = index.locate_one(lon, lat) if index is not None else ("", False)
+            answer[f"{level.value}_code"] = code
+            answer[f"{level.value}_name"] = self.names.get(code, "")
+            if level is Level.GRID:
+                on_boundary = edge
+        answer["on_boundary"] = on_boundary
+        answer["nearest_grid_code"], answer["distance_m"] = "", None
+        grids = self.indexes.get(Level.GRID)
+        if not answer["grid_code"] and grids is not None:
+            keys, metres = grids.nearest(np.array([lon]), np.array([lat]), self.nearest_m)
+            if keys[0]:
+                answer["nearest_grid_code"], answer["distance_m"] = str(keys[0]), float(metres[0])
+        return answer
