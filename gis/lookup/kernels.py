@@ -115,14 +115,14 @@ def center_owners(ax, ay, bx, by, poly, row_start, row_edges, x0, y0, dx, dy, nx
 
 
 @njit(cache=True)
-def _inside(p, px, py, row, row_poly_keys, row_poly_start, edge_ids, ax, ay, bx, by, npoly):
-    """Crossing number of area p at (px, py): (inside-or-on, on-boundary, certain)."""
-    key = row * npoly + p
-    i = np.searchsorted(row_poly_keys, key)
-    if i >= row_poly_keys.size or row_poly_keys[i] != key:
-        return False, False, True  # no edge of p in this row: the scanline decided it
+def _inside(px, py, lo, hi, edge_ids, ax, ay, bx, by):
+    """Crossing number of one area at (px, py) over its edges ``edge_ids[lo:hi]`` in the row.
+
+    Returns (inside-or-on, on-boundary, certain). An area with no edge in the row cannot
+    contain the point (a ray from it would cross the area's boundary within the row).
+    """
     inside = False
-    for j in range(row_poly_start[i], row_poly_start[i + 1]):
+    for j in range(lo, hi):
         e = edge_ids[j]
         x1, y1, x2, y2 = ax[e], ay[e], bx[e], by[e]
         if min(y1, y2) <= py <= max(y1, y2) and min(x1, x2) <= px <= max(x1, x2):
@@ -153,14 +153,13 @@ def locate_point(
     state,
     cand_start,
     cand_polys,
-    row_poly_keys,
-    row_poly_start,
+    cand_lo,
+    cand_hi,
     edge_ids,
     ax,
     ay,
     bx,
     by,
-    npoly,
 ):
     """One point: (area position or -1, on boundary, uncertain)."""
     if not (x >= x0 and y >= y0):  # also rejects NaN
@@ -175,16 +174,13 @@ def locate_point(
     b = -s - 2
     position, hits, boundary = EMPTY, 0, False
     for k in range(cand_start[b], cand_start[b + 1]):
-        p = cand_polys[k]
-        inside, on_edge, sure = _inside(
-            p, x, y, r, row_poly_keys, row_poly_start, edge_ids, ax, ay, bx, by, npoly
-        )
+        inside, on_edge, sure = _inside(x, y, cand_lo[k], cand_hi[k], edge_ids, ax, ay, bx, by)
         if not sure:
             return EMPTY, False, True
         if inside:
             hits += 1
             if position == EMPTY:
-                position = p
+                position = cand_polys[k]
             boundary = boundary or on_edge
     return position, boundary or hits > 1, False
 
@@ -202,14 +198,13 @@ def locate_many(
     state,
     cand_start,
     cand_polys,
-    row_poly_keys,
-    row_poly_start,
+    cand_lo,
+    cand_hi,
     edge_ids,
     ax,
     ay,
     bx,
     by,
-    npoly,
 ):
     """Area position per point (-1 none), on-boundary flags, and points needing GEOS."""
     n = px.size
@@ -229,13 +224,12 @@ def locate_many(
             state,
             cand_start,
             cand_polys,
-            row_poly_keys,
-            row_poly_start,
+            cand_lo,
+            cand_hi,
             edge_ids,
             ax,
             ay,
             bx,
             by,
-            npoly,
         )
     return position, boundary, uncertain

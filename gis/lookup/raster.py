@@ -27,8 +27,8 @@ class Raster:
     state: npt.NDArray[np.int32]  # >= 0 area, -1 empty, <= -2 boundary cell -(s+2)
     cand_start: npt.NDArray[np.int64]
     cand_polys: npt.NDArray[np.int32]
-    row_poly_keys: npt.NDArray[np.int64]  # sorted row * npoly + area
-    row_poly_start: npt.NDArray[np.int64]
+    cand_lo: npt.NDArray[np.int32]  # the candidate's edges in the cell's row:
+    cand_hi: npt.NDArray[np.int32]  # edge_ids[cand_lo[k]:cand_hi[k]]
     edge_ids: npt.NDArray[np.int32]
     ax: npt.NDArray[np.float64]
     ay: npt.NDArray[np.float64]
@@ -48,14 +48,13 @@ class Raster:
             self.state,
             self.cand_start,
             self.cand_polys,
-            self.row_poly_keys,
-            self.row_poly_start,
+            self.cand_lo,
+            self.cand_hi,
             self.edge_ids,
             self.ax,
             self.ay,
             self.bx,
             self.by,
-            self.npoly,
         )
 
     @property
@@ -119,8 +118,7 @@ def build_raster(geoms: npt.NDArray[np.object_]) -> Raster:
     )
     cells, polys = kernels.mark_edge_cells(ax, ay, bx, by, poly, x0, y0, dx, dy, nx, ny)
     state, cand_start, cand_polys = _cell_states(owner, cells, polys, keys, npoly, nx)
-    unique_keys, first = np.unique(keys, return_index=True)
-    row_poly_start = np.append(first, keys.size).astype(np.int64)
+    cand_lo, cand_hi = _candidate_edges(state, cand_start, cand_polys, keys, npoly, nx)
     return Raster(
         x0,
         y0,
@@ -131,8 +129,8 @@ def build_raster(geoms: npt.NDArray[np.object_]) -> Raster:
         state,
         cand_start,
         cand_polys,
-        unique_keys,
-        row_poly_start,
+        cand_lo,
+        cand_hi,
         edge_ids,
         ax,
         ay,
@@ -140,6 +138,28 @@ def build_raster(geoms: npt.NDArray[np.object_]) -> Raster:
         by,
         npoly,
     )
+
+
+def _candidate_edges(
+    state: np.ndarray,
+    cand_start: np.ndarray,
+    cand_polys: np.ndarray,
+    keys: np.ndarray,
+    npoly: int,
+    nx: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each (boundary cell, candidate): the range of its edges in the cell's row."""
+    boundary_cells = np.flatnonzero(state <= -2)
+    number = -state[boundary_cells] - 2  # boundary cell number of each such cell
+    cells = np.empty(number.size, dtype=np.int64)
+    cells[number] = boundary_cells
+    rows = np.repeat(cells // nx, np.diff(cand_start))
+    wanted = rows * npoly + cand_polys
+    lo = np.searchsorted(keys, wanted, side="left").astype(np.int32)
+    hi = np.searchsorted(keys, wanted, side="right").astype(np.int32)
+    if not lo.size == hi.size == cand_polys.size:  # the kernels index these blindly
+        raise AssertionError("candidate arrays disagree")
+    return lo, hi
 
 
 def _cell_states(
