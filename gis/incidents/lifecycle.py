@@ -1,0 +1,72 @@
+"""The closed loop 收集—梳理—分流—处理—反馈 as a state machine.
+
+reported (收集) → triaged (梳理) → dispatched (分流) → in_progress (处理) → resolved → closed
+(反馈, with the resident's feedback); side exits: rejected, duplicate, transferred; a resolved or
+closed incident can be reopened. ``needs_location`` holds reports whose place is not known yet.
+"""
+
+from __future__ import annotations
+
+from gis.errors import Conflict
+
+LABELS_ZH = {
+    "needs_location": "待定位",
+    "reported": "已收集",
+    "triaged": "已梳理",
+    "dispatched": "已分流",
+    "in_progress": "处理中",
+    "resolved": "已处理",
+    "closed": "已反馈办结",
+    "rejected": "不予受理",
+    "duplicate": "重复",
+    "transferred": "已转办",
+    "reopened": "重新打开",
+}
+TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "needs_location": ("reported", "rejected", "duplicate"),
+    "reported": ("triaged", "rejected", "duplicate", "transferred"),
+    "triaged": ("dispatched", "rejected", "duplicate", "transferred"),
+    "dispatched": ("in_progress", "transferred", "triaged"),
+    "in_progress": ("resolved", "transferred"),
+    "resolved": ("closed", "reopened"),
+    "closed": ("reopened",),
+    "reopened": ("triaged", "dispatched", "in_progress"),
+    "rejected": ("reopened",),
+    "duplicate": ("reopened",),
+    "transferred": ("reopened",),
+}
+OPEN = frozenset({"needs_location", "reported", "triaged", "dispatched", "in_progress", "reopened"})
+DONE = frozenset({"resolved", "closed"})
+
+
+class IllegalTransition(Conflict):
+    """A status change the closed loop does not allow."""
+
+    code = "IllegalTransition"
+
+
+def check_transition(current: str, target: str) -> None:
+    """Raise `IllegalTransition` (listing the allowed moves) unless current → target is allowed.
+
+    Examples
+    --------
+    >>> check_transition("reported", "triaged")
+    >>> check_transition("reported", "closed")
+    Traceback (most recent call last):
+    ...
+    gis.incidents.lifecycle.IllegalTransition: status: reported → closed is not allowed; \
+from reported: triaged, rejected, duplicate, transferred
+    """
+    if target not in LABELS_ZH:
+        raise IllegalTransition(f"status: unknown status {target!r}; known: {', '.join(LABELS_ZH)}")
+    allowed = TRANSITIONS.get(current, ())
+    if target not in allowed:
+        raise IllegalTransition(
+            f"status: {current} → {target} is not allowed; "
+            f"from {current}: {', '.join(allowed) or 'nothing'}"
+        )
+
+
+def open311_status(status: str) -> str:
+    """Open311 knows only open and closed."""
+    return "open" if status in OPEN else "closed"
