@@ -112,9 +112,8 @@ def postgis_join_seconds(grids: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) 
         ]
         conn.execute(text("INSERT INTO bench_grids VALUES (:c, ST_GeomFromWKB(:w, 4326))"), rows)
         raw = conn.connection.dbapi_connection
-        buffer = io.StringIO(
-            "".join(f"{i}\t{a!r}\t{b!r}\n" for i, (a, b) in enumerate(zip(x, y, strict=True)))
-        )
+        pairs = enumerate(zip(x.tolist(), y.tolist(), strict=True))
+        buffer = io.StringIO("".join(f"{i}\t{a!r}\t{b!r}\n" for i, (a, b) in pairs))
         with raw.cursor() as cursor:
             cursor.execute("CREATE TEMP TABLE xy (id int, x float8, y float8)")
             with cursor.copy("COPY xy FROM STDIN") as copy:
