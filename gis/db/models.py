@@ -6,7 +6,19 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geometry
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Integer, String, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Identity,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -73,3 +85,93 @@ class PlanArea(Base):
     households: Mapped[int | None] = mapped_column(Integer)
     population: Mapped[int | None] = mapped_column(Integer)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+
+
+class Address(Base):
+    """A standard address (一标三实): normalised text → point, building, households."""
+
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    address: Mapped[str] = mapped_column(Text, nullable=False)
+    normalized: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=STORAGE_SRID), nullable=False)
+    building: Mapped[str | None] = mapped_column(Text)
+    households: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text, nullable=False, server_default="import")
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+
+
+class Incident(Base):
+    """A reported problem or hazard, located into a grid, through the closed loop."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    category: Mapped[str] = mapped_column(Text, nullable=False)
+    description: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=STORAGE_SRID))
+    input_crs: Mapped[str | None] = mapped_column(Text)
+    input_x: Mapped[float | None] = mapped_column(Float)
+    input_y: Mapped[float | None] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(Text)
+    address_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("addresses.id"))
+    location_method: Mapped[str] = mapped_column(Text, nullable=False, server_default="none")
+    match_score: Mapped[float | None] = mapped_column(Float)
+    grid_code: Mapped[str | None] = mapped_column(String(15))
+    grid_area_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("areas.id"))
+    status: Mapped[str] = mapped_column(Text, nullable=False)
+    severity: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="3")
+    reporter_name: Mapped[str | None] = mapped_column(Text)
+    reporter_phone: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text, nullable=False)
+    assignee: Mapped[str | None] = mapped_column(Text)
+    reported_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    feedback_satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    feedback_score: Mapped[int | None] = mapped_column(SmallInteger)
+    possible_duplicate: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default="false"
+    )
+    idempotency_key: Mapped[str | None] = mapped_column(Text, unique=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+
+
+class IncidentEvent(Base):
+    """One step of an incident's log: who, when, from-status → to-status, note."""
+
+    __tablename__ = "incident_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False
+    )
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    actor: Mapped[str] = mapped_column(Text, nullable=False)
+    from_status: Mapped[str | None] = mapped_column(Text)
+    to_status: Mapped[str] = mapped_column(Text, nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+
+
+class IncidentLink(Base):
+    """A possible (or confirmed) duplicate link between two incidents."""
+
+    __tablename__ = "incident_links"
+
+    incident_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    other_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(Text, nullable=False, server_default="possible_duplicate")
+    distance_m: Mapped[float | None] = mapped_column(Float)
