@@ -8,24 +8,31 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import areas, health, plans
+from api.routes import areas, health, lookup, plans
 from gis.db import engine as db_engine
 from gis.db import store
+from gis.db.lookup import LookupCache
 from gis.settings import StoreSettings
 
 GEOJSON = "application/geo+json"
 
 
 def create_app(settings: StoreSettings | None = None) -> FastAPI:
-    """Build the app; its lifespan owns the database engine (``app.state.engine``)."""
+    """Build the app; its lifespan owns the database engine and the lookup indexes.
+
+    ``app.state.engine`` is the SQLAlchemy engine; ``app.state.lookup`` the `LookupCache`
+    (in-memory point-in-area indexes, checked against the store's version on every lookup).
+    """
     settings = settings or StoreSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = db_engine.make_engine(store.database_url(settings), pool_size=5)
+        app.state.lookup = LookupCache(app.state.engine)
         try:
             yield
         finally:
+            app.state.lookup.close()
             app.state.engine.dispose()
 
     app = FastAPI(
@@ -38,6 +45,7 @@ def create_app(settings: StoreSettings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(areas.router)
     app.include_router(plans.router)
+    app.include_router(lookup.router)
     return app
 
 

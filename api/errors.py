@@ -18,6 +18,7 @@ STATUS: dict[type[errors.GridmapError], int] = {
     errors.NotFound: 404,
     errors.UnknownParent: 409,
     errors.Conflict: 409,
+    errors.PayloadTooLarge: 413,
     errors.StoreUnavailable: 503,
 }
 

@@ -71,3 +71,9 @@ class StoreUnavailable(GridmapError):
     """The PostGIS store cannot be reached or set up."""
 
     code = "StoreUnavailable"
+
+
+class PayloadTooLarge(GridmapError):
+    """An input (a batch of points, an upload) is over the size the service accepts."""
+
+    code = "PayloadTooLarge"

@@ -56,7 +56,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 def empty_store(engine: Engine) -> Engine:
     """The test database with no areas (TRUNCATE bypasses the row triggers on purpose)."""
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE areas, plans, plan_areas RESTART IDENTITY"))
+        conn.execute(
+            text(
+                "TRUNCATE areas, plans, plan_areas, incidents, incident_events, incident_links, "
+                "addresses RESTART IDENTITY"
+            )
+        )
     return engine
 
 

@@ -5,7 +5,7 @@ will render maps); settings are read once, in the root callback, and passed down
 print one line on stderr and exit 1; usage errors exit 2.
 """
 
-from api.cli import areas, boundaries, db, plans, serve
+from api.cli import areas, boundaries, db, lookup, plans, serve
 from api.cli.base import SAMPLE_DIR, app
 from api.cli.serve import load_sample
 
@@ -16,6 +16,7 @@ __all__ = [
     "boundaries",
     "db",
     "load_sample",
+    "lookup",
     "main",
     "plans",
     "serve",

@@ -27,8 +27,11 @@ def serve(
     host: Annotated[str | None, typer.Option(help="address to listen on [127.0.0.1]")] = None,
     port: Annotated[int | None, typer.Option(help="port [8000]")] = None,
     workers: Annotated[int | None, typer.Option(help="worker processes [1]")] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="log every request")
+    ] = True,
 ) -> None:
-    """Serve the API (and maps) with uvicorn."""
+    """Serve the API (and maps) with uvicorn (uvloop and httptools when installed)."""
     import uvicorn
 
     defaults = ServerSettings()
@@ -39,6 +42,7 @@ def serve(
         port=port or defaults.port,
         workers=workers or defaults.workers,
         log_level="info",
+        access_log=access_log,
     )
 
 

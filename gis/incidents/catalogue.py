@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +57,7 @@ class Catalogue:
     def __getitem__(self, code: str) -> Category:
         return self.find(code)
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Category]:
         return iter(self.categories.values())
 
     def find(self, code_or_name: str, field: str = "category") -> Category:

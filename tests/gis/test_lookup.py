@@ -14,7 +14,9 @@ from gis.synthetic import synthetic_coverage
 SAMPLE = Path(__file__).parents[2] / "data" / "boundaries"
 
 
-def sjoin_answer(grids: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sjoin_answer(
+    grids: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The reference: lowest intersecting code per point, and how many areas intersect it."""
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs=4326)
     joined = gpd.sjoin(points, grids[["code", "geometry"]], predicate="intersects")
@@ -25,7 +27,9 @@ def sjoin_answer(grids: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) -> tuple
     return answer, counts
 
 
-def awkward_points(grids: gpd.GeoDataFrame, count: int, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
+def awkward_points(
+    grids: gpd.GeoDataFrame, count: int, seed: int = 7
+) -> tuple[np.ndarray, np.ndarray]:
     """Random points plus every vertex, edge midpoints and points interpolated along edges."""
     rng = np.random.default_rng(seed)
     west, south, east, north = grids.total_bounds
@@ -48,7 +52,9 @@ def assert_same_as_sjoin(grids: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray) 
     found = GridIndex(grids).locate(x, y)
     expected, counts = sjoin_answer(grids, x, y)
     mismatched = np.flatnonzero(found.key.astype(object) != expected)
-    assert mismatched.size == 0, list(zip(x[mismatched][:5], y[mismatched][:5], expected[mismatched][:5], strict=True))
+    assert mismatched.size == 0, list(
+        zip(x[mismatched][:5], y[mismatched][:5], expected[mismatched][:5], strict=True)
+    )
     assert found.on_boundary[counts > 1].all()  # shared edges and vertices are flagged
 
 
@@ -68,17 +74,26 @@ def test_same_as_sjoin_with_overlaps_and_holes() -> None:
     outer = shapely.Polygon(box(0, 0, 4, 4).exterior.coords, [box(1, 1, 2, 2).exterior.coords])
     grids = gpd.GeoDataFrame(
         {"code": ["c", "a", "b", "d"]},
-        geometry=[outer, box(3, 3, 5, 5), box(1.25, 1.25, 1.75, 1.75), box(6, 0, 7, 1)], crs=4326)
+        geometry=[outer, box(3, 3, 5, 5), box(1.25, 1.25, 1.75, 1.75), box(6, 0, 7, 1)],
+        crs=4326,
+    )
     x, y = awkward_points(grids, 50_000)
     assert_same_as_sjoin(grids, x, y)
     found = GridIndex(grids).locate(np.array([1.5, 1.1, 3.5, 2.5]), np.array([1.5, 1.1, 3.5, 2.5]))
-    assert found.key.tolist() == ["b", "", "a", "c"]  # inside the hole's island, in the hole, overlap → lowest
+    assert found.key.tolist() == [
+        "b",
+        "",
+        "a",
+        "c",
+    ]  # inside the hole's island, in the hole, overlap → lowest
     assert found.on_boundary.tolist() == [False, False, True, False]
 
 
 def test_points_on_shared_edge_and_vertex_get_lowest_code() -> None:
-    grids = gpd.GeoDataFrame({"code": ["002", "001", "003", "004"]},
-                             geometry=[box(1, 0, 2, 1), box(0, 0, 1, 1), box(0, 1, 1, 2), box(1, 1, 2, 2)])
+    grids = gpd.GeoDataFrame(
+        {"code": ["002", "001", "003", "004"]},
+        geometry=[box(1, 0, 2, 1), box(0, 0, 1, 1), box(0, 1, 1, 2), box(1, 1, 2, 2)],
+    )
     found = GridIndex(grids).locate(np.array([1.0, 1.0, 0.5, 0.0]), np.array([0.5, 1.0, 1.0, 0.5]))
     assert found.key.tolist() == ["001", "001", "001", "001"]
     assert found.on_boundary.tolist() == [True, True, True, True]
@@ -117,14 +132,26 @@ def test_nearest_within_radius_in_metres() -> None:
 
 def test_area_lookup_answers_every_level_even_without_grids() -> None:
     areas = gpd.GeoDataFrame(
-        {"level": ["district", "subdistrict", "community", "grid"],
-         "code": ["110108", "110108010", "110108010019", "110108010019001"],
-         "name": ["海淀区", "学院路街道", "农大社区", "第01网格"]},
-        geometry=[box(116.0, 39.8, 116.5, 40.2), box(116.3, 39.95, 116.4, 40.05),
-                  box(116.34, 39.99, 116.36, 40.01), box(116.34, 39.99, 116.35, 40.01)], crs=4326)
-    found = AreaLookup(areas).locate(np.array([116.345, 116.355, 116.1]), np.array([40.0, 40.0, 40.1]))
+        {
+            "level": ["district", "subdistrict", "community", "grid"],
+            "code": ["110108", "110108010", "110108010019", "110108010019001"],
+            "name": ["海淀区", "学院路街道", "农大社区", "第01网格"],
+        },
+        geometry=[
+            box(116.0, 39.8, 116.5, 40.2),
+            box(116.3, 39.95, 116.4, 40.05),
+            box(116.34, 39.99, 116.36, 40.01),
+            box(116.34, 39.99, 116.35, 40.01),
+        ],
+        crs=4326,
+    )
+    found = AreaLookup(areas).locate(
+        np.array([116.345, 116.355, 116.1]), np.array([40.0, 40.0, 40.1])
+    )
     assert found["grid_code"].tolist() == ["110108010019001", "", ""]
     assert found["community_name"].tolist() == ["农大社区", "农大社区", ""]
     assert found["district_code"].tolist() == ["110108", "110108", "110108"]
     assert found["nearest_grid_code"].tolist() == ["", "110108010019001", ""]
-    assert found["distance_m"].iloc[1] == pytest.approx(426, rel=0.02)  # 0.005° of longitude at 40°N
+    assert found["distance_m"].iloc[1] == pytest.approx(
+        426, rel=0.02
+    )  # 0.005° of longitude at 40°N

@@ -1,0 +1,125 @@
+"""``gridmap lookup`` and ``gridmap assign`` against the real test store."""
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from api.cli import app
+from gis.crs import wgs84_to_gcj02
+from gis.settings import StoreSettings
+from tests import geoms
+
+runner = CliRunner()
+
+
+def gridmap(*args: object) -> Any:
+    return runner.invoke(app, [str(a) for a in args], prog_name="gridmap")
+
+
+@pytest.fixture
+def loaded(cli_env: StoreSettings, empty_store: Engine, tmp_path: Path) -> Engine:
+    files = geoms.hierarchy_files(tmp_path)
+    for level in ("district", "subdistrict", "community", "grid"):
+        result = gridmap("load", files[level], "--level", level, "--commit")
+        assert result.exit_code == 0, result.output
+    return empty_store
+
+
+def test_lookup_prints_every_level(loaded: Engine) -> None:
+    result = gridmap("lookup", "116.345", "40.0")
+    assert result.exit_code == 0, result.output
+    assert "grid        110108010019001  第01网格" in result.output
+    assert "community   110108010019  中国农业大学东校区社区居委会" in result.output
+    assert "subdistrict 110108010  学院路街道" in result.output
+    assert "district    110108  海淀区" in result.output
+
+
+def test_lookup_json_with_gcj02(loaded: Engine) -> None:
+    lon, lat = (float(v) for v in wgs84_to_gcj02(116.345, 40.0))
+    result = gridmap("lookup", lon, lat, "--crs", "gcj02", "--json")
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert body["grid"]["code"] == "110108010019001" and body["input"]["crs"] == "gcj02"
+    assert body["wgs84"]["lon"] == pytest.approx(116.345, abs=1e-7)
+
+
+def test_lookup_outside_names_the_nearest_grid(loaded: Engine) -> None:
+    result = gridmap("lookup", "116.3395", "40.0")
+    assert result.exit_code == 0
+    assert "outside every grid; nearest grid 110108010019001 第01网格 at 42." in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["40", "116.3"], "lon and lat look swapped [CRSError]"),
+        (["east", "40"], "lon: 'east' is not a number [InvalidInput]"),
+        (["116.3", "40", "--crs", "gauss"], "unknown CRS 'gauss'; accepted: wgs84"),
+        (
+            ["116.3", "40", "--as-of", "2000-01-01"],
+            "as_of: 2000-01-01T00:00:00+00:00 is before any boundary",
+        ),
+        (["116.3", "40", "--as-of", "soon"], "--as-of: 'soon' is not an ISO 8601"),
+    ],
+)
+def test_lookup_bad_input(loaded: Engine, args: list[str], fragment: str) -> None:
+    result = gridmap("lookup", *args)
+    assert result.exit_code == 1
+    assert fragment in result.output
+
+
+def test_assign_keeps_columns_and_reports_bad_rows(loaded: Engine, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "name,x,y,note\na,116.345,40.0,一\nb,abc,40.0,二\nc,116.355,40.0,三\n", encoding="utf-8"
+    )
+    target = tmp_path / "out.csv"
+    result = gridmap("assign", source, "--out", target, "--lon-field", "x", "--lat-field", "y")
+    assert result.exit_code == 0, result.output
+    assert "3 rows, 2 in a grid, 1 with errors" in result.output
+    with target.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0])[:5] == ["name", "x", "y", "note", "wgs84_lon"]
+    assert [(r["name"], r["note"], r["grid_code"]) for r in rows] == [
+        ("a", "一", "110108010019001"),
+        ("b", "二", ""),
+        ("c", "三", "110108010019002"),
+    ]
+    assert rows[1]["error"] == "x: 'abc' is not a number"
+    assert rows[2]["community_name"] == "中国农业大学东校区社区居委会"
+
+
+def test_assign_streams_in_chunks(
+    loaded: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import api.lookup_io
+
+    original = api.lookup_io.CsvPoints.chunks
+    monkeypatch.setattr(api.lookup_io.CsvPoints, "chunks", lambda self, size=0: original(self, 2))
+    source = tmp_path / "in.csv"
+    source.write_text("lon,lat\n" + "116.345,40.0\n116.355,40.0\n" * 3, encoding="utf-8")
+    target = tmp_path / "out.csv"
+    assert gridmap("assign", source, "--out", target).exit_code == 0
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 7 and lines[0].startswith("lon,lat,wgs84_lon")
+    assert [line.split(",")[4][-3:] for line in lines[1:]] == ["001", "002"] * 3
+
+
+def test_assign_needs_the_columns(loaded: Engine, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = gridmap("assign", source, "--out", tmp_path / "out.csv")
+    assert result.exit_code == 1
+    assert "csv: no 'lon' column in the header 'a,b'" in result.output
+    assert not (tmp_path / "out.csv").exists()
+
+
+@pytest.mark.parametrize("command", [["lookup"], ["assign"]])
+def test_help(command: list[str]) -> None:
+    result = gridmap(*command, "--help")
+    assert result.exit_code == 0 and "Usage: gridmap" in result.output
