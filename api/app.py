@@ -9,26 +9,37 @@ from fastapi import FastAPI
 
 from api import errors
 from api.routes import areas, health, lookup, plans
+from api.routes import incidents as incident_routes
 from gis.db import engine as db_engine
 from gis.db import store
+from gis.db.intake import AddressRegistry
 from gis.db.lookup import LookupCache
-from gis.settings import StoreSettings
+from gis.incidents.catalogue import Catalogue
+from gis.settings import IncidentSettings, StoreSettings
 
 GEOJSON = "application/geo+json"
 
 
-def create_app(settings: StoreSettings | None = None) -> FastAPI:
-    """Build the app; its lifespan owns the database engine and the lookup indexes.
+def create_app(
+    settings: StoreSettings | None = None, incidents: IncidentSettings | None = None
+) -> FastAPI:
+    """Build the app; its lifespan owns the database engine and the in-memory indexes.
 
     ``app.state.engine`` is the SQLAlchemy engine; ``app.state.lookup`` the `LookupCache`
-    (in-memory point-in-area indexes, checked against the store's version on every lookup).
+    (in-memory point-in-area indexes, checked against the store's version on every lookup);
+    ``app.state.catalogue`` the incident categories; ``app.state.addresses`` the standard-address
+    registry; ``app.state.incident_settings`` the incident settings.
     """
     settings = settings or StoreSettings()
+    incidents = incidents or IncidentSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = db_engine.make_engine(store.database_url(settings), pool_size=5)
         app.state.lookup = LookupCache(app.state.engine)
+        app.state.catalogue = Catalogue.load(incidents.catalogue)
+        app.state.addresses = AddressRegistry(app.state.engine)
+        app.state.incident_settings = incidents
         try:
             yield
         finally:
@@ -46,6 +57,7 @@ def create_app(settings: StoreSettings | None = None) -> FastAPI:
     app.include_router(areas.router)
     app.include_router(plans.router)
     app.include_router(lookup.router)
+    app.include_router(incident_routes.router)
     return app
 
 

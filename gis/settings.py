@@ -39,3 +39,16 @@ class ServerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+
+
+class IncidentSettings(BaseSettings):
+    """Incident intake: the service catalogue, and whether personal data is shown.
+
+    ``show_personal`` is a stub for real roles: when False (the default) reporters' names and
+    phones are masked in every listing and export.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
+
+    catalogue: Path = PROJECT_ROOT / "data" / "catalogue" / "services.yaml"
+    show_personal: bool = False

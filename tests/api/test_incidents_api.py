@@ -1,0 +1,182 @@
+"""Incident intake and the closed loop over HTTP, on the 学院路 sample."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from api.app import create_app
+from api.cli import load_sample
+from gis.db import incidents as incident_sql
+from gis.settings import IncidentSettings, StoreSettings
+
+# a point inside grid 110108010019001 of the sample (中国农业大学东校区)
+INSIDE = {"lon": 116.3553, "lat": 40.0073}
+
+
+@pytest.fixture
+def client(store_settings: StoreSettings, empty_store: Engine) -> Iterator[TestClient]:
+    load_sample(store_settings)
+    with empty_store.begin() as conn:
+        incident_sql.upsert_addresses(
+            conn,
+            rows=[
+                {
+                    "address": "北京市海淀区学院路18号10号楼",
+                    "normalized": "学院路18号10号楼",
+                    "lon": 116.3492126,
+                    "lat": 39.9981191,
+                    "building": "10号楼",
+                    "households": 60,
+                    "source": "test",
+                    "attributes": {},
+                }
+            ],
+        )
+    with TestClient(create_app(store_settings)) as test_client:
+        yield test_client
+
+
+def report(client: TestClient, **fields: object) -> dict:
+    response = client.post(
+        "/incidents", json={"category": "hazard", "description": "电线裸露", **INSIDE, **fields}
+    )
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def test_report_is_located_into_a_grid(client: TestClient) -> None:
+    body = report(client, reporter_phone="13812345678", reporter_name="张三")
+    assert body["status"] == "reported" and body["grid_code"].startswith("110108010")
+    assert body["location_method"] == "coordinates"
+    assert body["reporter_phone"] == "138****5678" and body["reporter_name"] == "张*"
+    assert body["events"][0]["to_status"] == "reported"
+    listed = client.get("/incidents").json()
+    assert listed[0]["reporter_phone"] == "138****5678"
+
+
+def test_gcj02_report_is_shifted(client: TestClient) -> None:
+    from gis.crs import wgs84_to_gcj02
+
+    gx, gy = wgs84_to_gcj02(INSIDE["lon"], INSIDE["lat"])
+    body = report(client, lon=float(gx), lat=float(gy), crs="gcj02")
+    direct = report(client)
+    assert body["grid_code"] == direct["grid_code"]
+    assert body["lon"] == pytest.approx(INSIDE["lon"], abs=1e-7)
+    assert body["input"]["crs"] == "gcj02"
+
+
+def test_address_is_resolved_through_the_registry(client: TestClient) -> None:
+    body = report(client, lon=None, lat=None, address="北京 学院路 18号 10号楼")
+    assert body["status"] == "reported" and body["location_method"] == "address_normalised"
+    assert body["lon"] == pytest.approx(116.3492126)
+
+
+def test_unknown_address_is_kept_in_the_queue(client: TestClient) -> None:
+    body = report(client, lon=None, lat=None, address="月球背面1号")
+    assert body["status"] == "needs_location" and body["grid_code"] is None
+    queue = client.get("/incidents/queue").json()
+    assert [q["id"] for q in queue] == [body["id"]]
+    located = client.post(f"/incidents/{body['id']}/location", json=INSIDE).json()
+    assert located["status"] == "reported" and located["grid_code"]
+    assert client.get("/incidents/queue").json() == []
+
+
+def test_idempotency_key_never_creates_a_second_incident(client: TestClient) -> None:
+    payload = {"category": "dispute", "description": "邻里噪音", **INSIDE}
+    first = client.post("/incidents", json=payload, headers={"Idempotency-Key": "abc-1"})
+    again = client.post("/incidents", json=payload, headers={"Idempotency-Key": "abc-1"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert len(client.get("/incidents").json()) == 1
+
+
+def test_possible_duplicates_are_flagged_and_linked(client: TestClient) -> None:
+    first = report(client)
+    near = report(client, lon=INSIDE["lon"] + 0.0001)  # ~9 m away, same category and grid
+    other = report(client, category="sanitation")
+    assert near["possible_duplicate"] is True and near["links"][0]["id"] == first["id"]
+    assert other["possible_duplicate"] is False
+    assert client.get(f"/incidents/{first['id']}").json()["status"] == "reported"  # not merged
+
+
+def test_closed_loop(client: TestClient) -> None:
+    incident = report(client)
+    path = f"/incidents/{incident['id']}/transitions"
+    assert client.post(path, json={"status": "triaged"}).status_code == 200
+    missing = client.post(path, json={"status": "dispatched"})
+    assert missing.status_code == 400 and "assignee" in missing.json()["detail"]
+    assert (
+        client.post(path, json={"status": "dispatched", "assignee": "网格员王五"}).status_code
+        == 200
+    )
+    assert client.post(path, json={"status": "in_progress"}).status_code == 200
+    assert client.post(path, json={"status": "resolved", "note": "已修复"}).status_code == 200
+    no_feedback = client.post(path, json={"status": "closed"})
+    assert no_feedback.status_code == 400 and "feedback" in no_feedback.json()["detail"]
+    closed = client.post(path, json={"status": "closed", "score": 5}).json()
+    assert closed["status"] == "closed" and closed["feedback_satisfied"] is True
+    assert [e["to_status"] for e in closed["events"]] == [
+        "reported",
+        "triaged",
+        "dispatched",
+        "in_progress",
+        "resolved",
+        "closed",
+    ]
+
+
+def test_illegal_transition_lists_allowed(client: TestClient) -> None:
+    incident = report(client)
+    response = client.post(f"/incidents/{incident['id']}/transitions", json={"status": "closed"})
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "IllegalTransition"
+    assert "from reported: triaged, rejected, duplicate, transferred" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "fragment"),
+    [
+        ({"category": "hazard"}, 400, "location: give lon and lat"),
+        (
+            {"category": "graffiti", **INSIDE},
+            400,
+            "unknown category 'graffiti'; valid: hazard (安全隐患)",
+        ),
+        (
+            {"category": "hazard", "description": "长" * 4001, **INSIDE},
+            400,
+            "description: 4001 characters",
+        ),
+        ({"category": "hazard", "lon": 116.35, "lat": 200}, 400, "lon/lat"),
+        ({"category": "hazard", "lon": 40.0, "lat": 116.35}, 400, "swapped"),
+        ({"category": "hazard", "lon": "abc", "lat": 40}, 400, "lon: 'abc' is not a number"),
+        ({"category": "hazard", "lon": 116.35}, 400, "lat: give both"),
+        ({"category": "hazard", "crs": "mars2", **INSIDE}, 400, "mars2"),
+    ],
+)
+def test_bad_reports(
+    client: TestClient, engine: Engine, payload: dict, status: int, fragment: str
+) -> None:
+    response = client.post("/incidents", json=payload)
+    assert response.status_code == status, response.text
+    assert fragment in response.json()["detail"]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM incidents")).scalar() == 0
+
+
+def test_personal_data_shown_when_allowed(
+    store_settings: StoreSettings, client: TestClient
+) -> None:
+    report(client, reporter_phone="13812345678")
+    with TestClient(create_app(store_settings, IncidentSettings(show_personal=True))) as privileged:
+        assert privileged.get("/incidents").json()[0]["reporter_phone"] == "13812345678"
+
+
+def test_unknown_incident(client: TestClient) -> None:
+    assert client.get("/incidents/99999").json() == {
+        "detail": "incident: no incident 99999",
+        "code": "NotFound",
+    }
