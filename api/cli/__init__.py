@@ -5,12 +5,13 @@ will render maps); settings are read once, in the root callback, and passed down
 print one line on stderr and exit 1; usage errors exit 2.
 """
 
-from api.cli import areas, boundaries, db, lookup, plans, serve
+from api.cli import addresses, areas, boundaries, db, lookup, plans, serve
 from api.cli.base import SAMPLE_DIR, app
 from api.cli.serve import load_sample
 
 __all__ = [
     "SAMPLE_DIR",
+    "addresses",
     "app",
     "areas",
     "boundaries",

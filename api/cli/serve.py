@@ -68,6 +68,7 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="set up only")] = False,
 ) -> None:
     """Start the store, load the 学院路 sample (idempotent) and serve on http://127.0.0.1:8000."""
+    from api.cli.addresses import SAMPLE_ADDRESSES, import_addresses
     from gis.db import store
 
     settings = settings_of(ctx)
@@ -76,6 +77,8 @@ def demo(
     with err.status("loading the 学院路 sample …"):
         for line in load_sample(settings):
             err.print(f"sample {line}", markup=False)
+        count = import_addresses(settings, SAMPLE_ADDRESSES)
+        err.print(f"sample addresses: {count} standard addresses", markup=False)
     base = f"http://{host}:{port}"
     for path in ("/healthz", "/areas?level=grid", "/areas/110108010", "/docs"):
         out.print(f"  {base}{path}", markup=False, highlight=False)
@@ -91,7 +94,9 @@ def sample_build(
     out_dir: Annotated[Path, typer.Option("--out", help="where to write")] = SAMPLE_DIR,
 ) -> None:
     """Rebuild the 学院路 sample boundaries from the OpenStreetMap extract."""
+    from api.cli.addresses import SAMPLE_ADDRESSES
     from gis import sample
+    from gis.sample.addresses import build_addresses, write_addresses
 
     with err.status("building the sample from OpenStreetMap …"):
         built = sample.build_sample(
@@ -100,4 +105,10 @@ def sample_build(
             shared / "admin_divisions" / "nbs2023_haidian_110108_communities.csv",
         )
         sample.write_sample(built, out_dir)
-    out.print(f"wrote the sample to {out_dir}", markup=False)
+        addresses = build_addresses(
+            shared / "osm" / "osm_beijing_haidian_cau_east_campus.osm",
+            shared / "addresses" / "osm_addresses_sample_wgs84.csv",
+            built.communities,
+        )
+        write_addresses(addresses, SAMPLE_ADDRESSES)
+    out.print(f"wrote the sample to {out_dir} and {SAMPLE_ADDRESSES}", markup=False)
