@@ -8,14 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import areas, health, lookup, plans
+from api.routes import areas, health, lookup, maps, open311, plans, stats
 from api.routes import incidents as incident_routes
 from gis.db import engine as db_engine
 from gis.db import store
 from gis.db.intake import AddressRegistry
 from gis.db.lookup import LookupCache
 from gis.incidents.catalogue import Catalogue
-from gis.settings import IncidentSettings, StoreSettings
+from gis.settings import IncidentSettings, MapSettings, StoreSettings
 
 GEOJSON = "application/geo+json"
 
@@ -40,6 +40,7 @@ def create_app(
         app.state.catalogue = Catalogue.load(incidents.catalogue)
         app.state.addresses = AddressRegistry(app.state.engine)
         app.state.incident_settings = incidents
+        app.state.map_settings = MapSettings()
         try:
             yield
         finally:
@@ -58,6 +59,9 @@ def create_app(
     app.include_router(plans.router)
     app.include_router(lookup.router)
     app.include_router(incident_routes.router)
+    app.include_router(maps.router)
+    app.include_router(open311.router)
+    app.include_router(stats.router)
     return app
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gis import errors
@@ -15,6 +17,7 @@ STATUS: dict[type[errors.GridmapError], int] = {
     errors.CodeError: 400,
     errors.InvalidGeometry: 400,
     errors.UnreadableFile: 400,
+    errors.StoreRefused: 400,
     errors.NotFound: 404,
     errors.UnknownParent: 409,
     errors.Conflict: 409,
@@ -36,9 +39,21 @@ def body(detail: str, code: str) -> dict[str, str]:
     return {"detail": detail, "code": code}
 
 
-async def _domain(request: Request, exc: Exception) -> JSONResponse:
+async def _domain(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.GridmapError)
+    if request.url.path.startswith("/maps/"):
+        return error_page(exc.detail, exc.code, status_for(exc))
     return JSONResponse(body(exc.detail, exc.code), status_code=status_for(exc))
+
+
+def error_page(detail: str, code: str, status: int) -> HTMLResponse:
+    """A map page that could not be drawn says why, instead of showing a blank map."""
+    return HTMLResponse(
+        "<!doctype html><html><head><meta charset='utf-8'><title>gridmap: error</title></head>"
+        f"<body><h1>{status} {escape(code)}</h1><p class='detail'>{escape(detail)}</p>"
+        "<p><a href='/maps'>maps</a></p></body></html>",
+        status_code=status,
+    )
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:

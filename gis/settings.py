@@ -52,3 +52,11 @@ class IncidentSettings(BaseSettings):
 
     catalogue: Path = PROJECT_ROOT / "data" / "catalogue" / "services.yaml"
     show_personal: bool = False
+
+
+class MapSettings(BaseSettings):
+    """Map pages: the 天地图 key (``GRIDMAP_TIANDITU_TK``) for the tianditu basemap."""
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
+
+    tianditu_tk: str | None = None

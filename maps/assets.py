@@ -1,0 +1,102 @@
+"""Offline assets: every script and stylesheet a map page loads comes from the service itself.
+
+Folium points at CDNs; `make_offline` rewrites those URLs to ``/static/…`` files installed by the
+project's set-up (npm packages pinned in ``maps/assets/package.json``, plus the heat-map script
+folium ships). Assets the maps do not use (icon fonts, awesome markers) are dropped, and any URL
+without a local copy raises, so no page can reach another origin.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import folium
+from branca.element import Element
+
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+VENDOR_DIR = ASSETS_DIR / "node_modules"
+FOLIUM_DIR = Path(folium.__file__).resolve().parent / "templates"
+STATIC_PREFIX = "/static"
+
+# CDN file name → local path under /static (None: not needed by gridmap's maps, dropped)
+LOCAL: dict[str, str | None] = {
+    "leaflet.js": "vendor/leaflet/dist/leaflet.js",
+    "leaflet.css": "vendor/leaflet/dist/leaflet.css",
+    "jquery-3.7.1.min.js": "vendor/jquery/dist/jquery.min.js",
+    "bootstrap.bundle.min.js": "vendor/bootstrap/dist/js/bootstrap.bundle.min.js",
+    "bootstrap.min.css": "vendor/bootstrap/dist/css/bootstrap.min.css",
+    "leaflet.markercluster.js": "vendor/leaflet.markercluster/dist/leaflet.markercluster.js",
+    "MarkerCluster.css": "vendor/leaflet.markercluster/dist/MarkerCluster.css",
+    "MarkerCluster.Default.css": "vendor/leaflet.markercluster/dist/MarkerCluster.Default.css",
+    "Control.FullScreen.min.js": "vendor/leaflet.fullscreen/Control.FullScreen.js",
+    "Control.FullScreen.css": "vendor/leaflet.fullscreen/Control.FullScreen.css",
+    "leaflet_heat.min.js": "folium/leaflet_heat.min.js",
+    "leaflet.awesome-markers.js": None,
+    "leaflet.awesome-markers.css": None,
+    "bootstrap-glyphicons.css": None,
+    "all.min.css": None,
+    "leaflet.awesome.rotate.min.css": None,
+}
+
+
+def local_url(cdn_url: str) -> str | None:
+    """The ``/static/…`` URL replacing a CDN URL (None when the asset is dropped).
+
+    Examples
+    --------
+    >>> local_url("https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
+    '/static/vendor/leaflet/dist/leaflet.js'
+    """
+    name = cdn_url.rsplit("/", 1)[-1]
+    if name not in LOCAL:
+        raise LookupError(f"no local copy of {cdn_url}; add it to maps/assets.py")
+    path = LOCAL[name]
+    return f"{STATIC_PREFIX}/{path}" if path else None
+
+
+def _rewrite(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    out = []
+    for name, url in pairs:
+        local = url if url.startswith(STATIC_PREFIX) else local_url(url)
+        if local:
+            out.append((name, local))
+    return out
+
+
+def make_offline(element: Element) -> None:
+    """Rewrite the JS/CSS of an element and all its children to local URLs, in place."""
+    for attribute in ("default_js", "default_css"):
+        pairs = getattr(element, attribute, None)
+        if pairs:
+            setattr(element, attribute, _rewrite(list(pairs)))
+    for child in element._children.values():
+        make_offline(child)
+
+
+def static_file(relative: str) -> Path | None:
+    """The file behind ``/static/<relative>``, or None if it is not one of ours."""
+    root, _, rest = relative.partition("/")
+    base = {"vendor": VENDOR_DIR, "folium": FOLIUM_DIR}.get(root)
+    if base is None or not rest:
+        return None
+    path = (base / rest).resolve()
+    return path if path.is_file() and base.resolve() in path.parents else None
+
+
+_TAG = re.compile(r'<(script|link)[^>]*?(src|href)="(/static/[^"]+)"[^>]*>(</script>)?')
+
+
+def inline_assets(html: str) -> str:
+    """A standalone page: each ``/static`` script and stylesheet is written into the HTML."""
+
+    def replace(match: re.Match[str]) -> str:
+        path = static_file(match.group(3)[len(STATIC_PREFIX) + 1 :])
+        if path is None:
+            return match.group(0)
+        body = path.read_text(encoding="utf-8")
+        return (
+            f"<script>{body}</script>" if match.group(1) == "script" else f"<style>{body}</style>"
+        )
+
+    return _TAG.sub(replace, html)

@@ -1,0 +1,146 @@
+"""The map frame every gridmap page shares: basemap, scale, fullscreen, layers, legend, assets.
+
+Pages are Chinese by default (``lang="en"`` for English); the basemap is ``none`` (a blank
+background for offline intranets), ``osm``, ``tianditu`` (needs a ``tk`` key) or ``amap``
+(GCJ-02 tiles: every layer is shifted WGS84 → GCJ-02 so that it sits right).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import geopandas as gpd
+from branca.element import Element, MacroElement
+from folium.plugins import Fullscreen
+from jinja2 import Template
+
+from gis.errors import InvalidInput
+from maps.assets import make_offline
+from maps.coords import leaflet_bounds, to_gcj02
+
+BASEMAPS = ("none", "osm", "tianditu", "amap")
+LANGS = ("zh", "en")
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+TIANDITU = (
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}"
+    "&TILEROW={{y}}&TILECOL={{x}}&tk={tk}"
+)
+AMAP = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """How a page is drawn: language, basemap and (for 天地图) its key."""
+
+    lang: str = "zh"
+    basemap: str = "none"
+    tianditu_tk: str | None = None
+
+    def t(self, zh: str, en: str) -> str:
+        """The label in the page's language."""
+        return zh if self.lang == "zh" else en
+
+
+def map_options(
+    lang: str | None = None, basemap: str | None = None, tianditu_tk: str | None = None
+) -> MapOptions:
+    """Validate page options (raises `InvalidInput` naming the field).
+
+    Examples
+    --------
+    >>> map_options("en", "osm").basemap
+    'osm'
+    >>> map_options(basemap="tianditu")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: tk: the tianditu basemap needs a key (?tk= or GRIDMAP_TIANDITU_TK)
+    """
+    lang, basemap = (lang or "zh").lower(), (basemap or "none").lower()
+    if lang not in LANGS:
+        raise InvalidInput(f"lang: {lang!r} is not one of {', '.join(LANGS)}")
+    if basemap not in BASEMAPS:
+        raise InvalidInput(f"basemap: {basemap!r} is not one of {', '.join(BASEMAPS)}")
+    if basemap == "tianditu" and not tianditu_tk:
+        raise InvalidInput("tk: the tianditu basemap needs a key (?tk= or GRIDMAP_TIANDITU_TK)")
+    return MapOptions(lang, basemap, tianditu_tk)
+
+
+def for_display(frame: gpd.GeoDataFrame, options: MapOptions) -> gpd.GeoDataFrame:
+    """Geometries as the page shows them (shifted onto GCJ-02 for Amap tiles)."""
+    return to_gcj02(frame) if options.basemap == "amap" else frame
+
+
+def new_map(bounds: tuple[float, float, float, float], options: MapOptions) -> folium.Map:
+    """A map fitted to ``bounds`` (WGS84 west, south, east, north) with scale and fullscreen."""
+    page = folium.Map(tiles=None, control_scale=True, zoom_control=True, prefer_canvas=False)
+    _basemap(page, options)
+    Fullscreen(
+        title=options.t("全屏", "Full screen"),
+        title_cancel=options.t("退出全屏", "Exit full screen"),
+    ).add_to(page)
+    page.fit_bounds(leaflet_bounds(bounds))
+    page.get_root().header.add_child(
+        Element(
+            "<style>.leaflet-container{background:#f4f3ef}.gm-label{font:12px sans-serif;"
+            "color:#333;text-shadow:0 0 3px #fff;white-space:nowrap}</style>"
+        )
+    )
+    return page
+
+
+def _basemap(page: folium.Map, options: MapOptions) -> None:
+    name = options.t("底图", "Basemap")
+    if options.basemap == "osm":
+        folium.TileLayer("OpenStreetMap", name=name, attr=OSM_ATTRIBUTION).add_to(page)
+    elif options.basemap == "tianditu":
+        for layer, label in (("vec", name), ("cva", options.t("注记", "Labels"))):
+            url = TIANDITU.format(layer=layer, tk=options.tianditu_tk, s="{s}")
+            folium.TileLayer(
+                url, name=label, attr="© 天地图", subdomains="01234567", overlay=layer == "cva"
+            ).add_to(page)
+    elif options.basemap == "amap":
+        folium.TileLayer(AMAP, name=name, attr="© 高德地图", subdomains="1234").add_to(page)
+
+
+class Legend(MacroElement):
+    """A fixed legend box (plain HTML: no extra scripts)."""
+
+    _template = Template("""
+{% macro html(this, kwargs) %}
+<div class="gm-legend" style="position:absolute;z-index:9999;bottom:28px;right:10px;background:#fff;
+ padding:6px 8px;border:1px solid #999;border-radius:4px;font:12px sans-serif;max-width:240px">
+<b>{{ this.title }}</b>{% for color, label in this.entries %}
+<div><span style="display:inline-block;width:14px;height:10px;background:{{ color }};
+ border:1px solid #666;margin-right:4px"></span>{{ label }}</div>{% endfor %}
+</div>
+{% endmacro %}""")
+
+    def __init__(self, title: str, entries: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.title = html.escape(title)
+        self.entries = [(color, html.escape(label)) for color, label in entries]
+
+
+def finish(
+    page: folium.Map, options: MapOptions, legend: Legend | None = None, osm_data: bool = True
+) -> folium.Map:
+    """Add the layer control, legend and attribution, and make every asset local."""
+    root: Any = page.get_root()  # a branca Figure
+    if legend is not None:
+        root.html.add_child(legend)
+    if osm_data:
+        root.html.add_child(
+            Element(
+                f'<div class="gm-attribution" style="position:absolute;z-index:9999;bottom:2px;'
+                f'left:90px;font:11px sans-serif;background:#fffc;padding:0 4px">'
+                f"{html.escape(OSM_ATTRIBUTION)}</div>"
+            )
+        )
+    folium.LayerControl(collapsed=False).add_to(page)
+    make_offline(page)
+    return page
