@@ -83,7 +83,8 @@ def new_map(bounds: tuple[float, float, float, float], options: MapOptions) -> f
         title_cancel=options.t("退出全屏", "Exit full screen"),
     ).add_to(page)
     page.fit_bounds(leaflet_bounds(bounds))
-    page.get_root().header.add_child(
+    root: Any = page.get_root()  # a branca Figure
+    root.header.add_child(
         Element(
             "<style>.leaflet-container{background:#f4f3ef}.gm-label{font:12px sans-serif;"
             "color:#333;text-shadow:0 0 3px #fff;white-space:nowrap}</style>"
