@@ -76,7 +76,8 @@ def for_display(frame: gpd.GeoDataFrame, options: MapOptions) -> gpd.GeoDataFram
 
 def new_map(bounds: tuple[float, float, float, float], options: MapOptions) -> folium.Map:
     """A map fitted to ``bounds`` (WGS84 west, south, east, north) with scale and fullscreen."""
-    page = folium.Map(tiles=None, control_scale=True, zoom_control=True, prefer_canvas=False)
+    page = folium.Map(tiles=None, control_scale=True, zoom_control=True)
+    page.options.update(maxZoom=20, minZoom=3)  # folium passes these to tiles; there may be none
     _basemap(page, options)
     Fullscreen(
         title=options.t("全屏", "Full screen"),
@@ -133,7 +134,7 @@ def finish(
     """Add the layer control, legend and attribution, and make every asset local."""
     root: Any = page.get_root()  # a branca Figure
     if legend is not None:
-        root.html.add_child(legend)
+        page.add_child(legend)
     if osm_data:
         root.html.add_child(
             Element(

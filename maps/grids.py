@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import folium
 import geopandas as gpd
 import numpy as np
@@ -163,13 +166,24 @@ def _grid_layer(
     return legend
 
 
+def short_label(name: str) -> str:
+    """A grid's label without its community prefix.
+
+    Examples
+    --------
+    >>> short_label("中国农业大学东校区社区第01网格")
+    '第01网格'
+    """
+    return re.sub(r"^.*?(社区|村)(?=.)", "", name)
+
+
 def _labels(page: folium.Map, grids: gpd.GeoDataFrame, options: MapOptions) -> None:
     if grids.empty:
         return
     group = folium.FeatureGroup(name=options.t("标注", "Labels"), show=True)
     points = shapely.point_on_surface(grids.geometry.to_numpy())
     for point, name, code in zip(points, grids["name"], grids["code"], strict=True):
-        label = f"{name}<br>{code[-3:]}"
+        label = f"{html.escape(short_label(name))}<br>{code[-3:]}"
         folium.Marker(
             latlon(point.x, point.y),
             icon=folium.DivIcon(html=f'<div class="gm-label">{label}</div>', icon_size=(0, 0)),

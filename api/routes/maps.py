@@ -8,18 +8,20 @@ from typing import Annotated, Any
 
 import pandas as pd
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api.deps import DB
 from gis.areas import Level
 from gis.db import areas as area_sql
+from gis.db import incidents as incident_sql
 from gis.db.stats import incident_stats
 from gis.errors import InvalidInput, NotFound
-from gis.incidents.lifecycle import OPEN
+from gis.incidents.lifecycle import LABELS_ZH, OPEN
 from gis.values import parse_time
 from maps.assets import static_file
 from maps.base import MapOptions, map_options
 from maps.grids import grid_map
+from maps.hazards import hazard_map
 
 router = APIRouter(tags=["maps"])
 MEASURES = {
@@ -45,6 +47,16 @@ def _options(request: Request, lang: str | None, basemap: str | None, tk: str | 
 
 def _page(page: Any) -> HTMLResponse:
     return HTMLResponse(page.get_root().render())
+
+
+FAVICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" '
+           'fill="#00695c"/><path d="M0 8h16M8 0v16" stroke="#fff"/></svg>')
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """A small grid icon, so browsers asking for one get it."""
+    return Response(FAVICON, media_type="image/svg+xml")
 
 
 @router.get("/maps", response_class=HTMLResponse)
@@ -119,3 +131,40 @@ def grids_page(
             areas, options, open_incidents=_open_counts(conn), measure=values, measure_label=label
         )
     )
+
+
+@router.get("/maps/hazards.html", response_class=HTMLResponse)
+def hazards_page(
+    request: Request,
+    conn: DB,
+    category: Annotated[str, Query(description="a category code/name, or all")] = "hazard",
+    status: Annotated[str | None, Query(description="comma-separated statuses")] = None,
+    scope: Annotated[str | None, Query(description="grid/community/… code prefix")] = None,
+    start: str | None = None,
+    end: str | None = None,
+    lang: Lang = None,
+    basemap: Basemap = None,
+    tk: str | None = None,
+) -> HTMLResponse:
+    """Incidents of a category as clustered markers by status, and a heat map."""
+    options = _options(request, lang, basemap, tk)
+    catalogue = request.app.state.catalogue
+    code = None if category == "all" else catalogue.find(category).code
+    first, last = (
+        parse_time(start, "start") if start else None,
+        parse_time(end, "end") if end else None,
+    )
+    if first and last and first >= last:
+        raise InvalidInput(f"start: {start} is not before end {end}")
+    statuses = status.split(",") if status else None
+    unknown = [s for s in statuses or [] if s not in LABELS_ZH]
+    if unknown:
+        raise InvalidInput(f"status: unknown {', '.join(unknown)}; known: {', '.join(LABELS_ZH)}")
+    areas = area_sql.find_areas(conn, level=Level.GRID, scope=scope)
+    if scope and areas.empty:
+        raise NotFound(f"scope: no current grids under {scope!r}")
+    rows = incident_sql.list_incidents(
+        conn, category=code, status=statuses, scope=scope, start=first, end=last, limit=100_000
+    )
+    names = {c.code: options.t(c.zh, c.en) for c in catalogue}
+    return _page(hazard_map(areas, rows, options, category_names=names))

@@ -1,0 +1,91 @@
+"""A real server and a real headless Chromium (Debian's), driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from api.cli import load_sample
+from gis.settings import StoreSettings
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(store_settings: StoreSettings, engine: Engine) -> Iterator[str]:
+    """`gridmap serve` on a free port over the test store, with the sample loaded."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "TRUNCATE areas, plans, plan_areas, incidents, incident_events, "
+                "incident_links, addresses RESTART IDENTITY CASCADE"
+            )
+        )
+    load_sample(store_settings)
+    port = _free_port()
+    env = {**os.environ, "GRIDMAP_DATABASE_URL": str(store_settings.database_url)}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gridmap"), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base, process)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _wait(base: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"server exited: {process.stderr.read().decode() if process.stderr else ''}"
+            )
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not start in 60 s")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's Chromium under Playwright (fails, never skips, when it is missing)."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: ./dev test installs Debian's chromium"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

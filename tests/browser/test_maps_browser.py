@@ -1,0 +1,125 @@
+"""Map pages in a real headless Chromium: no console errors, no other origin, layers, popups."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+INSIDE = [(116.3553, 40.0073), (116.3561, 40.0069), (116.3498, 40.0011), (116.3465, 39.9990)]
+
+
+def open_page(browser: Any, url: str) -> tuple[Any, list[str], list[str]]:
+    """Load ``url``; return the page, console errors and requests to other origins."""
+    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    errors: list[str] = []
+    foreign: list[str] = []
+    origin = url.split("/maps")[0]
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on(
+        "request",
+        lambda r: (
+            foreign.append(r.url)
+            if not r.url.startswith(origin) and not r.url.startswith("data:")
+            else None
+        ),
+    )
+    response = page.goto(url, wait_until="networkidle")
+    assert response is not None and response.status == 200, url
+    return page, errors, foreign
+
+
+def test_grid_map(server: str, browser: Any, artifacts: Path) -> None:
+    page, errors, foreign = open_page(browser, f"{server}/maps/grids.html")
+    assert errors == [] and foreign == []
+    grids = page.locator("path.leaflet-interactive")
+    assert grids.count() == 23 + 6 + 1 + 1  # grids, communities, subdistrict, district outlines
+    assert page.locator(".gm-label").count() == 23
+    assert "© OpenStreetMap contributors" in page.content()
+    page.screenshot(path=str(artifacts / "grids.png"))
+
+
+def _toggle(page: Any, label: str) -> None:
+    page.locator(".leaflet-control-layers-overlays label", has_text=label).locator("input").click()
+
+
+def test_layer_control_and_popup(server: str, browser: Any, artifacts: Path) -> None:
+    page, errors, _ = open_page(browser, f"{server}/maps/grids.html")
+    before = page.locator("path.leaflet-interactive").count()
+    _toggle(page, "标注")
+    assert page.locator(".gm-label").count() == 0
+    for name in ("区/县", "街道/乡镇", "社区/村"):
+        _toggle(page, name)
+    assert page.locator("path.leaflet-interactive").count() == 23 < before
+    x, y = page.evaluate("""() => {
+        for (const p of document.querySelectorAll('path.leaflet-interactive')) {
+            const r = p.getBoundingClientRect();
+            const x = r.left + r.width / 2, y = r.top + r.height / 2;
+            if (document.elementFromPoint(x, y) === p) return [x, y];
+        }
+        return [0, 0];
+    }""")
+    page.mouse.click(x, y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    assert "网格员" in popup.inner_text() and "110108010" in popup.inner_text()
+    assert errors == []
+    page.screenshot(path=str(artifacts / "grids-popup.png"))
+
+
+def test_english_and_choropleth(server: str, browser: Any) -> None:
+    page, errors, foreign = open_page(
+        browser, f"{server}/maps/grids.html?lang=en&measure=closure_rate"
+    )
+    assert errors == [] and foreign == []
+    assert page.locator(".leaflet-control-layers-overlays", has_text="Grids").count() == 1
+    assert "Closure rate" in page.locator(".gm-legend").inner_text()
+
+
+def _report(server: str, lon: float, lat: float, category: str = "hazard") -> None:
+    body = json.dumps(
+        {"category": category, "lon": lon, "lat": lat, "description": "测试"}
+    ).encode()
+    request = urllib.request.Request(
+        f"{server}/incidents", data=body, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 201
+
+
+def test_hazard_map(server: str, browser: Any, artifacts: Path) -> None:
+    for lon, lat in INSIDE:
+        _report(server, lon, lat)
+    _report(server, 116.3500, 40.0050, category="sanitation")
+    page, errors, foreign = open_page(browser, f"{server}/maps/hazards.html")
+    assert errors == [] and foreign == []
+    singles = page.locator("path.leaflet-interactive[fill='#d62728']").count()
+    clustered = sum(int(t) for t in page.locator(".marker-cluster span").all_inner_texts())
+    assert singles + clustered == len(INSIDE)  # the sanitation report is filtered out
+    _toggle(page, "热力图")
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
+    page.screenshot(path=str(artifacts / "hazards.png"))
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ("grids.html?scope=999", "no current area '999'"),
+        ("grids.html?measure=happiness", "measure: 'happiness'"),
+        ("grids.html?basemap=google", "basemap: 'google'"),
+        ("grids.html?basemap=tianditu", "needs a key"),
+        ("hazards.html?start=2026-02-01&end=2026-01-01", "is not before end"),
+    ],
+)
+def test_bad_input_is_a_page_not_a_blank_map(
+    server: str, browser: Any, query: str, fragment: str
+) -> None:
+    page = browser.new_page()
+    response = page.goto(f"{server}/maps/{query}")
+    assert response is not None and 400 <= response.status < 500
+    assert fragment in page.locator(".detail").inner_text()
