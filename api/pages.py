@@ -1,0 +1,126 @@
+"""Building map pages from the store: shared by the HTTP routes and ``gridmap map`` (no HTTP here).
+
+Each function validates its filters (raising `InvalidInput`/`NotFound` naming the field), reads
+what the page shows through ``gis/db`` and hands it to ``maps/`` to render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import folium
+import pandas as pd
+
+from gis.areas import Level
+from gis.db import areas as area_sql
+from gis.db import incidents as incident_sql
+from gis.db.stats import incident_stats
+from gis.errors import InvalidInput, NotFound
+from gis.incidents.catalogue import Catalogue
+from gis.incidents.lifecycle import LABELS_ZH, OPEN
+from gis.values import parse_time
+from maps.base import MapOptions
+from maps.grids import grid_map
+from maps.hazards import hazard_map
+
+MEASURES = {
+    "incidents_per_100_households": ("每百户事件数", "Incidents per 100 households"),
+    "closure_rate": ("办结率", "Closure rate"),
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A validated [start, end) on reported time."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def period(start: str | None, end: str | None) -> Period:
+    """Parse and check a date range (start before end)."""
+    first = parse_time(start, "start") if start else None
+    last = parse_time(end, "end") if end else None
+    if first and last and first >= last:
+        raise InvalidInput(f"start: {start} is not before end {end}")
+    return Period(first, last)
+
+
+def _measure(conn: Any, name: str, areas: Any, when: Period) -> pd.Series:
+    rows = pd.DataFrame(
+        incident_stats(
+            conn,
+            level=Level.GRID,
+            by="current",
+            start=when.start,
+            end=when.end,
+            now=datetime.now(UTC),
+        )
+    )
+    rows = rows[rows["code"].notna()].set_index("code")
+    if name == "closure_rate":
+        return rows["closure_rate"].astype(float)
+    households = areas.set_index("code")["households"].astype(float)
+    return (rows["total"] / households.reindex(rows.index) * 100).astype(float)
+
+
+def _open_counts(conn: Any) -> dict[str, int]:
+    rows = incident_stats(conn, level=Level.GRID, by="current", now=datetime.now(UTC))
+    return {
+        r["code"]: sum(n for s, n in r["by_status"].items() if s in OPEN) for r in rows if r["code"]
+    }
+
+
+def grids_page(
+    conn: Any,
+    options: MapOptions,
+    *,
+    scope: str | None = None,
+    measure: str | None = None,
+    when: Period = Period(),
+) -> folium.Map:
+    """Grids by level with labels and popups; a choropleth by ``measure``."""
+    if measure is not None and measure not in MEASURES:
+        raise InvalidInput(f"measure: {measure!r} is not one of {', '.join(MEASURES)}")
+    areas = area_sql.find_areas(conn, scope=scope)
+    if areas.empty:
+        raise NotFound(f"scope: no current area {scope!r}" if scope else "areas: none loaded yet")
+    values = _measure(conn, measure, areas, when) if measure else None
+    label = options.t(*MEASURES[measure]) if measure else ""
+    return grid_map(
+        areas, options, open_incidents=_open_counts(conn), measure=values, measure_label=label
+    )
+
+
+def hazards_page(
+    conn: Any,
+    options: MapOptions,
+    catalogue: Catalogue,
+    *,
+    category: str = "hazard",
+    status: str | None = None,
+    scope: str | None = None,
+    when: Period = Period(),
+) -> folium.Map:
+    """Incidents of a category (or ``all``) as clustered markers by status, and a heat map."""
+    code = None if category == "all" else catalogue.find(category).code
+    statuses = status.split(",") if status else None
+    unknown = [s for s in statuses or [] if s not in LABELS_ZH]
+    if unknown:
+        raise InvalidInput(f"status: unknown {', '.join(unknown)}; known: {', '.join(LABELS_ZH)}")
+    areas = area_sql.find_areas(conn, level=Level.GRID, scope=scope)
+    if scope and areas.empty:
+        raise NotFound(f"scope: no current grids under {scope!r}")
+    rows = incident_sql.list_incidents(
+        conn,
+        category=code,
+        status=statuses,
+        scope=scope,
+        start=when.start,
+        end=when.end,
+        limit=100_000,
+    )
+    names = {c.code: options.t(c.zh, c.en) for c in catalogue}
+    return hazard_map(areas, rows, options, category_names=names)
