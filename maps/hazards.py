@@ -6,7 +6,7 @@ incidents stay a few MB of HTML.
 
 from __future__ import annotations
 
-import html
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -33,33 +33,62 @@ STATUS_COLORS = {
 }
 MARKER_JS = """
 function (row) {
+    var t = %(tables)s;
     var marker = L.circleMarker(new L.LatLng(row[0], row[1]),
-        {radius: 6, color: row[2], weight: 1, fillColor: row[2], fillOpacity: 0.8});
-    marker.bindPopup(row[3]);
+        {radius: 6, color: t.colors[row[2]], weight: 1, fillColor: t.colors[row[2]],
+         fillOpacity: 0.8});
+    var esc = function (s) { return String(s).replace(/[&<>"]/g, function (c) {
+        return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); };
+    var values = [t.categories[row[3]], t.statuses[row[2]], row[4], row[5], row[6], row[7]];
+    marker.bindPopup(t.fields.map(function (f, i) {
+        return "<b>" + f + "</b>: " + esc(values[i]); }).join("<br>"));
     return marker;
 }"""
+DESCRIPTION_CHARS = 60
 
 
-def _popup(row: dict[str, Any], options: MapOptions, category_names: dict[str, str]) -> str:
-    status = str(row.get("status"))
-    lines = [
-        (
-            options.t("类别", "Category"),
-            category_names.get(str(row.get("category")), row.get("category")),
-        ),
-        (
-            options.t("状态", "Status"),
-            LABELS_ZH.get(status, status) if options.lang == "zh" else status,
-        ),
-        (options.t("上报时间", "Reported"), str(row.get("reported_at", ""))[:16]),
-        (
-            options.t("办结时间", "Closed"),
-            str(row.get("closed_at") or row.get("resolved_at") or "")[:16],
-        ),
-        (options.t("网格", "Grid"), row.get("grid_code") or ""),
-        (options.t("描述", "Description"), str(row.get("description") or "")[:200]),
+def _tables(
+    options: MapOptions, statuses: list[str], categories: list[str], category_names: dict[str, str]
+) -> str:
+    """The lookup tables the marker callback uses, so each incident is a short array."""
+    fields = [
+        options.t("类别", "Category"),
+        options.t("状态", "Status"),
+        options.t("上报时间", "Reported"),
+        options.t("办结时间", "Closed"),
+        options.t("网格", "Grid"),
+        options.t("描述", "Description"),
     ]
-    return "<br>".join(f"<b>{html.escape(k)}</b>: {html.escape(str(v))}" for k, v in lines)
+    return json.dumps(
+        {
+            "colors": [STATUS_COLORS.get(s, "#333") for s in statuses],
+            "statuses": [LABELS_ZH.get(s, s) if options.lang == "zh" else s for s in statuses],
+            "categories": [category_names.get(c, c) for c in categories],
+            "fields": fields,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _rows(
+    located: list[dict[str, Any]],
+    shown: gpd.GeoDataFrame,
+    statuses: list[str],
+    categories: list[str],
+) -> list[list[Any]]:
+    return [
+        [
+            round(p.y, 6),
+            round(p.x, 6),
+            statuses.index(str(r["status"])),
+            categories.index(str(r.get("category"))),
+            str(r.get("reported_at") or "")[:16],
+            str(r.get("closed_at") or r.get("resolved_at") or "")[:16],
+            r.get("grid_code") or "",
+            str(r.get("description") or "")[:DESCRIPTION_CHARS],
+        ]
+        for p, r in zip(shown.geometry, located, strict=True)
+    ]
 
 
 def hazard_map(
@@ -87,24 +116,20 @@ def hazard_map(
             tooltip=folium.GeoJsonTooltip(["name", "code"], aliases=["", ""]),
         ).add_to(page)
     shown = for_display(points, options) if located else points
-    names = category_names or {}
-    data = [
-        [p.y, p.x, STATUS_COLORS.get(str(r["status"]), "#333"), _popup(r, options, names)]
-        for p, r in zip(shown.geometry, located, strict=True)
-    ]
-    FastMarkerCluster(data, callback=MARKER_JS, name=options.t("事件", "Incidents")).add_to(page)
+    statuses = sorted({str(r["status"]) for r in located})
+    categories = sorted({str(r.get("category")) for r in located})
+    data = _rows(located, shown, statuses, categories)
+    callback = MARKER_JS % {"tables": _tables(options, statuses, categories, category_names or {})}
+    FastMarkerCluster(data, callback=callback, name=options.t("事件", "Incidents")).add_to(page)
     HeatMap(
         [[row[0], row[1]] for row in data],
         name=options.t("热力图", "Heat map"),
         show=False,
         radius=18,
     ).add_to(page)
-    present = sorted({str(r["status"]) for r in located})
+    labels = [LABELS_ZH.get(s, s) if options.lang == "zh" else s for s in statuses]
     legend = Legend(
         options.t("事件状态", "Status"),
-        [
-            (STATUS_COLORS.get(s, "#333"), LABELS_ZH.get(s, s) if options.lang == "zh" else s)
-            for s in present
-        ],
+        [(STATUS_COLORS.get(s, "#333"), label) for s, label in zip(statuses, labels, strict=True)],
     )
     return finish(page, options, legend)
