@@ -148,9 +148,7 @@ def test_hazard_map_layers_and_status_colours(areas: gpd.GeoDataFrame) -> None:
     names = [getattr(c, "layer_name", None) for c in page._children.values()]
     assert "事件" in names and "热力图" in names
     cluster = next(c for c in page._children.values() if getattr(c, "layer_name", "") == "事件")
-    assert [row[2] for row in cluster.data] == [
-        "#d62728",
-        "#1f77b4",
-    ]  # reported, closed; unplaced skipped
+    assert [row[2] for row in cluster.data] == [1, 0]  # status index: closed=0, reported=1
+    assert "#d62728" in cluster.callback and "#1f77b4" in cluster.callback  # unplaced skipped
     heat = next(c for c in page._children.values() if getattr(c, "layer_name", "") == "热力图")
     assert heat.show is False and len(heat.data) == 2
