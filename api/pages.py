@@ -24,6 +24,7 @@ from gis.values import parse_time
 from maps.base import MapOptions
 from maps.grids import grid_map
 from maps.hazards import hazard_map
+from maps.planner import plan_map
 
 MEASURES = {
     "incidents_per_100_households": ("每百户事件数", "Incidents per 100 households"),
@@ -124,3 +125,18 @@ def hazards_page(
     )
     names = {c.code: options.t(c.zh, c.en) for c in catalogue}
     return hazard_map(areas, rows, options, category_names=names)
+
+
+def plan_page(conn: Any, options: MapOptions, plan_id: int) -> folium.Map:
+    """A plan's findings over its grids, with the before/after outlines and moved pieces."""
+    from gis.areas import parse_level
+    from gis.db import planning
+    from gis.db import plans as plan_sql
+
+    plan = plan_sql.get_plan(conn, plan_id=plan_id)
+    current = area_sql.find_areas(conn, level=parse_level(plan.level), parent=plan.scope_code)
+    proposed = plan_sql.plan_areas(conn, plan_id=plan_id)
+    proposed = proposed[proposed.geometry.notna()]
+    findings = planning.check_plan(conn, plan_id=plan_id)
+    pieces = planning.diff_plan(conn, plan_id=plan_id).pieces
+    return plan_map(current, proposed, findings, pieces, options)

@@ -111,3 +111,16 @@ def hazards_page(
             when=pages.period(start, end),
         )
     )
+
+
+@router.get("/maps/plans/{plan_id}.html", response_class=HTMLResponse)
+def plan_page(
+    request: Request,
+    conn: DB,
+    plan_id: int,
+    lang: Lang = None,
+    basemap: Basemap = None,
+    tk: str | None = None,
+) -> HTMLResponse:
+    """A plan's check findings (gaps red, overlaps orange, outside-parent purple) and its diff."""
+    return _page(pages.plan_page(conn, _options(request, lang, basemap, tk), plan_id))

@@ -123,3 +123,26 @@ def test_bad_input_is_a_page_not_a_blank_map(
     response = page.goto(f"{server}/maps/{query}")
     assert response is not None and 400 <= response.status < 500
     assert fragment in page.locator(".detail").inner_text()
+
+
+def test_plan_map_shows_findings_and_moved_pieces(
+    server: str, browser: Any, artifacts: Path
+) -> None:
+    grids = json.loads(
+        urllib.request.urlopen(f"{server}/areas?scope=110108010018&level=grid").read()
+    )
+    first = grids["features"][0]
+    first["properties"] = {"code": first["properties"]["code"], "name": first["properties"]["name"]}
+    # the plan drops the community's second grid: a gap the checks must show in red
+    body = json.dumps({"type": "FeatureCollection", "features": [first]}).encode()
+    request = urllib.request.Request(
+        f"{server}/plans?scope=110108010018",
+        data=body,
+        headers={"Content-Type": "application/geo+json"},
+    )
+    plan_id = json.loads(urllib.request.urlopen(request).read())["id"]
+    page, errors, foreign = open_page(browser, f"{server}/maps/plans/{plan_id}.html")
+    assert errors == [] and foreign == []
+    assert page.locator("path.leaflet-interactive[stroke='#d62728']").count() >= 1  # the gap
+    assert "缝隙" in page.locator(".gm-legend").inner_text()
+    page.screenshot(path=str(artifacts / "plan.png"))
