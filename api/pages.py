@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import folium
 import pandas as pd
 
 from gis.areas import Level
@@ -21,7 +20,7 @@ from gis.errors import InvalidInput, NotFound
 from gis.incidents.catalogue import Catalogue
 from gis.incidents.lifecycle import LABELS_ZH, OPEN
 from gis.values import parse_time
-from maps.base import MapOptions
+from maps.base import MapOptions, Page
 from maps.grids import grid_map
 from maps.hazards import hazard_map
 from maps.planner import plan_map
@@ -81,7 +80,7 @@ def grids_page(
     scope: str | None = None,
     measure: str | None = None,
     when: Period = Period(),
-) -> folium.Map:
+) -> Page:
     """Grids by level with labels and popups; a choropleth by ``measure``."""
     if measure is not None and measure not in MEASURES:
         raise InvalidInput(f"measure: {measure!r} is not one of {', '.join(MEASURES)}")
@@ -104,7 +103,7 @@ def hazards_page(
     status: str | None = None,
     scope: str | None = None,
     when: Period = Period(),
-) -> folium.Map:
+) -> Page:
     """Incidents of a category (or ``all``) as clustered markers by status, and a heat map."""
     code = None if category == "all" else catalogue.find(category).code
     statuses = status.split(",") if status else None
@@ -127,7 +126,7 @@ def hazards_page(
     return hazard_map(areas, rows, options, category_names=names)
 
 
-def plan_page(conn: Any, options: MapOptions, plan_id: int) -> folium.Map:
+def plan_page(conn: Any, options: MapOptions, plan_id: int) -> Page:
     """A plan's findings over its grids, with the before/after outlines and moved pieces."""
     from gis.areas import parse_level
     from gis.db import planning

@@ -77,3 +77,9 @@ class PayloadTooLarge(GridmapError):
     """An input (a batch of points, an upload) is over the size the service accepts."""
 
     code = "PayloadTooLarge"
+
+
+class StoreRefused(InvalidInput):
+    """The store refused a value that passed validation (a constraint, an unstorable character)."""
+
+    code = "StoreRefused"

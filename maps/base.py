@@ -21,6 +21,7 @@ from gis.errors import InvalidInput
 from maps.assets import make_offline
 from maps.coords import leaflet_bounds, to_gcj02
 
+Page = folium.Map  # what every map function returns (render with .get_root().render())
 BASEMAPS = ("none", "osm", "tianditu", "amap")
 LANGS = ("zh", "en")
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"

@@ -5,7 +5,7 @@ will render maps); settings are read once, in the root callback, and passed down
 print one line on stderr and exit 1; usage errors exit 2.
 """
 
-from api.cli import addresses, areas, boundaries, db, lookup, plans, serve
+from api.cli import addresses, areas, boundaries, db, incidents, lookup, maps, plans, serve
 from api.cli.base import SAMPLE_DIR, app
 from api.cli.serve import load_sample
 
@@ -16,9 +16,11 @@ __all__ = [
     "areas",
     "boundaries",
     "db",
+    "incidents",
     "load_sample",
     "lookup",
     "main",
+    "maps",
     "plans",
     "serve",
 ]

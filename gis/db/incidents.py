@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import DBAPIError
 
+from gis.db.engine import transaction
 from gis.db.models import STORAGE_SRID, Address, Incident, IncidentEvent, IncidentLink
-from gis.errors import NotFound
+from gis.errors import NotFound, StoreRefused
 
 FIELDS = [c for c in Incident.__table__.columns.keys() if c != "geom"]  # noqa: SIM118
 
@@ -252,3 +255,133 @@ def upsert_addresses(conn: Connection, *, rows: list[dict[str, Any]]) -> int:
     )
     conn.execute(statement)
     return len(rows)
+
+
+def incidents_by_id(conn: Connection, *, ids: list[int]) -> list[dict[str, Any]]:
+    """The incidents with these ids (those that exist), by id."""
+    query = select(*_columns()).where(Incident.id.in_(ids)).order_by(Incident.id)
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+OPEN_FOR_DUPLICATES = "('reported', 'triaged', 'dispatched', 'in_progress', 'reopened')"
+BATCH_COLUMNS = {
+    "category": "text",
+    "description": "text",
+    "lon": "float8",
+    "lat": "float8",
+    "input_crs": "text",
+    "input_x": "float8",
+    "input_y": "float8",
+    "address": "text",
+    "address_id": "int8",
+    "location_method": "text",
+    "match_score": "float8",
+    "grid_code": "text",
+    "status": "text",
+    "severity": "int2",
+    "reporter_name": "text",
+    "reporter_phone": "text",
+    "source": "text",
+    "reported_at": "timestamptz",
+    "due_at": "timestamptz",
+    "idempotency_key": "text",
+    "attributes": "jsonb",
+}
+_UNNEST = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in BATCH_COLUMNS.items())
+_STORED = [c for c in BATCH_COLUMNS if c not in ("lon", "lat")]
+INSERT_BATCH = text(
+    f"WITH batch AS (SELECT * FROM unnest({_UNNEST}) AS b({', '.join(BATCH_COLUMNS)})), "
+    f"new AS (INSERT INTO incidents ({', '.join(_STORED)}, geom, grid_area_id) "
+    f"SELECT {', '.join('b.' + c for c in _STORED)}, "
+    "CASE WHEN b.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(b.lon, b.lat), 4326) END, "
+    "(SELECT min(a.id) FROM areas a WHERE a.code = b.grid_code AND a.valid_to IS NULL) "
+    "FROM batch b ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, status, source), "
+    "logged AS (INSERT INTO incident_events (incident_id, actor, from_status, to_status, note) "
+    "SELECT id, :actor, NULL, status, 'via ' || source || "
+    "CASE WHEN status = 'needs_location' THEN '; place unknown' ELSE '' END FROM new) "
+    "SELECT id FROM new ORDER BY id"
+)
+LINK_BATCH = text(
+    "WITH rules AS (SELECT * FROM unnest(CAST(:codes AS text[]), CAST(:radii AS float8[]), "
+    "CAST(:windows AS float8[])) AS r(category, radius_m, window_hours)), "
+    "new AS MATERIALIZED (SELECT i.id, i.category, i.grid_code, i.reported_at, i.geom, "
+    "r.radius_m, i.reported_at - make_interval(secs => r.window_hours * 3600) AS since "
+    "FROM incidents i JOIN rules r ON r.category = i.category "
+    "WHERE i.id = ANY(CAST(:ids AS int8[])) AND i.grid_code IS NOT NULL), "
+    # the earlier open incidents the batch could match, read once; joined by hash on
+    # (category, grid), which beats one index probe per new row once the table is large
+    "earlier AS MATERIALIZED (SELECT o.id, o.category, o.grid_code, o.reported_at, o.geom "
+    f"FROM incidents o WHERE o.status IN {OPEN_FOR_DUPLICATES} AND o.grid_code IS NOT NULL "
+    "AND o.reported_at >= (SELECT min(since) FROM new) "
+    "AND o.reported_at <= (SELECT max(reported_at) FROM new)), "
+    "pairs AS (SELECT n.id AS incident_id, o.id AS other_id, "
+    "ST_Distance(n.geom::geography, o.geom::geography) AS distance_m "
+    "FROM new n JOIN earlier o ON o.category = n.category AND o.grid_code = n.grid_code "
+    "WHERE (o.reported_at, o.id) < (n.reported_at, n.id) AND o.reported_at >= n.since "
+    # degrees first (a degree of longitude is the shorter one, so this keeps every match)
+    "AND ST_DWithin(n.geom, o.geom, n.radius_m / (111320 * cos(radians(ST_Y(n.geom))))) "
+    "AND ST_DWithin(n.geom::geography, o.geom::geography, n.radius_m)), "
+    "linked AS (INSERT INTO incident_links (incident_id, other_id, kind, distance_m) "
+    "SELECT incident_id, other_id, 'possible_duplicate', distance_m FROM pairs "
+    "ON CONFLICT DO NOTHING RETURNING incident_id) "
+    "UPDATE incidents SET possible_duplicate = true "
+    "WHERE id IN (SELECT incident_id FROM linked) RETURNING id"
+)
+
+
+def insert_batch(conn: Connection, *, rows: list[dict[str, Any]], actor: str) -> list[int]:
+    """Insert many incidents in one statement, each with its first log entry.
+
+    ``rows`` carry the keys of `BATCH_COLUMNS` (``lon``/``lat`` WGS84 or None). A row whose
+    idempotency key is already stored is skipped; returns the ids created.
+    """
+    if not rows:
+        return []
+    columns: dict[str, list[Any]] = {name: [] for name in BATCH_COLUMNS}
+    for row in rows:
+        for name, values in columns.items():
+            value = row.get(name)
+            values.append(json.dumps(value, ensure_ascii=False) if name == "attributes" else value)
+    return [int(i) for i in conn.execute(INSERT_BATCH, {**columns, "actor": actor}).scalars()]
+
+
+def link_batch_duplicates(
+    conn: Connection, *, ids: list[int], rules: dict[str, tuple[float, float]]
+) -> int:
+    """Link each new incident to earlier open ones nearby (same category and grid) in one statement.
+
+    ``rules`` maps a category to its duplicate radius (m) and window (hours). Returns how many
+    of ``ids`` were flagged as possible duplicates.
+    """
+    if not ids:
+        return 0
+    params = {
+        "ids": ids,
+        "codes": list(rules),
+        "radii": [radius for radius, _ in rules.values()],
+        "windows": [window for _, window in rules.values()],
+    }
+    return len(conn.execute(LINK_BATCH, params).all())
+
+
+def import_batch(
+    engine: Engine,
+    *,
+    rows: list[dict[str, Any]],
+    rules: dict[str, tuple[float, float]],
+    actor: str,
+) -> tuple[list[int], int]:
+    """Insert a batch and link its possible duplicates in one transaction (all or nothing).
+
+    Returns the ids created and the count flagged; a value the store refuses raises
+    `StoreRefused` with nothing of the batch written.
+    """
+    try:
+        with transaction(engine) as conn:
+            ids = insert_batch(conn, rows=rows, actor=actor)
+            return ids, link_batch_duplicates(conn, ids=ids, rules=rules)
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreRefused(f"row: the store refused it: {reason}") from exc

@@ -175,3 +175,75 @@ class IncidentLink(Base):
     )
     kind: Mapped[str] = mapped_column(Text, nullable=False, server_default="possible_duplicate")
     distance_m: Mapped[float | None] = mapped_column(Float)
+
+
+class Station(Base):
+    """A station of the 15-minute living circle (type from the station types catalogue)."""
+
+    __tablename__ = "stations"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    type: Mapped[str] = mapped_column(Text, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    geom: Mapped[Any] = mapped_column(Geometry("POINT", srid=STORAGE_SRID), nullable=False)
+    opening_hours: Mapped[str | None] = mapped_column(Text)
+    capacity: Mapped[int | None] = mapped_column(Integer)
+    grid_code: Mapped[str | None] = mapped_column(String(15))
+    outside_grid: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    source_id: Mapped[str | None] = mapped_column(Text, unique=True)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class WalkNetworkRow(Base):
+    """A loaded walking network; one is current (the one isochrones use)."""
+
+    __tablename__ = "walk_networks"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    version: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    node_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    edge_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    is_current: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    loaded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class WalkEdge(Base):
+    """One straight edge of a walking network (``u``, ``v`` are OSM node ids)."""
+
+    __tablename__ = "walk_edges"
+
+    network_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("walk_networks.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    u: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    v: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    length_m: Mapped[float] = mapped_column(Float, nullable=False)
+    geom: Mapped[Any] = mapped_column(Geometry("LINESTRING", srid=STORAGE_SRID), nullable=False)
+
+
+class StationIsochrone(Base):
+    """A cached walking isochrone of one station, per network version, speed, minutes, buffer."""
+
+    __tablename__ = "station_isochrones"
+
+    station_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("stations.id", ondelete="CASCADE"), primary_key=True
+    )
+    network_version: Mapped[str] = mapped_column(Text, primary_key=True)
+    speed_kmh: Mapped[float] = mapped_column(Float, primary_key=True)
+    minutes: Mapped[float] = mapped_column(Float, primary_key=True)
+    buffer_m: Mapped[float] = mapped_column(Float, primary_key=True)
+    geom: Mapped[Any] = mapped_column(Geometry("MULTIPOLYGON", srid=STORAGE_SRID), nullable=False)
+    computed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )

@@ -18,10 +18,10 @@ def public_view(
 
     Examples
     --------
-    >>> due = datetime(2026, 1, 2, tzinfo=timezone.utc)
+    >>> due = datetime(2026, 1, 2, tzinfo=UTC)
     >>> view = public_view({"id": 1, "status": "reported", "reporter_phone": "13812345678",
     ...                     "reporter_name": "张三", "due_at": due},
-    ...                    now=datetime(2026, 1, 3, tzinfo=timezone.utc))
+    ...                    now=datetime(2026, 1, 3, tzinfo=UTC))
     >>> view["reporter_phone"], view["reporter_name"], view["overdue"], view["status_zh"]
     ('138****5678', '张*', True, '已收集')
     """

@@ -47,6 +47,7 @@ def test_restart_moves_off_a_taken_port(private: cluster.Cluster) -> None:
     import socket
 
     with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind(("127.0.0.1", taken))
         squatter.listen()
         cluster.start(private)

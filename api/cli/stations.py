@@ -1,0 +1,334 @@
+"""``gridmap network``, ``gridmap isochrone``, ``gridmap stations`` and ``gridmap coverage``."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from api.cli.base import PROJECT_ROOT, app, err, out, settings_of
+
+if TYPE_CHECKING:
+    from gis.network import WalkNetwork
+    from gis.settings import StoreSettings
+    from gis.stations.settings import AccessSettings
+
+network_app = typer.Typer(help="Walking networks from OSM XML.", no_args_is_help=True)
+stations_app = typer.Typer(
+    help="Stations of the 15-minute living circle: import, list, isochrones, siting.",
+    no_args_is_help=True,
+)
+app.add_typer(network_app, name="network")
+app.add_typer(stations_app, name="stations")
+
+SAMPLE_STATIONS = PROJECT_ROOT / "data" / "stations" / "xueyuanlu_stations.geojson"
+CrsOption = Annotated[str, typer.Option(help="wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n")]
+TypeOption = Annotated[
+    str, typer.Option("--type", "-t", help="station type: code, 中文 or English")
+]
+
+
+def _print(doc: Any) -> None:
+    out.print(
+        json.dumps(doc, ensure_ascii=False, indent=1, default=str), markup=False, highlight=False
+    )
+
+
+def _access() -> AccessSettings:
+    from gis.stations.settings import AccessSettings
+
+    return AccessSettings()
+
+
+def _stored_network(settings: StoreSettings) -> WalkNetwork:
+    from gis.db import engine, store
+    from gis.stations.service import NetworkCache
+
+    with store.open_engine(settings) as sql, engine.connect(sql) as conn:
+        return NetworkCache().get(conn)
+
+
+@network_app.command("load")
+def network_load(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="an OSM XML file (.osm)")],
+    name: Annotated[str | None, typer.Option(help="a name for the network")] = None,
+) -> None:
+    """Build the walking network of an OSM XML file and make it current (idempotent)."""
+    from gis.db import engine, store
+    from gis.db import stations as station_sql
+    from gis.network import network_from_osm
+
+    network = network_from_osm(file, name=name)
+    with store.open_engine(settings_of(ctx)) as sql, engine.transaction(sql) as conn:
+        version, new = station_sql.save_network(conn, network=network)
+    state = "loaded" if new else "already loaded; made current"
+    out.print(
+        f"network {network.name} {version}: {network.node_count} nodes, "
+        f"{network.edge_count} edges, {network.length_m.sum() / 1000:.1f} km ({state})",
+        markup=False,
+    )
+
+
+@network_app.command("status")
+def network_status(ctx: typer.Context) -> None:
+    """Show the current walking network."""
+    from gis.db import engine, store
+    from gis.db import stations as station_sql
+
+    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
+        _print(station_sql.current_network(conn) or {"current": None})
+
+
+@app.command("isochrone")
+def isochrone(
+    ctx: typer.Context,
+    lon: Annotated[float, typer.Argument(help="longitude (or x)")],
+    lat: Annotated[float, typer.Argument(help="latitude (or y)")],
+    minutes: Annotated[float, typer.Option(help="walking minutes (0 < m <= 120)")] = 15.0,
+    crs: CrsOption = "wgs84",
+    speed: Annotated[float | None, typer.Option(help="walking speed, km/h [4.8]")] = None,
+    osm: Annotated[Path | None, typer.Option(help="route on this OSM file, not the store")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="write GeoJSON here")] = None,
+) -> None:
+    """The walking isochrone of a point, as GeoJSON (stdout or --out)."""
+    from gis.network import network_from_osm, walk_metres
+    from gis.stations.records import to_wgs84
+    from gis.stations.service import point_isochrone
+
+    settings = _access()
+    speed = settings.walk_speed_kmh if speed is None else speed
+    walk_metres(minutes, speed)  # refuse bad input before routing
+    x, y = to_wgs84(lon, lat, crs)
+    network = network_from_osm(osm) if osm else _stored_network(settings_of(ctx))
+    polygon = point_isochrone(network, x, y, minutes=minutes, settings=settings, speed_kmh=speed)
+    feature = _isochrone_feature(polygon, x, y, minutes, speed, network)
+    if out_file is None:
+        _print(feature)
+        return
+    out_file.write_text(json.dumps(feature, ensure_ascii=False), encoding="utf-8")
+    err.print(f"wrote {out_file}", markup=False)
+
+
+def _isochrone_feature(
+    polygon: Any, lon: float, lat: float, minutes: float, speed: float, network: WalkNetwork
+) -> dict[str, Any]:
+    import shapely
+
+    properties: dict[str, Any] = {"lon": lon, "lat": lat, "minutes": minutes}
+    properties |= {"speed_kmh": speed, "network_version": network.version}
+    return {
+        "type": "Feature",
+        "geometry": shapely.geometry.mapping(polygon),
+        "properties": properties,
+    }
+
+
+@stations_app.command("import")
+def stations_import(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="GeoJSON (Points) or CSV (lon, lat columns)")],
+    crs: CrsOption = "wgs84",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only")] = False,
+) -> None:
+    """Import stations; features with a known source_id are updated (idempotent)."""
+    from gis.db import engine, store
+    from gis.errors import UnreadableFile
+    from gis.stations.catalogue import StationCatalogue
+    from gis.stations.records import read_stations
+    from gis.stations.service import import_stations
+
+    kinds = {".geojson": "geojson", ".json": "geojson", ".csv": "csv"}
+    if file.suffix.lower() not in kinds or not file.exists():
+        raise UnreadableFile(f"file: {file} is not an existing .geojson, .json or .csv file")
+    catalogue = StationCatalogue.load(_access().station_types)
+    stations = read_stations(
+        file.read_bytes(), kind=kinds[file.suffix.lower()], catalogue=catalogue, crs=crs
+    )
+    if dry_run:
+        out.print(f"{len(stations)} stations are valid (dry run: nothing written)", markup=False)
+        return
+    with store.open_engine(settings_of(ctx)) as sql, engine.transaction(sql) as conn:
+        summary = import_stations(conn, stations)
+    out.print(f"stations: {summary['created']} created, {summary['updated']} updated", markup=False)
+    for name in summary["outside_grid"]:
+        err.print(f"warning: {name} is outside every grid (flagged outside_grid)", markup=False)
+
+
+@stations_app.command("list")
+def stations_list(
+    ctx: typer.Context,
+    station_type: Annotated[str | None, typer.Option("--type", "-t", help="station type")] = None,
+) -> None:
+    """List stations: id, type, name, lon, lat, grid."""
+    from gis.db import engine, store
+    from gis.db import stations as station_sql
+    from gis.stations.catalogue import StationCatalogue
+
+    code = (
+        StationCatalogue.load(_access().station_types).find(station_type).code
+        if station_type
+        else None
+    )
+    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
+        rows = station_sql.list_stations(conn, station_type=code)
+    for s in rows:
+        grid = s["grid_code"] or "outside every grid"
+        out.print(
+            f"{s['id']}\t{s['type']}\t{s['name']}\t{s['lon']:.6f}\t{s['lat']:.6f}\t{grid}",
+            markup=False,
+            highlight=False,
+        )
+
+
+@stations_app.command("types")
+def stations_types() -> None:
+    """List the station types of the catalogue and their tiers."""
+    from gis.stations.catalogue import StationCatalogue
+
+    for t in StationCatalogue.load(_access().station_types):
+        tiers = ", ".join(f"{x.minutes:g} min/{x.radius_m:g} m" for x in t.tiers)
+        out.print(f"{t.code}\t{t.zh}\t{t.en}\t{tiers}", markup=False, highlight=False)
+
+
+@stations_app.command("isochrones")
+def stations_isochrones(
+    ctx: typer.Context,
+    station_type: Annotated[str | None, typer.Option("--type", "-t", help="station type")] = None,
+) -> None:
+    """Compute (and cache) every station's isochrones for its tiers on the current network."""
+    from gis.db import engine, store
+    from gis.db import stations as station_sql
+    from gis.stations.catalogue import StationCatalogue
+    from gis.stations.service import NetworkCache, station_isochrones
+
+    settings = _access()
+    catalogue = StationCatalogue.load(settings.station_types)
+    code = catalogue.find(station_type).code if station_type else None
+    minutes = sorted({t.minutes for st in catalogue for t in st.tiers})
+    started = time.perf_counter()
+    with store.open_engine(settings_of(ctx)) as sql, engine.transaction(sql) as conn:
+        network = NetworkCache().get(conn)
+        stations = station_sql.list_stations(conn, station_type=code)
+        reach = station_isochrones(conn, network, stations, minutes=minutes, settings=settings)
+    seconds = time.perf_counter() - started
+    out.print(
+        f"{len(reach.polygons)} isochrones for {len(stations)} stations in {seconds:.2f} s",
+        markup=False,
+    )
+    for s in reach.unsnapped:
+        err.print(f"warning: station {s['id']} {s['name']}: {s['detail']}", markup=False)
+
+
+@stations_app.command("suggest")
+def stations_suggest(
+    ctx: typer.Context,
+    station_type: TypeOption,
+    k: Annotated[int, typer.Option("--k", help="number of new sites")] = 3,
+    candidates: Annotated[str, typer.Option(help="nodes (street nodes) | homes")] = "nodes",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Suggest new sites maximising newly covered households (existing stations kept)."""
+    from gis.db import engine, store
+    from gis.stations.catalogue import StationCatalogue
+    from gis.stations.service import NetworkCache
+    from gis.stations.suggest import suggest_sites
+
+    settings = _access()
+    catalogue = StationCatalogue.load(settings.station_types)
+    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
+        answer = suggest_sites(
+            conn,
+            NetworkCache().get(conn),
+            station_type=station_type,
+            k=k,
+            catalogue=catalogue,
+            settings=settings,
+            candidates=candidates,
+        )
+    if as_json:
+        _print(answer)
+        return
+    _print_suggestion(answer)
+
+
+def _print_suggestion(answer: dict[str, Any]) -> None:
+    kind, before = answer["station_type"], answer["share_before"] or 0.0
+    head = f"{kind['zh']} ({kind['code']}), {answer['minutes']:g} min walk: "
+    head += f"{answer['existing']} existing cover {answer['covered_before']:g} "
+    out.print(head + f"of {answer['demand']:g} {answer['weights']} ({before:.1%})", markup=False)
+    for p in answer["picks"]:
+        line = f"{p['rank']}. {p['lon']:.6f} {p['lat']:.6f}  gain +{p['gain']:g}  "
+        out.print(line + f"-> {p['covered']:g} ({p['share']:.1%})", markup=False, highlight=False)
+
+
+@stations_app.command("sample-build")
+def stations_sample_build(
+    pois: Annotated[Path, typer.Option(help="the OSM POI GeoJSON")] = PROJECT_ROOT.parent
+    / "shared"
+    / "data"
+    / "poi"
+    / "osm_pois_beijing_haidian_cau.geojson",
+    out_file: Annotated[Path, typer.Option("--out", help="where to write")] = SAMPLE_STATIONS,
+) -> None:
+    """Rebuild the sample stations file from the OSM POIs (plus the labelled demo stations)."""
+    from gis.stations.sample import build_sample_stations, write_sample_stations
+
+    collection = build_sample_stations(pois)
+    write_sample_stations(collection, out_file)
+    out.print(f"wrote {len(collection['features'])} stations to {out_file}", markup=False)
+
+
+@app.command("coverage")
+def coverage(
+    ctx: typer.Context,
+    station_type: TypeOption,
+    mode: Annotated[str, typer.Option(help="circle | network")] = "network",
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="write the GeoJSON report here")
+    ] = None,
+) -> None:
+    """Share of households and area within 15 minutes of a station type, per grid and community."""
+    from gis.db import engine, store
+    from gis.stations.analytics import coverage_report
+    from gis.stations.catalogue import StationCatalogue
+    from gis.stations.service import NetworkCache
+
+    settings = _access()
+    catalogue = StationCatalogue.load(settings.station_types)
+    with store.open_engine(settings_of(ctx)) as sql, engine.transaction(sql) as conn:
+        network = NetworkCache().get(conn) if mode == "network" else None
+        report = coverage_report(
+            conn,
+            station_type=station_type,
+            mode=mode,
+            catalogue=catalogue,
+            settings=settings,
+            network=network,
+        )
+    if out_file is not None:
+        out_file.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    _print_coverage(report)
+
+
+def _print_coverage(report: dict[str, Any]) -> None:
+    kind, summary = report["station_type"], report["summary"]
+    share = summary["household_share"]
+    out.print(
+        f"{kind['zh']} ({kind['code']}), {report['mode']}, {report['minutes']:g} min: "
+        f"{report['stations']} stations; households covered {summary['covered_households']:g} of "
+        f"{summary['households']:g} ({share if share is None else f'{share:.1%}'}); "
+        f"area {summary['area_share']:.1%}",
+        markup=False,
+    )
+    if report["weights"] == "area":
+        err.print(f"note: {report['note']}", markup=False)
+    for f in report["features"]:
+        p = f["properties"]
+        hs = "-" if p["household_share"] is None else f"{p['household_share']:.0%}"
+        line = f"{p['level']}\t{p['code']}\t{p['name']}\thouseholds {hs}\t"
+        line += f"area {p['area_share']:.0%}\tuncovered households {p['uncovered_households']:g}"
+        out.print(line, markup=False, highlight=False)

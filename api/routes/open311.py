@@ -1,0 +1,148 @@
+"""Open311 GeoReport v2 (JSON only): services, and service requests in and out.
+
+Errors on these routes answer in Open311's shape, ``[{"code": <status>, "description": ...}]``,
+with the same status the native routes would give. XML (``.xml``) is not offered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from json import JSONDecodeError
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from api.deps import DB
+from api.errors import status_for
+from gis.db import incidents as incident_sql
+from gis.db import intake
+from gis.errors import GridmapError, InvalidInput, NotFound
+from gis.incidents import open311
+from gis.incidents.report import parse_report
+from gis.values import parse_time
+
+LIMIT = 1000
+
+
+def open311_error(status: int, description: str) -> JSONResponse:
+    """The Open311 error body: a list of ``{code, description}``."""
+    return JSONResponse([{"code": status, "description": description}], status_code=status)
+
+
+class Open311Route(APIRoute):
+    """A route whose domain and validation errors answer in Open311's format."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The route's handler, translating errors to Open311's format."""
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except GridmapError as exc:
+                return open311_error(status_for(exc), open311.open311_detail(exc.detail))
+            except RequestValidationError as exc:
+                problems = [
+                    f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+                    for e in exc.errors()
+                ]
+                return open311_error(400, "; ".join(problems))
+
+        return handle
+
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
+
+
+@router.get("/services.json")
+def services(request: Request, lang: str = "zh") -> Any:
+    """The service list: our incident categories."""
+    return [open311.service(c, lang=lang) for c in request.app.state.catalogue]
+
+
+@router.get("/services/{service_code}.json")
+def service_definition(request: Request, service_code: str) -> Any:
+    """The definition of one service (no extra attributes are asked)."""
+    catalogue = request.app.state.catalogue
+    if service_code not in catalogue.categories:
+        raise NotFound(f"service_code: no service {service_code!r}")
+    return open311.service_definition(catalogue[service_code])
+
+
+async def _fields(request: Request) -> dict[str, Any]:
+    """The request's fields: form-encoded (as the spec says), multipart, or a JSON object."""
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            data = await request.json()
+        except (JSONDecodeError, UnicodeDecodeError):
+            raise InvalidInput("body: not valid JSON") from None
+        if not isinstance(data, dict):
+            raise InvalidInput("body: expected a JSON object of request fields")
+        return data
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+@router.post("/requests.json", status_code=201)
+async def create_request(
+    request: Request,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Any:
+    """Create a service request (201 new, 200 for a retried ``Idempotency-Key``)."""
+    state = request.app.state
+    fields = open311.report_fields(
+        await _fields(request), state.catalogue, idempotency_key=idempotency_key
+    )
+    incoming = parse_report(fields, state.catalogue)
+    row, created = await run_in_threadpool(
+        intake.report,
+        state.engine,
+        incoming,
+        lookup=state.lookup.get().lookup,
+        registry=state.addresses,
+        catalogue=state.catalogue,
+        actor=f"api:{incoming.source}",
+    )
+    answer = {
+        "service_request_id": str(row["id"]),
+        "service_notice": open311.service_notice(row),
+        "account_id": None,
+    }
+    return JSONResponse([answer], status_code=201 if created else 200)
+
+
+@router.get("/requests.json")
+def list_requests(request: Request, conn: DB) -> Any:
+    """Service requests: by ``service_request_id``, else by code, status and period."""
+    params = request.query_params
+    catalogue = request.app.state.catalogue
+    filters = open311.request_filters(params, catalogue)
+    if filters["ids"] is not None:
+        rows = incident_sql.incidents_by_id(conn, ids=filters["ids"])
+    else:
+        start, end = open311.request_period(
+            parse_time(params["start_date"], "start_date") if params.get("start_date") else None,
+            parse_time(params["end_date"], "end_date") if params.get("end_date") else None,
+            now=datetime.now(UTC),
+        )
+        rows = []
+        for code in filters["codes"] or [None]:
+            rows += incident_sql.list_incidents(
+                conn, category=code, status=filters["statuses"], start=start, end=end, limit=LIMIT
+            )
+        rows = sorted(rows, key=lambda row: row["id"])[:LIMIT]
+    return [open311.request_view(row, catalogue) for row in rows]
+
+
+@router.get("/requests/{service_request_id}.json")
+def get_request(request: Request, conn: DB, service_request_id: str) -> Any:
+    """One service request, as a one-element list."""
+    if not (service_request_id.isdigit() and len(service_request_id) <= 18):
+        raise NotFound(f"service_request_id: no request {service_request_id!r}")
+    row = incident_sql.get_incident(conn, incident_id=int(service_request_id))
+    return [open311.request_view(row, request.app.state.catalogue)]

@@ -1,0 +1,1 @@
+"""Stations of the 15-minute living circle: types, circles, coverage and siting."""
