@@ -6,7 +6,7 @@ leave (``households × piece area / area``), the best that can be said without a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from gis.geometry import area_m2, polygonal_part
+from gis.lookup import GridIndex
 
 MIN_PIECE_M2 = 1.0
 NOWHERE = ""  # transfers from or to no area: newly covered or uncovered ground
@@ -26,13 +27,36 @@ class AreaDiff:
     transfers: pd.DataFrame  # from_code, to_code, area_m2, households_moved
     summary: pd.DataFrame  # code, status, area_before_m2, area_after_m2, gained_m2, lost_m2, …
     pieces: gpd.GeoDataFrame  # from_code, to_code, area_m2, households_moved, geometry
+    incidents: pd.DataFrame = field(default_factory=pd.DataFrame)  # open incidents changing grid
 
     def to_json(self) -> dict[str, object]:
-        """Plain JSON: summary rows and transfers."""
+        """Plain JSON: summary rows, transfers and the open incidents whose grid would change."""
         return {
             "summary": _records(self.summary),
             "transfers": _records(self.transfers),
+            "incidents": _records(self.incidents),
         }
+
+
+def regridded(incidents: pd.DataFrame, after: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Incidents (``id``, ``lon``, ``lat``, ``grid_code`` …) whose grid differs under ``after``.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> after = gpd.GeoDataFrame({"code": ["a", "b"]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)])
+    >>> moving = regridded(pd.DataFrame({"id": [1, 2], "lon": [0.5, 1.5], "lat": [0.5, 0.5],
+    ...                                  "grid_code": ["a", "a"]}), after)
+    >>> moving[["id", "grid_code", "new_grid_code"]].values.tolist()
+    [[2, 'a', 'b']]
+    """
+    if incidents.empty:
+        return incidents.assign(new_grid_code=pd.Series(dtype=str))
+    found = GridIndex(after).locate(
+        incidents["lon"].to_numpy(float), incidents["lat"].to_numpy(float)
+    )
+    moved = incidents.assign(new_grid_code=found.key.astype(str))
+    return moved[moved["new_grid_code"] != moved["grid_code"].fillna("")].reset_index(drop=True)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, object]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from sqlalchemy import Connection, Engine
 
@@ -20,11 +21,13 @@ from gis import edit
 from gis.areas import Level, parse_level
 from gis.checks import CheckConfig, Finding, check_areas, findings_to_json, has_errors
 from gis.db import areas as area_sql
+from gis.db import incidents as incident_sql
 from gis.db import plans as plan_sql
 from gis.db.engine import connect, transaction
-from gis.diff import AreaDiff, diff_areas
+from gis.diff import AreaDiff, diff_areas, regridded
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.geometry import area_m2
+from gis.incidents.lifecycle import OPEN
 from gis.numbering import sequence_codes
 
 COLUMNS = ["code", "name", "households", "population", "attributes", "geometry"]
@@ -194,7 +197,18 @@ def diff_plan(conn: Connection, *, plan_id: int) -> AreaDiff:
     proposed = plan_sql.plan_areas(conn, plan_id=plan_id)
     proposed = proposed[proposed.geometry.notna()].copy()
     proposed["geometry"] = [shapely.make_valid(g) for g in proposed.geometry]
-    return diff_areas(current, proposed)
+    diff = diff_areas(current, proposed)
+    open_here = pd.DataFrame(
+        incident_sql.list_incidents(
+            conn, status=sorted(OPEN), scope=plan.scope_code, limit=1_000_000
+        )
+    )
+    if not open_here.empty:
+        open_here = open_here[open_here["lon"].notna()][
+            ["id", "category", "status", "lon", "lat", "grid_code"]
+        ]
+    diff.incidents = regridded(open_here, proposed)
+    return diff
 
 
 def publish(

@@ -257,3 +257,30 @@ def test_revert_publishes_the_previous_version_again(store: Engine) -> None:
 def test_unknown_plan(store: Engine) -> None:
     with pytest.raises(NotFound, match="no plan 999"):
         planning.publish(store, plan_id=999)
+
+
+def test_diff_lists_open_incidents_whose_grid_would_change(store: Engine) -> None:
+    from gis.db import intake
+    from gis.incidents.catalogue import Catalogue
+    from gis.incidents.report import IncidentReport
+    from gis.lookup import AreaLookup
+
+    with store.connect() as conn:
+        lookup = AreaLookup(area_sql.find_areas(conn))
+    catalogue = Catalogue.load()
+    for lon in (116.351, 116.358):  # in the strip that moves from EAST to WEST, and far east
+        intake.report(
+            store,
+            IncidentReport(category="hazard", lon=lon, lat=40.0),
+            lookup=lookup,
+            registry=intake.AddressRegistry(store),
+            catalogue=catalogue,
+        )
+    moved = [
+        (WEST, "w", box(116.34, 39.99, 116.352, 40.01)),
+        (EAST, "e", box(116.352, 39.99, 116.36, 40.01)),
+    ]
+    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved))
+    with store.connect() as conn:
+        incidents = planning.diff_plan(conn, plan_id=plan_id).incidents
+    assert incidents[["grid_code", "new_grid_code"]].values.tolist() == [[EAST, WEST]]
