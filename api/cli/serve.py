@@ -80,7 +80,7 @@ def demo(
         count = import_addresses(settings, SAMPLE_ADDRESSES)
         err.print(f"sample addresses: {count} standard addresses", markup=False)
     base = f"http://{host}:{port}"
-    for path in ("/healthz", "/areas?level=grid", "/areas/110108010", "/docs"):
+    for path in ("/healthz", "/areas?level=grid", "/maps", "/maps/grids.html", "/docs"):
         out.print(f"  {base}{path}", markup=False, highlight=False)
     if not no_serve:
         serve(host=host, port=port, workers=1)
