@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api import errors
 from api.routes import areas, health, lookup, maps, open311, plans, stats
 from api.routes import incidents as incident_routes
+from api.routes import stations as station_routes
 from gis.db import engine as db_engine
 from gis.db import store
 from gis.db.intake import AddressRegistry
@@ -62,6 +63,7 @@ def create_app(
     app.include_router(maps.router)
     app.include_router(open311.router)
     app.include_router(stats.router)
+    app.include_router(station_routes.router)
     return app
 
 

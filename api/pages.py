@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
+import shapely.geometry
 
 from gis.areas import Level
 from gis.db import areas as area_sql
@@ -24,6 +25,7 @@ from maps.base import MapOptions, Page
 from maps.grids import grid_map
 from maps.hazards import hazard_map
 from maps.planner import plan_map
+from maps.stations import stations_map
 
 MEASURES = {
     "incidents_per_100_households": ("每百户事件数", "Incidents per 100 households"),
@@ -139,3 +141,63 @@ def plan_page(conn: Any, options: MapOptions, plan_id: int) -> Page:
     findings = planning.check_plan(conn, plan_id=plan_id)
     pieces = planning.diff_plan(conn, plan_id=plan_id).pieces
     return plan_map(current, proposed, findings, pieces, options)
+
+
+def stations_page(
+    conn: Any, options: MapOptions, *, station_type: str | None = None, mode: str = "network"
+) -> Page:
+    """Stations by type with circles and isochrones; with a type, the areas it leaves uncovered."""
+    from gis.db import stations as station_sql
+    from gis.stations.analytics import coverage_report
+    from gis.stations.catalogue import StationCatalogue
+    from gis.stations.circles import circles
+    from gis.stations.service import NetworkCache, station_isochrones
+    from gis.stations.settings import AccessSettings
+
+    settings = AccessSettings()
+    catalogue = StationCatalogue.load(settings.station_types)
+    code = catalogue.find(station_type).code if station_type else None
+    stations = station_sql.list_stations(conn, station_type=code)
+    tiers = sorted(
+        {t.minutes: t.radius_m for s in stations for t in catalogue.find(s["type"]).tiers}.items()
+    )
+    rings: dict[float, list[Any]] = {m: [] for m, _ in tiers}
+    for station in stations:
+        for tier, ring in zip(
+            catalogue.find(station["type"]).tiers,
+            circles(
+                [(station["lon"], station["lat"])],
+                [t.radius_m for t in catalogue.find(station["type"]).tiers],
+            )[0],
+            strict=True,
+        ):
+            rings[tier.minutes].append(ring)
+    network = NetworkCache().get(conn) if station_sql.current_network(conn) else None
+    walks: dict[float, list[Any]] = {}
+    if network is not None and stations:
+        reach = station_isochrones(
+            conn, network, stations, minutes=[m for m, _ in tiers], settings=settings
+        )
+        conn.commit()  # keep the isochrone cache
+        for (_, minutes), polygon in reach.polygons.items():
+            walks.setdefault(minutes, []).append(polygon)
+    uncovered = None
+    if code is not None:
+        report = coverage_report(
+            conn,
+            station_type=code,
+            mode=mode if network else "circle",
+            catalogue=catalogue,
+            settings=settings,
+            network=network,
+        )
+        uncovered = [
+            shapely.geometry.shape(f["geometry"])
+            for f in report["features"]
+            if f.get("geometry") and f["properties"].get("level", "grid") == "grid"
+        ]
+    grids = area_sql.find_areas(conn, level=Level.GRID)
+    types = {t.code: (t.zh, t.en) for t in catalogue}
+    return stations_map(
+        grids, stations, types, options, circles=rings, isochrones=walks, uncovered=uncovered
+    )

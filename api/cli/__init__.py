@@ -5,7 +5,18 @@ will render maps); settings are read once, in the root callback, and passed down
 print one line on stderr and exit 1; usage errors exit 2.
 """
 
-from api.cli import addresses, areas, boundaries, db, incidents, lookup, maps, plans, serve
+from api.cli import (
+    addresses,
+    areas,
+    boundaries,
+    db,
+    incidents,
+    lookup,
+    maps,
+    plans,
+    serve,
+    stations,
+)
 from api.cli.base import SAMPLE_DIR, app
 from api.cli.serve import load_sample
 
@@ -23,6 +34,7 @@ __all__ = [
     "maps",
     "plans",
     "serve",
+    "stations",
 ]
 
 

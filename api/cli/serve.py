@@ -60,6 +60,39 @@ def load_sample(settings: StoreSettings) -> list[str]:
     return lines
 
 
+SHARED_OSM = (
+    PROJECT_ROOT.parent / "shared" / "data" / "osm" / "osm_beijing_haidian_cau_east_campus.osm"
+)
+
+
+def load_sample_extras(settings: StoreSettings) -> list[str]:
+    """Standard addresses, the walking network (from ../shared when present) and the stations."""
+    from api.cli.addresses import SAMPLE_ADDRESSES, import_addresses
+    from api.cli.stations import SAMPLE_STATIONS
+    from gis.db import engine, store
+    from gis.db import stations as station_sql
+    from gis.network import network_from_osm
+    from gis.stations.catalogue import StationCatalogue
+    from gis.stations.records import read_stations
+    from gis.stations.service import import_stations
+    from gis.stations.settings import AccessSettings
+
+    lines = [f"addresses: {import_addresses(settings, SAMPLE_ADDRESSES)} standard addresses"]
+    catalogue = StationCatalogue.load(AccessSettings().station_types)
+    stations = read_stations(
+        SAMPLE_STATIONS.read_bytes(), kind="geojson", catalogue=catalogue, crs="wgs84"
+    )
+    with store.open_engine(settings) as sql, engine.transaction(sql) as conn:
+        if SHARED_OSM.exists():
+            version, _ = station_sql.save_network(conn, network=network_from_osm(SHARED_OSM))
+            lines.append(f"walking network {version} from {SHARED_OSM.name}")
+        else:
+            lines.append(f"no walking network: {SHARED_OSM} is missing (isochrones need one)")
+        summary = import_stations(conn, stations)
+    lines.append(f"stations: {summary['created']} created, {summary['updated']} updated")
+    return lines
+
+
 @app.command("demo")
 def demo(
     ctx: typer.Context,
@@ -68,7 +101,6 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="set up only")] = False,
 ) -> None:
     """Start the store, load the 学院路 sample (idempotent) and serve on http://127.0.0.1:8000."""
-    from api.cli.addresses import SAMPLE_ADDRESSES, import_addresses
     from gis.db import store
 
     settings = settings_of(ctx)
@@ -77,10 +109,17 @@ def demo(
     with err.status("loading the 学院路 sample …"):
         for line in load_sample(settings):
             err.print(f"sample {line}", markup=False)
-        count = import_addresses(settings, SAMPLE_ADDRESSES)
-        err.print(f"sample addresses: {count} standard addresses", markup=False)
+        for line in load_sample_extras(settings):
+            err.print(f"sample {line}", markup=False)
     base = f"http://{host}:{port}"
-    for path in ("/healthz", "/areas?level=grid", "/maps", "/maps/grids.html", "/docs"):
+    for path in (
+        "/healthz",
+        "/areas?level=grid",
+        "/maps",
+        "/maps/grids.html",
+        "/maps/stations.html?type=红色驿站",
+        "/docs",
+    ):
         out.print(f"  {base}{path}", markup=False, highlight=False)
     if not no_serve:
         serve(host=host, port=port, workers=1)

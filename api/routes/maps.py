@@ -124,3 +124,20 @@ def plan_page(
 ) -> HTMLResponse:
     """A plan's check findings (gaps red, overlaps orange, outside-parent purple) and its diff."""
     return _page(pages.plan_page(conn, _options(request, lang, basemap, tk), plan_id))
+
+
+@router.get("/maps/stations.html", response_class=HTMLResponse)
+def stations_page(
+    request: Request,
+    conn: DB,
+    station_type: Annotated[
+        str | None, Query(alias="type", description="a station type: what it leaves uncovered")
+    ] = None,
+    mode: Annotated[str, Query(description="circle | network (uncovered areas)")] = "network",
+    lang: Lang = None,
+    basemap: Basemap = None,
+    tk: str | None = None,
+) -> HTMLResponse:
+    """Stations by type, their 5/10/15-minute circles and walking isochrones, uncovered areas."""
+    options = _options(request, lang, basemap, tk)
+    return _page(pages.stations_page(conn, options, station_type=station_type, mode=mode))

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine
 
 from api.cli import load_sample
+from api.cli.serve import load_sample_extras
 from gis.settings import StoreSettings
 
 CHROMIUM = "/usr/bin/chromium"
@@ -41,6 +42,7 @@ def server(store_settings: StoreSettings, engine: Engine) -> Iterator[str]:
             )
         )
     load_sample(store_settings)
+    load_sample_extras(store_settings)
     port = _free_port()
     env = {**os.environ, "GRIDMAP_DATABASE_URL": str(store_settings.database_url)}
     process = subprocess.Popen(

@@ -146,3 +146,20 @@ def test_plan_map_shows_findings_and_moved_pieces(
     assert page.locator("path.leaflet-interactive[stroke='#d62728']").count() >= 1  # the gap
     assert "缝隙" in page.locator(".gm-legend").inner_text()
     page.screenshot(path=str(artifacts / "plan.png"))
+
+
+def test_stations_map(server: str, browser: Any, artifacts: Path) -> None:
+    page, errors, foreign = open_page(browser, f"{server}/maps/stations.html?type=红色驿站")
+    assert errors == [] and foreign == []
+    stations = json.loads(urllib.request.urlopen(f"{server}/stations?type=red_post").read())
+    assert page.locator(".gm-station").count() == len(stations["features"]) > 0
+    overlays = page.locator(".leaflet-control-layers-overlays").inner_text()
+    assert (
+        "15分钟圈（半径）" in overlays
+        and "15分钟步行等时圈" in overlays
+        and "未覆盖区域" in overlays
+    )
+    before = page.locator("path.leaflet-interactive").count()
+    _toggle(page, "15分钟步行等时圈")
+    assert page.locator("path.leaflet-interactive").count() > before
+    page.screenshot(path=str(artifacts / "stations.png"))

@@ -1,0 +1,164 @@
+"""The stations map: stations by type, circles, walking isochrones and uncovered areas.
+
+The 5/10/15-minute circles and the walking isochrones are separate toggleable layers.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+import folium
+import geopandas as gpd
+import shapely
+
+from maps.base import Legend, MapOptions, finish, for_display, new_map
+from maps.coords import latlon
+from maps.grids import COLORS, simplified
+
+TYPE_COLORS = (
+    "#c62828",
+    "#ad1457",
+    "#6a1b9a",
+    "#283593",
+    "#0277bd",
+    "#00838f",
+    "#2e7d32",
+    "#9e9d24",
+    "#ef6c00",
+    "#4e342e",
+    "#37474f",
+)
+TIER_OPACITY = {5: 0.25, 10: 0.15, 15: 0.08}
+UNCOVERED = "#ff1744"
+
+
+def _badge(label: str, color: str) -> folium.DivIcon:
+    return folium.DivIcon(
+        html=(
+            f'<div class="gm-station" style="background:{color};color:#fff;border-radius:50%;'
+            f"width:22px;height:22px;line-height:22px;text-align:center;font:bold 12px "
+            f'sans-serif;border:2px solid #fff;box-shadow:0 0 3px #000">{html.escape(label)}</div>'
+        ),
+        icon_size=(22, 22),
+        icon_anchor=(11, 11),
+    )
+
+
+def _polygons_layer(
+    page: folium.Map,
+    name: str,
+    geoms: list[shapely.Geometry],
+    color: str,
+    opacity: float,
+    options: MapOptions,
+    show: bool,
+) -> None:
+    if not geoms:
+        return
+    frame = for_display(gpd.GeoDataFrame(geometry=geoms, crs=4326), options)
+    folium.GeoJson(
+        frame,
+        name=name,
+        show=show,
+        style_function=lambda _: {"color": color, "weight": 1, "fillOpacity": opacity},
+    ).add_to(page)
+
+
+def stations_map(
+    grids: gpd.GeoDataFrame,
+    stations: Sequence[dict[str, Any]],
+    types: dict[str, tuple[str, str]],
+    options: MapOptions,
+    *,
+    circles: dict[float, list[shapely.Geometry]],
+    isochrones: dict[float, list[shapely.Geometry]],
+    uncovered: list[shapely.Geometry] | None = None,
+) -> folium.Map:
+    """Stations (dicts: type, name, lon, lat, outside_grid) with circle and isochrone layers.
+
+    ``types`` maps a type code to its (Chinese, English) names; ``circles`` and ``isochrones``
+    map minutes to polygons (EPSG:4326).
+    """
+    points = [(s["lon"], s["lat"]) for s in stations]
+    extent = [*grids.geometry, *(shapely.Point(p) for p in points)]
+    page = new_map(tuple(float(v) for v in shapely.total_bounds(extent)), options)  # type: ignore[arg-type]
+    if not grids.empty:
+        folium.GeoJson(
+            simplified(for_display(grids[["code", "name", "geometry"]], options)),
+            name=options.t("网格", "Grids"),
+            style_function=lambda _: {"color": COLORS["grid"], "weight": 1, "fill": False},
+        ).add_to(page)
+    for minutes in sorted(circles):
+        _polygons_layer(
+            page,
+            options.t(f"{minutes:g}分钟圈（半径）", f"{minutes:g}-minute circles"),
+            circles[minutes],
+            "#1565c0",
+            TIER_OPACITY.get(int(minutes), 0.1),
+            options,
+            show=minutes == max(circles),
+        )
+    for minutes in sorted(isochrones):
+        _polygons_layer(
+            page,
+            options.t(f"{minutes:g}分钟步行等时圈", f"{minutes:g}-minute walk"),
+            isochrones[minutes],
+            "#2e7d32",
+            TIER_OPACITY.get(int(minutes), 0.1),
+            options,
+            show=False,
+        )
+    if uncovered:
+        _polygons_layer(
+            page,
+            options.t("未覆盖区域", "Uncovered"),
+            uncovered,
+            UNCOVERED,
+            0.35,
+            options,
+            show=True,
+        )
+    colors = {code: TYPE_COLORS[i % len(TYPE_COLORS)] for i, code in enumerate(sorted(types))}
+    _markers(page, stations, types, colors, options)
+    present = sorted({str(s["type"]) for s in stations})
+    legend = Legend(
+        options.t("站点类型", "Station types"),
+        [(colors[t], options.t(*types[t])) for t in present if t in types],
+    )
+    return finish(page, options, legend)
+
+
+def _markers(
+    page: folium.Map,
+    stations: Sequence[dict[str, Any]],
+    types: dict[str, tuple[str, str]],
+    colors: dict[str, str],
+    options: MapOptions,
+) -> None:
+    group = folium.FeatureGroup(name=options.t("服务站点", "Stations"), show=True)
+    shown = for_display(
+        gpd.GeoDataFrame(
+            geometry=gpd.points_from_xy([s["lon"] for s in stations], [s["lat"] for s in stations]),
+            crs=4326,
+        ),
+        options,
+    )
+    for station, point in zip(stations, shown.geometry, strict=True):
+        zh, en = types.get(str(station["type"]), (str(station["type"]),) * 2)
+        flag = (
+            options.t("（不在任何网格内）", " (outside every grid)")
+            if station.get("outside_grid")
+            else ""
+        )
+        popup = (
+            f"<b>{html.escape(str(station['name']))}</b><br>{html.escape(options.t(zh, en))}{flag}"
+        )
+        folium.Marker(
+            latlon(point.x, point.y),
+            icon=_badge(zh[:1], colors.get(str(station["type"]), "#333")),
+            popup=folium.Popup(popup, max_width=260),
+            tooltip=html.escape(str(station["name"])),
+        ).add_to(group)
+    group.add_to(page)
