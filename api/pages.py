@@ -30,6 +30,7 @@ from maps.stations import stations_map
 MEASURES = {
     "incidents_per_100_households": ("每百户事件数", "Incidents per 100 households"),
     "closure_rate": ("办结率", "Closure rate"),
+    "coverage_share": ("一刻钟覆盖户数比例", "Households within 15 minutes"),
 }
 
 
@@ -48,6 +49,34 @@ def period(start: str | None, end: str | None) -> Period:
     if first and last and first >= last:
         raise InvalidInput(f"start: {start} is not before end {end}")
     return Period(first, last)
+
+
+def _coverage_share(conn: Any, station_type: str | None) -> pd.Series:
+    from gis.stations.analytics import coverage_report
+    from gis.stations.catalogue import StationCatalogue
+    from gis.stations.service import NetworkCache
+    from gis.stations.settings import AccessSettings
+
+    if not station_type:
+        raise InvalidInput("type: coverage_share needs a station type, e.g. type=红色驿站")
+    settings = AccessSettings()
+    catalogue = StationCatalogue.load(settings.station_types)
+    network = NetworkCache().get(conn)
+    report = coverage_report(
+        conn,
+        station_type=catalogue.find(station_type).code,
+        mode="network",
+        catalogue=catalogue,
+        settings=settings,
+        network=network,
+    )
+    conn.commit()  # keep the isochrone cache
+    shares = {
+        f["properties"]["code"]: f["properties"]["household_share"]
+        for f in report["features"]
+        if f["properties"].get("level") == "grid"
+    }
+    return pd.Series(shares, dtype=float)
 
 
 def _measure(conn: Any, name: str, areas: Any, when: Period) -> pd.Series:
@@ -82,14 +111,22 @@ def grids_page(
     scope: str | None = None,
     measure: str | None = None,
     when: Period = Period(),
+    station_type: str | None = None,
 ) -> Page:
-    """Grids by level with labels and popups; a choropleth by ``measure``."""
+    """Grids by level with labels and popups; a choropleth by ``measure``.
+
+    ``coverage_share`` is the share of a grid's households within a 15-minute walk of a station
+    of ``station_type``.
+    """
     if measure is not None and measure not in MEASURES:
         raise InvalidInput(f"measure: {measure!r} is not one of {', '.join(MEASURES)}")
     areas = area_sql.find_areas(conn, scope=scope)
     if areas.empty:
         raise NotFound(f"scope: no current area {scope!r}" if scope else "areas: none loaded yet")
-    values = _measure(conn, measure, areas, when) if measure else None
+    if measure == "coverage_share":
+        values = _coverage_share(conn, station_type)
+    else:
+        values = _measure(conn, measure, areas, when) if measure else None
     label = options.t(*MEASURES[measure]) if measure else ""
     return grid_map(
         areas, options, open_incidents=_open_counts(conn), measure=values, measure_label=label

@@ -82,3 +82,26 @@ def map_hazards(
             when=pages.period(start, end),
         )
     _write(page, out_file)
+
+
+@map_app.command("stations")
+def map_stations(
+    ctx: typer.Context,
+    out_file: Out,
+    station_type: Annotated[
+        str | None, typer.Option("--type", help="show what this station type leaves uncovered")
+    ] = None,
+    mode: str = "network",
+    lang: Lang = "zh",
+    basemap: Basemap = "none",
+    tk: Tk = None,
+) -> None:
+    """Stations with their circles and walking isochrones (and uncovered areas of --type)."""
+    from api import pages
+    from gis.db import engine, store
+    from maps.base import map_options
+
+    options = map_options(lang, basemap, tk)
+    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
+        page = pages.stations_page(conn, options, station_type=station_type, mode=mode)
+    _write(page, out_file)

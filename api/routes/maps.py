@@ -74,15 +74,24 @@ def grids_page(
     measure: Annotated[str | None, Query(description=" | ".join(pages.MEASURES))] = None,
     start: str | None = None,
     end: str | None = None,
+    station_type: Annotated[
+        str | None, Query(alias="type", description="station type for coverage_share")
+    ] = None,
     lang: Lang = None,
     basemap: Basemap = None,
     tk: str | None = None,
 ) -> HTMLResponse:
     """Grids by level with labels and popups; a choropleth by ``measure``."""
     options = _options(request, lang, basemap, tk)
-    return _page(
-        pages.grids_page(conn, options, scope=scope, measure=measure, when=pages.period(start, end))
+    page = pages.grids_page(
+        conn,
+        options,
+        scope=scope,
+        measure=measure,
+        when=pages.period(start, end),
+        station_type=station_type,
     )
+    return _page(page)
 
 
 @router.get("/maps/hazards.html", response_class=HTMLResponse)

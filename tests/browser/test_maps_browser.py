@@ -163,3 +163,11 @@ def test_stations_map(server: str, browser: Any, artifacts: Path) -> None:
     _toggle(page, "15分钟步行等时圈")
     assert page.locator("path.leaflet-interactive").count() > before
     page.screenshot(path=str(artifacts / "stations.png"))
+
+
+def test_coverage_share_choropleth(server: str, browser: Any) -> None:
+    page, errors, foreign = open_page(
+        browser, f"{server}/maps/grids.html?measure=coverage_share&type=红色驿站"
+    )
+    assert errors == [] and foreign == []
+    assert "一刻钟覆盖户数比例" in page.locator(".gm-legend").inner_text()
