@@ -19,6 +19,17 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 
+@areas_app.callback(invoke_without_command=True)
+def areas_default(
+    ctx: typer.Context,
+    as_of: Annotated[datetime | None, typer.Option(help="as valid at this time")] = None,
+    level: Annotated[Level | None, typer.Option("--level", "-l", parser=level_option)] = None,
+) -> None:
+    """Without a subcommand: list the areas (current, or ``--as-of`` a time)."""
+    if ctx.invoked_subcommand is None:
+        areas_list(ctx, level=level, as_of=as_of)
+
+
 @areas_app.command("list")
 def areas_list(
     ctx: typer.Context,

@@ -52,7 +52,9 @@ app = typer.Typer(
 db_app = typer.Typer(
     help="The PostGIS store: the embedded local cluster or DATABASE_URL.", no_args_is_help=True
 )
-areas_app = typer.Typer(help="List and show stored areas.", no_args_is_help=True)
+areas_app = typer.Typer(
+    help="List and show stored areas (`gridmap areas --as-of T` lists them as of T)."
+)
 sample_app = typer.Typer(help="The 学院路 sample boundaries.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(areas_app, name="areas")

@@ -1,6 +1,7 @@
 """The gridmap CLI against the real test store: load dry run/commit, export, areas, errors."""
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,23 @@ def test_unreachable_store_is_one_line(
     monkeypatch.setenv("GRIDMAP_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     _one_line_error(gridmap("areas", "list"), "database: cannot connect", "[StoreUnavailable]")
     _one_line_error(gridmap("load", files["grid"], "--level", "grid", "--commit"), "cannot connect")
+
+
+def test_areas_as_of_lists_the_boundaries_valid_then(loaded: Engine, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    before = datetime.now(UTC).isoformat()
+    moved = [
+        ("110108010019001", "第01网格", shapely.box(116.34, 39.99, 116.353, 40.01)),
+        ("110108010019002", "第02网格", shapely.box(116.353, 39.99, 116.36, 40.01)),
+    ]
+    gridmap(
+        "load",
+        geoms.write(geoms.frame(moved), tmp_path / "m.geojson"),
+        "--level",
+        "grid",
+        "--commit",
+    )
+    assert "5 areas" in gridmap("areas", "--as-of", before[:19]).output
+    assert "0 areas" in gridmap("areas", "--as-of", "2000-01-01").output
+    assert "2 areas" in gridmap("areas", "--level", "grid").output
