@@ -255,9 +255,12 @@ def test_unreachable_store_is_one_line(
 
 
 def test_areas_as_of_lists_the_boundaries_valid_then(loaded: Engine, tmp_path: Path) -> None:
+    import time
     from datetime import datetime
 
+    time.sleep(1.1)  # the CLI reads whole seconds
     before = datetime.now(UTC).isoformat()
+    time.sleep(1.1)
     moved = [
         ("110108010019001", "第01网格", shapely.box(116.34, 39.99, 116.353, 40.01)),
         ("110108010019002", "第02网格", shapely.box(116.353, 39.99, 116.36, 40.01)),
