@@ -23,7 +23,7 @@ from gis.checks import CheckConfig, Finding, check_areas, findings_to_json, has_
 from gis.db import areas as area_sql
 from gis.db import incidents as incident_sql
 from gis.db import plans as plan_sql
-from gis.db.engine import connect, transaction
+from gis.db.engine import transaction
 from gis.diff import AreaDiff, diff_areas, regridded
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.geometry import area_m2
@@ -75,15 +75,19 @@ def create_plan(
 ) -> int:
     """A draft plan for the scope: from ``areas`` (a planner's file), or a copy of the current."""
     with transaction(engine) as conn:
-        scope = scope_of(conn, scope_code)
-        if areas is None:
-            areas = area_sql.find_areas(conn, level=scope.level, parent=scope.code)[COLUMNS]
-        _check_in_scope(areas, scope)
-        version = plan_sql.scope_version(conn, scope_code=scope.code, level=scope.level.value)
-        plan_id = plan_sql.insert_plan(
-            conn, scope_code=scope.code, level=scope.level.value, base_version=version, note=note
-        )
-        plan_sql.replace_plan_areas(conn, plan_id=plan_id, areas=areas)
+        return _create(conn, scope_code=scope_code, areas=areas, note=note)
+
+
+def _create(conn: Connection, *, scope_code: str, areas: gpd.GeoDataFrame | None, note: str) -> int:
+    scope = scope_of(conn, scope_code)
+    if areas is None:
+        areas = area_sql.find_areas(conn, level=scope.level, parent=scope.code)[COLUMNS]
+    _check_in_scope(areas, scope)
+    version = plan_sql.scope_version(conn, scope_code=scope.code, level=scope.level.value)
+    plan_id = plan_sql.insert_plan(
+        conn, scope_code=scope.code, level=scope.level.value, base_version=version, note=note
+    )
+    plan_sql.replace_plan_areas(conn, plan_id=plan_id, areas=areas)
     return plan_id
 
 
@@ -217,42 +221,56 @@ def publish(
     """Make the plan's areas the current ones of its scope, atomically; returns the check summary.
 
     Refused while the checks find errors (unless ``force`` with a ``reason``), when the plan is
-    not a draft, and when the scope changed since the plan was made.
+    not a draft, and when the scope changed since the plan was made (another publish or a load:
+    both take the areas write lock first, so the check and the write see the same rows).
     """
     if force and not (reason and reason.strip()):
         raise InvalidInput("--reason: an override needs a reason")
     with transaction(engine) as conn:
-        plan = _draft(conn, plan_id)
-        plan_sql.lock_scope(conn, scope_code=plan.scope_code)
-        now = plan_sql.scope_version(conn, scope_code=plan.scope_code, level=plan.level)
-        if now != plan.base_version:
-            raise Conflict(
-                f"plan: scope {plan.scope_code} changed since plan {plan_id} was made; "
-                "make a new plan from the current boundaries"
-            )
-        findings = check_plan(conn, plan_id=plan_id)
-        summary = findings_to_json(findings)["summary"]
-        if has_errors(findings) and not force:
-            rules = ", ".join(sorted({f.rule for f in findings if f.severity == "error"}))
-            raise Conflict(
-                f"plan: plan {plan_id} has {summary['errors']} errors ({rules}); fix "
-                "them, or publish with --force --reason"
-            )
-        level = parse_level(plan.level)
-        current = area_sql.find_areas(conn, level=level, scope=plan.scope_code)
-        area_sql.retire(conn, codes=list(current["code"]))
-        area_sql.insert_versions(
-            conn, level=level, areas=plan_sql.plan_areas(conn, plan_id=plan_id)
+        return _publish(conn, plan_id=plan_id, force=force, reason=reason)
+
+
+def _publish(conn: Connection, *, plan_id: int, force: bool, reason: str | None) -> dict[str, Any]:
+    area_sql.lock_for_load(conn)
+    plan = _draft(conn, plan_id)
+    plan_sql.lock_scope(conn, scope_code=plan.scope_code)
+    now = plan_sql.scope_version(conn, scope_code=plan.scope_code, level=plan.level)
+    if now != plan.base_version:
+        raise Conflict(
+            f"plan: scope {plan.scope_code} changed since plan {plan_id} was made; "
+            "make a new plan from the current boundaries"
         )
-        plan_sql.mark_published(
-            conn, plan_id=plan_id, override_reason=reason if force else None, check_summary=summary
+    findings = check_plan(conn, plan_id=plan_id)
+    summary = findings_to_json(findings)["summary"]
+    if has_errors(findings) and not force:
+        rules = ", ".join(sorted({f.rule for f in findings if f.severity == "error"}))
+        raise Conflict(
+            f"plan: plan {plan_id} has {summary['errors']} errors ({rules}); fix "
+            "them, or publish with --force --reason"
         )
+    proposed = plan_sql.plan_areas(conn, plan_id=plan_id)
+    shapeless = proposed.loc[proposed.geometry.isna(), "code"].tolist()
+    if shapeless:
+        raise InvalidInput(
+            f"plan: {', '.join(shapeless)} have no polygon; even --force cannot "
+            "publish an area without a boundary"
+        )
+    level = parse_level(plan.level)
+    current = area_sql.find_areas(conn, level=level, scope=plan.scope_code)
+    area_sql.retire(conn, codes=list(current["code"]))
+    area_sql.insert_versions(conn, level=level, areas=proposed)
+    plan_sql.mark_published(
+        conn, plan_id=plan_id, override_reason=reason if force else None, check_summary=summary
+    )
     return summary
 
 
 def revert(engine: Engine, *, scope_code: str, note: str = "") -> int:
-    """Publish the scope's previous version again, as a new version; returns the new plan id."""
-    with connect(engine) as conn:
+    """Publish the scope's previous version again, as a new version; returns the new plan id.
+
+    One transaction: if the previous version cannot be published, no plan is left behind.
+    """
+    with transaction(engine) as conn:
         scope = scope_of(conn, scope_code)
         current = area_sql.find_areas(conn, level=scope.level, parent=scope.code)
         if current.empty:
@@ -261,13 +279,13 @@ def revert(engine: Engine, *, scope_code: str, note: str = "") -> int:
         previous = area_sql.find_areas(
             conn, level=scope.level, parent=scope.code, as_of=latest - timedelta(microseconds=1)
         )
-    if previous.empty:
-        raise Conflict(f"scope: {scope_code} has no earlier version to revert to")
-    plan_id = create_plan(
-        engine,
-        scope_code=scope_code,
-        areas=previous[COLUMNS],
-        note=note or f"revert to the version before {latest.isoformat()}",
-    )
-    publish(engine, plan_id=plan_id)
-    return plan_id
+        if previous.empty:
+            raise Conflict(f"scope: {scope_code} has no earlier version to revert to")
+        plan_id = _create(
+            conn,
+            scope_code=scope_code,
+            areas=previous[COLUMNS],
+            note=note or f"revert to the version before {latest.isoformat()}",
+        )
+        _publish(conn, plan_id=plan_id, force=False, reason=None)
+        return plan_id

@@ -84,8 +84,8 @@ SELECT coalesce(t.code, c.code) AS code, n.name,
            AS satisfaction_rate
 FROM totals t
 FULL JOIN current_areas c ON c.code = t.code
-LEFT JOIN by_category bc ON bc.code IS NOT DISTINCT FROM t.code
-LEFT JOIN by_status bs ON bs.code IS NOT DISTINCT FROM t.code
+LEFT JOIN by_category bc ON bc.code IS NOT DISTINCT FROM coalesce(t.code, c.code)
+LEFT JOIN by_status bs ON bs.code IS NOT DISTINCT FROM coalesce(t.code, c.code)
 LEFT JOIN named n ON n.code = coalesce(t.code, c.code)
 ORDER BY coalesce(t.code, c.code) NULLS LAST
 """
