@@ -16,6 +16,7 @@ import geopandas as gpd
 from branca.element import Element, MacroElement
 from folium.plugins import Fullscreen
 from jinja2 import Template
+from pandas.api.types import is_object_dtype, is_string_dtype
 
 from gis.errors import InvalidInput
 from maps.assets import make_offline
@@ -71,8 +72,29 @@ def map_options(
 
 
 def for_display(frame: gpd.GeoDataFrame, options: MapOptions) -> gpd.GeoDataFrame:
-    """Geometries as the page shows them (shifted onto GCJ-02 for Amap tiles)."""
-    return to_gcj02(frame) if options.basemap == "amap" else frame
+    """Features as the page shows them: text HTML-escaped, shifted onto GCJ-02 for Amap tiles.
+
+    Folium's tooltips and popups insert property values as HTML, so every string is escaped.
+
+    Examples
+    --------
+    >>> from shapely import Point
+    >>> shown = for_display(gpd.GeoDataFrame({"name": ["<b>x</b>"]}, geometry=[Point(0, 0)]),
+    ...                     MapOptions())
+    >>> shown["name"].iloc[0]
+    '&lt;b&gt;x&lt;/b&gt;'
+    """
+    text = [
+        c
+        for c in frame.columns
+        if c != frame.geometry.name and (is_object_dtype(frame[c]) or is_string_dtype(frame[c]))
+    ]
+    safe = frame.assign(**{c: frame[c].map(_escape) for c in text}) if text else frame
+    return to_gcj02(safe) if options.basemap == "amap" else safe
+
+
+def _escape(value: object) -> object:
+    return html.escape(value) if isinstance(value, str) else value
 
 
 def new_map(bounds: tuple[float, float, float, float], options: MapOptions) -> folium.Map:

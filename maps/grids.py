@@ -63,7 +63,10 @@ def _popup_frame(
     attributes = grids["attributes"] if "attributes" in grids else pd.Series([{}] * len(grids))
     frame = grids[["code", "name", "geometry"]].copy()
     frame["households"] = grids["households"].map(lambda v: "" if pd.isna(v) else int(v))
-    frame["worker"] = [(a or {}).get("worker") or (a or {}).get("网格员") or "" for a in attributes]
+    frame["worker"] = [
+        html.escape(str((a or {}).get("worker") or (a or {}).get("网格员") or ""))
+        for a in attributes
+    ]
     frame["open_incidents"] = [open_incidents.get(c, 0) for c in grids["code"]]
     if measure is not None:
         frame["measure"] = [
@@ -183,7 +186,7 @@ def _labels(page: folium.Map, grids: gpd.GeoDataFrame, options: MapOptions) -> N
     group = folium.FeatureGroup(name=options.t("标注", "Labels"), show=True)
     points = shapely.point_on_surface(grids.geometry.to_numpy())
     for point, name, code in zip(points, grids["name"], grids["code"], strict=True):
-        label = f"{html.escape(short_label(name))}<br>{code[-3:]}"
+        label = f"{short_label(name)}<br>{code[-3:]}"  # already escaped by for_display
         folium.Marker(
             latlon(point.x, point.y),
             icon=folium.DivIcon(html=f'<div class="gm-label">{label}</div>', icon_size=(0, 0)),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,7 +44,7 @@ def _findings_layer(page: folium.Map, findings: Sequence[Any], options: MapOptio
             "severity": [f.severity for f in rows],
             "codes": [", ".join(f.codes) for f in rows],
             "measure": [f"{f.measure:,.2f} {f.unit}" for f in rows],
-            "message": [html.escape(f.message) for f in rows],
+            "message": [f.message for f in rows],
         },
         geometry=[f.geometry for f in rows],
         crs=4326,

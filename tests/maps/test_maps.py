@@ -152,3 +152,12 @@ def test_hazard_map_layers_and_status_colours(areas: gpd.GeoDataFrame) -> None:
     assert "#d62728" in cluster.callback and "#1f77b4" in cluster.callback  # unplaced skipped
     heat = next(c for c in page._children.values() if getattr(c, "layer_name", "") == "热力图")
     assert heat.show is False and len(heat.data) == 2
+
+
+def test_names_are_escaped_before_folium_puts_them_in_html(areas: gpd.GeoDataFrame) -> None:
+    hostile = areas.copy()
+    hostile.loc[hostile["level"] == "grid", "name"] = '<img src=x onerror="alert(1)">'
+    hostile["attributes"] = [{"worker": "<script>alert(2)</script>"}] * len(hostile)
+    html = grid_map(hostile, map_options()).get_root().render()
+    assert "<img src=x" not in html and "<script>alert(2)" not in html
+    assert "&lt;img src=x" in html
