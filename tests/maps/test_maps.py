@@ -160,4 +160,4 @@ def test_names_are_escaped_before_folium_puts_them_in_html(areas: gpd.GeoDataFra
     hostile["attributes"] = [{"worker": "<script>alert(2)</script>"}] * len(hostile)
     html = grid_map(hostile, map_options()).get_root().render()
     assert "<img src=x" not in html and "<script>alert(2)" not in html
-    assert "&lt;img src=x" in html
+    assert "\\u0026lt;img src=x" in html or "&lt;img src=x" in html
