@@ -9,9 +9,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
-from gis.errors import StoreUnavailable
+from gis.errors import StoreRefused, StoreUnavailable
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 EXTENSIONS = ("postgis", "btree_gist")
@@ -116,3 +116,21 @@ def transaction(engine: Engine) -> Iterator[Connection]:
     """A connection in one transaction: committed on success, rolled back on any error."""
     with connect(engine) as conn, conn.begin():
         yield conn
+
+
+@contextmanager
+def store_refused(what: str = "row") -> Iterator[None]:
+    """Turn a value the database refuses into `StoreRefused` (a 4xx naming ``what``).
+
+    Constraints, types and unstorable characters are the caller's input; a lost connection is
+    re-raised as is.
+    """
+    try:
+        yield
+    except OperationalError:
+        raise
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StoreRefused(f"{what}: the store refused it: {reason}") from exc

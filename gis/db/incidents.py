@@ -8,11 +8,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.exc import DBAPIError
 
-from gis.db.engine import transaction
+from gis.db.engine import store_refused, transaction
 from gis.db.models import STORAGE_SRID, Address, Incident, IncidentEvent, IncidentLink
-from gis.errors import NotFound, StoreRefused
+from gis.errors import NotFound
 
 FIELDS = [c for c in Incident.__table__.columns.keys() if c != "geom"]  # noqa: SIM118
 
@@ -376,12 +375,6 @@ def import_batch(
     Returns the ids created and the count flagged; a value the store refuses raises
     `StoreRefused` with nothing of the batch written.
     """
-    try:
-        with transaction(engine) as conn:
-            ids = insert_batch(conn, rows=rows, actor=actor)
-            return ids, link_batch_duplicates(conn, ids=ids, rules=rules)
-    except DBAPIError as exc:
-        if exc.connection_invalidated:
-            raise
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise StoreRefused(f"row: the store refused it: {reason}") from exc
+    with store_refused("row"), transaction(engine) as conn:
+        ids = insert_batch(conn, rows=rows, actor=actor)
+        return ids, link_batch_duplicates(conn, ids=ids, rules=rules)

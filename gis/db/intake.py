@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, text
 
 from gis.db import incidents as incident_sql
-from gis.db.engine import connect, transaction
-from gis.db.models import Address
+from gis.db.engine import connect, store_refused, transaction
 from gis.errors import InvalidInput
 from gis.incidents.addresses import AddressMatcher
 from gis.incidents.catalogue import Catalogue
@@ -50,10 +49,12 @@ class AddressRegistry:
 
     def _fresh(self) -> tuple[list[dict[str, Any]], AddressMatcher]:
         with connect(self._engine) as conn:
+            # xmin changes with every insert and update, so in-place updates are seen too
             stamp = tuple(
                 conn.execute(
-                    select(func.count(), func.coalesce(func.max(Address.id), 0)).select_from(
-                        Address
+                    text(
+                        "SELECT count(*), coalesce(max(id), 0), "
+                        "coalesce(max(xmin::text::bigint), 0) FROM addresses"
                     )
                 ).one()
             )
@@ -61,7 +62,7 @@ class AddressRegistry:
                 if stamp != self._stamp:
                     self._rows = incident_sql.registry(conn)
                     self._matcher = AddressMatcher([r["address"] for r in self._rows])
-                    self._stamp = stamp  # type: ignore[assignment]
+                    self._stamp = stamp
                 return self._rows, self._matcher
 
     def resolve(self, address: str) -> tuple[dict[str, Any], str, float] | None:
@@ -102,7 +103,7 @@ def report(
     where = place(incoming, lookup, registry)
     reported_at = incoming.reported_at or datetime.now(UTC)
     status = "reported" if where.lon is not None else "needs_location"
-    with transaction(engine) as conn:
+    with store_refused("incident"), transaction(engine) as conn:
         values = _values(incoming, where, status, reported_at, category.sla_hours, conn)
         incident_id, created = incident_sql.insert_incident(
             conn, values=values, lon=where.lon, lat=where.lat
@@ -189,7 +190,7 @@ class Transition:
 
 def transition(engine: Engine, incident_id: int, change: Transition) -> dict[str, Any]:
     """Move an incident through the closed loop; illegal moves raise (409, allowed ones listed)."""
-    with transaction(engine) as conn:
+    with store_refused("incident"), transaction(engine) as conn:
         row = incident_sql.get_incident(conn, incident_id=incident_id, for_update=True)
         check_transition(row["status"], change.status)
         values = _transition_values(change)

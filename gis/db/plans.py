@@ -14,6 +14,7 @@ from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from gis.db.models import STORAGE_SRID, Plan, PlanArea
 from gis.errors import NotFound
+from gis.geometry import polygonal_part
 
 
 @dataclass(frozen=True)
@@ -99,11 +100,11 @@ def replace_plan_areas(conn: Connection, *, plan_id: int, areas: gpd.GeoDataFram
 
 
 def _wkb(geometry: shapely.Geometry | None) -> Any:
+    """A draft area's polygons (None when it has none: the checks report it)."""
     if geometry is None or shapely.is_empty(geometry):
         return None
-    if geometry.geom_type == "Polygon":
-        geometry = shapely.multipolygons([geometry])
-    return from_shape(geometry, srid=STORAGE_SRID)
+    polygons = polygonal_part(geometry)
+    return None if polygons.is_empty else from_shape(polygons, srid=STORAGE_SRID)
 
 
 def _whole(value: object) -> int | None:

@@ -180,3 +180,32 @@ def test_unknown_incident(client: TestClient) -> None:
         "detail": "incident: no incident 99999",
         "code": "NotFound",
     }
+
+
+def test_a_value_the_store_refuses_is_a_400_not_a_500(client: TestClient) -> None:
+    response = client.post(
+        "/incidents", json={"category": "hazard", "description": "bad\x00byte", **INSIDE}
+    )
+    assert response.status_code == 400 and response.json()["code"] == "StoreRefused"
+
+
+def test_registry_sees_addresses_updated_in_place(client: TestClient, engine: Engine) -> None:
+    first = report(client, lon=None, lat=None, address="学院路18号10号楼")
+    with engine.begin() as conn:
+        incident_sql.upsert_addresses(
+            conn,
+            rows=[
+                {
+                    "address": "北京市海淀区学院路18号10号楼",
+                    "normalized": "学院路18号10号楼",
+                    "lon": 116.3500,
+                    "lat": 39.9990,
+                    "building": "10号楼",
+                    "households": 60,
+                    "source": "test",
+                    "attributes": {},
+                }
+            ],
+        )
+    moved = report(client, lon=None, lat=None, address="学院路18号10号楼")
+    assert first["lon"] == pytest.approx(116.3492126) and moved["lon"] == pytest.approx(116.3500)

@@ -137,3 +137,20 @@ def test_plan_copy_of_current_without_body(client: TestClient) -> None:
     created = client.post("/plans", params={"scope": COMMUNITY})
     assert created.status_code == 201
     assert len(client.get(f"/plans/{created.json()['id']}").json()["areas"]["features"]) == 2
+
+
+def test_plan_with_a_point_feature_is_kept_and_reported_not_a_500(client: TestClient) -> None:
+    point = {
+        "type": "Feature",
+        "properties": {"code": "110108010019002", "name": "点"},
+        "geometry": {"type": "Point", "coordinates": [116.355, 40.0]},
+    }
+    body = collection(MOVED[:1])
+    body["features"].append(point)
+    created = client.post("/plans", params={"scope": COMMUNITY}, json=body)
+    assert created.status_code == 201, created.text
+    plan_id = created.json()["id"]
+    rules = {f["rule"] for f in client.get(f"/plans/{plan_id}/check").json()["findings"]}
+    assert "empty-geometry" in rules or "invalid-geometry" in rules
+    forced = client.post(f"/plans/{plan_id}/publish", json={"force": True, "reason": "test"})
+    assert forced.status_code == 400 and "have no polygon" in forced.json()["detail"]
