@@ -17,6 +17,7 @@ from gis.db.intake import AddressRegistry
 from gis.db.lookup import LookupCache
 from gis.incidents.catalogue import Catalogue
 from gis.settings import IncidentSettings, MapSettings, StoreSettings
+from gis.stations.service import Access
 
 GEOJSON = "application/geo+json"
 
@@ -42,6 +43,7 @@ def create_app(
         app.state.addresses = AddressRegistry(app.state.engine)
         app.state.incident_settings = incidents
         app.state.map_settings = MapSettings()
+        app.state.access = Access()
         try:
             yield
         finally:

@@ -20,6 +20,7 @@ from gis.db.stats import incident_stats
 from gis.errors import InvalidInput, NotFound
 from gis.incidents.catalogue import Catalogue
 from gis.incidents.lifecycle import LABELS_ZH, OPEN
+from gis.stations.service import Access
 from gis.values import parse_time
 from maps.base import MapOptions, Page
 from maps.grids import grid_map
@@ -51,24 +52,19 @@ def period(start: str | None, end: str | None) -> Period:
     return Period(first, last)
 
 
-def _coverage_share(conn: Any, station_type: str | None) -> pd.Series:
+def _coverage_share(conn: Any, access: Access, station_type: str | None) -> pd.Series:
+    """Per grid: the share of households within a 15-minute walk of ``station_type``."""
     from gis.stations.analytics import coverage_report
-    from gis.stations.catalogue import StationCatalogue
-    from gis.stations.service import NetworkCache
-    from gis.stations.settings import AccessSettings
 
     if not station_type:
         raise InvalidInput("type: coverage_share needs a station type, e.g. type=红色驿站")
-    settings = AccessSettings()
-    catalogue = StationCatalogue.load(settings.station_types)
-    network = NetworkCache().get(conn)
     report = coverage_report(
         conn,
-        station_type=catalogue.find(station_type).code,
+        station_type=access.catalogue.find(station_type).code,
         mode="network",
-        catalogue=catalogue,
-        settings=settings,
-        network=network,
+        catalogue=access.catalogue,
+        settings=access.settings,
+        network=access.networks.get(conn),
     )
     conn.commit()  # keep the isochrone cache
     shares = {
@@ -112,6 +108,7 @@ def grids_page(
     measure: str | None = None,
     when: Period = Period(),
     station_type: str | None = None,
+    access: Access | None = None,
 ) -> Page:
     """Grids by level with labels and popups; a choropleth by ``measure``.
 
@@ -124,7 +121,7 @@ def grids_page(
     if areas.empty:
         raise NotFound(f"scope: no current area {scope!r}" if scope else "areas: none loaded yet")
     if measure == "coverage_share":
-        values = _coverage_share(conn, station_type)
+        values = _coverage_share(conn, access or Access(), station_type)
     else:
         values = _measure(conn, measure, areas, when) if measure else None
     label = options.t(*MEASURES[measure]) if measure else ""
@@ -180,61 +177,72 @@ def plan_page(conn: Any, options: MapOptions, plan_id: int) -> Page:
     return plan_map(current, proposed, findings, pieces, options)
 
 
+def _circles(stations: list[dict[str, Any]], access: Access) -> dict[float, list[Any]]:
+    """Each station's tier circles, grouped by minutes."""
+    from gis.stations.circles import circles
+
+    rings: dict[float, list[Any]] = {}
+    for station in stations:
+        tiers = access.catalogue.find(station["type"]).tiers
+        polygons = circles([(station["lon"], station["lat"])], [t.radius_m for t in tiers])[0]
+        for tier, polygon in zip(tiers, polygons, strict=True):
+            rings.setdefault(tier.minutes, []).append(polygon)
+    return rings
+
+
+def _walks(
+    conn: Any, stations: list[dict[str, Any]], minutes: list[float], access: Access
+) -> dict[float, list[Any]]:
+    """Each station's walking isochrones by minutes (cached in the store), if a network exists."""
+    from gis.db import stations as station_sql
+    from gis.stations.service import station_isochrones
+
+    if not stations or station_sql.current_network(conn) is None:
+        return {}
+    reach = station_isochrones(
+        conn, access.networks.get(conn), stations, minutes=minutes, settings=access.settings
+    )
+    conn.commit()  # keep the isochrone cache
+    walks: dict[float, list[Any]] = {}
+    for (_, tier), polygon in reach.polygons.items():
+        walks.setdefault(tier, []).append(polygon)
+    return walks
+
+
 def stations_page(
-    conn: Any, options: MapOptions, *, station_type: str | None = None, mode: str = "network"
+    conn: Any,
+    options: MapOptions,
+    access: Access,
+    *,
+    station_type: str | None = None,
+    mode: str = "network",
 ) -> Page:
     """Stations by type with circles and isochrones; with a type, the areas it leaves uncovered."""
     from gis.db import stations as station_sql
     from gis.stations.analytics import coverage_report
-    from gis.stations.catalogue import StationCatalogue
-    from gis.stations.circles import circles
-    from gis.stations.service import NetworkCache, station_isochrones
-    from gis.stations.settings import AccessSettings
 
-    settings = AccessSettings()
-    catalogue = StationCatalogue.load(settings.station_types)
-    code = catalogue.find(station_type).code if station_type else None
+    code = access.catalogue.find(station_type).code if station_type else None
     stations = station_sql.list_stations(conn, station_type=code)
-    tiers = sorted(
-        {t.minutes: t.radius_m for s in stations for t in catalogue.find(s["type"]).tiers}.items()
-    )
-    rings: dict[float, list[Any]] = {m: [] for m, _ in tiers}
-    for station in stations:
-        for tier, ring in zip(
-            catalogue.find(station["type"]).tiers,
-            circles(
-                [(station["lon"], station["lat"])],
-                [t.radius_m for t in catalogue.find(station["type"]).tiers],
-            )[0],
-            strict=True,
-        ):
-            rings[tier.minutes].append(ring)
-    network = NetworkCache().get(conn) if station_sql.current_network(conn) else None
-    walks: dict[float, list[Any]] = {}
-    if network is not None and stations:
-        reach = station_isochrones(
-            conn, network, stations, minutes=[m for m, _ in tiers], settings=settings
-        )
-        conn.commit()  # keep the isochrone cache
-        for (_, minutes), polygon in reach.polygons.items():
-            walks.setdefault(minutes, []).append(polygon)
+    rings = _circles(stations, access)
+    walks = _walks(conn, stations, sorted(rings), access)
     uncovered = None
     if code is not None:
+        network = access.networks.get(conn) if walks else None
         report = coverage_report(
             conn,
             station_type=code,
             mode=mode if network else "circle",
-            catalogue=catalogue,
-            settings=settings,
+            catalogue=access.catalogue,
+            settings=access.settings,
             network=network,
         )
         uncovered = [
             shapely.geometry.shape(f["geometry"])
             for f in report["features"]
-            if f.get("geometry") and f["properties"].get("level", "grid") == "grid"
+            if f.get("geometry") and f["properties"].get("level") == "grid"
         ]
     grids = area_sql.find_areas(conn, level=Level.GRID)
-    types = {t.code: (t.zh, t.en) for t in catalogue}
+    types = {t.code: (t.zh, t.en) for t in access.catalogue}
     return stations_map(
         grids, stations, types, options, circles=rings, isochrones=walks, uncovered=uncovered
     )

@@ -99,9 +99,10 @@ def map_stations(
     """Stations with their circles and walking isochrones (and uncovered areas of --type)."""
     from api import pages
     from gis.db import engine, store
+    from gis.stations.service import Access
     from maps.base import map_options
 
     options = map_options(lang, basemap, tk)
     with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
-        page = pages.stations_page(conn, options, station_type=station_type, mode=mode)
+        page = pages.stations_page(conn, options, Access(), station_type=station_type, mode=mode)
     _write(page, out_file)

@@ -149,4 +149,8 @@ def stations_page(
 ) -> HTMLResponse:
     """Stations by type, their 5/10/15-minute circles and walking isochrones, uncovered areas."""
     options = _options(request, lang, basemap, tk)
-    return _page(pages.stations_page(conn, options, station_type=station_type, mode=mode))
+    return _page(
+        pages.stations_page(
+            conn, options, request.app.state.access, station_type=station_type, mode=mode
+        )
+    )

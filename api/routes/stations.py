@@ -14,11 +14,14 @@ from gis.db import engine as db_engine
 from gis.db import stations as station_sql
 from gis.network import Unsnappable, walk_metres
 from gis.stations.analytics import coverage_report
-from gis.stations.catalogue import StationCatalogue
 from gis.stations.circles import circles
 from gis.stations.records import parse_station, read_stations, to_wgs84
-from gis.stations.service import NetworkCache, import_stations, point_isochrone, station_isochrones
-from gis.stations.settings import AccessSettings
+from gis.stations.service import (
+    Access,
+    import_stations,
+    point_isochrone,
+    station_isochrones,
+)
 from gis.stations.suggest import suggest_sites
 from gis.values import parse_bbox
 
@@ -40,20 +43,9 @@ class StationBody(BaseModel):
     attributes: dict[str, Any] = Field(default_factory=dict)
 
 
-class Access:
-    """What the routes share, built once per app on first use (settings, catalogue, network)."""
-
-    def __init__(self) -> None:
-        self.settings = AccessSettings()
-        self.catalogue = StationCatalogue.load(self.settings.station_types)
-        self.networks = NetworkCache()
-
-
 def _access(request: Request) -> Access:
-    state = request.app.state
-    if not hasattr(state, "access"):
-        state.access = Access()
-    return state.access
+    access: Access = request.app.state.access  # built once in create_app
+    return access
 
 
 def _geojson(doc: Any, status_code: int = 200) -> JSONResponse:

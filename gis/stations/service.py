@@ -17,6 +17,7 @@ from gis.db import stations as station_sql
 from gis.db.engine import Connection
 from gis.errors import NotFound
 from gis.network import WalkNetwork, isochrones, snap_points, walk_metres
+from gis.stations.catalogue import StationCatalogue
 from gis.stations.records import StationIn
 from gis.stations.settings import AccessSettings
 
@@ -135,3 +136,15 @@ def import_stations(conn: Connection, stations: list[StationIn]) -> dict[str, An
         "outside_grid": [s["name"] for s in stored if s["outside_grid"]],
         "ids": ids,
     }
+
+
+class Access:
+    """What station work shares: the settings, the type catalogue and the network cache.
+
+    Built once per process at an entry point (``create_app``, a CLI command) and passed down.
+    """
+
+    def __init__(self, settings: AccessSettings | None = None) -> None:
+        self.settings = settings or AccessSettings()
+        self.catalogue = StationCatalogue.load(self.settings.station_types)
+        self.networks = NetworkCache()
