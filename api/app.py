@@ -19,8 +19,6 @@ from gis.incidents.catalogue import Catalogue
 from gis.settings import IncidentSettings, MapSettings, StoreSettings
 from gis.stations.service import Access
 
-GEOJSON = "application/geo+json"
-
 
 def create_app(
     settings: StoreSettings | None = None, incidents: IncidentSettings | None = None

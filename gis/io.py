@@ -186,11 +186,6 @@ def check_codes(codes: pd.Series, level: Level) -> None:
         )
 
 
-def _first_point(geometry: shapely.Geometry) -> str:
-    coords = shapely.get_coordinates(geometry)
-    return f"{coords[0][0]:.6f} {coords[0][1]:.6f}" if len(coords) else "?"
-
-
 def check_geometries(
     geoms: np.ndarray, codes: pd.Series, repair: bool
 ) -> tuple[np.ndarray, list[str]]:

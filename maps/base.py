@@ -8,6 +8,7 @@ background for offline intranets), ``osm``, ``tianditu`` (needs a ``tk`` key) or
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from maps.coords import leaflet_bounds, to_gcj02
 
 Page = folium.Map  # what every map function returns (render with .get_root().render())
 BASEMAPS = ("none", "osm", "tianditu", "amap")
+CHINA = (73.5, 18.0, 135.1, 53.6)
 LANGS = ("zh", "en")
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
 TIANDITU = (
@@ -106,6 +108,8 @@ def new_map(bounds: tuple[float, float, float, float], options: MapOptions) -> f
         title=options.t("全屏", "Full screen"),
         title_cancel=options.t("退出全屏", "Exit full screen"),
     ).add_to(page)
+    if not all(math.isfinite(v) for v in bounds):  # nothing to show: the whole country
+        bounds = CHINA
     page.fit_bounds(leaflet_bounds(bounds))
     root: Any = page.get_root()  # a branca Figure
     root.header.add_child(

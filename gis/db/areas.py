@@ -1,8 +1,8 @@
 """SQL for the ``areas`` table: queries of current and past versions, and versioned writes.
 
 Functions take a SQLAlchemy ``Connection`` plus keyword-only arguments; spatial filters are
-pushed into SQL. Writes happen inside the caller's transaction (``engine.begin()``) so a load
-is all-or-nothing.
+pushed into SQL. Writes happen inside the caller's transaction
+(`gis.db.engine.transaction`), so a load is all-or-nothing.
 """
 
 from __future__ import annotations
@@ -42,14 +42,9 @@ def _valid_at(as_of: datetime | None) -> Any:
     return and_(Area.valid_from <= as_of, or_(Area.valid_to.is_(None), Area.valid_to > as_of))
 
 
-def _select(*, simplify_m: float | None = None) -> Select[Any]:
-    geom = (
-        Area.geom
-        if not simplify_m
-        else func.ST_SimplifyPreserveTopology(Area.geom, simplify_m / 111_000)
-    )
+def _select() -> Select[Any]:
     columns = [getattr(Area, name) for name in COLUMNS]
-    return select(*columns, func.ST_AsBinary(geom).label("wkb"))
+    return select(*columns, func.ST_AsBinary(Area.geom).label("wkb"))
 
 
 def _frame(rows: list[Any]) -> gpd.GeoDataFrame:
