@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
-from gis.errors import UnreadableFile
+from gis.errors import PayloadTooLarge, UnreadableFile
 from gis.io import FORMATS
 
 JSON_TYPES = ("application/json", "application/geo+json")
@@ -39,17 +39,35 @@ async def boundary_upload(request: Request) -> AsyncIterator[Path]:
         yield path
 
 
+async def read_body(request: Request, *, limit: int | None = None, empty: str) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` (checked while reading)."""
+    limit = limit or MAX_BYTES
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(f"{int(declared) // 2**20} MB", limit)
+    body = bytearray()
+    async for part in request.stream():
+        body += part
+        if len(body) > limit:
+            raise _too_large("more", limit)
+    if not body.strip():
+        raise UnreadableFile(f"body: empty; {empty}")
+    return bytes(body)
+
+
+def _too_large(size: str, limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"body: {size} is over the limit of {limit // 2**20} MB; split it")
+
+
 async def _limited(request: Request) -> bytes:
-    body = await request.body()
-    if not body:
-        raise UnreadableFile("body: empty; expected a GeoJSON FeatureCollection")
-    if len(body) > MAX_BYTES:
-        raise UnreadableFile(f"body: larger than {MAX_BYTES // 2**20} MB")
-    return body
+    return await read_body(request, empty="expected a GeoJSON FeatureCollection")
 
 
 async def _from_form(request: Request, folder: Path) -> Path:
-    form = await request.form()
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BYTES:
+        raise _too_large(f"{int(declared) // 2**20} MB", MAX_BYTES)
+    form = await request.form(max_part_size=MAX_BYTES)  # file parts spool to disk
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise UnreadableFile("file: the multipart upload has no file in field 'file'")

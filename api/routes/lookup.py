@@ -20,6 +20,7 @@ from api.lookup_service import (
     locate_point,
     parse_point,
 )
+from api.uploads import read_body
 from gis.crs import InputCRS, parse_crs
 from gis.db.lookup import Boundaries, LookupCache
 from gis.errors import PayloadTooLarge, UnreadableFile
@@ -108,22 +109,8 @@ def _media(value: str) -> str:
 
 
 async def _body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BYTES:
-        raise _too_large(f"{int(declared) // 2**20} MB")
-    body = bytearray()
-    async for part in request.stream():
-        body += part
-        if len(body) > MAX_BYTES:
-            raise _too_large("more")
-    if not body.strip():
-        raise UnreadableFile("body: empty; send CSV (lon,lat[,id]) or a GeoJSON FeatureCollection")
-    return bytes(body)
-
-
-def _too_large(size: str) -> PayloadTooLarge:
-    return PayloadTooLarge(
-        f"body: {size} is over the limit of {MAX_BYTES // 2**20} MB; split the batch"
+    return await read_body(
+        request, limit=MAX_BYTES, empty="send CSV (lon,lat[,id]) or a GeoJSON FeatureCollection"
     )
 
 

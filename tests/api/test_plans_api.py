@@ -154,3 +154,24 @@ def test_plan_with_a_point_feature_is_kept_and_reported_not_a_500(client: TestCl
     assert "empty-geometry" in rules or "invalid-geometry" in rules
     forced = client.post(f"/plans/{plan_id}/publish", json={"force": True, "reason": "test"})
     assert forced.status_code == 400 and "have no polygon" in forced.json()["detail"]
+
+
+@pytest.mark.parametrize("kind", ["json", "multipart"])
+def test_upload_over_the_limit_is_413(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    from api import uploads
+
+    monkeypatch.setattr(uploads, "MAX_BYTES", 1000)
+    big = collection(MOVED)
+    big["features"][0]["properties"]["note"] = "x" * 5000
+    payload = json.dumps(big).encode()
+    if kind == "json":
+        response = client.post(
+            "/checks", content=payload, headers={"content-type": "application/geo+json"}
+        )
+    else:
+        response = client.post(
+            "/checks", files={"file": ("g.geojson", payload, "application/geo+json")}
+        )
+    assert response.status_code == 413 and response.json()["code"] == "PayloadTooLarge"
