@@ -8,6 +8,7 @@ parent's code, which is how parents are found.
 
 from __future__ import annotations
 
+import itertools
 import re
 from enum import StrEnum
 
@@ -114,3 +115,17 @@ def parent_code(level: Level, code: str) -> str | None:
     """
     parent = level.parent
     return code[: parent.digits] if parent else None
+
+
+def child_level(code: str) -> Level:
+    """The level of the areas directly under the area with ``code`` (by its length).
+
+    Examples
+    --------
+    >>> child_level("110108010019"), child_level("110108010")
+    (<Level.GRID: 'grid'>, <Level.COMMUNITY: 'community'>)
+    """
+    for parent, child in itertools.pairwise(ORDER):
+        if len(code) == parent.digits:
+            return child
+    raise CodeError(f"scope: {code!r} is not a district, subdistrict or community code")

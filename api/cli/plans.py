@@ -113,13 +113,13 @@ def plan_create(
     note: Annotated[str, typer.Option(help="what the redraw is for")] = "",
 ) -> None:
     """Create a draft plan from a file, or as a copy of the current areas to edit."""
+    from gis.areas import child_level
     from gis.db import planning
     from gis.io import read_boundaries
 
     areas = None
     if from_file is not None:
-        level = Level.GRID if len(scope) == Level.COMMUNITY.digits else Level.COMMUNITY
-        areas = read_boundaries(from_file, level=level, crs=crs, lenient=True).areas
+        areas = read_boundaries(from_file, level=child_level(scope), crs=crs, lenient=True).areas
     with _engine(ctx) as sql:
         plan_id = planning.create_plan(sql, scope_code=scope, areas=areas, note=note)
     out.print(f"plan {plan_id} created for {scope}", markup=False, highlight=False)

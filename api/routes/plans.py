@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from api.deps import DB
 from api.routes.areas import GeoJSONResponse
 from api.uploads import boundary_upload
-from gis.areas import Level, parse_level
+from gis.areas import Level, child_level, parse_level
 from gis.checks import CheckConfig, check_areas, findings_to_geojson, findings_to_json
 from gis.db import areas as area_sql
 from gis.db import planning
@@ -40,10 +41,25 @@ def _findings(findings: list[Any], file_format: str) -> Any:
     return findings_to_json(findings)
 
 
+def _check_file(
+    engine: Any, path: Any, level: Level, crs: str | None, parent: str | None
+) -> list[Any]:
+    areas = read_boundaries(path, level=level, crs=crs, lenient=True).areas
+    polygon = None
+    if parent is not None:
+        with connect(engine) as conn:
+            found = area_sql.find_areas(conn, codes=[parent])
+        if found.empty:
+            raise NotFound(f"parent: no area {parent!r}")
+        polygon = found.geometry.iloc[0]
+    return check_areas(
+        areas, level=level, parent=polygon, parent_code=parent, config=CheckConfig.for_level(level)
+    )
+
+
 @router.post("/checks")
 async def check_upload(
     request: Request,
-    conn: DB,
     level: Annotated[str, Query(description="level of the uploaded areas")] = "grid",
     parent: Annotated[str | None, Query(description="stored parent area code")] = None,
     crs: Annotated[
@@ -54,21 +70,19 @@ async def check_upload(
     """Check an uploaded boundary file (GeoJSON body or multipart ``file``) without a plan."""
     parsed = parse_level(level)
     async with boundary_upload(request) as path:
-        areas = read_boundaries(path, level=parsed, crs=crs, lenient=True).areas
-    polygon = None
-    if parent is not None:
-        found = area_sql.find_areas(conn, codes=[parent])
-        if found.empty:
-            raise NotFound(f"parent: no area {parent!r}")
-        polygon = found.geometry.iloc[0]
-    findings = check_areas(
-        areas,
-        level=parsed,
-        parent=polygon,
-        parent_code=parent,
-        config=CheckConfig.for_level(parsed),
-    )
+        findings = await run_in_threadpool(
+            _check_file, request.app.state.engine, path, parsed, crs, parent
+        )
     return _findings(findings, file_format)
+
+
+def _create_plan(engine: Any, path: Any, scope: str, crs: str | None, note: str) -> Any:
+    areas = None
+    if path is not None:
+        areas = read_boundaries(path, level=child_level(scope), crs=crs, lenient=True).areas
+    plan_id = planning.create_plan(engine, scope_code=scope, areas=areas, note=note)
+    with connect(engine) as conn:
+        return plan_sql.get_plan(conn, plan_id=plan_id).to_json()
 
 
 @router.post("/plans", status_code=201)
@@ -80,16 +94,15 @@ async def create_plan(
 ) -> Any:
     """Create a draft plan from an uploaded file (or, with no body, a copy of the current areas)."""
     engine = request.app.state.engine
-    areas = None
-    if request.headers.get("content-length", "0") != "0" or "multipart" in request.headers.get(
-        "content-type", ""
-    ):
-        level = Level.GRID if len(scope) == Level.COMMUNITY.digits else Level.COMMUNITY
+    has_body = request.headers.get("content-length", "0") != "0" or "multipart" in (
+        request.headers.get("content-type", "")
+    )
+    if not has_body:
+        plan = await run_in_threadpool(_create_plan, engine, None, scope, crs, note)
+    else:
         async with boundary_upload(request) as path:
-            areas = read_boundaries(path, level=level, crs=crs, lenient=True).areas
-    plan_id = planning.create_plan(engine, scope_code=scope, areas=areas, note=note)
-    with connect(engine) as conn:
-        return JSONResponse(plan_sql.get_plan(conn, plan_id=plan_id).to_json(), status_code=201)
+            plan = await run_in_threadpool(_create_plan, engine, path, scope, crs, note)
+    return JSONResponse(plan, status_code=201)
 
 
 @router.get("/plans/{plan_id}")
