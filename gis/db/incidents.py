@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from gis.db.engine import store_refused, transaction
 from gis.db.models import STORAGE_SRID, Address, Incident, IncidentEvent, IncidentLink
 from gis.errors import NotFound
+from gis.incidents.lifecycle import LOCATED_OPEN, sql_list
 
 FIELDS = [c for c in Incident.__table__.columns.keys() if c != "geom"]  # noqa: SIM118
 
@@ -152,7 +153,7 @@ def nearby_open(
         "SELECT id, ST_Distance(geom::geography, "
         "ST_SetSRID(ST_MakePoint(:x, :y), 4326)::geography) d FROM incidents "
         "WHERE category = :c AND grid_code = :g AND id <> :e AND reported_at >= :t "
-        "AND status IN ('reported', 'triaged', 'dispatched', 'in_progress', 'reopened') "
+        f"AND status IN {sql_list(LOCATED_OPEN)} "
         "AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(:x, :y), 4326)::geography, :r) "
         "ORDER BY d"
     )
@@ -262,7 +263,7 @@ def incidents_by_id(conn: Connection, *, ids: list[int]) -> list[dict[str, Any]]
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
-OPEN_FOR_DUPLICATES = "('reported', 'triaged', 'dispatched', 'in_progress', 'reopened')"
+OPEN_FOR_DUPLICATES = sql_list(LOCATED_OPEN)
 BATCH_COLUMNS = {
     "category": "text",
     "description": "text",

@@ -21,12 +21,14 @@ from typing import Any, Literal
 from sqlalchemy import Connection, text
 
 from gis.areas import Level
+from gis.incidents import lifecycle
+from gis.incidents.lifecycle import sql_list
 
 Attribution = Literal["recorded", "current"]
 ATTRIBUTIONS: tuple[Attribution, ...] = ("recorded", "current")
-OPEN = "('needs_location', 'reported', 'triaged', 'dispatched', 'in_progress', 'reopened')"
-DONE = "('resolved', 'closed')"
-NOT_COUNTED = "('rejected', 'duplicate', 'transferred')"
+OPEN = sql_list(lifecycle.OPEN)
+DONE = sql_list(lifecycle.DONE)
+NOT_COUNTED = sql_list(lifecycle.NOT_COUNTED)
 
 _AREA = {
     "recorded": "left(i.grid_code, :digits)",

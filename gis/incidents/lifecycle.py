@@ -37,6 +37,19 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 OPEN = frozenset({"needs_location", "reported", "triaged", "dispatched", "in_progress", "reopened"})
 DONE = frozenset({"resolved", "closed"})
+NOT_COUNTED = frozenset({"rejected", "duplicate", "transferred"})  # left out of closure rates
+LOCATED_OPEN = OPEN - {"needs_location"}  # open and placed: candidates for duplicates
+
+
+def sql_list(statuses: frozenset[str]) -> str:
+    """A SQL ``IN`` list of statuses (fixed names, never user input).
+
+    Examples
+    --------
+    >>> sql_list(DONE)
+    "('closed', 'resolved')"
+    """
+    return "(" + ", ".join(f"'{s}'" for s in sorted(statuses)) + ")"
 
 
 class IllegalTransition(Conflict):
