@@ -16,13 +16,13 @@ SAMPLE_ADDRESSES = PROJECT_ROOT / "data" / "addresses" / "xueyuanlu_addresses.ge
 
 def import_addresses(settings: object, file: Path, crs: str | None = None) -> int:
     """Read addresses (points: ``address``, optional ``households``, ``building``); upsert."""
+    from gis.db import addresses as address_sql
     from gis.db import engine, store
-    from gis.db import incidents as incident_sql
     from gis.incidents.registry_file import read_addresses
 
     rows = read_addresses(file, crs=crs)
     with store.open_engine(settings) as sql, engine.transaction(sql) as conn:  # type: ignore[arg-type]
-        return incident_sql.upsert_addresses(conn, rows=rows)
+        return address_sql.upsert_addresses(conn, rows=rows)
 
 
 @addresses_app.command("import")

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, text
 
+from gis.db import addresses as address_sql
 from gis.db import incidents as incident_sql
 from gis.db.engine import connect, store_refused, transaction
 from gis.errors import InvalidInput
@@ -60,7 +61,7 @@ class AddressRegistry:
             )
             with self._lock:
                 if stamp != self._stamp:
-                    self._rows = incident_sql.registry(conn)
+                    self._rows = address_sql.registry(conn)
                     self._matcher = AddressMatcher([r["address"] for r in self._rows])
                     self._stamp = stamp
                 return self._rows, self._matcher

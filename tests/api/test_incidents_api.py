@@ -8,7 +8,7 @@ from sqlalchemy import Engine, text
 
 from api.app import create_app
 from api.cli import load_sample
-from gis.db import incidents as incident_sql
+from gis.db import addresses as address_sql
 from gis.settings import IncidentSettings, StoreSettings
 
 # a point inside grid 110108010019001 of the sample (中国农业大学东校区)
@@ -19,7 +19,7 @@ INSIDE = {"lon": 116.3553, "lat": 40.0073}
 def client(store_settings: StoreSettings, empty_store: Engine) -> Iterator[TestClient]:
     load_sample(store_settings)
     with empty_store.begin() as conn:
-        incident_sql.upsert_addresses(
+        address_sql.upsert_addresses(
             conn,
             rows=[
                 {
@@ -192,7 +192,7 @@ def test_a_value_the_store_refuses_is_a_400_not_a_500(client: TestClient) -> Non
 def test_registry_sees_addresses_updated_in_place(client: TestClient, engine: Engine) -> None:
     first = report(client, lon=None, lat=None, address="学院路18号10号楼")
     with engine.begin() as conn:
-        incident_sql.upsert_addresses(
+        address_sql.upsert_addresses(
             conn,
             rows=[
                 {

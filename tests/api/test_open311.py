@@ -9,6 +9,7 @@ from sqlalchemy import Engine, text
 from api.app import create_app
 from api.cli import load_sample
 from gis.crs import wgs84_to_gcj02
+from gis.db import addresses as address_sql
 from gis.db import incidents as incident_sql
 from gis.settings import StoreSettings
 
@@ -55,7 +56,7 @@ REQUEST_FIELDS = {
 def client(store_settings: StoreSettings, empty_store: Engine) -> Iterator[TestClient]:
     load_sample(store_settings)
     with empty_store.begin() as conn:
-        incident_sql.upsert_addresses(
+        address_sql.upsert_addresses(
             conn,
             rows=[
                 {

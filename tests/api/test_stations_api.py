@@ -12,7 +12,7 @@ from api.app import create_app
 from api.cli import load_sample
 from api.routes import stations as station_routes
 from gis.crs import wgs84_to_gcj02
-from gis.db import incidents as incident_sql
+from gis.db import addresses as address_sql
 from gis.db import stations as station_sql
 from gis.network import network_from_osm
 from gis.settings import StoreSettings
@@ -150,7 +150,7 @@ def test_coverage_by_circle_and_network(client: TestClient, empty_store: Engine)
     import_sample(client)
     homes = [(116.3450, 40.0050, 40), (116.3560, 40.0060, 60), (116.3480, 39.9985, 100)]
     with empty_store.begin() as conn:
-        incident_sql.upsert_addresses(
+        address_sql.upsert_addresses(
             conn,
             rows=[
                 {
