@@ -63,6 +63,18 @@ LABELS_ZH = {
     Level.GRID: "网格",
 }
 _DIGITS = re.compile(r"\d+")
+# the fields of one stored version of an area (besides its id and geometry)
+AREA_FIELDS = (
+    "level",
+    "code",
+    "name",
+    "parent_code",
+    "households",
+    "population",
+    "attributes",
+    "valid_from",
+    "valid_to",
+)
 
 
 def parse_level(value: str) -> Level:

@@ -9,17 +9,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-PROPERTIES = (
-    "level",
-    "code",
-    "name",
-    "parent_code",
-    "households",
-    "population",
-    "attributes",
-    "valid_from",
-    "valid_to",
-)
+from gis.areas import AREA_FIELDS
+
+PROPERTIES = AREA_FIELDS
 
 
 def _plain(value: Any) -> Any:

@@ -18,22 +18,11 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import Connection, Select, and_, func, insert, or_, select, text, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from gis.areas import Level
+from gis.areas import AREA_FIELDS, Level
 from gis.db.models import STORAGE_SRID, Area
 from gis.errors import Conflict, InvalidInput, UnknownParent
 
-COLUMNS = (
-    "id",
-    "level",
-    "code",
-    "name",
-    "parent_code",
-    "households",
-    "population",
-    "attributes",
-    "valid_from",
-    "valid_to",
-)
+COLUMNS = ("id", *AREA_FIELDS)
 
 
 def _valid_at(as_of: datetime | None) -> Any:

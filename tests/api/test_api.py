@@ -1,29 +1,12 @@
 """The HTTP API against the real test store."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 from api.app import create_app
-from gis.areas import ORDER
-from gis.db import load
-from gis.io import read_boundaries
 from gis.settings import StoreSettings
-from tests import geoms
-
-
-@pytest.fixture
-def client(
-    store_settings: StoreSettings, empty_store: Engine, tmp_path: Path
-) -> Iterator[TestClient]:
-    files = geoms.hierarchy_files(tmp_path)
-    for level in ORDER:
-        load.commit(empty_store, read_boundaries(files[level.value], level=level), level=level)
-    with TestClient(create_app(store_settings)) as test_client:
-        yield test_client
 
 
 def test_healthz_reports_database_and_postgis(client: TestClient) -> None:

@@ -1,13 +1,10 @@
 """Incident intake and the closed loop over HTTP, on the 学院路 sample."""
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from api.cli import load_sample
 from gis.db import addresses as address_sql
 from gis.settings import IncidentSettings, StoreSettings
 
@@ -16,26 +13,8 @@ INSIDE = {"lon": 116.3553, "lat": 40.0073}
 
 
 @pytest.fixture
-def client(store_settings: StoreSettings, empty_store: Engine) -> Iterator[TestClient]:
-    load_sample(store_settings)
-    with empty_store.begin() as conn:
-        address_sql.upsert_addresses(
-            conn,
-            rows=[
-                {
-                    "address": "北京市海淀区学院路18号10号楼",
-                    "normalized": "学院路18号10号楼",
-                    "lon": 116.3492126,
-                    "lat": 39.9981191,
-                    "building": "10号楼",
-                    "households": 60,
-                    "source": "test",
-                    "attributes": {},
-                }
-            ],
-        )
-    with TestClient(create_app(store_settings)) as test_client:
-        yield test_client
+def client(sample_client: TestClient) -> TestClient:
+    return sample_client
 
 
 def report(client: TestClient, **fields: object) -> dict:

@@ -1,33 +1,15 @@
 """Plans and checks over HTTP."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import shapely
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from api.app import create_app
-from gis.areas import ORDER
-from gis.db import load
-from gis.io import read_boundaries
-from gis.settings import StoreSettings
 from tests import geoms
 
 COMMUNITY = "110108010019"
-
-
-@pytest.fixture
-def client(
-    store_settings: StoreSettings, empty_store: Engine, tmp_path: Path
-) -> Iterator[TestClient]:
-    files = geoms.hierarchy_files(tmp_path)
-    for level in ORDER:
-        load.commit(empty_store, read_boundaries(files[level.value], level=level), level=level)
-    with TestClient(create_app(store_settings)) as test_client:
-        yield test_client
 
 
 def collection(rows: list[tuple[str, str, shapely.Geometry]]) -> dict:
