@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -26,6 +27,15 @@ def _write(page: object, path: Path) -> None:
     out.print(f"wrote {path} ({len(html.encode()) / 1e6:.1f} MB)", markup=False)
 
 
+def _render(ctx: typer.Context, out_file: Path, build: Callable[[Any], Any]) -> None:
+    """Open the store, build a page from a connection, write it standalone."""
+    from gis.db import engine, store
+
+    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
+        page = build(conn)
+    _write(page, out_file)
+
+
 @map_app.command("grids")
 def map_grids(
     ctx: typer.Context,
@@ -34,21 +44,25 @@ def map_grids(
     measure: str | None = None,
     start: str | None = None,
     end: str | None = None,
+    station_type: Annotated[
+        str | None, typer.Option("--type", help="station type for --measure coverage_share")
+    ] = None,
     lang: Lang = "zh",
     basemap: Basemap = "none",
     tk: Tk = None,
 ) -> None:
     """The grid map (outlines by level, labels, popups; choropleth by --measure)."""
     from api import pages
-    from gis.db import engine, store
     from maps.base import map_options
 
-    options = map_options(lang, basemap, tk)
-    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
-        page = pages.grids_page(
-            conn, options, scope=scope, measure=measure, when=pages.period(start, end)
-        )
-    _write(page, out_file)
+    options, when = map_options(lang, basemap, tk), pages.period(start, end)
+    _render(
+        ctx,
+        out_file,
+        lambda conn: pages.grids_page(
+            conn, options, scope=scope, measure=measure, when=when, station_type=station_type
+        ),
+    )
 
 
 @map_app.command("hazards")
@@ -66,22 +80,19 @@ def map_hazards(
 ) -> None:
     """The hazard map (incidents clustered by status, heat map)."""
     from api import pages
-    from gis.db import engine, store
     from gis.incidents.catalogue import Catalogue
+    from gis.settings import IncidentSettings
     from maps.base import map_options
 
-    options = map_options(lang, basemap, tk)
-    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
-        page = pages.hazards_page(
-            conn,
-            options,
-            Catalogue.load(),
-            category=category,
-            status=status,
-            scope=scope,
-            when=pages.period(start, end),
-        )
-    _write(page, out_file)
+    options, when = map_options(lang, basemap, tk), pages.period(start, end)
+    catalogue = Catalogue.load(IncidentSettings().catalogue)
+    _render(
+        ctx,
+        out_file,
+        lambda conn: pages.hazards_page(
+            conn, options, catalogue, category=category, status=status, scope=scope, when=when
+        ),
+    )
 
 
 @map_app.command("stations")
@@ -98,11 +109,14 @@ def map_stations(
 ) -> None:
     """Stations with their circles and walking isochrones (and uncovered areas of --type)."""
     from api import pages
-    from gis.db import engine, store
     from gis.stations.service import Access
     from maps.base import map_options
 
-    options = map_options(lang, basemap, tk)
-    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
-        page = pages.stations_page(conn, options, Access(), station_type=station_type, mode=mode)
-    _write(page, out_file)
+    options, access = map_options(lang, basemap, tk), Access()
+    _render(
+        ctx,
+        out_file,
+        lambda conn: pages.stations_page(
+            conn, options, access, station_type=station_type, mode=mode
+        ),
+    )

@@ -11,22 +11,12 @@ from typer.testing import CliRunner
 
 from api.cli import app, load_sample
 from gis.crs import wgs84_to_gcj02
+from gis.db.bulk import FIELDS
 from gis.settings import StoreSettings
 
 runner = CliRunner()
 LON, LAT = 116.3553, 40.0073  # inside grid 110108010018002
-HEADER = [
-    "id",
-    "category",
-    "description",
-    "lon",
-    "lat",
-    "address",
-    "reported_at",
-    "reporter_name",
-    "reporter_phone",
-    "severity",
-]
+HEADER = ["id", *FIELDS]
 
 
 def gridmap(*args: object) -> Any:
