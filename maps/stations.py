@@ -66,6 +66,29 @@ def _polygons_layer(
     ).add_to(page)
 
 
+def _tier_layers(
+    page: folium.Map,
+    names: tuple[str, str],
+    tiers: dict[float, list[shapely.Geometry]],
+    color: str,
+    options: MapOptions,
+    *,
+    show_largest: bool,
+) -> None:
+    """One layer per tier (minutes), smallest first; ``names`` are (Chinese, English) formats."""
+    zh, en = names
+    for minutes in sorted(tiers):
+        _polygons_layer(
+            page,
+            options.t(zh.format(minutes), en.format(minutes)),
+            tiers[minutes],
+            color,
+            TIER_OPACITY.get(int(minutes), 0.1),
+            options,
+            show=show_largest and minutes == max(tiers),
+        )
+
+
 def stations_map(
     grids: gpd.GeoDataFrame,
     stations: Sequence[dict[str, Any]],
@@ -90,26 +113,10 @@ def stations_map(
             name=options.t("网格", "Grids"),
             style_function=lambda _: {"color": COLORS["grid"], "weight": 1, "fill": False},
         ).add_to(page)
-    for minutes in sorted(circles):
-        _polygons_layer(
-            page,
-            options.t(f"{minutes:g}分钟圈（半径）", f"{minutes:g}-minute circles"),
-            circles[minutes],
-            "#1565c0",
-            TIER_OPACITY.get(int(minutes), 0.1),
-            options,
-            show=minutes == max(circles),
-        )
-    for minutes in sorted(isochrones):
-        _polygons_layer(
-            page,
-            options.t(f"{minutes:g}分钟步行等时圈", f"{minutes:g}-minute walk"),
-            isochrones[minutes],
-            "#2e7d32",
-            TIER_OPACITY.get(int(minutes), 0.1),
-            options,
-            show=False,
-        )
+    circle_names = ("{:g}分钟圈（半径）", "{:g}-minute circles")
+    _tier_layers(page, circle_names, circles, "#1565c0", options, show_largest=True)
+    walk_names = ("{:g}分钟步行等时圈", "{:g}-minute walk")
+    _tier_layers(page, walk_names, isochrones, "#2e7d32", options, show_largest=False)
     if uncovered:
         _polygons_layer(
             page,

@@ -114,13 +114,16 @@ def center_owners(ax, ay, bx, by, poly, row_start, row_edges, x0, y0, dx, dy, nx
     return owner
 
 
-@njit(cache=True)
-def _inside(px, py, lo, hi, edge_ids, ax, ay, bx, by):
+# inline="always": numba inlines these into `locate_many`'s parallel loop; a call per point
+# there measured ~1.8x slower on 198 grids, ~1.25x on 10,000.
+@njit(cache=True, inline="always")
+def _inside(px, py, lo, hi, edges):
     """Crossing number of one area at (px, py) over its edges ``edge_ids[lo:hi]`` in the row.
 
     Returns (inside-or-on, on-boundary, certain). An area with no edge in the row cannot
     contain the point (a ray from it would cross the area's boundary within the row).
     """
+    edge_ids, ax, ay, bx, by = edges
     inside = False
     for j in range(lo, hi):
         e = edge_ids[j]
@@ -138,6 +141,38 @@ def _inside(px, py, lo, hi, edge_ids, ax, ay, bx, by):
             if (det > 0) == (y2 > y1):
                 inside = not inside
     return inside, False, True
+
+
+@njit(cache=True, inline="always")
+def _locate(x, y, grid, cells, edges):
+    """One point: (area position or -1, on boundary, uncertain).
+
+    ``grid`` is (x0, y0, dx, dy, nx, ny), ``cells`` (state, cand_start, cand_polys, cand_lo,
+    cand_hi) and ``edges`` (edge_ids, ax, ay, bx, by): the arguments of `locate_point`.
+    """
+    x0, y0, dx, dy, nx, ny = grid
+    state, cand_start, cand_polys, cand_lo, cand_hi = cells
+    if not (x >= x0 and y >= y0):  # also rejects NaN
+        return EMPTY, False, False
+    c = int((x - x0) / dx)
+    r = int((y - y0) / dy)
+    if c >= nx or r >= ny:
+        return EMPTY, False, False
+    s = state[r * nx + c]
+    if s >= EMPTY:
+        return s, False, False
+    b = -s - 2
+    position, hits, boundary = EMPTY, 0, False
+    for k in range(cand_start[b], cand_start[b + 1]):
+        inside, on_edge, sure = _inside(x, y, cand_lo[k], cand_hi[k], edges)
+        if not sure:
+            return EMPTY, False, True
+        if inside:
+            hits += 1
+            if position == EMPTY:
+                position = cand_polys[k]
+            boundary = boundary or on_edge
+    return position, boundary or hits > 1, False
 
 
 @njit(cache=True)
@@ -161,75 +196,28 @@ def locate_point(
     bx,
     by,
 ):
-    """One point: (area position or -1, on boundary, uncertain)."""
-    if not (x >= x0 and y >= y0):  # also rejects NaN
-        return EMPTY, False, False
-    c = int((x - x0) / dx)
-    r = int((y - y0) / dy)
-    if c >= nx or r >= ny:
-        return EMPTY, False, False
-    s = state[r * nx + c]
-    if s >= EMPTY:
-        return s, False, False
-    b = -s - 2
-    position, hits, boundary = EMPTY, 0, False
-    for k in range(cand_start[b], cand_start[b + 1]):
-        inside, on_edge, sure = _inside(x, y, cand_lo[k], cand_hi[k], edge_ids, ax, ay, bx, by)
-        if not sure:
-            return EMPTY, False, True
-        if inside:
-            hits += 1
-            if position == EMPTY:
-                position = cand_polys[k]
-            boundary = boundary or on_edge
-    return position, boundary or hits > 1, False
+    """One point: (area position or -1, on boundary, uncertain).
+
+    The raster comes as separate numbers and arrays, not tuples: numba's dispatcher types
+    these on a fast path, tuples on a slower one (~0.3 us more a call, on ~1.5 us).
+    """
+    grid = (x0, y0, dx, dy, nx, ny)
+    cells = (state, cand_start, cand_polys, cand_lo, cand_hi)
+    edges = (edge_ids, ax, ay, bx, by)
+    return _locate(x, y, grid, cells, edges)
 
 
 @njit(cache=True, parallel=True)
-def locate_many(
-    px,
-    py,
-    x0,
-    y0,
-    dx,
-    dy,
-    nx,
-    ny,
-    state,
-    cand_start,
-    cand_polys,
-    cand_lo,
-    cand_hi,
-    edge_ids,
-    ax,
-    ay,
-    bx,
-    by,
-):
-    """Area position per point (-1 none), on-boundary flags, and points needing GEOS."""
+def locate_many(px, py, *raster):
+    """Area position per point (-1 none), on-boundary flags, and points needing GEOS.
+
+    ``raster`` are the arguments of `locate_point` after the point (`Raster.kernel_args`).
+    """
+    grid, cells, edges = raster[:6], raster[6:11], raster[11:]
     n = px.size
     position = np.empty(n, dtype=np.int32)
     boundary = np.empty(n, dtype=np.bool_)
     uncertain = np.empty(n, dtype=np.bool_)
     for i in prange(n):
-        position[i], boundary[i], uncertain[i] = locate_point(
-            px[i],
-            py[i],
-            x0,
-            y0,
-            dx,
-            dy,
-            nx,
-            ny,
-            state,
-            cand_start,
-            cand_polys,
-            cand_lo,
-            cand_hi,
-            edge_ids,
-            ax,
-            ay,
-            bx,
-            by,
-        )
+        position[i], boundary[i], uncertain[i] = _locate(px[i], py[i], grid, cells, edges)
     return position, boundary, uncertain

@@ -109,7 +109,8 @@ def build_raster(geoms: npt.NDArray[np.object_]) -> Raster:
     """Classify the raster cells over ``geoms`` (EPSG:4326 polygons, in key order)."""
     ax, ay, bx, by, poly = edges_of(geoms)
     npoly = len(geoms)
-    x0, y0, dx, dy, nx, ny = _grid(shapely.total_bounds(geoms), npoly)
+    grid = _grid(shapely.total_bounds(geoms), npoly)
+    x0, y0, dx, dy, nx, ny = grid
     keys, edge_ids = _row_bins(ay, by, poly, y0, dy, ny, npoly)
     rows = keys // npoly
     row_start = np.searchsorted(rows, np.arange(ny + 1)).astype(np.int64)
@@ -120,23 +121,7 @@ def build_raster(geoms: npt.NDArray[np.object_]) -> Raster:
     state, cand_start, cand_polys = _cell_states(owner, cells, polys, keys, npoly, nx)
     cand_lo, cand_hi = _candidate_edges(state, cand_start, cand_polys, keys, npoly, nx)
     return Raster(
-        x0,
-        y0,
-        dx,
-        dy,
-        nx,
-        ny,
-        state,
-        cand_start,
-        cand_polys,
-        cand_lo,
-        cand_hi,
-        edge_ids,
-        ax,
-        ay,
-        bx,
-        by,
-        npoly,
+        *grid, state, cand_start, cand_polys, cand_lo, cand_hi, edge_ids, ax, ay, bx, by, npoly
     )
 
 
