@@ -8,45 +8,31 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import areas, health, lookup, maps, open311, plans, stats
+from api.routes import areas, health, lookup, maps, open311, plans
 from api.routes import incidents as incident_routes
 from api.routes import stations as station_routes
-from gis.db import engine as db_engine
-from gis.db import store
-from gis.db.intake import AddressRegistry
-from gis.db.lookup import LookupCache
-from gis.incidents.catalogue import Catalogue
-from gis.settings import IncidentSettings, MapSettings, StoreSettings
-from gis.stations.service import Access
+from gis.settings import IncidentSettings, StoreSettings
+from gis.usecases.runtime import Runtime
 
 
 def create_app(
     settings: StoreSettings | None = None, incidents: IncidentSettings | None = None
 ) -> FastAPI:
-    """Build the app; its lifespan owns the database engine and the in-memory indexes.
+    """Build the app; its lifespan owns the `Runtime` (engine, catalogues, in-memory indexes).
 
-    ``app.state.engine`` is the SQLAlchemy engine; ``app.state.lookup`` the `LookupCache`
-    (in-memory point-in-area indexes, checked against the store's version on every lookup);
-    ``app.state.catalogue`` the incident categories; ``app.state.addresses`` the standard-address
-    registry; ``app.state.incident_settings`` the incident settings.
+    ``app.state.runtime`` is what every route hands to the use cases: the store, the settings,
+    the catalogues and the caches (the lookup indexes, checked against the store's version on
+    every lookup; the address registry; the walking network).
     """
     settings = settings or StoreSettings()
-    incidents = incidents or IncidentSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.engine = db_engine.make_engine(store.database_url(settings), pool_size=5)
-        app.state.lookup = LookupCache(app.state.engine)
-        app.state.catalogue = Catalogue.load(incidents.catalogue)
-        app.state.addresses = AddressRegistry(app.state.engine)
-        app.state.incident_settings = incidents
-        app.state.map_settings = MapSettings()
-        app.state.access = Access()
+        app.state.runtime = Runtime.start(settings, incidents=incidents)
         try:
             yield
         finally:
-            app.state.lookup.close()
-            app.state.engine.dispose()
+            app.state.runtime.close()
 
     app = FastAPI(
         title="gridmap",
@@ -55,15 +41,17 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(areas.router)
-    app.include_router(plans.router)
-    app.include_router(lookup.router)
-    app.include_router(incident_routes.router)
-    app.include_router(maps.router)
-    app.include_router(open311.router)
-    app.include_router(stats.router)
-    app.include_router(station_routes.router)
+    for module in (
+        health,
+        areas,
+        plans,
+        lookup,
+        incident_routes,
+        maps,
+        open311,
+        station_routes,
+    ):
+        app.include_router(module.router)
     return app
 
 

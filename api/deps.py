@@ -1,18 +1,18 @@
-"""Per-request dependencies: a database connection from the engine the app owns."""
+"""Per-request dependencies: the `Runtime` the app's lifespan built (store, caches, catalogues)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from gis.db.engine import Connection, connect
+from gis.usecases.runtime import Runtime
 
 
-def _connection(request: Request) -> Iterator[Connection]:
-    with connect(request.app.state.engine) as conn:
-        yield conn
+def runtime(request: Request) -> Runtime:
+    """The app's `Runtime` (built once in ``create_app``'s lifespan)."""
+    found: Runtime = request.app.state.runtime
+    return found
 
 
-DB = Annotated[Connection, Depends(_connection)]
+Rt = Annotated[Runtime, Depends(runtime)]

@@ -16,9 +16,9 @@ from starlette.datastructures import UploadFile
 
 from gis.errors import PayloadTooLarge, UnreadableFile
 from gis.io import FORMATS
+from gis.limits import BODY_BYTES as MAX_BYTES
 
 JSON_TYPES = ("application/json", "application/geo+json")
-MAX_BYTES = 200 * 1024 * 1024
 
 
 @asynccontextmanager

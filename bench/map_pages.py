@@ -14,10 +14,12 @@ import http.server
 import statistics
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 from playwright.sync_api import sync_playwright
 
+from gis.incidents.records import Incident
 from gis.synthetic import synthetic_coverage
 from maps.assets import static_file
 from maps.base import map_options
@@ -33,16 +35,19 @@ def page_html(incidents: int = 10_000) -> str:
     grids["level"] = "grid"
     rng = np.random.default_rng(0)
     west, south, east, north = grids.total_bounds
+    reported = datetime(2026, 11, 1, 8, tzinfo=timezone(timedelta(hours=8)))
     rows = [
-        {
-            "lon": float(x),
-            "lat": float(y),
-            "status": STATUSES[i % len(STATUSES)],
-            "category": "hazard",
-            "reported_at": "2026-11-01T08:00:00+08:00",
-            "grid_code": "",
-            "description": "电线裸露，存在安全隐患",
-        }
+        Incident(
+            id=i,
+            category="hazard",
+            status=STATUSES[i % len(STATUSES)],
+            reported_at=reported,
+            updated_at=reported,
+            due_at=reported,
+            lon=float(x),
+            lat=float(y),
+            description="电线裸露，存在安全隐患",
+        )
         for i, (x, y) in enumerate(
             zip(
                 rng.uniform(west, east, incidents),

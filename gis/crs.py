@@ -29,6 +29,10 @@ FloatArray = npt.NDArray[np.float64]
 CRSKind = Literal["wgs84", "cgcs2000", "gcj02", "bd09", "epsg"]
 _Shift = Callable[[FloatArray, FloatArray], tuple[FloatArray, FloatArray]]
 
+STORAGE_SRID = 4326
+"""The one CRS gridmap stores (WGS84; CGCS2000 is within centimetres of it)."""
+STORAGE_CRS = f"EPSG:{STORAGE_SRID}"
+
 # Krasovsky 1940 ellipsoid, as used by the GCJ-02 formula.
 _GCJ_A = 6378245.0
 _GCJ_EE = 0.00669342162296594323

@@ -2,19 +2,24 @@
 
 Pure geometry on EPSG:4326 shapes (kept in 4326 so that shared edges keep identical vertices);
 adjacency and sizes are judged in metres. Each operation raises `InvalidInput` with the reason
-when it cannot be done.
+when it cannot be done. The ``*_in`` functions apply an operation to a plan's table of areas
+(columns ``code``, ``name``, ``households``, …, geometry) and share households by area.
 """
 
 from __future__ import annotations
 
 import re
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.ops import split
 
-from gis.errors import InvalidInput
-from gis.geometry import polygonal_part, to_metric
+from gis.crs import STORAGE_CRS
+from gis.errors import InvalidInput, NotFound
+from gis.geometry import area_m2, polygonal_part, to_metric
+from gis.numbering import sequence_codes
 
 MIN_SHARED_EDGE_M = 0.5
 MIN_PIECE_M2 = 1.0
@@ -143,3 +148,87 @@ def _shared_edge_m(a: shapely.Geometry, b: shapely.Geometry) -> float:
 def _multi(geometry: shapely.Geometry) -> shapely.Geometry:
     polygons = polygonal_part(geometry)
     return polygons if polygons.geom_type == "MultiPolygon" else shapely.multipolygons([polygons])
+
+
+def _row(areas: gpd.GeoDataFrame, code: str) -> int:
+    hits = np.flatnonzero(areas["code"].to_numpy() == code)
+    if hits.size == 0:
+        raise NotFound(f"code: the plan has no area {code!r}")
+    return int(hits[0])
+
+
+def _share(households: object, part: float, whole: float) -> int | None:
+    """``households`` in proportion ``part / whole`` (None when unknown).
+
+    Examples
+    --------
+    >>> _share(100, 1.0, 4.0), _share(None, 1.0, 4.0), _share(float("nan"), 1.0, 4.0)
+    (25, None, None)
+    """
+    if households is None or households != households or not whole:  # None or NaN
+        return None
+    return round(float(households) * part / whole)  # type: ignore[arg-type]
+
+
+def split_in(
+    areas: gpd.GeoDataFrame, code: str, line: shapely.Geometry, scope_code: str
+) -> tuple[gpd.GeoDataFrame, str]:
+    """Split area ``code`` along ``line``; the smaller piece becomes a new area (next code).
+
+    Returns the new table and the new area's code; households are shared by area.
+    """
+    areas = areas.reset_index(drop=True)
+    i = _row(areas, code)
+    kept, cut = split_area(areas.geometry.iloc[i], line)
+    kept_m2, cut_m2 = area_m2([kept, cut])
+    new_code = next_code(scope_code, list(areas["code"]))
+    households = areas.at[i, "households"]
+    new = areas.iloc[[i]].copy()
+    new[["code", "name"]] = [new_code, f"{areas.at[i, 'name']}（拆分）"]
+    new["households"] = _share(households, cut_m2, kept_m2 + cut_m2)
+    areas.at[i, "households"] = _share(households, kept_m2, kept_m2 + cut_m2)
+    areas.loc[i, "geometry"] = kept
+    new = new.set_geometry([cut], crs=STORAGE_CRS)
+    return gpd.GeoDataFrame(pd.concat([areas, new]), crs=STORAGE_CRS), new_code
+
+
+def merge_in(areas: gpd.GeoDataFrame, codes: list[str]) -> gpd.GeoDataFrame:
+    """Merge adjacent areas into the first of ``codes`` (households added up)."""
+    areas = areas.reset_index(drop=True)
+    rows = [_row(areas, code) for code in codes]
+    merged = merge_areas([areas.geometry.iloc[i] for i in rows], codes)
+    households = areas.loc[rows, "households"]
+    keep = rows[0]
+    areas.loc[keep, "geometry"] = merged
+    areas.at[keep, "households"] = None if households.isna().any() else int(households.sum())
+    return areas.drop(index=rows[1:])
+
+
+def move_in(
+    areas: gpd.GeoDataFrame, source: str, target: str, piece: shapely.Geometry
+) -> gpd.GeoDataFrame:
+    """Move the part of ``source`` inside ``piece`` to ``target`` (with its share of households)."""
+    areas = areas.reset_index(drop=True)
+    i, j = _row(areas, source), _row(areas, target)
+    before_m2 = area_m2([areas.geometry.iloc[i]])[0]
+    rest, grown = move_piece(areas.geometry.iloc[i], areas.geometry.iloc[j], piece)
+    moved = _share(areas.at[i, "households"], before_m2 - area_m2([rest])[0], before_m2)
+    areas.loc[i, "geometry"], areas.loc[j, "geometry"] = rest, grown
+    if moved is not None:
+        areas.at[i, "households"] = int(areas.at[i, "households"]) - moved
+        if areas.at[j, "households"] == areas.at[j, "households"]:
+            areas.at[j, "households"] = int(areas.at[j, "households"]) + moved
+    return areas
+
+
+def renumber_in(
+    areas: gpd.GeoDataFrame, scope_code: str
+) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
+    """Renumber west→east, north→south (DB11/T 2157-2023); the table and old → new codes."""
+    areas = areas.reset_index(drop=True)
+    valid = [shapely.make_valid(g) if g is not None else shapely.Point() for g in areas.geometry]
+    codes = sequence_codes(scope_code, valid)
+    mapping = dict(zip(areas["code"], codes, strict=True))
+    areas["name"] = [renamed(n, c) for n, c in zip(areas["name"], codes, strict=True)]
+    areas["code"] = codes
+    return areas, mapping

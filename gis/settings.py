@@ -12,6 +12,12 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+"""The shared public data next to the checkout (OSM extracts, codes); read, never shipped."""
+SAMPLE_DIR = PROJECT_ROOT / "data" / "boundaries"
+SAMPLE_ADDRESSES = PROJECT_ROOT / "data" / "addresses" / "xueyuanlu_addresses.geojson"
+SAMPLE_STATIONS = PROJECT_ROOT / "data" / "stations" / "xueyuanlu_stations.geojson"
+SAMPLE_OSM = SHARED_DATA / "osm" / "osm_beijing_haidian_cau_east_campus.osm"
 
 
 class StoreSettings(BaseSettings):

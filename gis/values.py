@@ -1,12 +1,28 @@
-"""Value objects parsed and validated at the edges (HTTP, CLI); they raise `InvalidInput`."""
+"""Value objects parsed and validated at the edges (HTTP, CLI); they raise `InvalidInput`.
+
+One parser per kind of value — a number, a point in a CRS, a bbox, a time, a period — used by
+every route and command alike, so that the same mistake gets the same answer everywhere. Each
+takes the name of the field it reads, and every error names that field and the reason.
+The batch forms (`parse_numbers`, `range_errors`) answer per row instead of raising.
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
 
-from gis.errors import InvalidInput
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from gis.crs import WGS84, InputCRS, check_coordinates, parse_crs, to_wgs84
+from gis.errors import CRSError, InvalidInput
+
+ObjectArray = npt.NDArray[np.object_]
+_SHOWN = 40  # characters of a bad value repeated in an error
+_NAN_WORDS = {"nan", "+nan", "-nan"}
 
 
 class BBox(NamedTuple):
@@ -49,16 +65,246 @@ def parse_bbox(text: str, field: str = "bbox") -> BBox:
     return box
 
 
-def parse_time(text: str, field: str = "as_of") -> datetime:
+def parse_time(text: str | datetime, field: str = "as_of") -> datetime:
     """Read an ISO 8601 date or time; a naive value is taken as UTC.
 
     Examples
     --------
     >>> parse_time("2026-01-01")
     datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)
+    >>> parse_time("yesterday", "reported_at")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: reported_at: 'yesterday' is not an ISO 8601 date or time
     """
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{field}: {text!r} is not an ISO 8601 date or time") from None
+    if isinstance(text, datetime):
+        value = text
+    else:
+        try:
+            value = datetime.fromisoformat(str(text))
+        except ValueError:
+            raise InvalidInput(f"{field}: {text!r} is not an ISO 8601 date or time") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def optional_time(text: str | datetime | None, field: str) -> datetime | None:
+    """`parse_time`, or None for a missing value (None or blank)."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return None
+    return parse_time(text, field)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A validated time span ``[start, end)``; either end may be open (None)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+ANY_TIME = Period()
+"""No bounds: every time."""
+
+
+def parse_period(
+    start: str | None, end: str | None, fields: tuple[str, str] = ("start", "end")
+) -> Period:
+    """Read a period whose end, when both are given, is after its start.
+
+    Examples
+    --------
+    >>> parse_period("2026-01-01", None).start.year
+    2026
+    >>> parse_period("2026-02-01", "2026-01-01", ("from", "to"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: to: 2026-01-01 is not after from 2026-02-01
+    """
+    first, last = optional_time(start, fields[0]), optional_time(end, fields[1])
+    if first is not None and last is not None and last <= first:
+        raise InvalidInput(f"{fields[1]}: {end} is not after {fields[0]} {start}")
+    return Period(first, last)
+
+
+def _shown(value: object) -> str:
+    return repr(str(value).strip()[:_SHOWN]) if isinstance(value, str) else repr(value)
+
+
+def parse_number(value: object, field: str) -> float | None:
+    """A finite number from a number or text; None when missing (None or blank).
+
+    Examples
+    --------
+    >>> parse_number("116.3", "lon"), parse_number("", "lon")
+    (116.3, None)
+    >>> parse_number("NaN", "lat")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: lat: 'NaN' is not a finite number
+    >>> parse_number(True, "severity")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: severity: True is not a number
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise InvalidInput(f"{field}: {value!r} is not a number")
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InvalidInput(f"{field}: {_shown(value)} is not a number") from None
+    if not math.isfinite(number):
+        raise InvalidInput(f"{field}: {_shown(value)} is not a finite number")
+    return number
+
+
+def require_number(value: object, field: str, hint: str = "") -> float:
+    """`parse_number`, refusing a missing value (``hint`` says what to give).
+
+    Examples
+    --------
+    >>> require_number(None, "lon", "; give a number")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: lon: missing; give a number
+    """
+    number = parse_number(value, field)
+    if number is None:
+        raise InvalidInput(f"{field}: missing{hint}")
+    return number
+
+
+@dataclass(frozen=True)
+class PointIn:
+    """One point as given (``x``, ``y`` in ``crs``) and converted to WGS84 (``lon``, ``lat``)."""
+
+    x: float
+    y: float
+    crs: InputCRS
+    lon: float
+    lat: float
+
+
+DEGREES_HINT = "; give a number in degrees (or metres for EPSG:n)"
+
+
+def parse_point(
+    x: object,
+    y: object,
+    crs: str | InputCRS | None = None,
+    *,
+    fields: tuple[str, str] = ("lon", "lat"),
+    where: str = "lon, lat",
+) -> PointIn:
+    """Check one coordinate pair given in ``crs`` (default WGS84) and convert it to WGS84.
+
+    ``fields`` name the two values in errors about one of them, ``where`` the pair in errors
+    about both (out of range for the CRS, swapped, metres given as degrees).
+
+    Examples
+    --------
+    >>> p = parse_point("116.35", 40.0)
+    >>> p.lon, p.lat, str(p.crs)
+    (116.35, 40.0, 'wgs84')
+    >>> parse_point(40.0, 116.35, "wgs84")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gis.errors.CRSError: lon, lat: coordinates out of range for wgs84: latitude 116.35 is > 90: ...
+    """
+    source = crs if isinstance(crs, InputCRS) else parse_crs(crs) if crs else WGS84
+    x_value = require_number(x, fields[0], DEGREES_HINT)
+    y_value = require_number(y, fields[1], DEGREES_HINT)
+    if not (source.is_geographic and abs(x_value) <= 180.0 and abs(y_value) <= 90.0):
+        try:
+            check_coordinates(x_value, y_value, source)
+        except CRSError as exc:
+            raise CRSError(f"{where}: {exc.detail}") from None
+    if source.kind in ("wgs84", "cgcs2000"):
+        return PointIn(x_value, y_value, source, x_value, y_value)
+    lon, lat = to_wgs84(x_value, y_value, source)
+    return PointIn(x_value, y_value, source, float(lon), float(lat))
+
+
+def parse_numbers(field: str, values: ObjectArray) -> tuple[npt.NDArray[np.float64], ObjectArray]:
+    """Numbers from text (or numbers), with a per-row error naming ``field`` where unreadable.
+
+    The batch form of `parse_number`: the same messages, one per row, nothing raised.
+
+    Examples
+    --------
+    >>> numbers, errors = parse_numbers("lon", np.array(["116.3", "", "abc", "nan", None], object))
+    >>> float(numbers[0])
+    116.3
+    >>> for error in errors[1:]:
+    ...     print(error)
+    lon: missing
+    lon: 'abc' is not a number
+    lon: 'nan' is not a finite number
+    lon: missing
+    """
+    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+    errors = np.full(numbers.size, "", dtype=object)
+    for i in np.flatnonzero(~np.isfinite(numbers)):
+        errors[i] = f"{field}: {_why_not_a_number(values[i])}"
+    return numbers, errors
+
+
+def _why_not_a_number(value: object) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "missing"
+    text = str(value).strip()
+    if isinstance(value, float) or text.lower() in _NAN_WORDS or _is_float(text):
+        return f"{text[:_SHOWN]!r} is not a finite number"
+    return f"{text[:_SHOWN]!r} is not a number"
+
+
+def _is_float(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def range_errors(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    crs: InputCRS,
+    *,
+    fields: tuple[str, str] = ("lon", "lat"),
+) -> ObjectArray:
+    """Per point, "" or why it is out of range for ``crs`` (swapped lon/lat, metres, …).
+
+    The batch form of `parse_point`'s range check.
+    """
+    errors = np.full(x.size, "", dtype=object)
+    if crs.is_geographic:
+        suspects = np.flatnonzero((np.abs(x) > 180.0) | (np.abs(y) > 90.0))
+    else:
+        suspects = _failing(x, y, crs, np.arange(x.size))
+    for i in suspects:
+        try:
+            check_coordinates(x[i], y[i], crs)
+        except CRSError as exc:
+            errors[i] = f"{fields[0]}, {fields[1]}: {exc.detail}"
+    return errors
+
+
+def _failing(
+    x: npt.NDArray[np.float64],
+    y: npt.NDArray[np.float64],
+    crs: InputCRS,
+    rows: npt.NDArray[np.intp],
+) -> npt.NDArray[np.intp]:
+    """Rows ``check_coordinates`` refuses, found by halving: few calls when few rows are bad."""
+    if rows.size == 0:
+        return rows
+    try:
+        check_coordinates(x[rows], y[rows], crs)
+    except CRSError:
+        if rows.size == 1:
+            return rows
+        half = rows.size // 2
+        return np.concatenate([_failing(x, y, crs, rows[:half]), _failing(x, y, crs, rows[half:])])
+    return rows[:0]

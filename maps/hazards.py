@@ -14,7 +14,9 @@ import folium
 import geopandas as gpd
 from folium.plugins import FastMarkerCluster, HeatMap
 
+from gis.crs import STORAGE_CRS
 from gis.incidents.lifecycle import LABELS_ZH
+from gis.incidents.records import Incident
 from maps.base import Legend, MapOptions, finish, for_display, new_map
 from maps.grids import COLORS, simplified
 
@@ -71,7 +73,7 @@ def _tables(
 
 
 def _rows(
-    located: list[dict[str, Any]],
+    located: list[Incident],
     shown: gpd.GeoDataFrame,
     statuses: list[str],
     categories: list[str],
@@ -80,12 +82,12 @@ def _rows(
         [
             round(p.y, 6),
             round(p.x, 6),
-            statuses.index(str(r["status"])),
-            categories.index(str(r.get("category"))),
-            str(r.get("reported_at") or "")[:16],
-            str(r.get("closed_at") or r.get("resolved_at") or "")[:16],
-            r.get("grid_code") or "",
-            str(r.get("description") or "")[:DESCRIPTION_CHARS],
+            statuses.index(r.status),
+            categories.index(r.category),
+            str(r.reported_at or "")[:16],
+            str(r.closed_at or r.resolved_at or "")[:16],
+            r.grid_code or "",
+            (r.description or "")[:DESCRIPTION_CHARS],
         ]
         for p, r in zip(shown.geometry, located, strict=True)
     ]
@@ -93,17 +95,16 @@ def _rows(
 
 def hazard_map(
     areas: gpd.GeoDataFrame,
-    incidents: Sequence[dict[str, Any]],
+    incidents: Sequence[Incident],
     options: MapOptions,
     *,
     category_names: dict[str, str] | None = None,
 ) -> folium.Map:
-    """Incidents (dicts with lon, lat, status, category, dates, grid_code) over grid outlines."""
-    located = [r for r in incidents if r.get("lon") is not None and r.get("lat") is not None]
+    """Incidents (those with a point) over grid outlines, by status."""
+    located = [r for r in incidents if r.located]
     points = gpd.GeoDataFrame(
-        located,
-        geometry=gpd.points_from_xy([r["lon"] for r in located], [r["lat"] for r in located]),
-        crs=4326,
+        geometry=gpd.points_from_xy([r.lon for r in located], [r.lat for r in located]),
+        crs=STORAGE_CRS,
     )
     bounds = areas.total_bounds if not areas.empty else points.total_bounds
     page = new_map(tuple(float(v) for v in bounds), options)  # type: ignore[arg-type]
@@ -116,8 +117,8 @@ def hazard_map(
             tooltip=folium.GeoJsonTooltip(["name", "code"], aliases=["", ""]),
         ).add_to(page)
     shown = for_display(points, options) if located else points
-    statuses = sorted({str(r["status"]) for r in located})
-    categories = sorted({str(r.get("category")) for r in located})
+    statuses = sorted({r.status for r in located})
+    categories = sorted({r.category for r in located})
     data = _rows(located, shown, statuses, categories)
     callback = MARKER_JS % {"tables": _tables(options, statuses, categories, category_names or {})}
     FastMarkerCluster(data, callback=callback, name=options.t("事件", "Incidents")).add_to(page)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
 
 import folium
 import geopandas as gpd
 import shapely
 
+from gis.stations.records import Station
 from maps.base import Legend, MapOptions, finish, for_display, new_map
 from maps.coords import latlon
 from maps.grids import COLORS, simplified
@@ -91,7 +91,7 @@ def _tier_layers(
 
 def stations_map(
     grids: gpd.GeoDataFrame,
-    stations: Sequence[dict[str, Any]],
+    stations: Sequence[Station],
     types: dict[str, tuple[str, str]],
     options: MapOptions,
     *,
@@ -99,12 +99,12 @@ def stations_map(
     isochrones: dict[float, list[shapely.Geometry]],
     uncovered: list[shapely.Geometry] | None = None,
 ) -> folium.Map:
-    """Stations (dicts: type, name, lon, lat, outside_grid) with circle and isochrone layers.
+    """Stations with circle and isochrone layers (and, given, the areas a type leaves uncovered).
 
     ``types`` maps a type code to its (Chinese, English) names; ``circles`` and ``isochrones``
     map minutes to polygons (EPSG:4326).
     """
-    points = [(s["lon"], s["lat"]) for s in stations]
+    points = [(s.lon, s.lat) for s in stations]
     extent = [*grids.geometry, *(shapely.Point(p) for p in points)]
     page = new_map(tuple(float(v) for v in shapely.total_bounds(extent)), options)  # type: ignore[arg-type]
     if not grids.empty:
@@ -129,7 +129,7 @@ def stations_map(
         )
     colors = {code: TYPE_COLORS[i % len(TYPE_COLORS)] for i, code in enumerate(sorted(types))}
     _markers(page, stations, types, colors, options)
-    present = sorted({str(s["type"]) for s in stations})
+    present = sorted({s.type for s in stations})
     legend = Legend(
         options.t("站点类型", "Station types"),
         [(colors[t], options.t(*types[t])) for t in present if t in types],
@@ -139,7 +139,7 @@ def stations_map(
 
 def _markers(
     page: folium.Map,
-    stations: Sequence[dict[str, Any]],
+    stations: Sequence[Station],
     types: dict[str, tuple[str, str]],
     colors: dict[str, str],
     options: MapOptions,
@@ -147,25 +147,21 @@ def _markers(
     group = folium.FeatureGroup(name=options.t("服务站点", "Stations"), show=True)
     shown = for_display(
         gpd.GeoDataFrame(
-            geometry=gpd.points_from_xy([s["lon"] for s in stations], [s["lat"] for s in stations]),
+            geometry=gpd.points_from_xy([s.lon for s in stations], [s.lat for s in stations]),
             crs=4326,
         ),
         options,
     )
     for station, point in zip(stations, shown.geometry, strict=True):
-        zh, en = types.get(str(station["type"]), (str(station["type"]),) * 2)
+        zh, en = types.get(station.type, (station.type,) * 2)
         flag = (
-            options.t("（不在任何网格内）", " (outside every grid)")
-            if station.get("outside_grid")
-            else ""
+            options.t("（不在任何网格内）", " (outside every grid)") if station.outside_grid else ""
         )
-        popup = (
-            f"<b>{html.escape(str(station['name']))}</b><br>{html.escape(options.t(zh, en))}{flag}"
-        )
+        popup = f"<b>{html.escape(station.name)}</b><br>{html.escape(options.t(zh, en))}{flag}"
         folium.Marker(
             latlon(point.x, point.y),
-            icon=_badge(zh[:1], colors.get(str(station["type"]), "#333")),
+            icon=_badge(zh[:1], colors.get(station.type, "#333")),
             popup=folium.Popup(popup, max_width=260),
-            tooltip=html.escape(str(station["name"])),
+            tooltip=html.escape(station.name),
         ).add_to(group)
     group.add_to(page)

@@ -2,7 +2,7 @@
 
 Unless DATABASE_URL / GRIDMAP_DATABASE_URL names an external PostGIS, the session starts the
 project's embedded cluster (``gridmap db up``) and uses a separate ``gridmap_test`` database in
-it. PostGIS tests never skip: if the store cannot be had, they fail.
+it (``GRIDMAP_TEST_DATABASE`` names another). PostGIS tests never skip: if the store cannot be had, they fail.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ from sqlalchemy import Connection, Engine, make_url, text
 from gis.db import engine as db_engine
 from gis.db import store
 from gis.settings import StoreSettings
+from gis.usecases.runtime import Runtime, running
 
-TEST_DATABASE = "gridmap_test"
+# another name lets two test runs share one cluster without touching each other
+TEST_DATABASE = os.environ.get("GRIDMAP_TEST_DATABASE", "gridmap_test")
 
 
 def _test_settings() -> StoreSettings:
@@ -63,6 +65,13 @@ def empty_store(engine: Engine) -> Engine:
             )
         )
     return engine
+
+
+@pytest.fixture
+def rt(store_settings: StoreSettings, empty_store: Engine) -> Iterator[Runtime]:
+    """A `Runtime` on the emptied test store (what the use cases take), closed afterwards."""
+    with running(store_settings, pool_size=2) as runtime:
+        yield runtime
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """The ``gridmap`` command line: store, loads, exports, areas, the sample, the server, the demo.
 
-The CLI is an entry point, so it lives in the outermost layer (it starts the API server and
-will render maps); settings are read once, in the root callback, and passed down. Domain errors
-print one line on stderr and exit 1; usage errors exit 2.
+The CLI is an entry point, so it lives in the outermost layer: each command parses its
+arguments, builds a `Runtime` (``api.cli.base.runtime``), calls a use case of `gis.usecases`
+and prints the result. Domain errors print one line on stderr and exit 1; usage errors exit 2.
 """
 
 from api.cli import (
@@ -17,18 +17,15 @@ from api.cli import (
     serve,
     stations,
 )
-from api.cli.base import SAMPLE_DIR, app
-from api.cli.serve import load_sample
+from api.cli.base import app
 
 __all__ = [
-    "SAMPLE_DIR",
     "addresses",
     "app",
     "areas",
     "boundaries",
     "db",
     "incidents",
-    "load_sample",
     "lookup",
     "main",
     "maps",

@@ -7,13 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli.base import (
-    Level,
-    areas_app,
-    level_option,
-    out,
-    settings_of,
-)
+from api.cli.base import Level, areas_app, level_option, out, runtime
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -64,15 +58,12 @@ def areas_show(
     history: Annotated[bool, typer.Option("--history", help="every version")] = False,
 ) -> None:
     """Show one area: its versions, parent, children and size."""
-    from gis.db import areas as area_sql
-    from gis.db import engine, store
     from gis.geometry import area_km2
+    from gis.usecases import boundaries
 
-    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
-        found = area_sql.history(conn, code=code)
-        children = area_sql.find_areas(conn, parent=code)
-    if found.empty:
-        raise _not_found(code)
+    with runtime(ctx) as rt:
+        found = boundaries.history(rt, code)
+        children = boundaries.children(rt, code)
     versions = found if history else found[found["valid_to"].isna()]
     for row, km2 in zip(versions.itertuples(), area_km2(versions.geometry.to_numpy()), strict=True):
         until = (
@@ -91,17 +82,10 @@ def areas_show(
 
 
 def _find(ctx: typer.Context, **filters: object) -> gpd.GeoDataFrame:
-    from gis.db import areas as area_sql
-    from gis.db import engine, store
+    from gis.usecases import boundaries
 
-    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
-        return area_sql.find_areas(conn, **filters)  # type: ignore[arg-type]
-
-
-def _not_found(code: str) -> Exception:
-    from gis.errors import NotFound
-
-    return NotFound(f"code: no area {code!r}")
+    with runtime(ctx) as rt:
+        return boundaries.find_areas(rt, **filters)  # type: ignore[arg-type]
 
 
 def _count(value: object) -> str:

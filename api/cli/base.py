@@ -7,8 +7,10 @@ on stderr and exit 1; usage errors exit 2.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -18,7 +20,10 @@ from typer.core import TyperGroup
 
 from gis.areas import Level, parse_level
 from gis.errors import GridmapError, InvalidInput
-from gis.settings import PROJECT_ROOT, StoreSettings
+from gis.settings import StoreSettings
+
+if TYPE_CHECKING:
+    from gis.usecases.runtime import Runtime
 
 
 class DomainFailure(ClickException):
@@ -62,13 +67,6 @@ app.add_typer(sample_app, name="sample")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
-SAMPLE_DIR = PROJECT_ROOT / "data" / "boundaries"
-SAMPLE_FILES = {
-    Level.DISTRICT: "xueyuanlu_district.geojson",
-    Level.SUBDISTRICT: "xueyuanlu_subdistrict.geojson",
-    Level.COMMUNITY: "xueyuanlu_communities.geojson",
-    Level.GRID: "xueyuanlu_grids.geojson",
-}
 
 
 @dataclass
@@ -86,6 +84,15 @@ def _settings(ctx: typer.Context) -> None:
 def settings_of(ctx: typer.Context) -> StoreSettings:
     """The settings read once by the root callback."""
     return ctx.ensure_object(Context).store
+
+
+@contextmanager
+def runtime(ctx: typer.Context) -> Iterator[Runtime]:
+    """The `Runtime` a command works with (store, catalogues, caches), closed afterwards."""
+    from gis.usecases.runtime import running
+
+    with running(settings_of(ctx), pool_size=2) as rt:
+        yield rt
 
 
 def level_option(value: str) -> Level:

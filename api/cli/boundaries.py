@@ -8,14 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli.base import (
-    InvalidInput,
-    LevelOption,
-    app,
-    err,
-    out,
-    settings_of,
-)
+from api.cli.base import LevelOption, app, err, out, runtime
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -46,9 +39,8 @@ def load(
     encoding: Annotated[str | None, typer.Option(help="attribute encoding, e.g. GBK")] = None,
 ) -> None:
     """Load boundaries of one level: a dry run that prints the changes unless --commit."""
-    from gis.db import engine, store
-    from gis.db import load as db_load
     from gis.io import read_boundaries
+    from gis.usecases import boundaries
 
     with err.status(f"reading {file.name} …"):
         boundary = read_boundaries(
@@ -63,13 +55,12 @@ def load(
         )
     for note in boundary.repairs:
         err.print(note, markup=False)
-    with store.open_engine(settings_of(ctx)) as sql:
+    with runtime(ctx) as rt:
         if commit:
             with err.status("writing …"):
-                plan = db_load.commit(sql, boundary, level=level, retire_missing=retire_missing)
+                plan = boundaries.load(rt, boundary, level=level, retire_missing=retire_missing)
         else:
-            with engine.connect(sql) as conn:
-                plan = db_load.plan(conn, boundary, level=level, retire_missing=retire_missing)
+            plan = boundaries.preview_load(rt, boundary, level=level, retire_missing=retire_missing)
     _print_plan(plan, committed=commit, source=f"{file.name} ({boundary.source_crs})")
 
 
@@ -91,16 +82,11 @@ def export(
     as_of: Annotated[datetime | None, typer.Option(help="boundaries valid at this time")] = None,
 ) -> None:
     """Write stored areas of one level (current, or as of a date) to a file."""
-    from gis.db import areas as area_sql
-    from gis.db import engine, store
     from gis.io import write_areas
+    from gis.usecases import boundaries
 
-    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
-        found = area_sql.find_areas(conn, level=level, scope=scope, as_of=as_of)
-    if found.empty:
-        raise InvalidInput(
-            f"--scope: no {level.value} areas found" + (f" under {scope}" if scope else "")
-        )
+    with runtime(ctx) as rt:
+        found = boundaries.export_areas(rt, level=level, scope=scope, as_of=as_of)
     write_areas(_for_file(found), out_file, file_format)
     out.print(f"wrote {len(found)} {level.value} areas to {out_file}", markup=False)
 

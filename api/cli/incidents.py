@@ -1,10 +1,6 @@
 """``gridmap incidents import|list`` and ``gridmap stats``.
 
-An import validates every row with the native report's rules, writes the rows it refuses (with
-the field and the reason) to a reject file, and commits the rest in batches: each batch is one
-transaction, located with one vectorised lookup and inserted with one statement. Every row gets
-the idempotency key ``import:<file name>:<id or row number>``, so running an import again adds
-nothing twice.
+The import itself is `gis.usecases.imports`; here the reject file and the progress bar.
 """
 
 from __future__ import annotations
@@ -13,15 +9,14 @@ import csv
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
 
-from api.cli.base import LevelOption, app, err, out, settings_of
-from gis.db.bulk import BATCH, Importer, Record, Tally, read_records
-from gis.errors import InvalidInput
+from api.cli.base import LevelOption, app, err, out, runtime
+from gis.pointfiles import Record
+from gis.usecases.imports import BATCH
 
 incidents_app = typer.Typer(help="Incidents: bulk import and listings.", no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
@@ -63,33 +58,29 @@ def import_incidents(
     batch_size: Annotated[int, typer.Option(min=1, help="rows per transaction")] = BATCH,
 ) -> None:
     """Import incidents from a file: refused rows to a reject file, the rest in batches."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
     from gis.crs import parse_crs
-    from gis.db import store
-    from gis.db.intake import AddressRegistry
-    from gis.db.lookup import load_boundaries
-    from gis.incidents.catalogue import Catalogue
-    from gis.incidents.report import SOURCES
-    from gis.settings import IncidentSettings
+    from gis.pointfiles import read_point_table
+    from gis.usecases.imports import Importer, check_header
 
     parse_crs(crs)
-    if source not in SOURCES:
-        raise InvalidInput(f"--source: {source!r} is not one of {', '.join(SOURCES)}")
-    header, records = read_records(file)
+    header, records = read_point_table(file)
+    check_header(header, file.name)
     reject_path = rejects or file.with_name(f"{file.stem}.rejects.csv")
-    catalogue = Catalogue.load(IncidentSettings().catalogue)
-    with store.open_engine(settings_of(ctx)) as engine, reject_file(reject_path, header) as reject:
-        importer = Importer(
-            engine,
-            catalogue,
-            load_boundaries(engine).lookup,
-            AddressRegistry(engine),
-            file.name,
-            crs,
-            source,
-            reject,
+    columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with (
+        runtime(ctx) as rt,
+        reject_file(reject_path, header) as reject,
+        Progress("importing", *columns, console=err, transient=True) as progress,
+    ):
+        importer = Importer(rt, file.name, crs, source, reject)
+        task = progress.add_task("import", total=len(records))
+        tally = importer.run(
+            records,
+            batch_size=batch_size,
+            progress=lambda done: progress.update(task, completed=done),
         )
-        run_import(importer, records, batch_size)
-    tally = importer.tally
     rejected = f" (→ {reject_path})" if tally.rejected else ""
     out.print(
         f"{file.name}: {tally.rows:,} rows: {tally.added:,} added, {tally.already:,} already "
@@ -98,34 +89,6 @@ def import_incidents(
         markup=False,
         highlight=False,
     )
-
-
-def run_import(importer: Importer, records: list[Record], batch_size: int = BATCH) -> Tally:
-    """Validate and commit ``records`` batch by batch, with a progress bar on stderr."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    tally, reject = importer.tally, importer.reject
-
-    def counting_reject(record: Record, error: str) -> None:
-        tally.rejected += 1
-        reject(record, error)
-
-    importer.reject = counting_reject
-    columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress("importing", *columns, console=err, transient=True) as progress:
-        task = progress.add_task("import", total=len(records))
-        for start in range(0, len(records), batch_size):
-            chunk = records[start : start + batch_size]
-            pairs = []
-            for number, record in enumerate(chunk, start=start + 1):
-                report = importer.validate(record, number)
-                if report is not None:
-                    pairs.append((record, report))
-            if pairs:
-                importer.commit(pairs)
-            tally.rows += len(chunk)
-            progress.update(task, completed=tally.rows)
-    return tally
 
 
 @incidents_app.command("list")
@@ -137,14 +100,12 @@ def list_incidents(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """List incidents (reporters' names and phones masked)."""
-    from gis.db import engine as db_engine
-    from gis.db import incidents as incident_sql
-    from gis.db import store
     from gis.incidents.views import public_view
+    from gis.usecases import incidents
 
-    with store.open_engine(settings_of(ctx)) as sql, db_engine.connect(sql) as conn:
-        rows = incident_sql.list_incidents(
-            conn, status=status.split(",") if status else None, scope=scope, limit=limit
+    with runtime(ctx) as rt:
+        rows = incidents.list_incidents(
+            rt, status=status.split(",") if status else None, scope=scope, limit=limit
         )
     for row in rows:
         view = public_view(row)
@@ -183,23 +144,19 @@ def stats(
     fmt: Annotated[str, typer.Option("--format", help="text | json | csv")] = "text",
 ) -> None:
     """Incident statistics per area of a level and period."""
-    from api.routes.stats import parse_attribution
-    from gis.db import engine as db_engine
-    from gis.db import stats as stats_sql
-    from gis.db import store
-    from gis.values import parse_time
+    from dataclasses import asdict
+
+    from gis.incidents.stats import parse_attribution
+    from gis.usecases import incidents
+    from gis.values import parse_period
 
     if fmt not in ("text", "json", "csv"):
         raise typer.BadParameter(f"{fmt!r} is not text, json or csv", param_hint="--format")
-    attribution = parse_attribution(by)
-    period = (
-        parse_time(start, "--from") if start else None,
-        parse_time(end, "--to") if end else None,
-    )
-    with store.open_engine(settings_of(ctx)) as sql, db_engine.connect(sql) as conn:
-        rows = stats_sql.incident_stats(
-            conn, level=level, by=attribution, start=period[0], end=period[1], now=datetime.now(UTC)
-        )
+    attribution = parse_attribution(by, "--by")
+    period = parse_period(start, end, ("--from", "--to"))
+    with runtime(ctx) as rt:
+        found = incidents.area_stats(rt, level=level, by=attribution, period=period)
+    rows = [asdict(row) for row in found]
     if fmt == "json":
         out.print(json.dumps(rows, ensure_ascii=False), markup=False, highlight=False)
     elif fmt == "csv":

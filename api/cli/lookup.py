@@ -9,12 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
-from api.cli.base import app, err, out, settings_of
+from api.cli.base import app, err, out, runtime
 
 if TYPE_CHECKING:
-    from api.lookup_io import CsvPoints
-    from gis.crs import InputCRS
-    from gis.db.lookup import Boundaries
+    from gis.usecases.lookup import BatchAnswers
 
 CrsOption = Annotated[
     str, typer.Option(help="CRS of the input: wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n")
@@ -22,16 +20,6 @@ CrsOption = Annotated[
 AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="ISO time: the boundaries valid then (default: now)")
 ]
-
-
-def _boundaries(ctx: typer.Context, as_of: str | None) -> Boundaries:
-    from gis.db import store
-    from gis.db.lookup import load_boundaries
-    from gis.values import parse_time
-
-    when = parse_time(as_of, field="--as-of") if as_of else None
-    with store.open_engine(settings_of(ctx)) as sql:
-        return load_boundaries(sql, as_of=when)
 
 
 @app.command("lookup")
@@ -44,10 +32,13 @@ def lookup(
     as_json: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
 ) -> None:
     """Say which grid, community, subdistrict and district a point is in."""
-    from api.lookup_service import locate_point, parse_point
+    from gis.usecases.lookup import locate_point
+    from gis.values import optional_time, parse_point
 
     point = parse_point(lon, lat, crs)
-    answer = locate_point(_boundaries(ctx, as_of), point)
+    when = optional_time(as_of, "--as-of")
+    with runtime(ctx) as rt:
+        answer = locate_point(rt, point, as_of=when).to_json()
     if as_json:
         out.print(json.dumps(answer, ensure_ascii=False), markup=False, highlight=False)
         return
@@ -89,18 +80,21 @@ def assign(
     The input columns are kept and the answer columns appended; a row that cannot be answered
     gets the reason in the ``error`` column.
     """
-    from api.lookup_io import CsvPoints
     from gis.crs import parse_crs
     from gis.errors import UnreadableFile
+    from gis.pointfiles import CsvPoints
+    from gis.usecases.lookup import locate_batch
+    from gis.values import optional_time
 
     input_crs = parse_crs(crs)
+    when = optional_time(as_of, "--as-of")
     if not in_file.is_file():
         raise UnreadableFile(f"{in_file}: no such file")
-    boundaries = _boundaries(ctx, as_of)
-    with in_file.open("rb") as raw:
+    with runtime(ctx) as rt, in_file.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         points = CsvPoints(text, lon_field=lon_field, lat_field=lat_field)
-        counts = _write(points, boundaries, input_crs, raw, out_file)
+        batch = locate_batch(rt, points.chunks(), input_crs, as_of=when)
+        counts = _write(points.header, batch, raw, out_file)
     out.print(
         f"{out_file}: {counts[0]:,} rows, {counts[1]:,} in a grid, {counts[2]:,} with errors",
         markup=False,
@@ -109,13 +103,13 @@ def assign(
 
 
 def _write(
-    points: CsvPoints, boundaries: Boundaries, crs: InputCRS, raw: BinaryIO, out_file: Path
+    header: list[str], batch: BatchAnswers, raw: BinaryIO, out_file: Path
 ) -> tuple[int, int, int]:
-    """Answer chunk by chunk, with a progress bar over the bytes read; returns the counts."""
+    """Write the answers chunk by chunk, with a progress bar over the bytes read; the counts."""
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
     from api.lookup_io import csv_text
-    from api.lookup_service import answer_chunk, blank_answers
+    from gis.usecases.lookup import blank_answers
 
     size = Path(raw.name).stat().st_size
     rows = inside = failed = 0
@@ -125,15 +119,14 @@ def _write(
         Progress("assigning", *columns, console=err, transient=True) as progress,
     ):
         task = progress.add_task("assign", total=size)
-        header: list[str] | None = points.header
-        for chunk_rows, chunk in points.chunks():
-            answers = answer_chunk(boundaries, chunk, crs)
-            target.write(csv_text(chunk_rows, answers, header))
-            header = None
+        first: list[str] | None = header
+        for chunk_rows, answers in batch.chunks:
+            target.write(csv_text(chunk_rows, answers, first))
+            first = None
             rows += len(chunk_rows)
             inside += int((answers["grid_code"] != "").sum())
             failed += int((answers["error"] != "").sum())
             progress.update(task, completed=raw.tell())
-        if header is not None:  # no rows: still the header
-            target.write(csv_text([], blank_answers(0), header))
+        if first is not None:  # no rows: still the header
+            target.write(csv_text([], blank_answers(0), first))
     return rows, inside, failed

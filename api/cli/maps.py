@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.base import app, out, settings_of
+from api.cli.base import app, out, runtime
 
 map_app = typer.Typer(help="Write map pages as standalone HTML files.", no_args_is_help=True)
 app.add_typer(map_app, name="map")
@@ -28,11 +28,9 @@ def _write(page: object, path: Path) -> None:
 
 
 def _render(ctx: typer.Context, out_file: Path, build: Callable[[Any], Any]) -> None:
-    """Open the store, build a page from a connection, write it standalone."""
-    from gis.db import engine, store
-
-    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
-        page = build(conn)
+    """Build a page from the runtime, write it standalone."""
+    with runtime(ctx) as rt:
+        page = build(rt)
     _write(page, out_file)
 
 
@@ -53,14 +51,19 @@ def map_grids(
 ) -> None:
     """The grid map (outlines by level, labels, popups; choropleth by --measure)."""
     from api import pages
+    from gis.usecases import pages as page_data
+    from gis.values import parse_period
     from maps.base import map_options
 
-    options, when = map_options(lang, basemap, tk), pages.period(start, end)
+    options, period = map_options(lang, basemap, tk), parse_period(start, end)
     _render(
         ctx,
         out_file,
-        lambda conn: pages.grids_page(
-            conn, options, scope=scope, measure=measure, when=when, station_type=station_type
+        lambda rt: pages.grids(
+            page_data.grids_page(
+                rt, scope=scope, measure=measure, period=period, station_type=station_type
+            ),
+            options,
         ),
     )
 
@@ -80,17 +83,20 @@ def map_hazards(
 ) -> None:
     """The hazard map (incidents clustered by status, heat map)."""
     from api import pages
-    from gis.incidents.catalogue import Catalogue
-    from gis.settings import IncidentSettings
+    from gis.usecases import pages as page_data
+    from gis.values import parse_period
     from maps.base import map_options
 
-    options, when = map_options(lang, basemap, tk), pages.period(start, end)
-    catalogue = Catalogue.load(IncidentSettings().catalogue)
+    options, period = map_options(lang, basemap, tk), parse_period(start, end)
+    statuses = status.split(",") if status else None
     _render(
         ctx,
         out_file,
-        lambda conn: pages.hazards_page(
-            conn, options, catalogue, category=category, status=status, scope=scope, when=when
+        lambda rt: pages.hazards(
+            page_data.hazards_page(
+                rt, category=category, statuses=statuses, scope=scope, period=period
+            ),
+            options,
         ),
     )
 
@@ -109,14 +115,14 @@ def map_stations(
 ) -> None:
     """Stations with their circles and walking isochrones (and uncovered areas of --type)."""
     from api import pages
-    from gis.stations.service import Access
+    from gis.usecases import pages as page_data
     from maps.base import map_options
 
-    options, access = map_options(lang, basemap, tk), Access()
+    options = map_options(lang, basemap, tk)
     _render(
         ctx,
         out_file,
-        lambda conn: pages.stations_page(
-            conn, options, access, station_type=station_type, mode=mode
+        lambda rt: pages.stations(
+            page_data.stations_page(rt, station_type=station_type, mode=mode), options
         ),
     )

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli.base import Level, LevelOption, app, err, out, settings_of
+from api.cli.base import Level, LevelOption, app, err, out, runtime
 
 if TYPE_CHECKING:
     import shapely
 
     from gis.checks import Finding
-    from gis.settings import StoreSettings
 
 plan_app = typer.Typer(
     help="Redraw proposals: create, edit, check, diff, publish, revert.", no_args_is_help=True
@@ -40,19 +38,16 @@ def _emit(findings: list[Finding], file_format: str) -> None:
         )
 
 
-def _parent(
-    settings: StoreSettings, value: str, crs: str | None
-) -> tuple[shapely.Geometry, str | None]:
+def _parent(ctx: typer.Context, value: str, crs: str | None) -> tuple[shapely.Geometry, str | None]:
     """The parent polygon from a file (its features united) or a stored area's code."""
-    from gis.db import areas as area_sql
-    from gis.db import engine, store
     from gis.errors import NotFound
     from gis.io import read_shape
+    from gis.usecases import boundaries
 
     if Path(value).exists():
         return read_shape(value, crs=crs, field="--parent"), None
-    with store.open_engine(settings) as sql, engine.connect(sql) as conn:
-        found = area_sql.find_areas(conn, codes=[value])
+    with runtime(ctx) as rt:
+        found = boundaries.find_areas(rt, codes=[value])
     if found.empty:
         raise NotFound(f"--parent: {value!r} is neither a file nor a stored area code")
     return found.geometry.iloc[0], value
@@ -85,19 +80,13 @@ def check(
     except GridmapError as exc:
         err.print(f"error: {exc.detail} [{exc.code}]", markup=False, highlight=False)
         raise typer.Exit(2) from None
-    polygon, parent_code = _parent(settings_of(ctx), parent, crs) if parent else (None, None)
+    polygon, parent_code = _parent(ctx, parent, crs) if parent else (None, None)
     config = CheckConfig.for_level(level, allowed_holes=holes)
     findings = check_areas(
         boundary.areas, level=level, parent=polygon, parent_code=parent_code, config=config
     )
     _emit(findings, file_format)
     raise typer.Exit(1 if has_errors(findings) else 0)
-
-
-def _engine(ctx: typer.Context) -> AbstractContextManager[Any]:
-    from gis.db import store
-
-    return store.open_engine(settings_of(ctx))
 
 
 @plan_app.command("create")
@@ -114,25 +103,24 @@ def plan_create(
 ) -> None:
     """Create a draft plan from a file, or as a copy of the current areas to edit."""
     from gis.areas import child_level
-    from gis.db import planning
     from gis.io import read_boundaries
+    from gis.usecases import planning
 
     areas = None
     if from_file is not None:
         areas = read_boundaries(from_file, level=child_level(scope), crs=crs, lenient=True).areas
-    with _engine(ctx) as sql:
-        plan_id = planning.create_plan(sql, scope_code=scope, areas=areas, note=note)
-    out.print(f"plan {plan_id} created for {scope}", markup=False, highlight=False)
+    with runtime(ctx) as rt:
+        plan = planning.create_plan(rt, scope_code=scope, areas=areas, note=note)
+    out.print(f"plan {plan.id} created for {scope}", markup=False, highlight=False)
 
 
 @plan_app.command("list")
 def plan_list(ctx: typer.Context, scope: Annotated[str | None, typer.Option()] = None) -> None:
     """List plans, newest first."""
-    from gis.db import engine
-    from gis.db import plans as plan_sql
+    from gis.usecases import planning
 
-    with _engine(ctx) as sql, engine.connect(sql) as conn:
-        found = plan_sql.find_plans(conn, scope=scope)
+    with runtime(ctx) as rt:
+        found = planning.list_plans(rt, scope=scope)
     for plan in found:
         out.print(
             f"{plan.id:>5}  {plan.scope_code}  {plan.status:<10} {plan.created_at:%Y-%m-%d %H:%M}"
@@ -146,15 +134,12 @@ def plan_list(ctx: typer.Context, scope: Annotated[str | None, typer.Option()] =
 @plan_app.command("show")
 def plan_show(ctx: typer.Context, plan_id: int) -> None:
     """Show a plan and its areas."""
-    from gis.db import engine
-    from gis.db import plans as plan_sql
     from gis.geometry import area_km2
+    from gis.usecases import planning
 
-    with _engine(ctx) as sql, engine.connect(sql) as conn:
-        plan = plan_sql.get_plan(conn, plan_id=plan_id)
-        areas = plan_sql.plan_areas(conn, plan_id=plan_id)
+    with runtime(ctx) as rt:
+        plan, valid = planning.get_plan(rt, plan_id)
     out.print(json.dumps(plan.to_json(), ensure_ascii=False), markup=False, highlight=False)
-    valid = areas[areas.geometry.notna()]
     for row, km2 in zip(valid.itertuples(), area_km2(valid.geometry.to_numpy()), strict=True):
         out.print(f"  {row.code}  {km2:8.3f} km²  {row.name}", markup=False, highlight=False)
 
@@ -168,12 +153,12 @@ def plan_split(
     crs: CrsOption = None,
 ) -> None:
     """Split an area of a draft along a line."""
-    from gis.db import planning
     from gis.io import read_shape
+    from gis.usecases import planning
 
     shape = read_shape(line, crs=crs, field="--line")
-    with _engine(ctx) as sql:
-        new_code = planning.split(sql, plan_id=plan_id, code=grid, line=shape)
+    with runtime(ctx) as rt:
+        new_code = planning.split(rt, plan_id=plan_id, code=grid, line=shape)
     out.print(f"split {grid}: new area {new_code}", markup=False, highlight=False)
 
 
@@ -184,10 +169,10 @@ def plan_merge(
     codes: Annotated[list[str], typer.Argument(help="codes; the first one is kept")],
 ) -> None:
     """Merge adjacent areas of a draft into the first code."""
-    from gis.db import planning
+    from gis.usecases import planning
 
-    with _engine(ctx) as sql:
-        planning.merge(sql, plan_id=plan_id, codes=codes)
+    with runtime(ctx) as rt:
+        planning.merge(rt, plan_id=plan_id, codes=codes)
     out.print(f"merged {', '.join(codes[1:])} into {codes[0]}", markup=False, highlight=False)
 
 
@@ -201,22 +186,22 @@ def plan_move(
     crs: CrsOption = None,
 ) -> None:
     """Move a piece of one area to its neighbour."""
-    from gis.db import planning
     from gis.io import read_shape
+    from gis.usecases import planning
 
     shape = read_shape(piece, crs=crs, field="--piece")
-    with _engine(ctx) as sql:
-        planning.move(sql, plan_id=plan_id, source=source, target=target, piece=shape)
+    with runtime(ctx) as rt:
+        planning.move(rt, plan_id=plan_id, source=source, target=target, piece=shape)
     out.print(f"moved a piece of {source} to {target}", markup=False, highlight=False)
 
 
 @plan_app.command("renumber")
 def plan_renumber(ctx: typer.Context, plan_id: int) -> None:
     """Renumber a draft's areas west→east, north→south (DB11/T 2157-2023)."""
-    from gis.db import planning
+    from gis.usecases import planning
 
-    with _engine(ctx) as sql:
-        mapping = planning.renumber(sql, plan_id=plan_id)
+    with runtime(ctx) as rt:
+        mapping = planning.renumber(rt, plan_id=plan_id)
     for old, new in mapping.items():
         if old != new:
             out.print(f"  {old} → {new}", markup=False, highlight=False)
@@ -226,10 +211,10 @@ def plan_renumber(ctx: typer.Context, plan_id: int) -> None:
 def plan_check(ctx: typer.Context, plan_id: int, file_format: FormatOption = "text") -> None:
     """All boundary rules on a plan. Exit 0 when no errors, 1 otherwise."""
     from gis.checks import has_errors
-    from gis.db import engine, planning
+    from gis.usecases import planning
 
-    with _engine(ctx) as sql, engine.connect(sql) as conn:
-        findings = planning.check_plan(conn, plan_id=plan_id)
+    with runtime(ctx) as rt:
+        findings = planning.check_plan(rt, plan_id)
     _emit(findings, file_format)
     raise typer.Exit(1 if has_errors(findings) else 0)
 
@@ -237,10 +222,10 @@ def plan_check(ctx: typer.Context, plan_id: int, file_format: FormatOption = "te
 @plan_app.command("diff")
 def plan_diff(ctx: typer.Context, plan_id: int, file_format: FormatOption = "text") -> None:
     """What publishing would change: per area gained/lost, transfers, households moved."""
-    from gis.db import engine, planning
+    from gis.usecases import planning
 
-    with _engine(ctx) as sql, engine.connect(sql) as conn:
-        diff = planning.diff_plan(conn, plan_id=plan_id)
+    with runtime(ctx) as rt:
+        diff = planning.diff_plan(rt, plan_id)
     if file_format == "json":
         out.print(json.dumps(diff.to_json(), ensure_ascii=False, indent=1), markup=False)
     elif file_format == "geojson":
@@ -263,12 +248,14 @@ def plan_publish(
     reason: Annotated[str | None, typer.Option(help="why the override (with --force)")] = None,
 ) -> None:
     """Make the plan current (atomically); refused while errors remain or if the scope changed."""
-    from gis.db import planning
+    from gis.usecases import planning
 
-    with _engine(ctx) as sql:
-        summary = planning.publish(sql, plan_id=plan_id, force=force, reason=reason)
+    with runtime(ctx) as rt:
+        summary = planning.publish(rt, plan_id=plan_id, force=force, reason=reason).check_summary
+    summary = summary or {}
     out.print(
-        f"plan {plan_id} published ({summary['errors']} errors, {summary['warnings']} warnings)",
+        f"plan {plan_id} published ({summary.get('errors')} errors, "
+        f"{summary.get('warnings')} warnings)",
         markup=False,
         highlight=False,
     )
@@ -279,8 +266,8 @@ def plan_revert(
     ctx: typer.Context, scope: Annotated[str, typer.Option(help="scope to put back")]
 ) -> None:
     """Publish the scope's previous version again, as a new version."""
-    from gis.db import planning
+    from gis.usecases import planning
 
-    with _engine(ctx) as sql:
-        plan_id = planning.revert(sql, scope_code=scope)
-    out.print(f"reverted {scope} (plan {plan_id})", markup=False, highlight=False)
+    with runtime(ctx) as rt:
+        plan = planning.revert(rt, scope_code=scope)
+    out.print(f"reverted {scope} (plan {plan.id})", markup=False, highlight=False)

@@ -7,19 +7,8 @@ from typing import Annotated
 
 import typer
 
-from api.cli.base import (
-    PROJECT_ROOT,
-    SAMPLE_DIR,
-    SAMPLE_FILES,
-    StoreSettings,
-    app,
-    err,
-    out,
-    sample_app,
-    settings_of,
-)
-from gis.areas import ORDER
-from gis.settings import ServerSettings
+from api.cli.base import app, err, out, runtime, sample_app, settings_of
+from gis.settings import SAMPLE_ADDRESSES, SAMPLE_DIR, SHARED_DATA, ServerSettings
 
 
 @app.command("serve")
@@ -46,53 +35,6 @@ def serve(
     )
 
 
-def load_sample(settings: StoreSettings) -> list[str]:
-    """Commit the 学院路 sample, level by level (idempotent); one summary line per level."""
-    from gis.db import load as db_load
-    from gis.db import store
-    from gis.io import read_boundaries
-
-    lines = []
-    with store.open_engine(settings) as sql:
-        for level in ORDER:
-            boundary = read_boundaries(SAMPLE_DIR / SAMPLE_FILES[level], level=level)
-            lines.append(db_load.commit(sql, boundary, level=level).summary())
-    return lines
-
-
-SHARED_OSM = (
-    PROJECT_ROOT.parent / "shared" / "data" / "osm" / "osm_beijing_haidian_cau_east_campus.osm"
-)
-
-
-def load_sample_extras(settings: StoreSettings) -> list[str]:
-    """Standard addresses, the walking network (from ../shared when present) and the stations."""
-    from api.cli.addresses import SAMPLE_ADDRESSES, import_addresses
-    from api.cli.stations import SAMPLE_STATIONS
-    from gis.db import engine, store
-    from gis.db import stations as station_sql
-    from gis.network import network_from_osm
-    from gis.stations.catalogue import StationCatalogue
-    from gis.stations.records import read_stations
-    from gis.stations.service import import_stations
-    from gis.stations.settings import AccessSettings
-
-    lines = [f"addresses: {import_addresses(settings, SAMPLE_ADDRESSES)} standard addresses"]
-    catalogue = StationCatalogue.load(AccessSettings().station_types)
-    stations = read_stations(
-        SAMPLE_STATIONS.read_bytes(), kind="geojson", catalogue=catalogue, crs="wgs84"
-    )
-    with store.open_engine(settings) as sql, engine.transaction(sql) as conn:
-        if SHARED_OSM.exists():
-            version, _ = station_sql.save_network(conn, network=network_from_osm(SHARED_OSM))
-            lines.append(f"walking network {version} from {SHARED_OSM.name}")
-        else:
-            lines.append(f"no walking network: {SHARED_OSM} is missing (isochrones need one)")
-        summary = import_stations(conn, stations)
-    lines.append(f"stations: {summary['created']} created, {summary['updated']} updated")
-    return lines
-
-
 @app.command("demo")
 def demo(
     ctx: typer.Context,
@@ -102,14 +44,13 @@ def demo(
 ) -> None:
     """Start the store, load the 学院路 sample (idempotent) and serve on http://127.0.0.1:8000."""
     from gis.db import store
+    from gis.usecases.sample import load_sample, load_sample_extras
 
     settings = settings_of(ctx)
     with err.status("starting PostGIS …"):
         store.prepare(settings, echo=lambda line: err.print(line, markup=False))
-    with err.status("loading the 学院路 sample …"):
-        for line in load_sample(settings):
-            err.print(f"sample {line}", markup=False)
-        for line in load_sample_extras(settings):
+    with err.status("loading the 学院路 sample …"), runtime(ctx) as rt:
+        for line in [*load_sample(rt), *load_sample_extras(rt)]:
             err.print(f"sample {line}", markup=False)
     base = f"http://{host}:{port}"
     for path in (
@@ -127,13 +68,10 @@ def demo(
 
 @sample_app.command("build")
 def sample_build(
-    shared: Annotated[Path, typer.Option(help="the shared data folder")] = PROJECT_ROOT.parent
-    / "shared"
-    / "data",
+    shared: Annotated[Path, typer.Option(help="the shared data folder")] = SHARED_DATA,
     out_dir: Annotated[Path, typer.Option("--out", help="where to write")] = SAMPLE_DIR,
 ) -> None:
     """Rebuild the 学院路 sample boundaries from the OpenStreetMap extract."""
-    from api.cli.addresses import SAMPLE_ADDRESSES
     from gis import sample
     from gis.sample.addresses import build_addresses, write_addresses
 

@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from api.cli.base import PROJECT_ROOT, app, err, out, settings_of
+from api.cli.base import app, err, out, runtime
+from gis.settings import SAMPLE_STATIONS, SHARED_DATA
 
 if TYPE_CHECKING:
     from gis.network import WalkNetwork
-    from gis.settings import StoreSettings
-    from gis.stations.settings import AccessSettings
 
 network_app = typer.Typer(help="Walking networks from OSM XML.", no_args_is_help=True)
 stations_app = typer.Typer(
@@ -24,7 +23,6 @@ stations_app = typer.Typer(
 app.add_typer(network_app, name="network")
 app.add_typer(stations_app, name="stations")
 
-SAMPLE_STATIONS = PROJECT_ROOT / "data" / "stations" / "xueyuanlu_stations.geojson"
 CrsOption = Annotated[str, typer.Option(help="wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n")]
 TypeOption = Annotated[
     str, typer.Option("--type", "-t", help="station type: code, 中文 or English")
@@ -37,20 +35,6 @@ def _print(doc: Any) -> None:
     )
 
 
-def _access() -> AccessSettings:
-    from gis.stations.settings import AccessSettings
-
-    return AccessSettings()
-
-
-def _stored_network(settings: StoreSettings) -> WalkNetwork:
-    from gis.db import engine, store
-    from gis.stations.service import NetworkCache
-
-    with store.open_engine(settings) as sql, engine.connect(sql) as conn:
-        return NetworkCache().get(conn)
-
-
 @network_app.command("load")
 def network_load(
     ctx: typer.Context,
@@ -58,13 +42,11 @@ def network_load(
     name: Annotated[str | None, typer.Option(help="a name for the network")] = None,
 ) -> None:
     """Build the walking network of an OSM XML file and make it current (idempotent)."""
-    from gis.db import engine, store
-    from gis.db import stations as station_sql
-    from gis.network import network_from_osm
+    from gis.usecases import stations
 
-    network = network_from_osm(file, name=name)
-    with store.open_engine(settings_of(ctx)) as sql, engine.transaction(sql) as conn:
-        version, new = station_sql.save_network(conn, network=network)
+    with runtime(ctx) as rt:
+        network, new = stations.load_network(rt, file, name=name)
+    version = network.version
     state = "loaded" if new else "already loaded; made current"
     out.print(
         f"network {network.name} {version}: {network.node_count} nodes, "
@@ -76,11 +58,10 @@ def network_load(
 @network_app.command("status")
 def network_status(ctx: typer.Context) -> None:
     """Show the current walking network."""
-    from gis.db import engine, store
-    from gis.db import stations as station_sql
+    from gis.usecases import stations
 
-    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
-        _print(station_sql.current_network(conn) or {"current": None})
+    with runtime(ctx) as rt:
+        _print(stations.current_network(rt) or {"current": None})
 
 
 @app.command("isochrone")
@@ -95,17 +76,16 @@ def isochrone(
     out_file: Annotated[Path | None, typer.Option("--out", help="write GeoJSON here")] = None,
 ) -> None:
     """The walking isochrone of a point, as GeoJSON (stdout or --out)."""
-    from gis.network import network_from_osm, walk_metres
-    from gis.stations.records import to_wgs84
-    from gis.stations.service import point_isochrone
+    from gis.usecases import stations
+    from gis.values import parse_point
 
-    settings = _access()
-    speed = settings.walk_speed_kmh if speed is None else speed
-    walk_metres(minutes, speed)  # refuse bad input before routing
-    x, y = to_wgs84(lon, lat, crs)
-    network = network_from_osm(osm) if osm else _stored_network(settings_of(ctx))
-    polygon = point_isochrone(network, x, y, minutes=minutes, settings=settings, speed_kmh=speed)
-    feature = _isochrone_feature(polygon, x, y, minutes, speed, network)
+    point = parse_point(lon, lat, crs)
+    with runtime(ctx) as rt:
+        speed = rt.access.walk_speed_kmh if speed is None else speed
+        polygon, network = stations.isochrone_of_point(
+            rt, point, minutes=minutes, speed_kmh=speed, osm=osm
+        )
+    feature = _isochrone_feature(polygon, point.lon, point.lat, minutes, speed, network)
     if out_file is None:
         _print(feature)
         return
@@ -135,26 +115,23 @@ def stations_import(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only")] = False,
 ) -> None:
     """Import stations; features with a known source_id are updated (idempotent)."""
-    from gis.db import engine, store
     from gis.errors import UnreadableFile
-    from gis.stations.catalogue import StationCatalogue
     from gis.stations.records import read_stations
-    from gis.stations.service import import_stations
+    from gis.usecases import stations
 
     kinds = {".geojson": "geojson", ".json": "geojson", ".csv": "csv"}
     if file.suffix.lower() not in kinds or not file.exists():
         raise UnreadableFile(f"file: {file} is not an existing .geojson, .json or .csv file")
-    catalogue = StationCatalogue.load(_access().station_types)
-    stations = read_stations(
-        file.read_bytes(), kind=kinds[file.suffix.lower()], catalogue=catalogue, crs=crs
-    )
-    if dry_run:
-        out.print(f"{len(stations)} stations are valid (dry run: nothing written)", markup=False)
-        return
-    with store.open_engine(settings_of(ctx)) as sql, engine.transaction(sql) as conn:
-        summary = import_stations(conn, stations)
-    out.print(f"stations: {summary['created']} created, {summary['updated']} updated", markup=False)
-    for name in summary["outside_grid"]:
+    with runtime(ctx) as rt:
+        parsed = read_stations(
+            file.read_bytes(), kind=kinds[file.suffix.lower()], catalogue=rt.station_types, crs=crs
+        )
+        if dry_run:
+            out.print(f"{len(parsed)} stations are valid (dry run: nothing written)", markup=False)
+            return
+        summary = stations.import_stations(rt, parsed)
+    out.print(f"stations: {summary.created} created, {summary.updated} updated", markup=False)
+    for name in summary.outside_grid:
         err.print(f"warning: {name} is outside every grid (flagged outside_grid)", markup=False)
 
 
@@ -164,21 +141,14 @@ def stations_list(
     station_type: Annotated[str | None, typer.Option("--type", "-t", help="station type")] = None,
 ) -> None:
     """List stations: id, type, name, lon, lat, grid."""
-    from gis.db import engine, store
-    from gis.db import stations as station_sql
-    from gis.stations.catalogue import StationCatalogue
+    from gis.usecases import stations
 
-    code = (
-        StationCatalogue.load(_access().station_types).find(station_type).code
-        if station_type
-        else None
-    )
-    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
-        rows = station_sql.list_stations(conn, station_type=code)
+    with runtime(ctx) as rt:
+        rows = stations.list_stations(rt, station_type=station_type)
     for s in rows:
-        grid = s["grid_code"] or "outside every grid"
+        grid = s.grid_code or "outside every grid"
         out.print(
-            f"{s['id']}\t{s['type']}\t{s['name']}\t{s['lon']:.6f}\t{s['lat']:.6f}\t{grid}",
+            f"{s.id}\t{s.type}\t{s.name}\t{s.lon:.6f}\t{s.lat:.6f}\t{grid}",
             markup=False,
             highlight=False,
         )
@@ -188,8 +158,9 @@ def stations_list(
 def stations_types() -> None:
     """List the station types of the catalogue and their tiers."""
     from gis.stations.catalogue import StationCatalogue
+    from gis.stations.settings import AccessSettings
 
-    for t in StationCatalogue.load(_access().station_types):
+    for t in StationCatalogue.load(AccessSettings().station_types):
         tiers = ", ".join(f"{x.minutes:g} min/{x.radius_m:g} m" for x in t.tiers)
         out.print(f"{t.code}\t{t.zh}\t{t.en}\t{tiers}", markup=False, highlight=False)
 
@@ -200,27 +171,18 @@ def stations_isochrones(
     station_type: Annotated[str | None, typer.Option("--type", "-t", help="station type")] = None,
 ) -> None:
     """Compute (and cache) every station's isochrones for its tiers on the current network."""
-    from gis.db import engine, store
-    from gis.db import stations as station_sql
-    from gis.stations.catalogue import StationCatalogue
-    from gis.stations.service import NetworkCache, station_isochrones
+    from gis.usecases import stations
 
-    settings = _access()
-    catalogue = StationCatalogue.load(settings.station_types)
-    code = catalogue.find(station_type).code if station_type else None
-    minutes = sorted({t.minutes for st in catalogue for t in st.tiers})
     started = time.perf_counter()
-    with store.open_engine(settings_of(ctx)) as sql, engine.transaction(sql) as conn:
-        network = NetworkCache().get(conn)
-        stations = station_sql.list_stations(conn, station_type=code)
-        reach = station_isochrones(conn, network, stations, minutes=minutes, settings=settings)
+    with runtime(ctx) as rt:
+        reach, count = stations.cache_isochrones(rt, station_type=station_type)
     seconds = time.perf_counter() - started
     out.print(
-        f"{len(reach.polygons)} isochrones for {len(stations)} stations in {seconds:.2f} s",
+        f"{len(reach.polygons)} isochrones for {count} stations in {seconds:.2f} s",
         markup=False,
     )
     for s in reach.unsnapped:
-        err.print(f"warning: station {s['id']} {s['name']}: {s['detail']}", markup=False)
+        err.print(f"warning: station {s.id} {s.name}: {s.detail}", markup=False)
 
 
 @stations_app.command("suggest")
@@ -232,23 +194,12 @@ def stations_suggest(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Suggest new sites maximising newly covered households (existing stations kept)."""
-    from gis.db import engine, store
-    from gis.stations.catalogue import StationCatalogue
-    from gis.stations.service import NetworkCache
-    from gis.stations.suggest import suggest_sites
+    from gis.usecases import stations
 
-    settings = _access()
-    catalogue = StationCatalogue.load(settings.station_types)
-    with store.open_engine(settings_of(ctx)) as sql, engine.connect(sql) as conn:
-        answer = suggest_sites(
-            conn,
-            NetworkCache().get(conn),
-            station_type=station_type,
-            k=k,
-            catalogue=catalogue,
-            settings=settings,
-            candidates=candidates,
-        )
+    with runtime(ctx) as rt:
+        answer = stations.suggest(
+            rt, station_type=station_type, k=k, candidates=candidates
+        ).to_json()
     if as_json:
         _print(answer)
         return
@@ -267,9 +218,7 @@ def _print_suggestion(answer: dict[str, Any]) -> None:
 
 @stations_app.command("sample-build")
 def stations_sample_build(
-    pois: Annotated[Path, typer.Option(help="the OSM POI GeoJSON")] = PROJECT_ROOT.parent
-    / "shared"
-    / "data"
+    pois: Annotated[Path, typer.Option(help="the OSM POI GeoJSON")] = SHARED_DATA
     / "poi"
     / "osm_pois_beijing_haidian_cau.geojson",
     out_file: Annotated[Path, typer.Option("--out", help="where to write")] = SAMPLE_STATIONS,
@@ -292,23 +241,10 @@ def coverage(
     ] = None,
 ) -> None:
     """Share of households and area within 15 minutes of a station type, per grid and community."""
-    from gis.db import engine, store
-    from gis.stations.analytics import coverage_report
-    from gis.stations.catalogue import StationCatalogue
-    from gis.stations.service import NetworkCache
+    from gis.usecases import stations
 
-    settings = _access()
-    catalogue = StationCatalogue.load(settings.station_types)
-    with store.open_engine(settings_of(ctx)) as sql, engine.transaction(sql) as conn:
-        network = NetworkCache().get(conn) if mode == "network" else None
-        report = coverage_report(
-            conn,
-            station_type=station_type,
-            mode=mode,
-            catalogue=catalogue,
-            settings=settings,
-            network=network,
-        )
+    with runtime(ctx) as rt:
+        report = stations.coverage(rt, station_type=station_type, mode=mode).to_geojson()
     if out_file is not None:
         out_file.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
     _print_coverage(report)

@@ -7,12 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from api.deps import DB
+from api.deps import Rt
 from gis.areas import parse_level
-from gis.db import areas as area_sql
-from gis.errors import NotFound
 from gis.geojson import feature, feature_collection
-from gis.values import parse_bbox, parse_time
+from gis.usecases import boundaries
+from gis.values import optional_time, parse_bbox
 
 router = APIRouter(prefix="/areas", tags=["areas"])
 GEOJSON = "application/geo+json"
@@ -26,7 +25,7 @@ class GeoJSONResponse(JSONResponse):
 
 @router.get("", response_class=GeoJSONResponse)
 def list_areas(
-    conn: DB,
+    rt: Rt,
     level: Annotated[
         str | None, Query(description="district | subdistrict | community | grid")
     ] = None,
@@ -37,13 +36,13 @@ def list_areas(
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
 ) -> Any:
     """Areas as a GeoJSON FeatureCollection (current, or valid at ``as_of``)."""
-    found = area_sql.find_areas(
-        conn,
+    found = boundaries.find_areas(
+        rt,
         level=parse_level(level) if level else None,
         parent=parent,
         scope=scope,
-        bbox=tuple(parse_bbox(bbox)) if bbox else None,  # type: ignore[arg-type]
-        as_of=parse_time(as_of) if as_of else None,
+        bbox=parse_bbox(bbox) if bbox else None,
+        as_of=optional_time(as_of, "as_of"),
         limit=limit,
     )
     return GeoJSONResponse(feature_collection(found))
@@ -51,23 +50,17 @@ def list_areas(
 
 @router.get("/{code}", response_class=GeoJSONResponse)
 def get_area(
-    conn: DB,
+    rt: Rt,
     code: str,
     as_of: Annotated[str | None, Query(description="ISO time: the version valid then")] = None,
 ) -> Any:
     """One area as a GeoJSON Feature."""
-    found = area_sql.find_areas(conn, codes=[code], as_of=parse_time(as_of) if as_of else None)
-    if found.empty:
-        when = f" valid at {as_of}" if as_of else ""
-        raise NotFound(f"code: no area {code!r}{when}")
+    found = boundaries.get_area(rt, code, as_of=optional_time(as_of, "as_of"))
     row = next(found.itertuples())
     return GeoJSONResponse(feature(row, row.geometry))
 
 
 @router.get("/{code}/history", response_class=GeoJSONResponse)
-def get_history(conn: DB, code: str) -> Any:
+def get_history(rt: Rt, code: str) -> Any:
     """Every version of one area, oldest first, as a FeatureCollection."""
-    found = area_sql.history(conn, code=code)
-    if found.empty:
-        raise NotFound(f"code: no area {code!r}")
-    return GeoJSONResponse(feature_collection(found))
+    return GeoJSONResponse(feature_collection(boundaries.history(rt, code)))

@@ -1,19 +1,21 @@
-"""Incidents over HTTP: intake, the closed loop, the needs-location queue."""
+"""Incidents over HTTP: intake, the closed loop, the needs-location queue, statistics."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.deps import DB
-from gis.db import incidents as incident_sql
-from gis.db import intake
+from api.deps import Rt
+from gis.areas import parse_level
+from gis.incidents.lifecycle import Transition
 from gis.incidents.report import parse_report
-from gis.incidents.views import public_view
-from gis.values import parse_bbox, parse_time
+from gis.incidents.stats import parse_attribution
+from gis.incidents.views import details_view, public_view
+from gis.usecases import incidents
+from gis.values import optional_time, parse_bbox, parse_period
 
 router = APIRouter(tags=["incidents"])
 
@@ -55,42 +57,22 @@ class LocationIn(BaseModel):
     address: str | None = None
 
 
-def _view(request: Request, row: dict[str, Any]) -> dict[str, Any]:
-    personal = request.app.state.incident_settings.show_personal
-    view = public_view(row, personal=personal)
-    if "events" in row:
-        view["events"] = [
-            {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in e.items()}
-            for e in row["events"]
-        ]
-    return view
-
-
 @router.post("/incidents", status_code=201)
 def create_incident(
-    request: Request,
+    rt: Rt,
     body: ReportIn,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Any:
     """Report an incident; it is committed before the answer (201 new, 200 for a retried key)."""
-    state = request.app.state
-    data = {**body.model_dump(), "idempotency_key": idempotency_key}
-    incoming = parse_report(data, state.catalogue)
-    row, created = intake.report(
-        state.engine,
-        incoming,
-        lookup=state.lookup.get().lookup,
-        registry=state.addresses,
-        catalogue=state.catalogue,
-        actor=f"api:{incoming.source}",
-    )
-    return JSONResponse(_view(request, row), status_code=201 if created else 200)
+    incoming = parse_report({**body.model_dump(), "idempotency_key": idempotency_key}, rt.catalogue)
+    found, created = incidents.report(rt, incoming, actor=f"api:{incoming.source}")
+    personal = rt.incidents.show_personal
+    return JSONResponse(details_view(found, personal=personal), status_code=201 if created else 200)
 
 
 @router.get("/incidents")
 def list_incidents(
-    request: Request,
-    conn: DB,
+    rt: Rt,
     category: str | None = None,
     status: Annotated[str | None, Query(description="comma-separated statuses")] = None,
     scope: Annotated[str | None, Query(description="grid/community/… code prefix")] = None,
@@ -101,54 +83,67 @@ def list_incidents(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Any:
     """Incidents, filtered; reporters' names and phones are masked."""
-    code = request.app.state.catalogue.find(category).code if category else None
-    rows = incident_sql.list_incidents(
-        conn,
-        category=code,
+    found = incidents.list_incidents(
+        rt,
+        category=category,
         status=status.split(",") if status else None,
         scope=scope,
-        start=parse_time(start, "start") if start else None,
-        end=parse_time(end, "end") if end else None,
-        bbox=tuple(parse_bbox(bbox)) if bbox else None,  # type: ignore[arg-type]
+        period=parse_period(start, end),
+        bbox=parse_bbox(bbox) if bbox else None,
         limit=limit,
         offset=offset,
     )
-    return [_view(request, row) for row in rows]
+    return [public_view(row, personal=rt.incidents.show_personal) for row in found]
 
 
 @router.get("/incidents/queue")
-def needs_location_queue(request: Request, conn: DB) -> Any:
+def needs_location_queue(rt: Rt) -> Any:
     """Reports that could not be placed yet (``needs_location``), oldest first."""
-    rows = incident_sql.list_incidents(conn, status=["needs_location"])
-    return [_view(request, row) for row in rows]
+    found = incidents.list_incidents(rt, status=["needs_location"])
+    return [public_view(row, personal=rt.incidents.show_personal) for row in found]
 
 
 @router.get("/incidents/{incident_id}")
-def get_incident(request: Request, conn: DB, incident_id: int) -> Any:
+def get_incident(rt: Rt, incident_id: int) -> Any:
     """One incident with its event log and linked (possibly duplicate) incidents."""
-    return _view(request, intake.details(conn, incident_id))
+    return details_view(incidents.details(rt, incident_id), personal=rt.incidents.show_personal)
 
 
 @router.post("/incidents/{incident_id}/transitions")
-def change_status(request: Request, incident_id: int, body: TransitionIn) -> Any:
+def change_status(rt: Rt, incident_id: int, body: TransitionIn) -> Any:
     """Move the incident through the loop; 409 lists the allowed moves when refused."""
-    row = intake.transition(
-        request.app.state.engine, incident_id, intake.Transition(**body.model_dump())
-    )
-    return _view(request, row)
+    found = incidents.transition(rt, incident_id, Transition(**body.model_dump()))
+    return details_view(found, personal=rt.incidents.show_personal)
 
 
 @router.post("/incidents/{incident_id}/location")
-def locate_queued(request: Request, incident_id: int, body: LocationIn) -> Any:
+def locate_queued(rt: Rt, incident_id: int, body: LocationIn) -> Any:
     """Give a place to an incident from the needs-location queue."""
-    state = request.app.state
-    incoming = parse_report({**body.model_dump(), "category": "livelihood"}, state.catalogue)
-    row = intake.give_place(
-        state.engine,
-        incident_id,
-        incoming,
-        lookup=state.lookup.get().lookup,
-        registry=state.addresses,
-        actor="api",
+    incoming = parse_report({**body.model_dump(), "category": "livelihood"}, rt.catalogue)
+    found = incidents.give_place(rt, incident_id, incoming, actor="api")
+    return details_view(found, personal=rt.incidents.show_personal)
+
+
+@router.get("/stats")
+def incident_stats(
+    rt: Rt,
+    level: Annotated[str, Query(description="district | subdistrict | community | grid")] = "grid",
+    start: Annotated[str | None, Query(alias="from", description="ISO time, included")] = None,
+    end: Annotated[str | None, Query(alias="to", description="ISO time, excluded")] = None,
+    by: Annotated[str, Query(description="recorded (grid at intake) | current")] = "recorded",
+    as_of: Annotated[str | None, Query(description="now, for overdue (default: now)")] = None,
+) -> Any:
+    """Per area: counts by category and status, closure rate, median hours, overdue, satisfied."""
+    parsed_level = parse_level(level)
+    period = parse_period(start, end, ("from", "to"))
+    attribution = parse_attribution(by)
+    rows = incidents.area_stats(
+        rt, level=parsed_level, by=attribution, period=period, now=optional_time(as_of, "as_of")
     )
-    return _view(request, row)
+    return {
+        "level": parsed_level.value,
+        "by": attribution,
+        "from": period.start.isoformat() if period.start else None,
+        "to": period.end.isoformat() if period.end else None,
+        "areas": rows,
+    }

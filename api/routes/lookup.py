@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -13,22 +12,16 @@ from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api import lookup_io
-from api.lookup_service import (
-    CHUNK_ROWS,
-    answer_chunk,
-    blank_answers,
-    locate_point,
-    parse_point,
-)
+from api.deps import runtime
 from api.uploads import read_body
-from gis.crs import InputCRS, parse_crs
-from gis.db.lookup import Boundaries, LookupCache
+from gis import limits, pointfiles
+from gis.crs import parse_crs
 from gis.errors import PayloadTooLarge, UnreadableFile
-from gis.values import parse_time
+from gis.pointfiles import Chunk, Rows
+from gis.usecases.lookup import BatchAnswers, blank_answers, locate_batch, locate_point
+from gis.values import optional_time, parse_point
 
 router = APIRouter(tags=["lookup"])
-MAX_ROWS = 2_000_000
-MAX_BYTES = 200 * 2**20
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
 JSON_TYPES = ("application/json", "application/geo+json")
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
@@ -36,10 +29,6 @@ CrsQuery = Annotated[
     str, Query(description="wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n (of the input)")
 ]
 AsOfQuery = Annotated[str | None, Query(description="ISO time: the boundaries valid then")]
-
-
-def _when(as_of: str | None) -> datetime | None:
-    return parse_time(as_of) if as_of else None
 
 
 def _query(name: str, description: str, default: str | None = None) -> dict[str, Any]:
@@ -64,12 +53,13 @@ async def lookup_point(request: Request) -> Response:
     """The grid, community, subdistrict and district of one point (nearest grid if outside)."""
     query = request.query_params
     point = parse_point(query.get("lon"), query.get("lat"), query.get("crs"))
-    cache: LookupCache = request.app.state.lookup
-    boundaries = cache.get(_when(query.get("as_of")))
+    as_of = optional_time(query.get("as_of"), "as_of")
+    # the version read (and a rebuild after a change) is I/O: in the thread pool
+    answer = await run_in_threadpool(locate_point, runtime(request), point, as_of=as_of)
     return Response(
-        orjson.dumps(locate_point(boundaries, point)),
+        orjson.dumps(answer.to_json()),
         media_type="application/json",
-        headers={"X-Areas-Version": str(boundaries.version)},
+        headers={"X-Areas-Version": str(answer.version)},
     )
 
 
@@ -88,7 +78,7 @@ async def lookup_batch(
     that cannot be answered carry an ``error`` naming the field and the reason.
     """
     input_crs = parse_crs(crs)
-    when = _when(as_of)
+    when = optional_time(as_of, "as_of")
     ndjson = file_format == "ndjson" or (
         file_format is None and _media(request.headers.get("accept", "")) in NDJSON_TYPES
     )
@@ -96,11 +86,10 @@ async def lookup_batch(
     # parsing up to 200 MB and (re)building an index take a while: not on the event loop
     content_type = _media(request.headers.get("content-type", ""))
     header, chunks = await run_in_threadpool(_read, content_type, body)
-    cache: LookupCache = request.app.state.lookup
-    boundaries = await run_in_threadpool(cache.get, when)
-    lines = _answers(boundaries, input_crs, header, chunks, ndjson=ndjson)
+    batch = await run_in_threadpool(locate_batch, runtime(request), chunks, input_crs, as_of=when)
+    lines = _lines(batch, header, ndjson=ndjson)
     media_type = "application/x-ndjson" if ndjson else "text/csv; charset=utf-8"
-    headers = {"X-Areas-Version": str(boundaries.version)}
+    headers = {"X-Areas-Version": str(batch.version)}
     return StreamingResponse(lines, media_type=media_type, headers=headers)
 
 
@@ -110,17 +99,19 @@ def _media(value: str) -> str:
 
 async def _body(request: Request) -> bytes:
     return await read_body(
-        request, limit=MAX_BYTES, empty="send CSV (lon,lat[,id]) or a GeoJSON FeatureCollection"
+        request,
+        limit=limits.BODY_BYTES,
+        empty="send CSV (lon,lat[,id]) or a GeoJSON FeatureCollection",
     )
 
 
-def _read(content_type: str, body: bytes) -> tuple[list[str], Iterator[Any]]:
+def _read(content_type: str, body: bytes) -> tuple[list[str], Iterator[tuple[Rows, Chunk]]]:
     """The header to echo and the chunks of a CSV or GeoJSON body (whole-input errors raise)."""
     is_json = content_type in JSON_TYPES or (not content_type and body.lstrip()[:1] == b"{")
     if is_json:
-        features = lookup_io.geojson_features(body)
+        features = pointfiles.feature_collection(body)
         _check_rows(len(features))
-        return ["id", "lon", "lat"], lookup_io.geojson_chunks(features, CHUNK_ROWS)
+        return ["id", "lon", "lat"], pointfiles.geojson_chunks(features, limits.LOOKUP_CHUNK_ROWS)
     if content_type and content_type not in CSV_TYPES:
         raise UnreadableFile(
             f"body: content type {content_type!r} is not a batch of points; send text/csv "
@@ -128,28 +119,20 @@ def _read(content_type: str, body: bytes) -> tuple[list[str], Iterator[Any]]:
         )
     _check_rows(body.count(b"\n") + (not body.endswith(b"\n")) - 1)
     stream = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8-sig", errors="replace", newline="")
-    points = lookup_io.CsvPoints(stream)
-    return points.header, points.chunks(CHUNK_ROWS)
+    points = pointfiles.CsvPoints(stream)
+    return points.header, points.chunks(limits.LOOKUP_CHUNK_ROWS)
 
 
 def _check_rows(count: int) -> None:
-    if count > MAX_ROWS:
+    if count > limits.LOOKUP_ROWS:
         raise PayloadTooLarge(
-            f"body: {count:,} rows is over the limit of {MAX_ROWS:,}; split the batch"
+            f"body: {count:,} rows is over the limit of {limits.LOOKUP_ROWS:,}; split the batch"
         )
 
 
-def _answers(
-    boundaries: Boundaries,
-    crs: InputCRS,
-    header: list[str],
-    chunks: Iterator[Any],
-    *,
-    ndjson: bool,
-) -> Iterator[bytes]:
+def _lines(batch: BatchAnswers, header: list[str], *, ndjson: bool) -> Iterator[bytes]:
     first = True
-    for rows, chunk in chunks:
-        answers = answer_chunk(boundaries, chunk, crs)
+    for rows, answers in batch.chunks:
         if ndjson:
             yield lookup_io.ndjson_lines(rows, answers, header)
         else:

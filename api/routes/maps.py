@@ -5,12 +5,15 @@ from __future__ import annotations
 from html import escape
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api import pages
-from api.deps import DB
+from api.deps import Rt
 from gis.errors import NotFound
+from gis.usecases import pages as page_data
+from gis.usecases import planning
+from gis.values import parse_period
 from maps.assets import static_file
 from maps.base import MapOptions, map_options
 
@@ -28,8 +31,8 @@ def static(path: str) -> FileResponse:
     return FileResponse(found, headers={"Cache-Control": "public, max-age=86400"})
 
 
-def _options(request: Request, lang: str | None, basemap: str | None, tk: str | None) -> MapOptions:
-    return map_options(lang, basemap, tk or request.app.state.map_settings.tianditu_tk)
+def _options(rt: Rt, lang: str | None, basemap: str | None, tk: str | None) -> MapOptions:
+    return map_options(lang, basemap, tk or rt.maps.tianditu_tk)
 
 
 def _page(page: Any) -> HTMLResponse:
@@ -68,8 +71,7 @@ def index(lang: Lang = None) -> HTMLResponse:
 
 @router.get("/maps/grids.html", response_class=HTMLResponse)
 def grids_page(
-    request: Request,
-    conn: DB,
+    rt: Rt,
     scope: Annotated[str | None, Query(description="area code to show (and below)")] = None,
     measure: Annotated[str | None, Query(description=" | ".join(pages.MEASURES))] = None,
     start: str | None = None,
@@ -82,22 +84,20 @@ def grids_page(
     tk: str | None = None,
 ) -> HTMLResponse:
     """Grids by level with labels and popups; a choropleth by ``measure``."""
-    options = _options(request, lang, basemap, tk)
-    page = pages.grids_page(
-        conn,
-        options,
+    options = _options(rt, lang, basemap, tk)
+    page = page_data.grids_page(
+        rt,
         scope=scope,
         measure=measure,
-        when=pages.period(start, end),
+        period=parse_period(start, end),
         station_type=station_type,
     )
-    return _page(page)
+    return _page(pages.grids(page, options))
 
 
 @router.get("/maps/hazards.html", response_class=HTMLResponse)
 def hazards_page(
-    request: Request,
-    conn: DB,
+    rt: Rt,
     category: Annotated[str, Query(description="a category code/name, or all")] = "hazard",
     status: Annotated[str | None, Query(description="comma-separated statuses")] = None,
     scope: Annotated[str | None, Query(description="grid/community/… code prefix")] = None,
@@ -108,37 +108,33 @@ def hazards_page(
     tk: str | None = None,
 ) -> HTMLResponse:
     """Incidents of a category as clustered markers by status, and a heat map."""
-    options = _options(request, lang, basemap, tk)
-    return _page(
-        pages.hazards_page(
-            conn,
-            options,
-            request.app.state.catalogue,
-            category=category,
-            status=status,
-            scope=scope,
-            when=pages.period(start, end),
-        )
+    options = _options(rt, lang, basemap, tk)
+    page = page_data.hazards_page(
+        rt,
+        category=category,
+        statuses=status.split(",") if status else None,
+        scope=scope,
+        period=parse_period(start, end),
     )
+    return _page(pages.hazards(page, options))
 
 
 @router.get("/maps/plans/{plan_id}.html", response_class=HTMLResponse)
 def plan_page(
-    request: Request,
-    conn: DB,
+    rt: Rt,
     plan_id: int,
     lang: Lang = None,
     basemap: Basemap = None,
     tk: str | None = None,
 ) -> HTMLResponse:
     """A plan's check findings (gaps red, overlaps orange, outside-parent purple) and its diff."""
-    return _page(pages.plan_page(conn, _options(request, lang, basemap, tk), plan_id))
+    options = _options(rt, lang, basemap, tk)
+    return _page(pages.plan(planning.review(rt, plan_id), options))
 
 
 @router.get("/maps/stations.html", response_class=HTMLResponse)
 def stations_page(
-    request: Request,
-    conn: DB,
+    rt: Rt,
     station_type: Annotated[
         str | None, Query(alias="type", description="a station type: what it leaves uncovered")
     ] = None,
@@ -148,9 +144,6 @@ def stations_page(
     tk: str | None = None,
 ) -> HTMLResponse:
     """Stations by type, their 5/10/15-minute circles and walking isochrones, uncovered areas."""
-    options = _options(request, lang, basemap, tk)
-    return _page(
-        pages.stations_page(
-            conn, options, request.app.state.access, station_type=station_type, mode=mode
-        )
-    )
+    options = _options(rt, lang, basemap, tk)
+    page = page_data.stations_page(rt, station_type=station_type, mode=mode)
+    return _page(pages.stations(page, options))

@@ -17,14 +17,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from api.deps import DB
+from api.deps import Rt
 from api.errors import status_for
-from gis.db import incidents as incident_sql
-from gis.db import intake
 from gis.errors import GridmapError, InvalidInput, NotFound
 from gis.incidents import open311
 from gis.incidents.report import parse_report
-from gis.values import parse_time
+from gis.usecases import incidents
+from gis.values import optional_time
 
 LIMIT = 1000
 
@@ -60,18 +59,17 @@ router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Ro
 
 
 @router.get("/services.json")
-def services(request: Request, lang: str = "zh") -> Any:
+def services(rt: Rt, lang: str = "zh") -> Any:
     """The service list: our incident categories."""
-    return [open311.service(c, lang=lang) for c in request.app.state.catalogue]
+    return [open311.service(c, lang=lang) for c in rt.catalogue]
 
 
 @router.get("/services/{service_code}.json")
-def service_definition(request: Request, service_code: str) -> Any:
+def service_definition(rt: Rt, service_code: str) -> Any:
     """The definition of one service (no extra attributes are asked)."""
-    catalogue = request.app.state.catalogue
-    if service_code not in catalogue.categories:
+    if service_code not in rt.catalogue.categories:
         raise NotFound(f"service_code: no service {service_code!r}")
-    return open311.service_definition(catalogue[service_code])
+    return open311.service_definition(rt.catalogue[service_code])
 
 
 async def _fields(request: Request) -> dict[str, Any]:
@@ -91,58 +89,51 @@ async def _fields(request: Request) -> dict[str, Any]:
 @router.post("/requests.json", status_code=201)
 async def create_request(
     request: Request,
+    rt: Rt,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Any:
     """Create a service request (201 new, 200 for a retried ``Idempotency-Key``)."""
-    state = request.app.state
     fields = open311.report_fields(
-        await _fields(request), state.catalogue, idempotency_key=idempotency_key
+        await _fields(request), rt.catalogue, idempotency_key=idempotency_key
     )
-    incoming = parse_report(fields, state.catalogue)
-    row, created = await run_in_threadpool(
-        intake.report,
-        state.engine,
-        incoming,
-        lookup=state.lookup.get().lookup,
-        registry=state.addresses,
-        catalogue=state.catalogue,
-        actor=f"api:{incoming.source}",
+    incoming = parse_report(fields, rt.catalogue)
+    found, created = await run_in_threadpool(
+        incidents.report, rt, incoming, actor=f"api:{incoming.source}"
     )
     answer = {
-        "service_request_id": str(row["id"]),
-        "service_notice": open311.service_notice(row),
+        "service_request_id": str(found.incident.id),
+        "service_notice": open311.service_notice(found.incident),
         "account_id": None,
     }
     return JSONResponse([answer], status_code=201 if created else 200)
 
 
 @router.get("/requests.json")
-def list_requests(request: Request, conn: DB) -> Any:
+def list_requests(request: Request, rt: Rt) -> Any:
     """Service requests: by ``service_request_id``, else by code, status and period."""
     params = request.query_params
-    catalogue = request.app.state.catalogue
-    filters = open311.request_filters(params, catalogue)
+    filters = open311.request_filters(params, rt.catalogue)
     if filters["ids"] is not None:
-        rows = incident_sql.incidents_by_id(conn, ids=filters["ids"])
+        rows = incidents.incidents_by_id(rt, filters["ids"])
     else:
-        start, end = open311.request_period(
-            parse_time(params["start_date"], "start_date") if params.get("start_date") else None,
-            parse_time(params["end_date"], "end_date") if params.get("end_date") else None,
+        period = open311.request_period(
+            optional_time(params.get("start_date"), "start_date"),
+            optional_time(params.get("end_date"), "end_date"),
             now=datetime.now(UTC),
         )
         rows = []
         for code in filters["codes"] or [None]:
-            rows += incident_sql.list_incidents(
-                conn, category=code, status=filters["statuses"], start=start, end=end, limit=LIMIT
+            rows += incidents.list_incidents(
+                rt, category=code, status=filters["statuses"], period=period, limit=LIMIT
             )
-        rows = sorted(rows, key=lambda row: row["id"])[:LIMIT]
-    return [open311.request_view(row, catalogue) for row in rows]
+        rows = sorted(rows, key=lambda row: row.id)[:LIMIT]
+    return [open311.request_view(row, rt.catalogue) for row in rows]
 
 
 @router.get("/requests/{service_request_id}.json")
-def get_request(request: Request, conn: DB, service_request_id: str) -> Any:
+def get_request(rt: Rt, service_request_id: str) -> Any:
     """One service request, as a one-element list."""
     if not (service_request_id.isdigit() and len(service_request_id) <= 18):
         raise NotFound(f"service_request_id: no request {service_request_id!r}")
-    row = incident_sql.get_incident(conn, incident_id=int(service_request_id))
-    return [open311.request_view(row, request.app.state.catalogue)]
+    found = incidents.get_incident(rt, int(service_request_id))
+    return [open311.request_view(found, rt.catalogue)]

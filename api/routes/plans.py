@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -9,18 +10,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.deps import DB
+from api.deps import Rt
 from api.routes.areas import GeoJSONResponse
 from api.uploads import boundary_upload
 from gis.areas import Level, child_level, parse_level
-from gis.checks import CheckConfig, check_areas, findings_to_geojson, findings_to_json
-from gis.db import areas as area_sql
-from gis.db import planning
-from gis.db import plans as plan_sql
-from gis.db.engine import connect
-from gis.errors import NotFound
+from gis.checks import findings_to_geojson, findings_to_json
 from gis.geojson import feature_collection
 from gis.io import read_boundaries
+from gis.usecases import planning
+from gis.usecases.runtime import Runtime
 
 router = APIRouter(tags=["plans"])
 FormatQuery = Annotated[
@@ -42,24 +40,16 @@ def _findings(findings: list[Any], file_format: str) -> Any:
 
 
 def _check_file(
-    engine: Any, path: Any, level: Level, crs: str | None, parent: str | None
+    rt: Runtime, path: Path, level: Level, crs: str | None, parent: str | None
 ) -> list[Any]:
     areas = read_boundaries(path, level=level, crs=crs, lenient=True).areas
-    polygon = None
-    if parent is not None:
-        with connect(engine) as conn:
-            found = area_sql.find_areas(conn, codes=[parent])
-        if found.empty:
-            raise NotFound(f"parent: no area {parent!r}")
-        polygon = found.geometry.iloc[0]
-    return check_areas(
-        areas, level=level, parent=polygon, parent_code=parent, config=CheckConfig.for_level(level)
-    )
+    return planning.check_file(rt, areas, level=level, parent=parent)
 
 
 @router.post("/checks")
 async def check_upload(
     request: Request,
+    rt: Rt,
     level: Annotated[str, Query(description="level of the uploaded areas")] = "grid",
     parent: Annotated[str | None, Query(description="stored parent area code")] = None,
     crs: Annotated[
@@ -70,69 +60,62 @@ async def check_upload(
     """Check an uploaded boundary file (GeoJSON body or multipart ``file``) without a plan."""
     parsed = parse_level(level)
     async with boundary_upload(request) as path:
-        findings = await run_in_threadpool(
-            _check_file, request.app.state.engine, path, parsed, crs, parent
-        )
+        findings = await run_in_threadpool(_check_file, rt, path, parsed, crs, parent)
     return _findings(findings, file_format)
 
 
-def _create_plan(engine: Any, path: Any, scope: str, crs: str | None, note: str) -> Any:
+def _create_plan(rt: Runtime, path: Path | None, scope: str, crs: str | None, note: str) -> Any:
     areas = None
     if path is not None:
         areas = read_boundaries(path, level=child_level(scope), crs=crs, lenient=True).areas
-    plan_id = planning.create_plan(engine, scope_code=scope, areas=areas, note=note)
-    with connect(engine) as conn:
-        return plan_sql.get_plan(conn, plan_id=plan_id).to_json()
+    return planning.create_plan(rt, scope_code=scope, areas=areas, note=note).to_json()
 
 
 @router.post("/plans", status_code=201)
 async def create_plan(
     request: Request,
+    rt: Rt,
     scope: Annotated[str, Query(description="community (or subdistrict) code to redraw")],
     crs: Annotated[str | None, Query()] = None,
     note: Annotated[str, Query()] = "",
 ) -> Any:
     """Create a draft plan from an uploaded file (or, with no body, a copy of the current areas)."""
-    engine = request.app.state.engine
     has_body = request.headers.get("content-length", "0") != "0" or "multipart" in (
         request.headers.get("content-type", "")
     )
     if not has_body:
-        plan = await run_in_threadpool(_create_plan, engine, None, scope, crs, note)
+        plan = await run_in_threadpool(_create_plan, rt, None, scope, crs, note)
     else:
         async with boundary_upload(request) as path:
-            plan = await run_in_threadpool(_create_plan, engine, path, scope, crs, note)
+            plan = await run_in_threadpool(_create_plan, rt, path, scope, crs, note)
     return JSONResponse(plan, status_code=201)
 
 
 @router.get("/plans/{plan_id}")
-def get_plan(conn: DB, plan_id: int) -> Any:
+def get_plan(rt: Rt, plan_id: int) -> Any:
     """A plan and its areas (a FeatureCollection)."""
-    plan = plan_sql.get_plan(conn, plan_id=plan_id)
-    areas = plan_sql.plan_areas(conn, plan_id=plan_id)
-    return {**plan.to_json(), "areas": feature_collection(areas[areas.geometry.notna()])}
+    plan, areas = planning.get_plan(rt, plan_id)
+    return {**plan.to_json(), "areas": feature_collection(areas)}
 
 
 @router.get("/plans/{plan_id}/check")
-def check_plan(conn: DB, plan_id: int, file_format: FormatQuery = "json") -> Any:
+def check_plan(rt: Rt, plan_id: int, file_format: FormatQuery = "json") -> Any:
     """All the boundary rules on the plan."""
-    return _findings(planning.check_plan(conn, plan_id=plan_id), file_format)
+    return _findings(planning.check_plan(rt, plan_id), file_format)
 
 
 @router.get("/plans/{plan_id}/diff")
-def diff_plan(conn: DB, plan_id: int, file_format: FormatQuery = "json") -> Any:
+def diff_plan(rt: Rt, plan_id: int, file_format: FormatQuery = "json") -> Any:
     """Per area gained and lost, the transfer table, households moved; GeoJSON of the pieces."""
-    diff = planning.diff_plan(conn, plan_id=plan_id)
+    diff = planning.diff_plan(rt, plan_id)
     if file_format == "geojson":
         return GeoJSONResponse(diff.pieces.__geo_interface__)
     return diff.to_json()
 
 
 @router.post("/plans/{plan_id}/publish")
-def publish_plan(request: Request, plan_id: int, body: PublishRequest | None = None) -> Any:
+def publish_plan(rt: Rt, plan_id: int, body: PublishRequest | None = None) -> Any:
     """Publish atomically; 409 while errors remain (unless forced) or if the scope changed."""
     options = body or PublishRequest()
-    summary = planning.publish(
-        request.app.state.engine, plan_id=plan_id, force=options.force, reason=options.reason
-    )
-    return {"id": plan_id, "status": "published", "check_summary": summary}
+    plan = planning.publish(rt, plan_id=plan_id, force=options.force, reason=options.reason)
+    return {"id": plan.id, "status": plan.status, "check_summary": plan.check_summary}

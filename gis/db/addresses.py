@@ -4,24 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from gis.db.models import STORAGE_SRID, Address
+from gis.incidents.addresses import StandardAddress
 
 
-def registry(conn: Connection) -> list[dict[str, Any]]:
-    """Every standard address: id, address, lon, lat, building, households."""
+def registry_stamp(conn: Connection) -> tuple[int, int, int]:
+    """Changes with every insert and update of the registry (count, last id, newest ``xmin``)."""
+    row = conn.execute(
+        text(
+            "SELECT count(*), coalesce(max(id), 0), "
+            "coalesce(max(xmin::text::bigint), 0) FROM addresses"
+        )
+    ).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+def registry(conn: Connection) -> list[StandardAddress]:
+    """Every standard address, by id."""
     query = select(
         Address.id,
         Address.address,
-        Address.normalized,
-        Address.building,
-        Address.households,
         func.ST_X(Address.geom).label("lon"),
         func.ST_Y(Address.geom).label("lat"),
+        Address.building,
+        Address.households,
     ).order_by(Address.id)
-    return [dict(r._mapping) for r in conn.execute(query)]
+    return [StandardAddress(*row) for row in conn.execute(query)]
 
 
 def upsert_addresses(conn: Connection, *, rows: list[dict[str, Any]]) -> int:

@@ -1,52 +1,49 @@
-"""SQL for incidents, their event log, duplicate links and the standard-address registry."""
+"""SQL for incidents, their event log and duplicate links.
+
+Intake writes through `insert_batch` and `link_batch_duplicates` — one statement each, for one
+report or for thousands — so single and batch intake share their rules in SQL too.
+"""
 
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Connection, func, insert, select, text, update
 
-from gis.db.engine import store_refused, transaction
-from gis.db.models import STORAGE_SRID, Incident, IncidentEvent, IncidentLink
+from gis.crs import STORAGE_SRID
+from gis.db.models import Area
+from gis.db.models import Incident as IncidentRow
+from gis.db.models import IncidentEvent as EventRow
 from gis.errors import NotFound
 from gis.incidents.lifecycle import LOCATED_OPEN, sql_list
+from gis.incidents.records import (
+    Incident,
+    IncidentDetails,
+    IncidentEvent,
+    IncidentLink,
+    NewIncident,
+)
+from gis.values import BBox, Period
 
-FIELDS = [c for c in Incident.__table__.columns.keys() if c != "geom"]  # noqa: SIM118
+FIELDS = [c for c in IncidentRow.__table__.columns.keys() if c != "geom"]  # noqa: SIM118
 
 
-def _point(lon: float | None, lat: float | None) -> Any:
-    if lon is None or lat is None:
-        return None
+def _point(lon: float, lat: float) -> Any:
     return func.ST_SetSRID(func.ST_MakePoint(lon, lat), STORAGE_SRID)
 
 
 def _columns() -> list[Any]:
     return [
-        *(getattr(Incident, f) for f in FIELDS),
-        func.ST_X(Incident.geom).label("lon"),
-        func.ST_Y(Incident.geom).label("lat"),
+        *(getattr(IncidentRow, f) for f in FIELDS),
+        func.ST_X(IncidentRow.geom).label("lon"),
+        func.ST_Y(IncidentRow.geom).label("lat"),
     ]
 
 
-def insert_incident(
-    conn: Connection, *, values: dict[str, Any], lon: float | None, lat: float | None
-) -> tuple[int, bool]:
-    """Insert one incident; with an idempotency key already used, return that one instead.
-
-    Returns the id and whether it was created now.
-    """
-    statement = pg_insert(Incident).values(**values, geom=_point(lon, lat))
-    key = values.get("idempotency_key")
-    if key:
-        statement = statement.on_conflict_do_nothing(index_elements=["idempotency_key"])
-    new_id = conn.execute(statement.returning(Incident.id)).scalar()
-    if new_id is not None:
-        return int(new_id), True
-    existing = conn.execute(select(Incident.id).where(Incident.idempotency_key == key)).scalar_one()
-    return int(existing), False
+def _incidents(rows: Any) -> list[Incident]:
+    return [Incident(**row._mapping) for row in rows]
 
 
 def add_event(
@@ -60,7 +57,7 @@ def add_event(
 ) -> None:
     """Append to the incident's log."""
     conn.execute(
-        insert(IncidentEvent).values(
+        insert(EventRow).values(
             incident_id=incident_id,
             actor=actor,
             from_status=from_status,
@@ -70,41 +67,44 @@ def add_event(
     )
 
 
-def get_incident(conn: Connection, *, incident_id: int, for_update: bool = False) -> dict[str, Any]:
-    """One incident as a dict (with lon/lat), or `NotFound`."""
-    query = select(*_columns()).where(Incident.id == incident_id)
+def get_incident(conn: Connection, *, incident_id: int, for_update: bool = False) -> Incident:
+    """One incident, or `NotFound`; ``for_update`` locks its row until the transaction ends."""
+    query = select(*_columns()).where(IncidentRow.id == incident_id)
     if for_update:
-        query = query.with_for_update(of=Incident)
-    row = conn.execute(query).first()
-    if row is None:
+        query = query.with_for_update(of=IncidentRow)
+    found = _incidents(conn.execute(query))
+    if not found:
         raise NotFound(f"incident: no incident {incident_id}")
-    return dict(row._mapping)
+    return found[0]
 
 
-def events(conn: Connection, *, incident_id: int) -> list[dict[str, Any]]:
+def events(conn: Connection, *, incident_id: int) -> list[IncidentEvent]:
     """The incident's log, oldest first."""
     query = (
-        select(
-            IncidentEvent.at,
-            IncidentEvent.actor,
-            IncidentEvent.from_status,
-            IncidentEvent.to_status,
-            IncidentEvent.note,
-        )
-        .where(IncidentEvent.incident_id == incident_id)
-        .order_by(IncidentEvent.id)
+        select(EventRow.at, EventRow.actor, EventRow.from_status, EventRow.to_status, EventRow.note)
+        .where(EventRow.incident_id == incident_id)
+        .order_by(EventRow.id)
     )
-    return [dict(r._mapping) for r in conn.execute(query)]
+    return [IncidentEvent(*row) for row in conn.execute(query)]
 
 
-def links(conn: Connection, *, incident_id: int) -> list[dict[str, Any]]:
+def links(conn: Connection, *, incident_id: int) -> list[IncidentLink]:
     """Incidents linked to this one (either direction)."""
     query = text(
         "SELECT other_id AS id, kind, distance_m FROM incident_links WHERE incident_id = :i "
         "UNION SELECT incident_id, kind, distance_m FROM incident_links WHERE other_id = :i "
         "ORDER BY id"
     )
-    return [dict(r._mapping) for r in conn.execute(query, {"i": incident_id})]
+    return [IncidentLink(*row) for row in conn.execute(query, {"i": incident_id})]
+
+
+def details(conn: Connection, *, incident_id: int) -> IncidentDetails:
+    """The incident with its event log and linked incidents."""
+    return IncidentDetails(
+        get_incident(conn, incident_id=incident_id),
+        events(conn, incident_id=incident_id),
+        links(conn, incident_id=incident_id),
+    )
 
 
 def list_incidents(
@@ -113,117 +113,71 @@ def list_incidents(
     category: str | None = None,
     status: list[str] | None = None,
     scope: str | None = None,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    bbox: tuple[float, float, float, float] | None = None,
+    period: Period | None = None,
+    bbox: BBox | None = None,
     limit: int = 1000,
     offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Incidents filtered by category, status, grid scope (code prefix), time and bbox."""
+) -> list[Incident]:
+    """Incidents filtered by category, status, grid scope (code prefix), period and bbox."""
     query = select(*_columns())
     if category:
-        query = query.where(Incident.category == category)
+        query = query.where(IncidentRow.category == category)
     if status:
-        query = query.where(Incident.status.in_(status))
+        query = query.where(IncidentRow.status.in_(status))
     if scope:
-        query = query.where(Incident.grid_code.startswith(scope, autoescape=True))
-    if start:
-        query = query.where(Incident.reported_at >= start)
-    if end:
-        query = query.where(Incident.reported_at < end)
+        query = query.where(IncidentRow.grid_code.startswith(scope, autoescape=True))
+    if period is not None and period.start is not None:
+        query = query.where(IncidentRow.reported_at >= period.start)
+    if period is not None and period.end is not None:
+        query = query.where(IncidentRow.reported_at < period.end)
     if bbox:
-        query = query.where(Incident.geom.intersects(func.ST_MakeEnvelope(*bbox, STORAGE_SRID)))
-    query = query.order_by(Incident.id).limit(limit).offset(offset)
-    return [dict(r._mapping) for r in conn.execute(query)]
-
-
-def nearby_open(
-    conn: Connection,
-    *,
-    category: str,
-    grid_code: str,
-    lon: float,
-    lat: float,
-    radius_m: float,
-    since: datetime,
-    exclude: int,
-) -> list[tuple[int, float]]:
-    """Open incidents of a category, same grid, within ``radius_m``, reported since ``since``."""
-    query = text(
-        "SELECT id, ST_Distance(geom::geography, "
-        "ST_SetSRID(ST_MakePoint(:x, :y), 4326)::geography) d FROM incidents "
-        "WHERE category = :c AND grid_code = :g AND id <> :e AND reported_at >= :t "
-        f"AND status IN {sql_list(LOCATED_OPEN)} "
-        "AND ST_DWithin(geom::geography, ST_SetSRID(ST_MakePoint(:x, :y), 4326)::geography, :r) "
-        "ORDER BY d"
-    )
-    rows = conn.execute(
-        query,
-        {
-            "x": lon,
-            "y": lat,
-            "c": category,
-            "g": grid_code,
-            "e": exclude,
-            "t": since,
-            "r": radius_m,
-        },
-    )
-    return [(int(r.id), float(r.d)) for r in rows]
-
-
-def link_duplicates(conn: Connection, *, incident_id: int, others: list[tuple[int, float]]) -> None:
-    """Record possible duplicates and flag the incident."""
-    if not others:
-        return
-    conn.execute(
-        insert(IncidentLink),
-        [
-            {
-                "incident_id": incident_id,
-                "other_id": other,
-                "kind": "possible_duplicate",
-                "distance_m": d,
-            }
-            for other, d in others
-        ],
-    )
-    conn.execute(update(Incident).where(Incident.id == incident_id).values(possible_duplicate=True))
+        envelope = func.ST_MakeEnvelope(*bbox, STORAGE_SRID)
+        query = query.where(IncidentRow.geom.intersects(envelope))
+    query = query.order_by(IncidentRow.id).limit(limit).offset(offset)
+    return _incidents(conn.execute(query))
 
 
 def set_status(conn: Connection, *, incident_id: int, values: dict[str, Any]) -> None:
     """Update status and its timestamps / feedback / assignee (the log is written separately)."""
     conn.execute(
-        update(Incident).where(Incident.id == incident_id).values(**values, updated_at=func.now())
+        update(IncidentRow)
+        .where(IncidentRow.id == incident_id)
+        .values(**values, updated_at=func.now())
     )
+
+
+_GRID_VERSION = "(SELECT min(a.id) FROM areas a WHERE a.code = {grid} AND a.valid_to IS NULL)"
 
 
 def set_location(
     conn: Connection, *, incident_id: int, lon: float, lat: float, values: dict[str, Any]
 ) -> None:
-    """Give a located point (and grid) to an incident that had none."""
+    """Give a located point to an incident that had none (and the grid version it lies in)."""
+    grid_version = select(func.min(Area.id)).where(
+        Area.code == values["grid_code"], Area.valid_to.is_(None)
+    )
     conn.execute(
-        update(Incident)
-        .where(Incident.id == incident_id)
-        .values(**values, geom=_point(lon, lat), updated_at=func.now())
+        update(IncidentRow)
+        .where(IncidentRow.id == incident_id)
+        .values(
+            **values,
+            geom=_point(lon, lat),
+            grid_area_id=grid_version.scalar_subquery(),
+            updated_at=func.now(),
+        )
     )
 
 
-def current_grid_version(conn: Connection, *, code: str) -> int | None:
-    """Id of the current version of a grid (the boundary an incident is assigned under)."""
-    query = (
-        select(func.min(text("id")))
-        .select_from(text("areas"))
-        .where(text("code = :c AND valid_to IS NULL"))
-    )
-    value = conn.execute(query, {"c": code}).scalar()
-    return int(value) if value is not None else None
+def id_for_key(conn: Connection, *, key: str | None) -> int:
+    """The incident stored under an idempotency key."""
+    query = select(IncidentRow.id).where(IncidentRow.idempotency_key == key)
+    return int(conn.execute(query).scalar_one())
 
 
-def incidents_by_id(conn: Connection, *, ids: list[int]) -> list[dict[str, Any]]:
+def incidents_by_id(conn: Connection, *, ids: list[int]) -> list[Incident]:
     """The incidents with these ids (those that exist), by id."""
-    query = select(*_columns()).where(Incident.id.in_(ids)).order_by(Incident.id)
-    return [dict(r._mapping) for r in conn.execute(query)]
+    query = select(*_columns()).where(IncidentRow.id.in_(ids)).order_by(IncidentRow.id)
+    return _incidents(conn.execute(query))
 
 
 OPEN_FOR_DUPLICATES = sql_list(LOCATED_OPEN)
@@ -256,8 +210,9 @@ INSERT_BATCH = text(
     f"WITH batch AS (SELECT * FROM unnest({_UNNEST}) AS b({', '.join(BATCH_COLUMNS)})), "
     f"new AS (INSERT INTO incidents ({', '.join(_STORED)}, geom, grid_area_id) "
     f"SELECT {', '.join('b.' + c for c in _STORED)}, "
-    "CASE WHEN b.lon IS NULL THEN NULL ELSE ST_SetSRID(ST_MakePoint(b.lon, b.lat), 4326) END, "
-    "(SELECT min(a.id) FROM areas a WHERE a.code = b.grid_code AND a.valid_to IS NULL) "
+    "CASE WHEN b.lon IS NULL THEN NULL "
+    f"ELSE ST_SetSRID(ST_MakePoint(b.lon, b.lat), {STORAGE_SRID}) END, "
+    f"{_GRID_VERSION.format(grid='b.grid_code')} "
     "FROM batch b ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, status, source), "
     "logged AS (INSERT INTO incident_events (incident_id, actor, from_status, to_status, note) "
     "SELECT id, :actor, NULL, status, 'via ' || source || "
@@ -292,19 +247,19 @@ LINK_BATCH = text(
 )
 
 
-def insert_batch(conn: Connection, *, rows: list[dict[str, Any]], actor: str) -> list[int]:
-    """Insert many incidents in one statement, each with its first log entry.
+def insert_batch(conn: Connection, *, rows: list[NewIncident], actor: str) -> list[int]:
+    """Insert incidents in one statement, each with its first log entry.
 
-    ``rows`` carry the keys of `BATCH_COLUMNS` (``lon``/``lat`` WGS84 or None). A row whose
-    idempotency key is already stored is skipped; returns the ids created.
+    A row whose idempotency key is already stored is skipped; returns the ids created.
     """
     if not rows:
         return []
     columns: dict[str, list[Any]] = {name: [] for name in BATCH_COLUMNS}
     for row in rows:
-        for name, values in columns.items():
-            value = row.get(name)
-            values.append(json.dumps(value, ensure_ascii=False) if name == "attributes" else value)
+        for name, value in asdict(row).items():
+            columns[name].append(
+                json.dumps(value, ensure_ascii=False) if name == "attributes" else value
+            )
     return [int(i) for i in conn.execute(INSERT_BATCH, {**columns, "actor": actor}).scalars()]
 
 
@@ -325,20 +280,3 @@ def link_batch_duplicates(
         "windows": [window for _, window in rules.values()],
     }
     return len(conn.execute(LINK_BATCH, params).all())
-
-
-def import_batch(
-    engine: Engine,
-    *,
-    rows: list[dict[str, Any]],
-    rules: dict[str, tuple[float, float]],
-    actor: str,
-) -> tuple[list[int], int]:
-    """Insert a batch and link its possible duplicates in one transaction (all or nothing).
-
-    Returns the ids created and the count flagged; a value the store refuses raises
-    `StoreRefused` with nothing of the batch written.
-    """
-    with store_refused("row"), transaction(engine) as conn:
-        ids = insert_batch(conn, rows=rows, actor=actor)
-        return ids, link_batch_duplicates(conn, ids=ids, rules=rules)

@@ -1,29 +1,26 @@
-"""Point lookup against the store: in-memory `AreaLookup` indexes kept fresh by a version number.
+"""SQL behind the lookup indexes: the areas version number and a consistent snapshot of areas.
 
 Every statement that changes ``areas`` bumps ``store_meta.areas_version`` in its own transaction
-(migration 0003). `LookupCache` reads that number before each answer — one prepared query on a
-dedicated autocommit connection — and rebuilds its index when the number moved, so an answer
-never uses boundaries older than the last commit that returned before the question was asked.
+(migration 0003). `VersionReader` reads that number — one prepared query on a dedicated
+autocommit connection — so that the lookup cache (`gis.usecases.caches.LookupCache`) can tell
+when to rebuild.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import geopandas as gpd
 from sqlalchemy import Connection, Engine, create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 from gis.db.areas import find_areas
-from gis.db.engine import connect
 from gis.db.models import Area
-from gis.errors import InvalidInput, StoreUnavailable
-from gis.lookup import AreaLookup
+from gis.errors import StoreUnavailable
 
 VERSION_SQL = "SELECT areas_version FROM store_meta"
 APPLICATION_NAME = "gridmap-lookup"
@@ -40,66 +37,16 @@ def first_valid_from(conn: Connection) -> datetime | None:
     return value
 
 
-@dataclass(frozen=True)
-class Boundaries:
-    """An `AreaLookup` over the areas valid at ``as_of`` (None: current) in store ``version``."""
+def boundary_snapshot(
+    conn: Connection, *, as_of: datetime | None = None
+) -> tuple[int, datetime | None, gpd.GeoDataFrame]:
+    """The version, the first ``valid_from`` and the areas valid at ``as_of``, from one snapshot.
 
-    version: int
-    as_of: datetime | None
-    first_valid_from: datetime | None
-    lookup: AreaLookup
-    names: dict[str, str]
-
-
-def load_boundaries(
-    engine: Engine, *, as_of: datetime | None = None, nearest_m: float | None = None
-) -> Boundaries:
-    """Read the areas valid at ``as_of`` and the version they belong to, from one snapshot.
-
-    Parameters
-    ----------
-    engine : Engine
-        The store.
-    as_of : datetime, optional
-        The time the boundaries were valid at; None for the current ones.
-    nearest_m : float, optional
-        Passed to `AreaLookup`: how far to look for the nearest grid of an outside point.
-
-    Raises
-    ------
-    InvalidInput
-        When ``as_of`` is before the first boundary the store has.
+    REPEATABLE READ and read-only: the version number and the rows belong together.
     """
-    with connect(engine) as conn:
-        # REPEATABLE READ: the version number and the rows come from the same snapshot
-        conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-        with conn.begin():
-            version = areas_version(conn)
-            first = first_valid_from(conn)
-            check_as_of(as_of, first)
-            areas = find_areas(conn, as_of=as_of)
-    names = dict(zip(areas["code"], areas["name"], strict=True))
-    lookup = AreaLookup(areas) if nearest_m is None else AreaLookup(areas, nearest_m=nearest_m)
-    return Boundaries(version, as_of, first, lookup, names)
-
-
-def check_as_of(as_of: datetime | None, first: datetime | None) -> None:
-    """Raise `InvalidInput` when ``as_of`` is before the first stored boundary (or there is none).
-
-    Examples
-    --------
-    >>> from datetime import UTC
-    >>> check_as_of(None, None) is None
-    True
-    >>> check_as_of(datetime(2020, 1, 1, tzinfo=UTC), None)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    gis.errors.InvalidInput: as_of: 2020-01-01T00:00:00+00:00 is before ... (the store has none)
-    """
-    if as_of is None or (first is not None and as_of >= first):
-        return
-    since = f"the first is valid from {first.isoformat()}" if first else "the store has none"
-    raise InvalidInput(f"as_of: {as_of.isoformat()} is before any boundary existed ({since})")
+    conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    with conn.begin():
+        return areas_version(conn), first_valid_from(conn), find_areas(conn, as_of=as_of)
 
 
 class VersionReader:
@@ -156,71 +103,3 @@ class VersionReader:
         with self._lock:
             self._reset()
         self._engine.dispose()
-
-
-class LookupCache:
-    """Fresh `Boundaries` for each question: the current ones always kept, past ones in an LRU.
-
-    Parameters
-    ----------
-    engine : Engine
-        The store.
-    past_slots : int
-        How many ``as_of`` lookups to keep besides the current one.
-    nearest_m : float, optional
-        Passed to `AreaLookup`: how far to look for the nearest grid of an outside point.
-
-    Notes
-    -----
-    `get` reads the version number, then answers from memory when it matches. A rebuild happens
-    under a lock: concurrent callers wait for it and then use the new index.
-    """
-
-    def __init__(
-        self, engine: Engine, *, past_slots: int = 4, nearest_m: float | None = None
-    ) -> None:
-        self._engine = engine
-        self._versions = VersionReader(engine)
-        self._nearest_m = nearest_m
-        self._build_lock = threading.Lock()
-        self._current: Boundaries | None = None
-        self._past: OrderedDict[tuple[int, datetime], Boundaries] = OrderedDict()
-        self._past_slots = past_slots
-
-    def version(self) -> int:
-        """The store's version number now."""
-        return self._versions.read()
-
-    def get(self, as_of: datetime | None = None) -> Boundaries:
-        """The boundaries valid at ``as_of`` (None: current) as of the store's latest commit."""
-        version = self._versions.read()
-        if as_of is None:
-            current = self._current
-            if current is not None and current.version >= version:
-                return current
-            with self._build_lock:
-                current = self._current
-                if current is None or current.version < version:
-                    current = self._current = load_boundaries(
-                        self._engine, nearest_m=self._nearest_m
-                    )
-                return current
-        return self._get_past(version, as_of)
-
-    def _get_past(self, version: int, as_of: datetime) -> Boundaries:
-        with self._build_lock:
-            found = self._past.get((version, as_of))
-            if found is None:
-                found = load_boundaries(self._engine, as_of=as_of, nearest_m=self._nearest_m)
-                self._past[(found.version, as_of)] = found
-                while len(self._past) > self._past_slots:
-                    self._past.popitem(last=False)
-            else:
-                self._past.move_to_end((version, as_of))
-            return found
-
-    def close(self) -> None:
-        """Drop the indexes and close the version connection."""
-        self._current = None
-        self._past.clear()
-        self._versions.close()

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-STORAGE_SRID = 4326
+from gis.crs import STORAGE_SRID
 
 
 class Base(DeclarativeBase):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import geopandas as gpd
@@ -12,41 +10,11 @@ import shapely
 from geoalchemy2.shape import from_shape
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 
-from gis.db.models import STORAGE_SRID, Plan, PlanArea
+from gis.crs import STORAGE_CRS, STORAGE_SRID
+from gis.db.models import Plan, PlanArea
 from gis.errors import NotFound
 from gis.geometry import polygonal_part
-
-
-@dataclass(frozen=True)
-class PlanRecord:
-    """A plan's header row."""
-
-    id: int
-    scope_code: str
-    level: str
-    status: str
-    base_version: str
-    note: str
-    created_at: datetime
-    published_at: datetime | None
-    override_reason: str | None
-    check_summary: dict[str, Any] | None
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-ready fields."""
-        return {
-            "id": self.id,
-            "scope_code": self.scope_code,
-            "level": self.level,
-            "status": self.status,
-            "base_version": self.base_version,
-            "note": self.note,
-            "created_at": self.created_at.isoformat(),
-            "published_at": self.published_at.isoformat() if self.published_at else None,
-            "override_reason": self.override_reason,
-            "check_summary": self.check_summary,
-        }
-
+from gis.plans import COLUMNS, PlanRecord
 
 _PLAN_COLUMNS = [getattr(Plan, f) for f in PlanRecord.__dataclass_fields__]
 
@@ -146,10 +114,10 @@ def plan_areas(conn: Connection, *, plan_id: int) -> gpd.GeoDataFrame:
     )
     frame = pd.DataFrame(
         [dict(r._mapping) for r in conn.execute(query)],
-        columns=["code", "name", "households", "population", "attributes", "wkb"],
+        columns=[*COLUMNS[:-1], "wkb"],
     )
     geoms = [shapely.from_wkb(bytes(w)) if w is not None else None for w in frame.pop("wkb")]
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=f"EPSG:{STORAGE_SRID}"))
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=STORAGE_CRS))
 
 
 def mark_published(

@@ -16,12 +16,14 @@ import shapely
 from sqlalchemy import Connection, delete, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from gis.crs import STORAGE_SRID
 from gis.db.models import StationIsochrone, WalkEdge, WalkNetworkRow
 from gis.errors import NotFound
 from gis.network.graph import WalkNetwork, network_from_edges
-from gis.stations.records import StationIn
+from gis.stations.records import Station, StationIn
+from gis.values import BBox
 
-_POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)"
+_POINT = f"ST_SetSRID(ST_MakePoint(:lon, :lat), {STORAGE_SRID})"
 _GRID = (
     "(SELECT code FROM areas WHERE level = 'grid' AND valid_to IS NULL "
     f"AND ST_Covers(geom, {_POINT}) ORDER BY code LIMIT 1)"
@@ -82,25 +84,25 @@ def list_stations(
     conn: Connection,
     *,
     station_type: str | None = None,
-    bbox: tuple[float, float, float, float] | None = None,
+    bbox: BBox | None = None,
     ids: list[int] | None = None,
-) -> list[dict[str, Any]]:
-    """Stations (dicts with lon/lat), filtered by type, bbox (w, s, e, n) and ids, by id."""
+) -> list[Station]:
+    """Stations filtered by type, bbox (w, s, e, n) and ids, by id."""
     where, params = ["TRUE"], dict[str, Any]()
     if station_type is not None:
         where.append("type = :type")
         params["type"] = station_type
     if bbox is not None:
-        where.append("geom && ST_MakeEnvelope(:w, :s, :e, :n, 4326)")
+        where.append(f"geom && ST_MakeEnvelope(:w, :s, :e, :n, {STORAGE_SRID})")
         params.update(zip("wsen", bbox, strict=True))
     if ids is not None:
         where.append("id = ANY(:ids)")
         params["ids"] = ids
     query = text(f"SELECT {_COLUMNS} FROM stations WHERE {' AND '.join(where)} ORDER BY id")
-    return [dict(r._mapping) for r in conn.execute(query, params)]
+    return [Station(**r._mapping) for r in conn.execute(query, params)]
 
 
-def get_station(conn: Connection, *, station_id: int) -> dict[str, Any]:
+def get_station(conn: Connection, *, station_id: int) -> Station:
     """One station, or `NotFound`."""
     found = list_stations(conn, ids=[station_id])
     if not found:
@@ -121,7 +123,7 @@ def replace_station(conn: Connection, *, station_id: int, station: StationIn) ->
         ),
         params,
     )
-    if (before["lon"], before["lat"]) != (station.lon, station.lat):
+    if (before.lon, before.lat) != (station.lon, station.lat):
         forget_isochrones(conn, station_id=station_id)
 
 
@@ -185,7 +187,7 @@ def _edge_rows(network: WalkNetwork, network_id: int) -> list[dict[str, Any]]:
             "u": int(network.node_ids[network.u[i]]),
             "v": int(network.node_ids[network.v[i]]),
             "length_m": float(network.length_m[i]),
-            "geom": f"SRID=4326;{wkt}",
+            "geom": f"SRID={STORAGE_SRID};{wkt}",
         }
         for i, wkt in enumerate(lines)
     ]
@@ -256,7 +258,7 @@ def store_isochrones(
             "speed_kmh": speed_kmh,
             "minutes": minutes,
             "buffer_m": buffer_m,
-            "geom": f"SRID=4326;{shapely.to_wkt(_multi(geom), rounding_precision=12)}",
+            "geom": f"SRID={STORAGE_SRID};{shapely.to_wkt(_multi(geom), rounding_precision=12)}",
         }
         for station_id, minutes, geom in rows
     ]

@@ -16,16 +16,15 @@ counted in a row whose ``code`` is None.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
 
 from sqlalchemy import Connection, text
 
 from gis.areas import Level
 from gis.incidents import lifecycle
 from gis.incidents.lifecycle import sql_list
+from gis.incidents.stats import AreaStats, Attribution
+from gis.values import ANY_TIME, Period
 
-Attribution = Literal["recorded", "current"]
-ATTRIBUTIONS: tuple[Attribution, ...] = ("recorded", "current")
 OPEN = sql_list(lifecycle.OPEN)
 DONE = sql_list(lifecycle.DONE)
 NOT_COUNTED = sql_list(lifecycle.NOT_COUNTED)
@@ -102,10 +101,9 @@ def incident_stats(
     *,
     level: Level,
     by: Attribution = "recorded",
-    start: datetime | None = None,
-    end: datetime | None = None,
+    period: Period = ANY_TIME,
     now: datetime,
-) -> list[dict[str, Any]]:
+) -> list[AreaStats]:
     """Per area of ``level``: counts by category and status, closure, speed, overdue, satisfaction.
 
     Parameters
@@ -116,24 +114,21 @@ def incident_stats(
         The areas to group by (every current area of the level is listed, with zeros).
     by : {"recorded", "current"}
         The grid recorded at intake, or the current boundaries (see the module docstring).
-    start, end : datetime, optional
+    period : Period
         The period, on ``reported_at``: ``start`` included, ``end`` excluded.
     now : datetime
         The time against which ``due_at`` makes an open incident overdue.
 
     Returns
     -------
-    list of dict
-        ``code``, ``name``, ``total``, ``by_category``, ``by_status``, ``resolved_or_closed``,
-        ``closure_rate`` ((resolved + closed) / (all − rejected − duplicate − transferred)),
-        ``median_hours_to_close`` (reported → closed, else resolved), ``overdue``,
-        ``with_feedback`` and ``satisfaction_rate``; rates are None when undefined.
+    list of AreaStats
+        One per area (and one with ``code`` None for incidents in no area).
     """
     params = {
         "level": level.value,
         "digits": level.digits,
-        "start": start,
-        "end": end,
+        "start": period.start,
+        "end": period.end,
         "now": now,
     }
-    return [dict(row._mapping) for row in conn.execute(QUERIES[by], params)]
+    return [AreaStats(**row._mapping) for row in conn.execute(QUERIES[by], params)]

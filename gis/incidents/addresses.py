@@ -107,6 +107,18 @@ def house_numbers(normalised: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class StandardAddress:
+    """One entry of the standard-address registry: its text, WGS84 point, building, households."""
+
+    id: int
+    address: str
+    lon: float
+    lat: float
+    building: str | None = None
+    households: int | None = None
+
+
+@dataclass(frozen=True)
 class AddressMatch:
     """How an address was resolved: the registry entry's position, method and score (0–100)."""
 

@@ -60,6 +60,13 @@ class Catalogue:
     def __iter__(self) -> Iterator[Category]:
         return iter(self.categories.values())
 
+    def duplicate_rules(self) -> dict[str, tuple[float, float]]:
+        """Per category: the radius (m) and window (hours) in which reports may be duplicates."""
+        return {
+            c.code: (c.duplicate_radius_m, c.duplicate_window_hours)
+            for c in self.categories.values()
+        }
+
     def find(self, code_or_name: str, field: str = "category") -> Category:
         """The category with this code, Chinese or English name."""
         wanted = code_or_name.strip()

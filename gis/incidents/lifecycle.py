@@ -7,7 +7,11 @@ closed incident can be reopened. ``needs_location`` holds reports whose place is
 
 from __future__ import annotations
 
-from gis.errors import Conflict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gis.errors import Conflict, InvalidInput
 
 LABELS_ZH = {
     "needs_location": "待定位",
@@ -83,3 +87,54 @@ from reported: triaged, rejected, duplicate, transferred
 def open311_status(status: str) -> str:
     """Open311 knows only open and closed."""
     return "open" if status in OPEN else "closed"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A requested status change, with what some steps need (assignee, resident feedback)."""
+
+    status: str
+    actor: str = "system"
+    note: str = ""
+    assignee: str | None = None
+    satisfied: bool | None = None
+    score: int | None = None
+
+
+def transition_values(change: Transition, now: datetime) -> dict[str, Any]:
+    """The columns a status change sets: dispatch needs an assignee, closing needs feedback.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> now = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> transition_values(Transition("closed", score=5), now)["feedback_satisfied"]
+    True
+    >>> transition_values(Transition("dispatched"), now)
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: assignee: dispatching needs a grid worker or department
+    """
+    values: dict[str, Any] = {"status": change.status}
+    if change.status == "dispatched" and not change.assignee:
+        raise InvalidInput("assignee: dispatching needs a grid worker or department")
+    if change.assignee:
+        values["assignee"] = change.assignee
+    if change.status == "resolved":
+        values["resolved_at"] = now
+    if change.status == "closed":
+        values.update(_feedback(change), closed_at=now)
+    if change.status == "reopened":
+        values.update(resolved_at=None, closed_at=None)
+    return values
+
+
+def _feedback(change: Transition) -> dict[str, Any]:
+    if change.satisfied is None and change.score is None:
+        raise InvalidInput(
+            "feedback: closing needs the resident's feedback (satisfied yes/no or a score 1–5)"
+        )
+    if change.score is not None and not 1 <= change.score <= 5:
+        raise InvalidInput(f"feedback.score: {change.score} is not 1–5")
+    satisfied = change.satisfied if change.satisfied is not None else (change.score or 0) >= 4
+    return {"feedback_satisfied": satisfied, "feedback_score": change.score}

@@ -10,7 +10,6 @@ ignored. Personal data never leaves in a request listing: the view is built from
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +17,9 @@ from typing import Any
 from gis.errors import InvalidInput
 from gis.incidents.catalogue import Catalogue, Category
 from gis.incidents.lifecycle import LABELS_ZH, open311_status
+from gis.incidents.records import Incident
 from gis.incidents.views import public_view
+from gis.values import Period, parse_number
 
 KEPT = ("email", "device_id", "account_id", "media_url")
 IGNORED = ("api_key", "jurisdiction_id")
@@ -73,21 +74,8 @@ def _attributes(data: Mapping[str, Any]) -> dict[str, Any]:
     return attributes
 
 
-def _coordinate(data: Mapping[str, Any], name: str) -> float | None:
-    value = data.get(name)
-    if value is None or str(value).strip() == "":
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name}: {value!r} is not a number") from None
-    if not math.isfinite(number):
-        raise InvalidInput(f"{name}: {value!r} is not a finite number")
-    return number
-
-
 def _location(data: Mapping[str, Any]) -> dict[str, Any]:
-    lat, lon = _coordinate(data, "lat"), _coordinate(data, "long")
+    lat, lon = parse_number(data.get("lat"), "lat"), parse_number(data.get("long"), "long")
     if (lat is None) != (lon is None):
         missing = "lat" if lat is None else "long"
         raise InvalidInput(f"{missing}: give both lat and long, or an address_string")
@@ -136,61 +124,60 @@ def report_fields(
     }
 
 
-def service_notice(row: Mapping[str, Any]) -> str:
+def service_notice(incident: Incident) -> str:
     """What the resident is told: the expected time, and whether a similar report is open.
 
     Examples
     --------
     >>> from datetime import timezone
     >>> due = datetime(2026, 1, 2, 8, tzinfo=timezone.utc)
-    >>> service_notice({"status": "reported", "due_at": due, "possible_duplicate": True})
+    >>> service_notice(Incident(id=1, category="hazard", status="reported", reported_at=due,
+    ...     updated_at=due, due_at=due, possible_duplicate=True))
     '已收集，预计 2026-01-02 08:00 UTC 前处理；附近已有同类诉求'
     """
-    notice = LABELS_ZH.get(str(row.get("status")), "")
-    due = row.get("due_at")
-    if isinstance(due, datetime):
-        when = " ".join(p for p in (f"{due:%Y-%m-%d %H:%M}", due.tzname()) if p)
-        notice += f"，预计 {when} 前处理"
-    if row.get("possible_duplicate"):
+    notice = LABELS_ZH.get(incident.status, "")
+    due = incident.due_at
+    when = " ".join(p for p in (f"{due:%Y-%m-%d %H:%M}", due.tzname()) if p)
+    notice += f"，预计 {when} 前处理"
+    if incident.possible_duplicate:
         notice += "；附近已有同类诉求"
     return notice
 
 
-def request_view(row: Mapping[str, Any], catalogue: Catalogue) -> dict[str, Any]:
+def request_view(incident: Incident, catalogue: Catalogue) -> dict[str, Any]:
     """One incident as an Open311 service request (no personal data).
 
     Examples
     --------
     >>> from datetime import timezone
     >>> t = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    >>> view = request_view({"id": 7, "category": "hazard", "status": "closed", "lat": 40.0,
-    ...     "lon": 116.3, "reported_at": t, "updated_at": t, "due_at": t,
-    ...     "reporter_phone": "13812345678"}, Catalogue.load())
+    >>> view = request_view(Incident(id=7, category="hazard", status="closed", lat=40.0,
+    ...     lon=116.3, reported_at=t, updated_at=t, due_at=t, reporter_phone="13812345678"),
+    ...     Catalogue.load())
     >>> view["service_request_id"], view["status"], view["service_name"], "phone" in str(view)
     ('7', 'closed', '安全隐患', False)
     """
-    view = public_view(dict(row))
-    code = str(row.get("category") or "")
+    view = public_view(incident)
+    code = incident.category
     name = catalogue.categories[code].zh if code in catalogue.categories else code
-    attributes = row.get("attributes") or {}
     return {
-        "service_request_id": str(row["id"]),
-        "status": open311_status(str(row.get("status"))),
+        "service_request_id": str(incident.id),
+        "status": open311_status(incident.status),
         "status_notes": view["status_zh"],
         "service_name": name,
         "service_code": code,
-        "description": row.get("description") or "",
-        "agency_responsible": row.get("assignee"),
-        "service_notice": service_notice(row),
+        "description": incident.description or "",
+        "agency_responsible": incident.assignee,
+        "service_notice": service_notice(incident),
         "requested_datetime": view.get("reported_at"),
         "updated_datetime": view.get("updated_at"),
         "expected_datetime": view.get("due_at"),
-        "address": row.get("address"),
-        "address_id": row.get("address_id"),
+        "address": incident.address,
+        "address_id": incident.address_id,
         "zipcode": None,
-        "lat": row.get("lat"),
-        "long": row.get("lon"),
-        "media_url": attributes.get("media_url"),
+        "lat": incident.lat,
+        "long": incident.lon,
+        "media_url": (incident.attributes or {}).get("media_url"),
     }
 
 
@@ -236,17 +223,16 @@ def request_filters(params: Mapping[str, str], catalogue: Catalogue) -> dict[str
 MAX_SPAN = timedelta(days=90)
 
 
-def request_period(
-    start: datetime | None, end: datetime | None, *, now: datetime
-) -> tuple[datetime, datetime]:
+def request_period(start: datetime | None, end: datetime | None, *, now: datetime) -> Period:
     """The period searched: the last 90 days by default, 90 days from a lone start, at most 90.
 
     Examples
     --------
     >>> from datetime import timezone
     >>> now = datetime(2026, 6, 1, tzinfo=timezone.utc)
-    >>> [t.date().isoformat() for t in request_period(None, None, now=now)]
-    ['2026-03-03', '2026-06-01']
+    >>> period = request_period(None, None, now=now)
+    >>> period.start.date().isoformat(), period.end.date().isoformat()
+    ('2026-03-03', '2026-06-01')
     >>> request_period(now - timedelta(days=200), now, now=now)
     Traceback (most recent call last):
     ...
@@ -263,7 +249,7 @@ def request_period(
         raise InvalidInput(
             f"start_date, end_date: the period spans {(end - start).days} days; at most 90"
         )
-    return start, end
+    return Period(start, end)
 
 
 _NATIVE_FIELDS = {

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-import numpy as np
-
-from gis import crs as crslib
-from gis.errors import CRSError, InvalidInput
+from gis.errors import InvalidInput
 from gis.incidents.catalogue import Catalogue
+from gis.values import optional_time, parse_number, parse_point
 
 MAX_DESCRIPTION = 4000
 SOURCES = ("app", "hotline", "grid_worker", "import", "open311")
@@ -43,37 +40,20 @@ class IncidentReport:
         return self.lon is not None and self.lat is not None
 
 
-def _number(value: object, name: str) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{name}: {value!r} is not a number") from None
-    if not math.isfinite(number):
-        raise InvalidInput(f"{name}: {value!r} is not a finite number")
-    return number
-
-
 def _point(data: dict[str, Any]) -> dict[str, Any]:
-    x, y = _number(data.get("lon"), "lon"), _number(data.get("lat"), "lat")
+    x, y = parse_number(data.get("lon"), "lon"), parse_number(data.get("lat"), "lat")
     if (x is None) != (y is None):
         missing = "lat" if y is None else "lon"
         raise InvalidInput(f"{missing}: give both lon and lat, or an address")
     if x is None or y is None:
         return {}
-    source = crslib.parse_crs(str(data.get("crs") or "wgs84"))
-    try:
-        crslib.check_coordinates(np.array([x]), np.array([y]), source)
-    except CRSError as exc:
-        raise CRSError(f"lon/lat: {exc.detail}") from None
-    lon, lat = crslib.to_wgs84(np.array([x]), np.array([y]), source)
+    point = parse_point(x, y, str(data.get("crs") or "wgs84"), where="lon/lat")
     return {
-        "lon": float(lon[0]),
-        "lat": float(lat[0]),
-        "input_crs": str(source),
-        "input_x": x,
-        "input_y": y,
+        "lon": point.lon,
+        "lat": point.lat,
+        "input_crs": str(point.crs),
+        "input_x": point.x,
+        "input_y": point.y,
     }
 
 
@@ -85,18 +65,6 @@ def _text(data: dict[str, Any], name: str, limit: int = 200) -> str | None:
     if len(text) > limit:
         raise InvalidInput(f"{name}: {len(text)} characters; at most {limit}")
     return text
-
-
-def _when(value: object) -> datetime | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except ValueError:
-        raise InvalidInput(f"reported_at: {value!r} is not an ISO 8601 time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def parse_report(data: dict[str, Any], catalogue: Catalogue) -> IncidentReport:
@@ -123,7 +91,7 @@ def parse_report(data: dict[str, Any], catalogue: Catalogue) -> IncidentReport:
     source = str(data.get("source") or "app")
     if source not in SOURCES:
         raise InvalidInput(f"source: {source!r} is not one of {', '.join(SOURCES)}")
-    severity = _number(data.get("severity"), "severity")
+    severity = parse_number(data.get("severity"), "severity")
     if severity is not None and not (1 <= severity <= 5 and severity.is_integer()):
         raise InvalidInput(f"severity: {severity} is not a whole number 1–5")
     return IncidentReport(
@@ -134,7 +102,7 @@ def parse_report(data: dict[str, Any], catalogue: Catalogue) -> IncidentReport:
         reporter_name=_text(data, "reporter_name"),
         reporter_phone=_text(data, "reporter_phone", 40),
         severity=int(severity or 3),
-        reported_at=_when(data.get("reported_at")),
+        reported_at=optional_time(data.get("reported_at"), "reported_at"),
         idempotency_key=_text(data, "idempotency_key", 200),
         attributes=dict(data.get("attributes") or {}),
         **point,

@@ -2,39 +2,49 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
 
 from gis.incidents.lifecycle import LABELS_ZH, OPEN
 from gis.incidents.privacy import mask_name, mask_phone
+from gis.incidents.records import Incident, IncidentDetails
 
 HIDDEN = ("idempotency_key", "input_x", "input_y")
+SHOWN = tuple(f.name for f in fields(Incident) if f.name not in HIDDEN)
 
 
 def public_view(
-    row: dict[str, Any], *, personal: bool = False, now: datetime | None = None
+    incident: Incident, *, personal: bool = False, now: datetime | None = None
 ) -> dict[str, Any]:
     """One incident as JSON-ready data; ``personal`` shows the reporter's name and phone.
 
     Examples
     --------
     >>> due = datetime(2026, 1, 2, tzinfo=UTC)
-    >>> view = public_view({"id": 1, "status": "reported", "reporter_phone": "13812345678",
-    ...                     "reporter_name": "张三", "due_at": due},
-    ...                    now=datetime(2026, 1, 3, tzinfo=UTC))
+    >>> incident = Incident(id=1, category="hazard", status="reported", reported_at=due,
+    ...     updated_at=due, due_at=due, reporter_phone="13812345678", reporter_name="张三")
+    >>> view = public_view(incident, now=datetime(2026, 1, 3, tzinfo=UTC))
     >>> view["reporter_phone"], view["reporter_name"], view["overdue"], view["status_zh"]
     ('138****5678', '张*', True, '已收集')
     """
-    view = {k: _plain(v) for k, v in row.items() if k not in HIDDEN}
+    view = {name: _plain(getattr(incident, name)) for name in SHOWN}
     if not personal:
-        view["reporter_phone"] = mask_phone(row.get("reporter_phone"))
-        view["reporter_name"] = mask_name(row.get("reporter_name"))
-    if row.get("input_x") is not None:
-        view["input"] = {"x": row["input_x"], "y": row["input_y"], "crs": row.get("input_crs")}
-    view["status_zh"] = LABELS_ZH.get(str(row.get("status")), "")
-    due = row.get("due_at")
+        view["reporter_phone"] = mask_phone(incident.reporter_phone)
+        view["reporter_name"] = mask_name(incident.reporter_name)
+    if incident.input_x is not None:
+        view["input"] = {"x": incident.input_x, "y": incident.input_y, "crs": incident.input_crs}
+    view["status_zh"] = LABELS_ZH.get(incident.status, "")
     now = now or datetime.now(UTC)
-    view["overdue"] = bool(row.get("status") in OPEN and due is not None and due < now)
+    view["overdue"] = incident.status in OPEN and incident.due_at < now
+    return view
+
+
+def details_view(details: IncidentDetails, *, personal: bool = False) -> dict[str, Any]:
+    """`public_view` with the incident's log (``events``) and linked incidents (``links``)."""
+    view = public_view(details.incident, personal=personal)
+    view["events"] = [{k: _plain(v) for k, v in asdict(e).items()} for e in details.events]
+    view["links"] = [asdict(link) for link in details.links]
     return view
 
 

@@ -67,6 +67,23 @@ class AreaLookup:
             frame.loc[outside, "distance_m"] = metres
         return frame
 
+    def grid_codes(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.str_]:
+        """The code of the grid containing each point ("" outside every grid), vectorised.
+
+        Examples
+        --------
+        >>> from shapely import box
+        >>> areas = gpd.GeoDataFrame({"level": ["grid"], "code": ["110108010019001"],
+        ...                           "name": ["第01网格"]}, geometry=[box(0, 0, 1, 1)], crs=4326)
+        >>> AreaLookup(areas).grid_codes([0.5, 2.0], [0.5, 0.5]).tolist()
+        ['110108010019001', '']
+        """
+        x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        grids = self.indexes.get(Level.GRID)
+        if grids is None:
+            return np.full(x.shape, "", dtype=str)
+        return grids.locate(x, y).key
+
     def locate_one(self, lon: float, lat: float) -> dict[str, object]:
         """One point, as a dict with the columns of `locate` (a fast path for single lookups).
 

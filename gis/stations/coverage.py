@@ -11,16 +11,24 @@ the household share is the area share and the counts are the area's households p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import shapely
+from shapely.geometry import mapping
 
+from gis.areas import Level
+from gis.crs import STORAGE_CRS
+from gis.errors import InvalidInput
 from gis.network.project import Projection
+from gis.stations.catalogue import StationType
 from gis.stations.circles import projection_for
+from gis.stations.reach import Unsnapped
 
+MODES = ("circle", "network")
 WEIGHTS_NOTE = (
     "no household points (addresses table empty): equal weight per unit area, "
     "so household shares equal area shares"
@@ -101,7 +109,7 @@ def coverage_table(
     table["covered_area_m2"] = np.round(covered_area, 1)
     table["area_share"] = [_share(c, t) for c, t in zip(covered_area, area, strict=True)]
     uncovered = projection.to_lonlat(shapely.difference(areas_m, reach_m))
-    return gpd.GeoDataFrame(table, geometry=list(uncovered), crs="EPSG:4326")
+    return gpd.GeoDataFrame(table, geometry=list(uncovered), crs=STORAGE_CRS)
 
 
 def circle_homes_covered(
@@ -112,3 +120,80 @@ def circle_homes_covered(
     if len(coords) == 0:
         return np.zeros(0, dtype=bool)
     return np.asarray(shapely.covers(reach, shapely.points(coords)), dtype=bool)
+
+
+def parse_mode(mode: str) -> str:
+    """``circle`` or ``network``, else `InvalidInput`."""
+    if mode not in MODES:
+        raise InvalidInput(f"mode: {mode!r} must be circle or network")
+    return mode
+
+
+def tier_radius(station_type: StationType, minutes: float) -> float:
+    """The circle radius of the type's tier with these minutes (`InvalidInput` when none)."""
+    for tier in station_type.tiers:
+        if tier.minutes == minutes:
+            return tier.radius_m
+    listed = ", ".join(f"{t.minutes:g}" for t in station_type.tiers)
+    raise InvalidInput(
+        f"minutes: {station_type.code} has no {minutes:g}-minute tier; tiers: {listed}"
+    )
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    """Coverage of every grid and community by one station type (see `coverage_table`).
+
+    ``table`` has one row per area, its geometry the uncovered part; ``summary`` is over the
+    grids; ``weights`` is ``households`` or, with no household points, ``area``.
+    """
+
+    station_type: StationType
+    mode: str
+    minutes: float
+    stations: int
+    table: gpd.GeoDataFrame
+    weights: str
+    unsnapped: list[Unsnapped] = field(default_factory=list)
+
+    @property
+    def summary(self) -> dict[str, float | None]:
+        """Households and area covered over the grids, and their shares."""
+        grids = self.table[self.table["level"] == Level.GRID.value]
+        total, covered = float(grids["households"].sum()), float(grids["covered_households"].sum())
+        area, covered_area = float(grids["area_m2"].sum()), float(grids["covered_area_m2"].sum())
+        return {
+            "households": round(total, 1),
+            "covered_households": round(covered, 1),
+            "uncovered_households": round(total - covered, 1),
+            "household_share": round(covered / total, 4) if total else None,
+            "area_share": round(covered_area / area, 4) if area else None,
+        }
+
+    def grid_shares(self) -> dict[str, float | None]:
+        """Per grid code: the share of its households covered."""
+        grids = self.table[self.table["level"] == Level.GRID.value]
+        return dict(zip(grids["code"], grids["household_share"], strict=True))
+
+    def to_geojson(self) -> dict[str, Any]:
+        """A FeatureCollection (one feature per area, the uncovered part) with the report."""
+        records = self.table.drop(columns="geometry").astype(object)
+        records = records.where(records.notna(), None)
+        features = [
+            {"type": "Feature", "id": row["code"], "geometry": mapping(geometry), "properties": row}
+            for row, geometry in zip(records.to_dict("records"), self.table.geometry, strict=True)
+        ]
+        kind = self.station_type
+        by_area = self.weights == "area"
+        return {
+            "type": "FeatureCollection",
+            "station_type": {"code": kind.code, "zh": kind.zh, "en": kind.en},
+            "mode": self.mode,
+            "minutes": self.minutes,
+            "stations": self.stations,
+            "unsnapped": [asdict(u) for u in self.unsnapped],
+            "weights": self.weights,
+            "note": WEIGHTS_NOTE if by_area else "households from the standard addresses",
+            "summary": self.summary,
+            "features": features,
+        }

@@ -6,25 +6,21 @@ whole (naming the feature and the field) before anything is written.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from gis import crs as crslib
-from gis.errors import CRSError, InvalidGeometry, InvalidInput, UnreadableFile
+from gis.errors import InvalidGeometry, InvalidInput, UnreadableFile
+from gis.pointfiles import LAT_FIELDS, LON_FIELDS, csv_records, feature_collection, feature_point
 from gis.stations.catalogue import StationCatalogue
+from gis.values import parse_point, require_number
 
 TYPE_FIELDS = ("type", "station_type", "类型")
 NAME_FIELDS = ("name", "名称")
 HOURS_FIELDS = ("opening_hours", "营业时间", "开放时间")
 CAPACITY_FIELDS = ("capacity", "容量")
 ID_FIELDS = ("source_id", "id")
-LON_FIELDS = ("lon", "lng", "longitude", "x", "经度")
-LAT_FIELDS = ("lat", "latitude", "y", "纬度")
 _KNOWN = {*TYPE_FIELDS, *NAME_FIELDS, *HOURS_FIELDS, *CAPACITY_FIELDS, *ID_FIELDS}
 _KNOWN |= {*LON_FIELDS, *LAT_FIELDS}
 
@@ -43,6 +39,25 @@ class StationIn:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Station:
+    """A stored station: `StationIn` plus its id, the grid it lies in, and its times."""
+
+    id: int
+    type: str
+    name: str
+    lon: float
+    lat: float
+    opening_hours: str | None
+    capacity: int | None
+    grid_code: str | None
+    outside_grid: bool
+    source_id: str | None
+    attributes: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
 def _first(data: Mapping[str, Any], names: Iterable[str]) -> Any:
     for name in names:
         value = data.get(name)
@@ -51,45 +66,13 @@ def _first(data: Mapping[str, Any], names: Iterable[str]) -> Any:
     return None
 
 
-def _number(value: Any, what: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{what}: {value!r} is not a number") from None
-    if not math.isfinite(number):
-        raise InvalidInput(f"{what}: {value!r} is not a finite number")
-    return number
-
-
 def _capacity(value: Any, label: str) -> int | None:
     if value is None:
         return None
-    number = _number(value, f"{label}capacity")
+    number = require_number(value, f"{label}capacity")
     if number < 0 or number != int(number):
         raise InvalidInput(f"{label}capacity: {value!r} must be a whole number >= 0")
     return int(number)
-
-
-def to_wgs84(x: Any, y: Any, crs: str, label: str = "") -> tuple[float, float]:
-    """Check one coordinate pair in ``crs`` and convert it to WGS84 lon/lat.
-
-    Examples
-    --------
-    >>> to_wgs84("116.35", 40.0, "wgs84")
-    (116.35, 40.0)
-    >>> to_wgs84(40.0, 116.35, "wgs84")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    gis.errors.CRSError: coordinates out of range for wgs84: latitude 116.35 is > 90: ...
-    """
-    source = crslib.parse_crs(crs)
-    x_value, y_value = _number(x, f"{label}lon"), _number(y, f"{label}lat")
-    try:
-        crslib.check_coordinates(x_value, y_value, source)
-    except CRSError as exc:
-        raise CRSError(f"{label}{exc.detail}") from None
-    lon, lat = crslib.to_wgs84(x_value, y_value, source)
-    return float(lon), float(lat)
 
 
 def parse_station(
@@ -111,15 +94,21 @@ def parse_station(
     name = str(_first(data, NAME_FIELDS) or "").strip()
     if not name:
         raise InvalidInput(f"{label}name: missing")
-    lon, lat = to_wgs84(_first(data, LON_FIELDS), _first(data, LAT_FIELDS), crs, label)
+    point = parse_point(
+        _first(data, LON_FIELDS),
+        _first(data, LAT_FIELDS),
+        crs,
+        fields=(f"{label}lon", f"{label}lat"),
+        where=f"{label}lon, lat",
+    )
     hours = _first(data, HOURS_FIELDS)
     source_id = _first(data, ID_FIELDS)
     extra = {k: v for k, v in data.items() if k not in _KNOWN and v is not None and v != ""}
     return StationIn(
         type=found.code,
         name=name[:200],
-        lon=lon,
-        lat=lat,
+        lon=point.lon,
+        lat=point.lat,
         opening_hours=str(hours) if hours is not None else None,
         capacity=_capacity(_first(data, CAPACITY_FIELDS), label),
         source_id=str(source_id) if source_id is not None else None,
@@ -127,19 +116,16 @@ def parse_station(
     )
 
 
-def _features(doc: Any) -> list[dict[str, Any]]:
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise UnreadableFile("stations: expected a GeoJSON FeatureCollection")
+def _features(content: bytes) -> list[dict[str, Any]]:
     rows = []
-    for i, feature in enumerate(doc.get("features") or []):
-        geometry = (feature or {}).get("geometry") or {}
-        if geometry.get("type") != "Point" or len(geometry.get("coordinates") or []) < 2:
-            raise InvalidGeometry(f"feature {i}: geometry must be a Point")
-        x, y = geometry["coordinates"][:2]
-        properties = dict(feature.get("properties") or {})
-        if feature.get("id") is not None:
+    for i, feature in enumerate(feature_collection(content, what="stations")):
+        point = feature_point(feature)
+        if point.error:
+            raise InvalidGeometry(f"feature {i}: {point.error}")
+        properties = dict(point.properties)
+        if isinstance(feature, dict) and feature.get("id") is not None:
             properties.setdefault("source_id", feature["id"])
-        rows.append({**properties, "lon": x, "lat": y})
+        rows.append({**properties, "lon": point.lon, "lat": point.lat})
     return rows
 
 
@@ -150,15 +136,14 @@ def read_stations(
 
     All rows are validated first; the first bad one raises, naming its row and field.
     """
-    try:
-        text = content.decode("utf-8-sig")
-        rows = (
-            _features(json.loads(text))
-            if kind == "geojson"
-            else list(csv.DictReader(io.StringIO(text)))
-        )
-    except (UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
-        raise UnreadableFile(f"stations: cannot read the {kind}: {exc}") from exc
+    if kind == "geojson":
+        rows = _features(content)
+    else:
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise UnreadableFile(f"stations: cannot read the csv: {exc}") from exc
+        _, rows = csv_records(text, what="stations")
     if not rows:
         raise UnreadableFile("stations: no stations in the input")
     where = "feature" if kind == "geojson" else "row"

@@ -1,4 +1,4 @@
-"""``gridmap stations suggest``: new sites for a station type, existing stations kept fixed.
+"""New sites for a station type, existing stations kept fixed (pure: the network and points in).
 
 Demand is the households of the standard addresses (or, with none, an even lattice over the
 grids weighted by their households). A site covers a demand point when the walk from the
@@ -10,20 +10,18 @@ points themselves (``candidates="homes"``). The picks come from
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 import shapely
 
-from gis.db import stations as station_sql
-from gis.db.engine import Connection
 from gis.errors import InvalidInput
 from gis.network import Snapped, WalkNetwork, snap_points, walk_metres
 from gis.network.reach import walk_distances
-from gis.stations.analytics import areas_for_coverage
-from gis.stations.catalogue import StationCatalogue
-from gis.stations.demand import lattice_demand
+from gis.stations.catalogue import StationType
 from gis.stations.settings import AccessSettings
 from gis.stations.siting import greedy_max_cover
 
@@ -48,56 +46,89 @@ def cover_matrix(
     )
 
 
-def _demand(conn: Connection) -> tuple[np.ndarray, np.ndarray, str]:
-    lonlat, households = station_sql.household_points(conn)
-    if len(households) and households.sum() > 0:
-        return lonlat, households, "households"
-    points, weights = lattice_demand(areas_for_coverage(conn).query("level == 'grid'"))
-    return points, weights, "area"
+@dataclass(frozen=True)
+class Demand:
+    """Where the demand is: points (EPSG:4326) and their weights, households or area."""
+
+    lonlat: npt.NDArray[np.float64]
+    weights: npt.NDArray[np.float64]
+    basis: str  # households | area
 
 
-def _candidates(conn: Connection, network: WalkNetwork, kind: str, homes: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True)
+class Suggestion:
+    """Up to ``k`` new sites in order, each with the households it newly covers (``gain``)."""
+
+    station_type: StationType
+    minutes: float
+    weights: str
+    existing: int
+    demand: float
+    covered_before: float
+    picks: list[dict[str, Any]]
+
+    @property
+    def share_before(self) -> float | None:
+        """The share of demand the existing stations cover."""
+        return round(self.covered_before / self.demand, 4) if self.demand else None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        kind = self.station_type
+        return {
+            "station_type": {"code": kind.code, "zh": kind.zh, "en": kind.en},
+            "minutes": self.minutes,
+            "weights": self.weights,
+            "existing": self.existing,
+            "demand": round(self.demand, 1),
+            "covered_before": round(self.covered_before, 1),
+            "share_before": self.share_before,
+            "picks": self.picks,
+        }
+
+
+def _candidates(
+    network: WalkNetwork, kind: str, homes: np.ndarray, grids: shapely.Geometry
+) -> np.ndarray:
     if kind == "homes":
         return homes
     if kind != "nodes":
         raise InvalidInput(f"candidates: {kind!r} must be nodes or homes")
-    grids = shapely.union_all(areas_for_coverage(conn).query("level == 'grid'").geometry.values)
     inside = shapely.contains_xy(grids, network.lonlat[:, 0], network.lonlat[:, 1])
     return network.lonlat[inside]
 
 
 def suggest_sites(
-    conn: Connection,
     network: WalkNetwork,
     *,
-    station_type: str,
+    station_type: StationType,
     k: int,
-    catalogue: StationCatalogue,
+    demand: Demand,
+    existing: npt.NDArray[np.float64],
+    grids: shapely.Geometry,
     settings: AccessSettings,
     candidates: str = "nodes",
-) -> dict[str, Any]:
-    """Up to ``k`` new sites, each with the households it newly covers (``gain``)."""
-    found = catalogue.find(station_type)
+) -> Suggestion:
+    """Up to ``k`` new sites covering the most demand not yet covered by ``existing`` stations.
+
+    ``existing`` are the type's stations (EPSG:4326 points), ``grids`` the union of the grids
+    (node candidates must lie inside).
+    """
     if not 1 <= k <= 100:
         raise InvalidInput(f"k: {k} must be between 1 and 100")
     limit = walk_metres(settings.coverage_minutes, settings.walk_speed_kmh)
-    lonlat, weights, basis = _demand(conn)
-    demand = snap_points(network, lonlat, max_distance_m=settings.snap_max_m, strict=False)
-    ok = demand.ok
-    demand, weights = demand.take(ok), weights[ok]
-    existing = station_sql.list_stations(conn, station_type=found.code)
+    snapped = snap_points(network, demand.lonlat, max_distance_m=settings.snap_max_m, strict=False)
+    ok = snapped.ok
+    points, weights = snapped.take(ok), demand.weights[ok]
     fixed = snap_points(
-        network,
-        [(s["lon"], s["lat"]) for s in existing] or np.zeros((0, 2)),
-        max_distance_m=settings.snap_max_m,
-        strict=False,
+        network, existing.reshape(-1, 2), max_distance_m=settings.snap_max_m, strict=False
     )
-    already = cover_matrix(network, fixed.take(fixed.ok), demand, limit).sum(axis=0).A1 > 0
-    sites_lonlat = _candidates(conn, network, candidates, lonlat[ok])
+    already = cover_matrix(network, fixed.take(fixed.ok), points, limit).sum(axis=0).A1 > 0
+    sites_lonlat = _candidates(network, candidates, demand.lonlat[ok], grids)
     sites = snap_points(network, sites_lonlat, max_distance_m=settings.snap_max_m, strict=False)
     sites_lonlat = sites_lonlat[sites.ok]
     picks = greedy_max_cover(
-        cover_matrix(network, sites.take(sites.ok), demand, limit), weights, already=already, k=k
+        cover_matrix(network, sites.take(sites.ok), points, limit), weights, already=already, k=k
     )
     total, before = float(weights.sum()), float(weights[already].sum())
     rows, running = [], before
@@ -114,13 +145,6 @@ def suggest_sites(
                 "share": round(running / total, 4) if total else None,
             }
         )
-    return {
-        "station_type": {"code": found.code, "zh": found.zh, "en": found.en},
-        "minutes": settings.coverage_minutes,
-        "weights": basis,
-        "existing": len(existing),
-        "demand": round(total, 1),
-        "covered_before": round(before, 1),
-        "share_before": round(before / total, 4) if total else None,
-        "picks": rows,
-    }
+    return Suggestion(
+        station_type, settings.coverage_minutes, demand.basis, len(existing), total, before, rows
+    )

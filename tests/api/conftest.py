@@ -5,33 +5,26 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
 from api.app import create_app
-from api.cli import load_sample
-from gis.areas import ORDER
 from gis.db import addresses as address_sql
-from gis.db import load
-from gis.io import read_boundaries
 from gis.settings import StoreSettings
-from tests import geoms
+from gis.usecases.runtime import Runtime
+from gis.usecases.sample import load_sample
+from tests.stores import load_hierarchy
 
 
 @pytest.fixture
-def client(
-    store_settings: StoreSettings, empty_store: Engine, tmp_path: Path
-) -> Iterator[TestClient]:
-    files = geoms.hierarchy_files(tmp_path)
-    for level in ORDER:
-        load.commit(empty_store, read_boundaries(files[level.value], level=level), level=level)
+def client(store_settings: StoreSettings, rt: Runtime, tmp_path: Path) -> Iterator[TestClient]:
+    load_hierarchy(rt, tmp_path)
     with TestClient(create_app(store_settings)) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def sample_client(store_settings: StoreSettings, empty_store: Engine) -> Iterator[TestClient]:
-    load_sample(store_settings)
-    with empty_store.begin() as conn:
+def sample_client(store_settings: StoreSettings, rt: Runtime) -> Iterator[TestClient]:
+    load_sample(rt)
+    with rt.write() as conn:
         address_sql.upsert_addresses(
             conn,
             rows=[

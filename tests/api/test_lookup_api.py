@@ -11,45 +11,27 @@ from pathlib import Path
 import pyproj
 import pytest
 from fastapi.testclient import TestClient
-from shapely import box
-from sqlalchemy import Engine
 
 from api.app import create_app
-from api.routes import lookup as lookup_route
-from gis.areas import ORDER, Level
+from gis import limits
 from gis.crs import wgs84_to_bd09, wgs84_to_gcj02
-from gis.db import load
-from gis.io import read_boundaries
 from gis.settings import StoreSettings
-from tests import geoms
+from gis.usecases.runtime import Runtime
+from tests.stores import MOVED, load_hierarchy, move_shared_edge
 
 INSIDE_001 = (116.345, 40.0)
 SHARED_EDGE = (116.35, 40.0)
 WEST_OF_GRIDS = (116.3395, 40.0)  # 0.0005° (~43 m) west of grid 001, inside the subdistrict
-MOVED = (116.352, 40.0)  # in grid 002, then in 001 once the shared edge moves east
 CSV_HEADER = "id,lon,lat\n"
 
 
-def move_shared_edge(engine: Engine, folder: Path) -> None:
-    """Redraw the two grids with their shared edge at 116.355 instead of 116.35."""
-    rows = [
-        ("110108010019001", "第01网格", box(116.34, 39.99, 116.355, 40.01)),
-        ("110108010019002", "第02网格", box(116.355, 39.99, 116.36, 40.01)),
-    ]
-    path = geoms.write(geoms.frame(rows), folder / "moved.geojson")
-    load.commit(engine, read_boundaries(path, level=Level.GRID), level=Level.GRID)
+@pytest.fixture
+def loaded(rt: Runtime, tmp_path: Path) -> Runtime:
+    return load_hierarchy(rt, tmp_path)
 
 
 @pytest.fixture
-def loaded(empty_store: Engine, tmp_path: Path) -> Engine:
-    files = geoms.hierarchy_files(tmp_path)
-    for level in ORDER:
-        load.commit(empty_store, read_boundaries(files[level.value], level=level), level=level)
-    return empty_store
-
-
-@pytest.fixture
-def client(store_settings: StoreSettings, loaded: Engine) -> Iterator[TestClient]:
+def client(store_settings: StoreSettings, loaded: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(store_settings)) as test_client:
         yield test_client
 
@@ -113,7 +95,7 @@ def test_projected_input(client: TestClient) -> None:
 
 
 def test_as_of_answers_with_the_old_boundaries(
-    client: TestClient, loaded: Engine, tmp_path: Path
+    client: TestClient, loaded: Runtime, tmp_path: Path
 ) -> None:
     before = datetime.now(UTC)
     time.sleep(0.01)
@@ -202,7 +184,7 @@ def test_batch_csv_converts_its_crs(client: TestClient) -> None:
 def test_batch_is_located_in_chunks_and_kept_in_order(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(lookup_route, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(limits, "LOOKUP_CHUNK_ROWS", 3)
     points = [INSIDE_001, MOVED] * 5
     body = CSV_HEADER + "".join(f"{i},{x},{y}\n" for i, (x, y) in enumerate(points))
     rows = post_csv(client, body)
@@ -264,7 +246,7 @@ def test_header_only_csv_gets_a_header(client: TestClient) -> None:
 
 
 def test_too_many_rows_is_413(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lookup_route, "MAX_ROWS", 5)
+    monkeypatch.setattr(limits, "LOOKUP_ROWS", 5)
     body = CSV_HEADER + "a,116.345,40.0\n" * 6
     response = client.post("/lookup", content=body, headers={"content-type": "text/csv"})
     assert response.status_code == 413
@@ -277,7 +259,7 @@ def test_too_many_rows_is_413(client: TestClient, monkeypatch: pytest.MonkeyPatc
 
 
 def test_too_many_bytes_is_413(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(lookup_route, "MAX_BYTES", 100)
+    monkeypatch.setattr(limits, "BODY_BYTES", 100)
     body = CSV_HEADER + "a,116.345,40.0\n" * 10
     response = client.post("/lookup", content=body, headers={"content-type": "text/csv"})
     assert response.status_code == 413

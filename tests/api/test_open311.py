@@ -94,13 +94,13 @@ def test_spec_example_post_creates_a_located_request(client: TestClient, engine:
     assert answer["account_id"] is None and "前处理" in answer["service_notice"]
     with engine.connect() as conn:
         row = incident_sql.get_incident(conn, incident_id=int(answer["service_request_id"]))
-    assert (row["source"], row["grid_code"], row["status"]) == (
+    assert (row.source, row.grid_code, row.status) == (
         "open311",
         "110108010018002",
         "reported",
     )
-    assert row["reporter_name"] == "john smith" and row["reporter_phone"] == "111111111"
-    assert row["attributes"]["device_id"] == "tt222111"
+    assert row.reporter_name == "john smith" and row.reporter_phone == "111111111"
+    assert row.attributes["device_id"] == "tt222111"
 
 
 def test_post_accepts_json(client: TestClient) -> None:
@@ -118,7 +118,7 @@ def test_attributes_are_kept(client: TestClient, engine: Engine) -> None:
     answer = post(client, **{"attribute[WHISPERS]": "HEARD", "attribute[floor]": "3"})
     with engine.connect() as conn:
         row = incident_sql.get_incident(conn, incident_id=int(answer["service_request_id"]))
-    assert row["attributes"]["attribute"] == {"WHISPERS": "HEARD", "floor": "3"}
+    assert row.attributes["attribute"] == {"WHISPERS": "HEARD", "floor": "3"}
 
 
 def test_gcj02_extension(client: TestClient) -> None:

@@ -9,13 +9,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from api.cli import load_sample
-from api.routes import stations as station_routes
 from gis.crs import wgs84_to_gcj02
 from gis.db import addresses as address_sql
-from gis.db import stations as station_sql
-from gis.network import network_from_osm
 from gis.settings import StoreSettings
+from gis.usecases import stations
+from gis.usecases.runtime import Runtime
+from gis.usecases.sample import load_sample
 
 ROOT = Path(__file__).resolve().parents[2]
 OSM = ROOT.parent / "shared" / "data" / "osm" / "osm_beijing_haidian_cau_east_campus.osm"
@@ -33,14 +32,11 @@ def clear_stations(engine: Engine) -> None:
 
 
 @pytest.fixture
-def client(store_settings: StoreSettings, empty_store: Engine) -> Iterator[TestClient]:
+def client(store_settings: StoreSettings, empty_store: Engine, rt: Runtime) -> Iterator[TestClient]:
     clear_stations(empty_store)
-    load_sample(store_settings)
-    with empty_store.begin() as conn:
-        station_sql.save_network(conn, network=network_from_osm(OSM))
-    app = create_app(store_settings)
-    app.include_router(station_routes.router)
-    with TestClient(app) as test_client:
+    load_sample(rt)
+    stations.load_network(rt, OSM)
+    with TestClient(create_app(store_settings)) as test_client:
         yield test_client
 
 

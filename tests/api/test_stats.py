@@ -8,9 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from api.cli import load_sample
-from gis.db import planning
 from gis.settings import StoreSettings
+from gis.usecases import planning
+from gis.usecases.runtime import Runtime
+from gis.usecases.sample import load_sample
 
 GRID_A = "110108010018001"  # 石油大院社区第01网格
 GRID_B = "110108010018002"  # its neighbour, sharing an edge
@@ -23,8 +24,8 @@ POINTS = {
 
 
 @pytest.fixture
-def client(store_settings: StoreSettings, empty_store: Engine) -> Iterator[TestClient]:
-    load_sample(store_settings)
+def client(store_settings: StoreSettings, rt: Runtime) -> Iterator[TestClient]:
+    load_sample(rt)
     with TestClient(create_app(store_settings)) as test_client:
         yield test_client
 
@@ -141,16 +142,18 @@ def test_unlocated_incidents_have_a_row_of_their_own(client: TestClient) -> None
     assert stats(client, level="grid")[None]["total"] == 1
 
 
-def merge_b_into_a(engine: Engine) -> None:
-    plan_id = planning.create_plan(engine, scope_code="110108010018", note="merge")
-    planning.merge(engine, plan_id=plan_id, codes=[GRID_A, GRID_B])
-    planning.publish(engine, plan_id=plan_id, force=True, reason="test redraw")
+def merge_b_into_a(rt: Runtime) -> None:
+    plan_id = planning.create_plan(rt, scope_code="110108010018", note="merge").id
+    planning.merge(rt, plan_id=plan_id, codes=[GRID_A, GRID_B])
+    planning.publish(rt, plan_id=plan_id, force=True, reason="test redraw")
 
 
-def test_redraw_moves_current_counts_but_not_recorded(client: TestClient, engine: Engine) -> None:
+def test_redraw_moves_current_counts_but_not_recorded(
+    client: TestClient, engine: Engine, rt: Runtime
+) -> None:
     in_b = report(client, GRID_B)
     report(client, GRID_A)
-    merge_b_into_a(engine)
+    merge_b_into_a(rt)
     recorded = stats(client, level="grid", by="recorded")
     current = stats(client, level="grid", by="current")
     assert (recorded[GRID_A]["total"], recorded[GRID_B]["total"]) == (1, 1)
@@ -160,9 +163,9 @@ def test_redraw_moves_current_counts_but_not_recorded(client: TestClient, engine
         assert grid.scalar_one() == GRID_B
 
 
-def test_redraw_keeps_community_counts(client: TestClient, engine: Engine) -> None:
+def test_redraw_keeps_community_counts(client: TestClient, rt: Runtime) -> None:
     report(client, GRID_B)
-    merge_b_into_a(engine)
+    merge_b_into_a(rt)
     assert stats(client, level="community", by="current")["110108010018"]["total"] == 1
 
 
@@ -172,7 +175,10 @@ def test_redraw_keeps_community_counts(client: TestClient, engine: Engine) -> No
         ({"level": "street"}, "street"),
         ({"level": "grid", "by": "later"}, "by: 'later' is not recorded or current"),
         ({"level": "grid", "from": "yesterday"}, "from: 'yesterday' is not an ISO 8601"),
-        ({"level": "grid", "from": "2026-02-01", "to": "2026-01-01"}, "to: is not after from"),
+        (
+            {"level": "grid", "from": "2026-02-01", "to": "2026-01-01"},
+            "to: 2026-01-01 is not after from 2026-02-01",
+        ),
     ],
 )
 def test_bad_parameters(client: TestClient, params: dict, fragment: str) -> None:

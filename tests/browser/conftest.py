@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from api.cli import load_sample
-from api.cli.serve import load_sample_extras
 from gis.settings import StoreSettings
+from gis.usecases.runtime import running
+from gis.usecases.sample import load_sample, load_sample_extras
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -41,8 +41,9 @@ def server(store_settings: StoreSettings, engine: Engine) -> Iterator[str]:
                 "incident_links, addresses RESTART IDENTITY CASCADE"
             )
         )
-    load_sample(store_settings)
-    load_sample_extras(store_settings)
+    with running(store_settings, pool_size=1) as rt:
+        load_sample(rt)
+        load_sample_extras(rt)
     port = _free_port()
     env = {**os.environ, "GRIDMAP_DATABASE_URL": str(store_settings.database_url)}
     process = subprocess.Popen(

@@ -113,7 +113,10 @@ def test_hazard_map(server: str, browser: Any, artifacts: Path) -> None:
         ("grids.html?measure=happiness", "measure: 'happiness'"),
         ("grids.html?basemap=google", "basemap: 'google'"),
         ("grids.html?basemap=tianditu", "needs a key"),
-        ("hazards.html?start=2026-02-01&end=2026-01-01", "is not before end"),
+        (
+            "hazards.html?start=2026-02-01&end=2026-01-01",
+            "end: 2026-01-01 is not after start 2026-02-01",
+        ),
     ],
 )
 def test_bad_input_is_a_page_not_a_blank_map(

@@ -7,9 +7,8 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from api.cli import app
-from api.cli.addresses import SAMPLE_ADDRESSES
-from gis.db.intake import AddressRegistry
-from gis.settings import StoreSettings
+from gis.settings import SAMPLE_ADDRESSES, StoreSettings
+from gis.usecases.caches import AddressRegistry
 
 runner = CliRunner()
 
@@ -35,9 +34,12 @@ def test_import_is_idempotent_and_resolves_messy_addresses(
         count = conn.execute(text("SELECT count(*) FROM addresses")).scalar()
     assert count == len(json.loads(SAMPLE_ADDRESSES.read_text())["features"])
     registry = AddressRegistry(empty_store)
-    row, method, score = registry.resolve("北京市 北京市 海淀区 学院路 18号 10号楼")
-    assert row["building"] == "10号楼" and method == "address_normalised" and score == 100.0
-    assert registry.resolve("海淀区志新西路3－1号")[0]["address"] == "北京市海淀区志新西路3-1号"
+    found = registry.resolve("北京市 北京市 海淀区 学院路 18号 10号楼")
+    assert found is not None
+    assert found.address.building == "10号楼" and found.method == "address_normalised"
+    assert found.score == 100.0
+    other = registry.resolve("海淀区志新西路3－1号")
+    assert other is not None and other.address.address == "北京市海淀区志新西路3-1号"
     assert registry.resolve("学院路19号10号楼") is None  # another house number never matches
 
 

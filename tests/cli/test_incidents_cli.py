@@ -9,10 +9,12 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from api.cli import app, load_sample
+from api.cli import app
 from gis.crs import wgs84_to_gcj02
-from gis.db.bulk import FIELDS
 from gis.settings import StoreSettings
+from gis.usecases.imports import FIELDS
+from gis.usecases.runtime import Runtime
+from gis.usecases.sample import load_sample
 
 runner = CliRunner()
 LON, LAT = 116.3553, 40.0073  # inside grid 110108010018002
@@ -24,8 +26,8 @@ def gridmap(*args: object) -> Any:
 
 
 @pytest.fixture
-def sample(cli_env: StoreSettings, empty_store: Engine) -> Engine:
-    load_sample(cli_env)
+def sample(cli_env: StoreSettings, empty_store: Engine, rt: Runtime) -> Engine:
+    load_sample(rt)
     return empty_store
 
 

@@ -97,10 +97,10 @@ def test_assign_keeps_columns_and_reports_bad_rows(loaded: Engine, tmp_path: Pat
 def test_assign_streams_in_chunks(
     loaded: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import api.lookup_io
+    import gis.pointfiles
 
-    original = api.lookup_io.CsvPoints.chunks
-    monkeypatch.setattr(api.lookup_io.CsvPoints, "chunks", lambda self, size=0: original(self, 2))
+    original = gis.pointfiles.CsvPoints.chunks
+    monkeypatch.setattr(gis.pointfiles.CsvPoints, "chunks", lambda self, size=0: original(self, 2))
     source = tmp_path / "in.csv"
     source.write_text("lon,lat\n" + "116.345,40.0\n116.355,40.0\n" * 3, encoding="utf-8")
     target = tmp_path / "out.csv"

@@ -6,15 +6,17 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from api.cli import app, load_sample
+from api.cli import app
 from gis.settings import StoreSettings
+from gis.usecases.runtime import Runtime
+from gis.usecases.sample import load_sample
 
 
 @pytest.mark.parametrize("page", ["grids", "hazards"])
 def test_standalone_page(
-    cli_env: StoreSettings, empty_store: Engine, tmp_path: Path, page: str
+    cli_env: StoreSettings, empty_store: Engine, rt: Runtime, tmp_path: Path, page: str
 ) -> None:
-    load_sample(cli_env)
+    load_sample(rt)
     out = tmp_path / f"{page}.html"
     result = CliRunner().invoke(app, ["map", page, "--out", str(out), "--lang", "en"])
     assert result.exit_code == 0, result.output

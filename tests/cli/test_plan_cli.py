@@ -10,10 +10,12 @@ import shapely
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from api.cli import SAMPLE_DIR, app, load_sample
+from api.cli import app
 from gis.areas import Level
 from gis.db import areas as area_sql
-from gis.settings import StoreSettings
+from gis.settings import SAMPLE_DIR, StoreSettings
+from gis.usecases.runtime import Runtime
+from gis.usecases.sample import load_sample
 from tests import geoms
 
 runner = CliRunner()
@@ -25,8 +27,8 @@ def gridmap(*args: object):
 
 
 @pytest.fixture
-def sample(cli_env: StoreSettings, empty_store: Engine) -> Engine:
-    load_sample(cli_env)
+def sample(cli_env: StoreSettings, empty_store: Engine, rt: Runtime) -> Engine:
+    load_sample(rt)
     return empty_store
 
 

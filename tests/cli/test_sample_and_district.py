@@ -9,21 +9,25 @@ import shapely
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from api.cli import SAMPLE_DIR, app, load_sample
+from api.cli import app
 from gis.areas import Level
 from gis.db import areas as area_sql
 from gis.geometry import to_metric
-from gis.settings import StoreSettings
+from gis.settings import SAMPLE_DIR, StoreSettings
+from gis.usecases.runtime import Runtime
+from gis.usecases.sample import load_sample
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 DATAV = SHARED / "boundaries" / "datav_110108_haidian_district.json"
 ROADS = SHARED / "osm" / "osm_roads_beijing_haidian_cau.geojson"
 
 
-def test_sample_loads_and_is_idempotent(store_settings: StoreSettings, empty_store: Engine) -> None:
-    first = load_sample(store_settings)
+def test_sample_loads_and_is_idempotent(
+    store_settings: StoreSettings, empty_store: Engine, rt: Runtime
+) -> None:
+    first = load_sample(rt)
     assert first[-1].startswith("grid: 23 added")
-    again = load_sample(store_settings)
+    again = load_sample(rt)
     assert all(
         ", 0 changed, 0 retired," in line and line.split(": ")[1].startswith("0 added")
         for line in again
@@ -42,10 +46,10 @@ def test_sample_files_carry_osm_attribution() -> None:
 
 
 def test_datav_district_is_shifted_from_gcj02_to_wgs84(
-    cli_env: StoreSettings, empty_store: Engine
+    cli_env: StoreSettings, empty_store: Engine, rt: Runtime
 ) -> None:
     assert DATAV.exists(), f"the shared test fixture is missing: {DATAV}"
-    load_sample(cli_env)
+    load_sample(rt)
     result = CliRunner().invoke(
         app, ["load", str(DATAV), "--level", "district", "--crs", "gcj02", "--commit"]
     )

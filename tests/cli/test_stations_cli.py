@@ -9,8 +9,10 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 import api.cli.stations  # noqa: F401  (registers the commands)
-from api.cli import app, load_sample
+from api.cli import app
 from gis.settings import StoreSettings
+from gis.usecases.runtime import Runtime
+from gis.usecases.sample import load_sample
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,14 +25,14 @@ def gridmap(*args: object):
 
 
 @pytest.fixture
-def sample(cli_env: StoreSettings, empty_store: Engine) -> Engine:
+def sample(cli_env: StoreSettings, empty_store: Engine, rt: Runtime) -> Engine:
     with empty_store.begin() as conn:
         conn.execute(
             text(
                 "TRUNCATE stations, station_isochrones, walk_networks, walk_edges RESTART IDENTITY CASCADE"
             )
         )
-    load_sample(cli_env)
+    load_sample(rt)
     assert gridmap("network", "load", OSM).exit_code == 0
     return empty_store
 

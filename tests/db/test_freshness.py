@@ -12,38 +12,19 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from shapely import box
 from sqlalchemy import Connection, Engine, text
 
-from gis.areas import ORDER, Level
-from gis.db import load
-from gis.db.lookup import APPLICATION_NAME, LookupCache, areas_version
-from gis.io import read_boundaries
+from gis.db.lookup import APPLICATION_NAME, areas_version
 from gis.settings import StoreSettings
-from tests import geoms
+from gis.usecases.runtime import Runtime
+from tests.stores import MOVED, load_hierarchy, move_shared_edge
 
-MOVED = (116.352, 40.0)  # in grid 002, then in 001 once the shared edge moves east
 GRIDMAP = Path(sys.executable).parent / "gridmap"
 INSERT = text(
     "INSERT INTO areas (level, code, name, parent_code, geom) "
     "SELECT 'district', code, 'x', NULL, ST_Multi(ST_MakeEnvelope(0, 0, 1, 1, 4326)) "
     "FROM unnest(CAST(:codes AS text[])) AS code"
 )
-
-
-def load_hierarchy(engine: Engine, folder: Path) -> None:
-    files = geoms.hierarchy_files(folder)
-    for level in ORDER:
-        load.commit(engine, read_boundaries(files[level.value], level=level), level=level)
-
-
-def move_shared_edge(engine: Engine, folder: Path) -> None:
-    rows = [
-        ("110108010019001", "第01网格", box(116.34, 39.99, 116.355, 40.01)),
-        ("110108010019002", "第02网格", box(116.355, 39.99, 116.36, 40.01)),
-    ]
-    path = geoms.write(geoms.frame(rows), folder / "moved.geojson")
-    load.commit(engine, read_boundaries(path, level=Level.GRID), level=Level.GRID)
 
 
 def test_every_statement_on_areas_bumps_the_version_once(conn: Connection) -> None:
@@ -73,40 +54,6 @@ def test_the_version_moves_only_when_the_change_commits(
             transaction.rollback()
         reader.rollback()
         assert areas_version(reader) == before
-
-
-def test_cache_rebuilds_after_a_commit(empty_store: Engine, tmp_path: Path) -> None:
-    load_hierarchy(empty_store, tmp_path)
-    cache = LookupCache(empty_store)
-    try:
-        first = cache.get()
-        assert cache.get() is first  # nothing changed: the same index
-        assert first.lookup.locate([MOVED[0]], [MOVED[1]])["grid_code"][0] == "110108010019002"
-        move_shared_edge(empty_store, tmp_path)
-        second = cache.get()
-        assert second.version > first.version
-        assert second.lookup.locate([MOVED[0]], [MOVED[1]])["grid_code"][0] == "110108010019001"
-    finally:
-        cache.close()
-
-
-def test_cache_keeps_a_few_past_lookups(empty_store: Engine, tmp_path: Path) -> None:
-    from datetime import UTC, datetime
-
-    load_hierarchy(empty_store, tmp_path)
-    times = [datetime.now(UTC)]
-    move_shared_edge(empty_store, tmp_path)
-    times.append(datetime.now(UTC))
-    cache = LookupCache(empty_store, past_slots=1)
-    try:
-        old = cache.get(times[0])
-        assert cache.get(times[0]) is old
-        assert old.lookup.locate([MOVED[0]], [MOVED[1]])["grid_code"][0] == "110108010019002"
-        new = cache.get(times[1])
-        assert new.lookup.locate([MOVED[0]], [MOVED[1]])["grid_code"][0] == "110108010019001"
-        assert cache.get(times[0]) is not old  # pushed out of the one slot
-    finally:
-        cache.close()
 
 
 def free_port() -> int:
@@ -173,9 +120,9 @@ def workers_with_an_index(engine: Engine) -> int:
 
 @pytest.mark.slow
 def test_two_workers_answer_with_the_new_boundaries_right_after_a_commit(
-    empty_store: Engine, tmp_path: Path, two_workers: str
+    empty_store: Engine, rt: Runtime, tmp_path: Path, two_workers: str
 ) -> None:
-    load_hierarchy(empty_store, tmp_path)
+    load_hierarchy(rt, tmp_path)
     answered: list[str] = []
     # each worker opens its version connection on its first lookup: wait until both have one
     for _ in range(50):
@@ -184,5 +131,5 @@ def test_two_workers_answer_with_the_new_boundaries_right_after_a_commit(
             break
     assert workers_with_an_index(empty_store) == 2, "one worker never answered"
     assert set(answered) == {"110108010019002"}
-    move_shared_edge(empty_store, tmp_path)
+    move_shared_edge(rt, tmp_path)
     assert set(grids(two_workers, 200)) == {"110108010019001"}

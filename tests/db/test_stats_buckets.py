@@ -3,34 +3,21 @@
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
-
-from gis.areas import ORDER, Level
-from gis.db import intake, load
+from gis.areas import Level
 from gis.db.stats import incident_stats
-from gis.incidents.catalogue import Catalogue
 from gis.incidents.report import IncidentReport
-from gis.io import read_boundaries
-from gis.lookup import AreaLookup
-from tests import geoms
+from gis.usecases import incidents
+from gis.usecases.runtime import Runtime
+from tests.stores import load_hierarchy
 
 
-def test_unlocated_reports_stay_in_their_own_bucket(empty_store: Engine, tmp_path: Path) -> None:
-    files = geoms.hierarchy_files(tmp_path)
-    for level in ORDER:
-        load.commit(empty_store, read_boundaries(files[level.value], level=level), level=level)
-    lookup = AreaLookup(geoms.frame(geoms.HIERARCHY["grid"]).assign(level="grid"))
-    intake.report(
-        empty_store,
-        IncidentReport(category="hazard", address="月球背面1号"),
-        lookup=lookup,
-        registry=intake.AddressRegistry(empty_store),
-        catalogue=Catalogue.load(),
-    )
+def test_unlocated_reports_stay_in_their_own_bucket(rt: Runtime, tmp_path: Path) -> None:
+    load_hierarchy(rt, tmp_path)
+    incidents.report(rt, IncidentReport(category="hazard", address="月球背面1号"), actor="test")
     for by in ("recorded", "current"):
-        with empty_store.connect() as conn:
+        with rt.read() as conn:
             rows = {
-                r["code"]: r
+                r.code: r
                 for r in incident_stats(
                     conn,
                     level=Level.GRID,
@@ -38,7 +25,7 @@ def test_unlocated_reports_stay_in_their_own_bucket(empty_store: Engine, tmp_pat
                     now=datetime.now(UTC),
                 )
             }
-        assert rows[None]["by_category"] == {"hazard": 1}
+        assert rows[None].by_category == {"hazard": 1}
         for code in ("110108010019001", "110108010019002"):
-            assert rows[code]["total"] == 0 and rows[code]["by_category"] == {}
-            assert rows[code]["by_status"] == {}
+            assert rows[code].total == 0 and rows[code].by_category == {}
+            assert rows[code].by_status == {}

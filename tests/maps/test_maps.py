@@ -1,6 +1,7 @@
 """Folium object state of the map pages (layers, bounds, styles, legend, assets), as geopandas tests explore()."""
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import folium
@@ -12,6 +13,7 @@ import shapely
 
 from gis.crs import wgs84_to_gcj02
 from gis.errors import InvalidInput
+from gis.incidents.records import Incident
 from maps.assets import inline_assets, local_url
 from maps.base import Legend, map_options
 from maps.grids import grid_map, short_label
@@ -139,10 +141,12 @@ def test_bad_options(field: str, value: str) -> None:
 
 
 def test_hazard_map_layers_and_status_colours(areas: gpd.GeoDataFrame) -> None:
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+    times = {"reported_at": t, "updated_at": t, "due_at": t}
     incidents = [
-        {"lon": 116.3553, "lat": 40.0073, "status": "reported", "category": "hazard"},
-        {"lon": 116.3561, "lat": 40.0069, "status": "closed", "category": "hazard"},
-        {"lon": None, "lat": None, "status": "needs_location", "category": "hazard"},
+        Incident(1, "hazard", "reported", lon=116.3553, lat=40.0073, **times),
+        Incident(2, "hazard", "closed", lon=116.3561, lat=40.0069, **times),
+        Incident(3, "hazard", "needs_location", **times),
     ]
     page = hazard_map(areas, incidents, map_options())
     names = [getattr(c, "layer_name", None) for c in page._children.values()]

@@ -24,6 +24,7 @@ from gis.incidents.open311 import (
 )
 from gis.incidents.records import Incident
 from gis.incidents.report import parse_report
+from gis.values import Period
 
 HAZARD = Category("hazard", "安全隐患", "Safety hazard", "safety", 24, 50, 72, ("隐患", "电线"))
 FIRE = Category("fire", "消防", "Fire safety", "safety", 12.5, 50, 48)
@@ -296,21 +297,21 @@ def test_status_other_than_open_or_closed_is_refused(status: str) -> None:
 
 
 def test_period_defaults_to_the_last_90_days() -> None:
-    assert request_period(None, None, now=NOW) == (NOW - MAX_SPAN, NOW)
+    assert request_period(None, None, now=NOW) == Period(NOW - MAX_SPAN, NOW)
 
 
 def test_lone_start_searches_90_days_from_it() -> None:
     start = NOW - timedelta(days=10)
-    assert request_period(start, None, now=NOW) == (start, start + MAX_SPAN)
+    assert request_period(start, None, now=NOW) == Period(start, start + MAX_SPAN)
 
 
 def test_lone_end_searches_90_days_up_to_it() -> None:
     end = NOW - timedelta(days=10)
-    assert request_period(None, end, now=NOW) == (end - MAX_SPAN, end)
+    assert request_period(None, end, now=NOW) == Period(end - MAX_SPAN, end)
 
 
 def test_period_of_exactly_90_days_is_accepted() -> None:
-    assert request_period(NOW - MAX_SPAN, NOW, now=NOW) == (NOW - MAX_SPAN, NOW)
+    assert request_period(NOW - MAX_SPAN, NOW, now=NOW) == Period(NOW - MAX_SPAN, NOW)
 
 
 @pytest.mark.parametrize("over", [timedelta(seconds=1), timedelta(days=110)])

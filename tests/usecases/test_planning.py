@@ -8,26 +8,24 @@ import geopandas as gpd
 import pytest
 import shapely
 from shapely import LineString, box
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
-from gis.areas import ORDER, Level
+from gis.areas import Level
 from gis.db import areas as area_sql
-from gis.db import load, planning
 from gis.db import plans as plan_sql
 from gis.errors import Conflict, InvalidInput, NotFound
-from gis.io import read_boundaries
+from gis.usecases import incidents, planning
+from gis.usecases.runtime import Runtime
 from tests import geoms
+from tests.stores import load_hierarchy
 
 COMMUNITY = "110108010019"
 WEST, EAST = "110108010019001", "110108010019002"
 
 
 @pytest.fixture
-def store(empty_store: Engine, tmp_path: Path) -> Engine:
-    files = geoms.hierarchy_files(tmp_path)
-    for level in ORDER:
-        load.commit(empty_store, read_boundaries(files[level.value], level=level), level=level)
-    return empty_store
+def store(rt: Runtime, tmp_path: Path) -> Runtime:
+    return load_hierarchy(rt, tmp_path)
 
 
 def plan_frame(rows: list[tuple[str, str, shapely.Geometry]]) -> gpd.GeoDataFrame:
@@ -36,28 +34,27 @@ def plan_frame(rows: list[tuple[str, str, shapely.Geometry]]) -> gpd.GeoDataFram
     return frame
 
 
-def areas_of(engine: Engine, plan_id: int) -> gpd.GeoDataFrame:
-    with engine.connect() as conn:
+def areas_of(store: Runtime, plan_id: int) -> gpd.GeoDataFrame:
+    with store.read() as conn:
         return plan_sql.plan_areas(conn, plan_id=plan_id)
 
 
-def test_plan_copies_current_areas(store: Engine) -> None:
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, note="test")
+def test_plan_copies_current_areas(store: Runtime) -> None:
+    plan_id = planning.create_plan(store, scope_code=COMMUNITY, note="test").id
     assert list(areas_of(store, plan_id)["code"]) == [WEST, EAST]
-    with store.connect() as conn:
+    with store.read() as conn:
         plan = plan_sql.get_plan(conn, plan_id=plan_id)
     assert (plan.status, plan.level, plan.note) == ("draft", "grid", "test")
 
 
-def test_split_merge_and_renumber(store: Engine) -> None:
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY)
+def test_split_merge_and_renumber(store: Runtime) -> None:
+    plan_id = planning.create_plan(store, scope_code=COMMUNITY).id
     new = planning.split(
         store, plan_id=plan_id, code=WEST, line=LineString([(116.33, 40.0), (116.351, 40.0)])
     )
     assert new == "110108010019003"
     assert len(areas_of(store, plan_id)) == 3
-    with store.connect() as conn:
-        assert not [f for f in planning.check_plan(conn, plan_id=plan_id) if f.severity == "error"]
+    assert not [f for f in planning.check_plan(store, plan_id) if f.severity == "error"]
     mapping = planning.renumber(store, plan_id=plan_id)
     assert sorted(mapping.values()) == ["110108010019001", "110108010019002", "110108010019003"]
     assert mapping[EAST] == "110108010019002"  # north-west first, then east, then south-west
@@ -66,8 +63,8 @@ def test_split_merge_and_renumber(store: Engine) -> None:
     assert merged.normalize().equals(shapely.multipolygons([geoms.GRIDS[0]]).normalize())
 
 
-def test_move_piece(store: Engine) -> None:
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY)
+def test_move_piece(store: Runtime) -> None:
+    plan_id = planning.create_plan(store, scope_code=COMMUNITY).id
     planning.move(
         store, plan_id=plan_id, source=WEST, target=EAST, piece=box(116.345, 39.98, 116.36, 40.02)
     )
@@ -103,8 +100,8 @@ def test_move_piece(store: Engine) -> None:
         ),
     ],
 )
-def test_bad_edits_are_refused_and_change_nothing(store: Engine, operation, message: str) -> None:
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY)
+def test_bad_edits_are_refused_and_change_nothing(store: Runtime, operation, message: str) -> None:
+    plan_id = planning.create_plan(store, scope_code=COMMUNITY).id
     before = areas_of(store, plan_id)
     with pytest.raises((InvalidInput, NotFound), match=message):
         operation(store, plan_id)
@@ -113,17 +110,17 @@ def test_bad_edits_are_refused_and_change_nothing(store: Engine, operation, mess
     assert all(a.equals(b) for a, b in zip(after.geometry, before.geometry, strict=True))
 
 
-def test_merge_of_non_adjacent_grids_refused(store: Engine) -> None:
+def test_merge_of_non_adjacent_grids_refused(store: Runtime) -> None:
     far = [
         (WEST, "w", box(116.34, 39.99, 116.345, 40.01)),
         (EAST, "e", box(116.355, 39.99, 116.36, 40.01)),
     ]
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(far))
+    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(far)).id
     with pytest.raises(InvalidInput, match="share no edge"):
         planning.merge(store, plan_id=plan_id, codes=[WEST, EAST])
 
 
-def test_plan_with_grid_outside_its_scope_refused(store: Engine) -> None:
+def test_plan_with_grid_outside_its_scope_refused(store: Runtime) -> None:
     with pytest.raises(InvalidInput, match="not in scope 110108010019"):
         planning.create_plan(
             store,
@@ -134,18 +131,17 @@ def test_plan_with_grid_outside_its_scope_refused(store: Engine) -> None:
         planning.create_plan(
             store, scope_code=COMMUNITY, areas=plan_frame([(WEST, "x", box(117, 41, 117.1, 41.1))])
         )
-    with store.connect() as conn:
+    with store.read() as conn:
         assert plan_sql.find_plans(conn) == []
 
 
-def test_diff_reports_transfers(store: Engine) -> None:
+def test_diff_reports_transfers(store: Runtime) -> None:
     moved = [
         (WEST, "w", box(116.34, 39.99, 116.352, 40.01)),
         (EAST, "e", box(116.352, 39.99, 116.36, 40.01)),
     ]
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved))
-    with store.connect() as conn:
-        diff = planning.diff_plan(conn, plan_id=plan_id)
+    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved)).id
+    diff = planning.diff_plan(store, plan_id)
     transfers = diff.transfers.set_index(["from_code", "to_code"])
     strip_m2 = float(geoms_area(box(116.35, 39.99, 116.352, 40.01)))
     assert transfers.loc[(EAST, WEST), "area_m2"] == pytest.approx(strip_m2, rel=1e-6)
@@ -161,16 +157,16 @@ def geoms_area(geometry: shapely.Geometry) -> float:
     return float(area_m2([geometry])[0])
 
 
-def test_publish_makes_a_new_version_and_keeps_the_old(store: Engine) -> None:
+def test_publish_makes_a_new_version_and_keeps_the_old(store: Runtime) -> None:
     before = datetime.now(UTC)
     moved = [
         (WEST, "w", box(116.34, 39.99, 116.352, 40.01)),
         (EAST, "e", box(116.352, 39.99, 116.36, 40.01)),
     ]
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved))
-    summary = planning.publish(store, plan_id=plan_id)
-    assert summary["errors"] == 0
-    with store.connect() as conn:
+    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved)).id
+    summary = planning.publish(store, plan_id=plan_id).check_summary
+    assert summary is not None and summary["errors"] == 0
+    with store.read() as conn:
         now = area_sql.find_areas(conn, level=Level.GRID)
         then = area_sql.find_areas(conn, level=Level.GRID, as_of=before)
         plan = plan_sql.get_plan(conn, plan_id=plan_id)
@@ -181,36 +177,36 @@ def test_publish_makes_a_new_version_and_keeps_the_old(store: Engine) -> None:
         planning.publish(store, plan_id=plan_id)
 
 
-def test_publish_refused_while_errors_remain(store: Engine) -> None:
+def test_publish_refused_while_errors_remain(store: Runtime) -> None:
     gap = [
         (WEST, "w", box(116.34, 39.99, 116.349, 40.01)),
         (EAST, "e", box(116.35, 39.99, 116.36, 40.01)),
     ]
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(gap))
+    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(gap)).id
     with pytest.raises(Conflict, match=r"has 1 errors \(gap\)"):
         planning.publish(store, plan_id=plan_id)
     with pytest.raises(InvalidInput, match="needs a reason"):
         planning.publish(store, plan_id=plan_id, force=True)
     planning.publish(store, plan_id=plan_id, force=True, reason="lake drained, survey pending")
-    with store.connect() as conn:
+    with store.read() as conn:
         plan = plan_sql.get_plan(conn, plan_id=plan_id)
     assert (
         plan.override_reason == "lake drained, survey pending" and plan.check_summary["errors"] == 1
     )
 
 
-def test_outdated_plan_is_refused(store: Engine) -> None:
-    first = planning.create_plan(store, scope_code=COMMUNITY)
-    second = planning.create_plan(store, scope_code=COMMUNITY)
+def test_outdated_plan_is_refused(store: Runtime) -> None:
+    first = planning.create_plan(store, scope_code=COMMUNITY).id
+    second = planning.create_plan(store, scope_code=COMMUNITY).id
     planning.publish(store, plan_id=first)
     with pytest.raises(Conflict, match="changed since plan"):
         planning.publish(store, plan_id=second)
-    with store.connect() as conn:
+    with store.read() as conn:
         assert plan_sql.get_plan(conn, plan_id=second).status == "draft"
 
 
-def test_two_concurrent_publishes_one_wins(store: Engine) -> None:
-    plans = [planning.create_plan(store, scope_code=COMMUNITY) for _ in range(2)]
+def test_two_concurrent_publishes_one_wins(store: Runtime) -> None:
+    plans = [planning.create_plan(store, scope_code=COMMUNITY).id for _ in range(2)]
     outcomes: dict[int, str] = {}
     barrier = threading.Barrier(2)
 
@@ -228,7 +224,7 @@ def test_two_concurrent_publishes_one_wins(store: Engine) -> None:
     for thread in threads:
         thread.join(timeout=60)
     assert sorted(outcomes.values()) == ["conflict", "published"]
-    with store.connect() as conn:
+    with store.read() as conn:
         current = conn.execute(
             text("SELECT count(*) FROM areas WHERE level = 'grid' AND valid_to IS NULL")
         ).scalar()
@@ -238,49 +234,36 @@ def test_two_concurrent_publishes_one_wins(store: Engine) -> None:
     assert (current, retired) == (2, 2)
 
 
-def test_revert_publishes_the_previous_version_again(store: Engine) -> None:
+def test_revert_publishes_the_previous_version_again(store: Runtime) -> None:
     moved = [
         (WEST, "w", box(116.34, 39.99, 116.352, 40.01)),
         (EAST, "e", box(116.352, 39.99, 116.36, 40.01)),
     ]
     planning.publish(
-        store, plan_id=planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved))
+        store, plan_id=planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved)).id
     )
     planning.revert(store, scope_code=COMMUNITY)
-    with store.connect() as conn:
+    with store.read() as conn:
         now = area_sql.find_areas(conn, level=Level.GRID)
         versions = area_sql.history(conn, code=WEST)
     assert now.geometry.iloc[0].bounds[2] == pytest.approx(116.35)
     assert len(versions) == 3
 
 
-def test_unknown_plan(store: Engine) -> None:
+def test_unknown_plan(store: Runtime) -> None:
     with pytest.raises(NotFound, match="no plan 999"):
         planning.publish(store, plan_id=999)
 
 
-def test_diff_lists_open_incidents_whose_grid_would_change(store: Engine) -> None:
-    from gis.db import intake
-    from gis.incidents.catalogue import Catalogue
+def test_diff_lists_open_incidents_whose_grid_would_change(store: Runtime) -> None:
     from gis.incidents.report import IncidentReport
-    from gis.lookup import AreaLookup
 
-    with store.connect() as conn:
-        lookup = AreaLookup(area_sql.find_areas(conn))
-    catalogue = Catalogue.load()
     for lon in (116.351, 116.358):  # in the strip that moves from EAST to WEST, and far east
-        intake.report(
-            store,
-            IncidentReport(category="hazard", lon=lon, lat=40.0),
-            lookup=lookup,
-            registry=intake.AddressRegistry(store),
-            catalogue=catalogue,
-        )
+        incidents.report(store, IncidentReport(category="hazard", lon=lon, lat=40.0), actor="test")
     moved = [
         (WEST, "w", box(116.34, 39.99, 116.352, 40.01)),
         (EAST, "e", box(116.352, 39.99, 116.36, 40.01)),
     ]
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved))
-    with store.connect() as conn:
-        incidents = planning.diff_plan(conn, plan_id=plan_id).incidents
-    assert incidents[["grid_code", "new_grid_code"]].values.tolist() == [[EAST, WEST]]
+    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved)).id
+    moved_incidents = planning.diff_plan(store, plan_id).incidents
+    assert moved_incidents[["grid_code", "new_grid_code"]].values.tolist() == [[EAST, WEST]]

@@ -1,0 +1,91 @@
+"""The rules of intake, the same for one report and for a batch of thousands.
+
+A report is placed by its coordinates (the reporter's own) or else by its address matched in the
+standard-address registry; a placed report is ``reported``, an unplaced one waits in the
+``needs_location`` queue; it is due its category's SLA hours after it was reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from gis.incidents.catalogue import Category
+from gis.incidents.records import NewIncident
+from gis.incidents.report import IncidentReport
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a report was placed: WGS84 point, grid, and how it was found.
+
+    ``method`` is ``coordinates``, ``address_exact``, ``address_normalised``, ``address_fuzzy``
+    or ``none``.
+    """
+
+    lon: float | None
+    lat: float | None
+    grid_code: str | None
+    method: str
+    address_id: int | None = None
+    score: float | None = None
+
+    @property
+    def located(self) -> bool:
+        """True when the report has a point."""
+        return self.lon is not None and self.lat is not None
+
+
+UNPLACED = Placement(None, None, None, "none")
+
+
+def initial_status(placement: Placement) -> str:
+    """``reported`` when the report has a place, else ``needs_location``.
+
+    Examples
+    --------
+    >>> initial_status(UNPLACED)
+    'needs_location'
+    """
+    return "reported" if placement.located else "needs_location"
+
+
+def new_incident(
+    report: IncidentReport, placement: Placement, category: Category, now: datetime
+) -> NewIncident:
+    """The row to write for a placed report (reported now unless it says when).
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> from gis.incidents.catalogue import Catalogue
+    >>> hazard = Catalogue.load()["hazard"]
+    >>> row = new_incident(IncidentReport("hazard", address="x"), UNPLACED, hazard,
+    ...                    datetime(2026, 1, 1, tzinfo=UTC))
+    >>> row.status, (row.due_at - row.reported_at).total_seconds() / 3600 == hazard.sla_hours
+    ('needs_location', True)
+    """
+    reported_at = report.reported_at or now
+    return NewIncident(
+        category=report.category,
+        description=report.description,
+        lon=placement.lon,
+        lat=placement.lat,
+        input_crs=report.input_crs,
+        input_x=report.input_x,
+        input_y=report.input_y,
+        address=report.address,
+        address_id=placement.address_id,
+        location_method=placement.method,
+        match_score=placement.score,
+        grid_code=placement.grid_code,
+        status=initial_status(placement),
+        severity=report.severity,
+        reporter_name=report.reporter_name,
+        reporter_phone=report.reporter_phone,
+        source=report.source,
+        reported_at=reported_at,
+        due_at=reported_at + timedelta(hours=category.sla_hours),
+        idempotency_key=report.idempotency_key,
+        attributes=report.attributes,
+    )

@@ -1,0 +1,15 @@
+"""The limits gridmap serves: a request over one is refused (413/400) naming the limit.
+
+One home for every size limit, so that the README, the HTTP edge and the CLI quote one number.
+"""
+
+from __future__ import annotations
+
+BODY_BYTES = 200 * 2**20
+"""Largest request body: a boundary upload, a batch of points, an import file."""
+
+LOOKUP_ROWS = 2_000_000
+"""Most points in one ``POST /lookup`` batch."""
+
+LOOKUP_CHUNK_ROWS = 100_000
+"""Points answered (and streamed back) at a time."""

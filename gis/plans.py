@@ -1,0 +1,70 @@
+"""Plans (redraw proposals) as records, and what a plan may hold: areas of its scope's level."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import geopandas as gpd
+import shapely
+
+from gis.areas import Level
+from gis.errors import InvalidInput
+
+COLUMNS = ["code", "name", "households", "population", "attributes", "geometry"]
+"""The columns of a plan's areas."""
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """A plan's header row."""
+
+    id: int
+    scope_code: str
+    level: str
+    status: str
+    base_version: str
+    note: str
+    created_at: datetime
+    published_at: datetime | None
+    override_reason: str | None
+    check_summary: dict[str, Any] | None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready fields."""
+        return {
+            "id": self.id,
+            "scope_code": self.scope_code,
+            "level": self.level,
+            "status": self.status,
+            "base_version": self.base_version,
+            "note": self.note,
+            "created_at": self.created_at.isoformat(),
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "override_reason": self.override_reason,
+            "check_summary": self.check_summary,
+        }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The area whose children a plan redraws."""
+
+    code: str
+    level: Level  # the level of the plan's areas (one below the scope's)
+    geometry: shapely.Geometry
+
+
+def check_in_scope(areas: gpd.GeoDataFrame, scope: Scope) -> None:
+    """Refuse areas whose code is not under the scope, or that lie entirely outside it."""
+    for position, (code, geometry) in enumerate(zip(areas["code"], areas.geometry, strict=True)):
+        label = f"feature {position + 1} (code {code})"
+        if not str(code).startswith(scope.code):
+            raise InvalidInput(f"{label}: field code: not in scope {scope.code}")
+        if (
+            geometry is not None
+            and not geometry.is_empty
+            and not shapely.intersects(shapely.make_valid(geometry), scope.geometry)
+        ):
+            raise InvalidInput(f"{label}: field geometry: entirely outside scope {scope.code}")

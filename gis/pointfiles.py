@@ -1,0 +1,232 @@
+"""Files of points as people send them: GeoJSON FeatureCollections of Points, and CSV tables.
+
+One reader per format for every caller (point lookups, incident imports, station imports).
+The readers are lenient per row — a feature that is not a Point, a CSV row with the wrong number
+of fields, gets an error naming the field and goes on with the others — and strict about the
+whole input (not JSON, not a FeatureCollection, no header), which raises `UnreadableFile`.
+Callers that must refuse a file whole (stations) raise on the first row error themselves.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import orjson
+
+from gis.errors import UnreadableFile
+from gis.limits import LOOKUP_CHUNK_ROWS as CHUNK_ROWS
+
+LON_FIELDS = ("lon", "lng", "longitude", "x", "经度")
+LAT_FIELDS = ("lat", "latitude", "y", "纬度")
+ObjectArray = npt.NDArray[np.object_]
+Rows = list[list[Any]]
+Record = dict[str, Any]
+
+
+def feature_collection(content: bytes | str, what: str = "geojson") -> list[Any]:
+    """The features of a GeoJSON FeatureCollection (raises `UnreadableFile` otherwise).
+
+    Examples
+    --------
+    >>> feature_collection('{"type": "FeatureCollection", "features": []}')
+    []
+    >>> feature_collection('{"type": "Feature"}')
+    Traceback (most recent call last):
+    ...
+    gis.errors.UnreadableFile: geojson: expected a FeatureCollection of Points, got 'Feature'
+    """
+    try:
+        document = orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        raise UnreadableFile(f"{what}: not valid JSON: {exc}") from None
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        kind = document.get("type") if isinstance(document, dict) else type(document).__name__
+        raise UnreadableFile(f"{what}: expected a FeatureCollection of Points, got {kind!r}")
+    features = document.get("features")
+    if not isinstance(features, list):
+        raise UnreadableFile(f"{what}: 'features' must be a list")
+    return features
+
+
+class FeaturePoint(NamedTuple):
+    """One feature read as a point: its id, lon and lat as given, properties, and any error."""
+
+    id: Any
+    lon: Any
+    lat: Any
+    properties: Record
+    error: str  # "" when the feature is a readable Point
+
+
+def feature_point(feature: Any, *, geometry_required: bool = True) -> FeaturePoint:
+    """Read one GeoJSON feature as a point (the id from the feature, else its properties).
+
+    Without ``geometry_required`` a feature with no geometry is no error (its properties may
+    locate it, e.g. by address).
+
+    Examples
+    --------
+    >>> feature_point({"type": "Feature", "id": 7, "properties": {"a": 1},
+    ...                "geometry": {"type": "Point", "coordinates": [116.3, 40.0]}})
+    FeaturePoint(id=7, lon=116.3, lat=40.0, properties={'a': 1}, error='')
+    >>> feature_point({"type": "Feature", "geometry": None}).error
+    'geometry: missing'
+    """
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        return FeaturePoint(None, None, None, {}, "feature: not a GeoJSON Feature")
+    properties = feature.get("properties")
+    properties = dict(properties) if isinstance(properties, dict) else {}
+    ident = feature.get("id", properties.get("id"))
+    geometry = feature.get("geometry")
+    if not isinstance(geometry, dict):
+        return FeaturePoint(ident, None, None, properties, _missing(geometry_required))
+    if geometry.get("type") != "Point":
+        error = f"geometry: a Point is needed, got {geometry.get('type')!r}"
+        return FeaturePoint(ident, None, None, properties, error)
+    coordinates = geometry.get("coordinates")
+    if not isinstance(coordinates, list) or len(coordinates) < 2:
+        error = "geometry.coordinates: expected [lon, lat]"
+        return FeaturePoint(ident, None, None, properties, error)
+    lon, lat = (None if isinstance(v, bool) else v for v in coordinates[:2])
+    return FeaturePoint(ident, lon, lat, properties, "")
+
+
+def _missing(required: bool) -> str:
+    return "geometry: missing" if required else ""
+
+
+def csv_records(text: str, what: str = "csv") -> tuple[list[str], list[Record]]:
+    r"""The header and the rows (as dicts) of a CSV text with a header line.
+
+    Examples
+    --------
+    >>> csv_records("a,b\n1,2\n")
+    (['a', 'b'], [{'a': '1', 'b': '2'}])
+    """
+    try:
+        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        records: list[Record] = list(reader)
+    except csv.Error as exc:
+        raise UnreadableFile(f"{what}: cannot read the CSV: {exc}") from None
+    header = [name.strip() for name in reader.fieldnames or []]
+    if not header:
+        raise UnreadableFile(f"{what}: empty; expected a header line")
+    return header, records
+
+
+@dataclass
+class Chunk:
+    """A slice of a batch of points: the coordinate values as given, and errors found reading.
+
+    ``fields`` name the two coordinate columns in error messages.
+    """
+
+    lon: ObjectArray
+    lat: ObjectArray
+    errors: ObjectArray  # "" where the row was read fine
+    fields: tuple[str, str] = ("lon", "lat")
+
+
+class CsvPoints:
+    r"""A CSV stream with a header naming the longitude and latitude columns (case ignored).
+
+    Read in chunks (`chunks`), so a file of millions of rows is never held whole as objects.
+
+    Examples
+    --------
+    >>> points = CsvPoints(io.StringIO("id,LON,lat\na,116.3,39.9\nb,1\n"))
+    >>> [(rows, chunk.errors.tolist()) for rows, chunk in points.chunks()]
+    [([['a', '116.3', '39.9'], ['b', '1', '']], ['', 'fields: expected 3, got 2'])]
+    """
+
+    def __init__(self, stream: IO[str], *, lon_field: str = "lon", lat_field: str = "lat") -> None:
+        self._reader = csv.reader(stream)
+        header = next(self._reader, None)
+        if not header or not any(field.strip() for field in header):
+            raise UnreadableFile(f"csv: empty; expected a header {lon_field},{lat_field}[,id]")
+        self.header = [field.strip().lstrip("\ufeff") for field in header]
+        self.lon_index = self._column(lon_field, lat_field, lon_field)
+        self.lat_index = self._column(lon_field, lat_field, lat_field)
+
+    def _column(self, lon_field: str, lat_field: str, name: str) -> int:
+        lowered = [field.lower() for field in self.header]
+        if name.lower() not in lowered:
+            found = ",".join(self.header)[:200]
+            raise UnreadableFile(
+                f"csv: no {name!r} column in the header {found!r}; "
+                f"expected {lon_field},{lat_field}[,id]"
+            )
+        return lowered.index(name.lower())
+
+    def chunks(self, size: int = CHUNK_ROWS) -> Iterator[tuple[Rows, Chunk]]:
+        """Rows (fields padded or cut to the header) and their coordinates, ``size`` at a time."""
+        width = len(self.header)
+        rows: Rows = []
+        errors: list[str] = []
+        for fields in self._reader:
+            if not fields:
+                continue  # a blank line
+            if len(fields) == width:
+                errors.append("")
+            else:
+                errors.append(f"fields: expected {width}, got {len(fields)}")
+                fields = [*fields[:width], *[""] * (width - len(fields))]
+            rows.append(fields)
+            if len(rows) == size:
+                yield rows, self._chunk(rows, errors)
+                rows, errors = [], []
+        if rows:
+            yield rows, self._chunk(rows, errors)
+
+    def _chunk(self, rows: Rows, errors: list[str]) -> Chunk:
+        lon = np.array([row[self.lon_index] for row in rows], dtype=object)
+        lat = np.array([row[self.lat_index] for row in rows], dtype=object)
+        fields = (self.header[self.lon_index], self.header[self.lat_index])
+        return Chunk(lon, lat, np.array(errors, dtype=object), fields)
+
+
+def geojson_chunks(features: list[Any], size: int = CHUNK_ROWS) -> Iterator[tuple[Rows, Chunk]]:
+    """Rows ``[id, lon, lat]`` and their coordinates, ``size`` features at a time."""
+    for start in range(0, len(features), size):
+        points = [feature_point(feature) for feature in features[start : start + size]]
+        rows: Rows = [[p.id, p.lon, p.lat] for p in points]
+        lon = np.array([p.lon for p in points], dtype=object)
+        lat = np.array([p.lat for p in points], dtype=object)
+        yield rows, Chunk(lon, lat, np.array([p.error for p in points], dtype=object))
+
+
+def read_point_table(path: Path) -> tuple[list[str], list[Record]]:
+    """The rows of a CSV (with a header) or of a GeoJSON FeatureCollection of Points.
+
+    A GeoJSON feature becomes its properties with ``id``, ``lon`` and ``lat``; one that is not
+    a Point carries the reason in ``_error`` (a feature without geometry is no error: its
+    properties may locate it).
+    """
+    if not path.is_file():
+        raise UnreadableFile(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".geojson", ".json"):
+        raise UnreadableFile(f"{path.name}: expected .csv or .geojson")
+    try:
+        content = path.read_bytes()
+        if suffix == ".csv":
+            return csv_records(content.decode("utf-8-sig"), what=path.name)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UnreadableFile(f"{path.name}: cannot read it: {exc}") from None
+    header: dict[str, None] = {"id": None, "lon": None, "lat": None}
+    records = []
+    for feature in feature_collection(content, what=path.name):
+        point = feature_point(feature, geometry_required=False)
+        record: Record = {**point.properties, "id": point.id, "lon": point.lon, "lat": point.lat}
+        header.update(dict.fromkeys(record))
+        if point.error:
+            record["_error"] = point.error
+        records.append(record)
+    return list(header), records

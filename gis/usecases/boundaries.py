@@ -1,0 +1,137 @@
+"""Boundaries: load a file of areas (a dry run, or committed at once), read areas and versions.
+
+A load never overwrites: a changed area retires its current version and a new one is inserted,
+all in one transaction that also takes the areas write lock, so two loads (or a load and a plan
+publish) never interleave.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+from gis.areas import Level
+from gis.db import addresses as address_sql
+from gis.db import areas as area_sql
+from gis.db.engine import Connection
+from gis.errors import InvalidInput, NotFound
+from gis.incidents.registry_file import read_addresses
+from gis.io import BoundaryFile
+from gis.loader import LoadPlan, check_parents, plan_load
+from gis.usecases.runtime import Runtime
+from gis.values import BBox
+
+
+def _plan(
+    conn: Connection, boundary: BoundaryFile, *, level: Level, retire_missing: bool
+) -> LoadPlan:
+    if level.parent is not None:
+        check_parents(boundary.areas, level, area_sql.current_codes(conn, level=level.parent))
+    current = area_sql.find_areas(conn, level=level)
+    candidates = list(current["code"]) if retire_missing else []
+    with_children = area_sql.codes_with_children(conn, codes=candidates) if candidates else set()
+    return plan_load(
+        boundary.areas,
+        current,
+        level=level,
+        retire_missing=retire_missing,
+        with_children=with_children,
+    )
+
+
+def preview_load(
+    rt: Runtime, boundary: BoundaryFile, *, level: Level, retire_missing: bool = False
+) -> LoadPlan:
+    """What loading ``boundary`` at ``level`` would add, change and retire (nothing written)."""
+    with rt.read() as conn:
+        return _plan(conn, boundary, level=level, retire_missing=retire_missing)
+
+
+def load(
+    rt: Runtime, boundary: BoundaryFile, *, level: Level, retire_missing: bool = False
+) -> LoadPlan:
+    """Plan and apply a load in one transaction: all of it is written, or nothing."""
+    with rt.write() as conn:
+        area_sql.lock_for_load(conn)
+        plan = _plan(conn, boundary, level=level, retire_missing=retire_missing)
+        area_sql.retire(conn, codes=plan.to_retire)
+        area_sql.insert_versions(conn, level=level, areas=plan.to_insert)
+    return plan
+
+
+def find_areas(
+    rt: Runtime,
+    *,
+    level: Level | None = None,
+    parent: str | None = None,
+    scope: str | None = None,
+    codes: list[str] | None = None,
+    bbox: BBox | None = None,
+    as_of: datetime | None = None,
+    limit: int | None = None,
+) -> gpd.GeoDataFrame:
+    """Areas valid at ``as_of`` (default: current), filtered, ordered by level and code."""
+    with rt.read() as conn:
+        return area_sql.find_areas(
+            conn,
+            level=level,
+            parent=parent,
+            scope=scope,
+            codes=codes,
+            bbox=bbox,
+            as_of=as_of,
+            limit=limit,
+        )
+
+
+def get_area(rt: Runtime, code: str, *, as_of: datetime | None = None) -> gpd.GeoDataFrame:
+    """One area (a one-row frame) valid at ``as_of`` (default: current), or `NotFound`."""
+    found = find_areas(rt, codes=[code], as_of=as_of)
+    if found.empty:
+        when = f" valid at {as_of.isoformat()}" if as_of else ""
+        raise NotFound(f"code: no area {code!r}{when}")
+    return found
+
+
+def area_shape(rt: Runtime, code: str, *, field: str = "parent") -> shapely.Geometry:
+    """The current polygon of a stored area (`NotFound` naming ``field`` when there is none)."""
+    found = find_areas(rt, codes=[code])
+    if found.empty:
+        raise NotFound(f"{field}: no area {code!r}")
+    return found.geometry.iloc[0]
+
+
+def history(rt: Runtime, code: str) -> gpd.GeoDataFrame:
+    """Every version of one area, oldest first (`NotFound` when there is none)."""
+    with rt.read() as conn:
+        found = area_sql.history(conn, code=code)
+    if found.empty:
+        raise NotFound(f"code: no area {code!r}")
+    return found
+
+
+def children(rt: Runtime, code: str) -> gpd.GeoDataFrame:
+    """The current areas directly under ``code``."""
+    return find_areas(rt, parent=code)
+
+
+def export_areas(
+    rt: Runtime, *, level: Level, scope: str | None = None, as_of: datetime | None = None
+) -> gpd.GeoDataFrame:
+    """Areas of one level to write to a file (`InvalidInput` when there are none)."""
+    found = find_areas(rt, level=level, scope=scope, as_of=as_of)
+    if found.empty:
+        raise InvalidInput(
+            f"--scope: no {level.value} areas found" + (f" under {scope}" if scope else "")
+        )
+    return found
+
+
+def import_addresses(rt: Runtime, path: Path, *, crs: str | None = None) -> int:
+    """Add or update standard addresses from a file (matched on their normalised form)."""
+    rows = read_addresses(path, crs=crs)
+    with rt.write() as conn:
+        return address_sql.upsert_addresses(conn, rows=rows)

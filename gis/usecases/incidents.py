@@ -1,0 +1,198 @@
+"""Incidents: intake (one report, or a file of thousands), the closed loop, the location queue.
+
+**One pipeline, two speeds.** A report — from the app, Open311, a hotline or a file — is placed
+(`place`: coordinates first, else the standard-address registry; the grids found with one
+vectorised lookup), turned into the row it is written as (`gis.incidents.intake.new_incident`:
+status, due time), and written with its first log entry and its possible duplicates linked
+(`_write`: two statements, whatever the number of rows). A single report is a batch of one.
+
+Every write is one transaction, committed before the call returns: an accepted report is never
+lost, a refused one leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import numpy as np
+
+from gis.areas import Level
+from gis.db import incidents as incident_sql
+from gis.db import stats as stats_sql
+from gis.db.engine import Connection, store_refused
+from gis.errors import InvalidInput
+from gis.incidents.intake import UNPLACED, Placement, new_incident
+from gis.incidents.lifecycle import Transition, check_transition, transition_values
+from gis.incidents.records import Incident, IncidentDetails, NewIncident
+from gis.incidents.report import IncidentReport
+from gis.incidents.stats import AreaStats, Attribution
+from gis.usecases.runtime import Runtime
+from gis.values import ANY_TIME, BBox, Period
+
+
+def place(rt: Runtime, reports: list[IncidentReport]) -> list[Placement]:
+    """Where each report is: its coordinates, else its address in the registry; and the grid."""
+    found = [_where(rt, report) for report in reports]
+    located = [i for i, where in enumerate(found) if where.located]
+    if not located:
+        return found
+    lon = np.array([found[i].lon for i in located], dtype=float)
+    lat = np.array([found[i].lat for i in located], dtype=float)
+    grids = rt.lookup.get().lookup.grid_codes(lon, lat)
+    for i, grid in zip(located, grids, strict=True):
+        found[i] = replace(found[i], grid_code=str(grid) or None)
+    return found
+
+
+def _where(rt: Runtime, report: IncidentReport) -> Placement:
+    """The report's point (not its grid yet): its coordinates, else its address's."""
+    if report.lon is not None and report.lat is not None:
+        return Placement(report.lon, report.lat, None, "coordinates")
+    resolved = rt.addresses.resolve(report.address) if report.address else None
+    if resolved is None:
+        return UNPLACED
+    found = resolved.address
+    return Placement(found.lon, found.lat, None, resolved.method, found.id, resolved.score)
+
+
+def prepare(rt: Runtime, reports: list[IncidentReport]) -> list[NewIncident]:
+    """The rows to write for validated reports: placed, with their status and due time."""
+    now = datetime.now(UTC)
+    return [
+        new_incident(report, where, rt.catalogue[report.category], now)
+        for report, where in zip(reports, place(rt, reports), strict=True)
+    ]
+
+
+def write(
+    rt: Runtime, conn: Connection, rows: list[NewIncident], actor: str
+) -> tuple[list[int], int]:
+    """Insert rows (keys already stored are skipped) and link their possible duplicates.
+
+    Returns the ids created and how many of them were flagged as possible duplicates.
+    """
+    ids = incident_sql.insert_batch(conn, rows=rows, actor=actor)
+    rules = rt.catalogue.duplicate_rules()
+    return ids, incident_sql.link_batch_duplicates(conn, ids=ids, rules=rules)
+
+
+def report(rt: Runtime, incoming: IncidentReport, *, actor: str) -> tuple[IncidentDetails, bool]:
+    """Record a report; returns the incident and whether it is new (False: idempotent retry)."""
+    [row] = prepare(rt, [incoming])
+    with store_refused("incident"), rt.write() as conn:
+        ids, _ = write(rt, conn, [row], actor)
+        # nothing inserted: the idempotency key is stored already (a retry)
+        incident_id = ids[0] if ids else incident_sql.id_for_key(conn, key=row.idempotency_key)
+        return incident_sql.details(conn, incident_id=incident_id), bool(ids)
+
+
+def transition(rt: Runtime, incident_id: int, change: Transition) -> IncidentDetails:
+    """Move an incident through the closed loop; illegal moves raise (409, allowed ones listed)."""
+    with store_refused("incident"), rt.write() as conn:
+        current = incident_sql.get_incident(conn, incident_id=incident_id, for_update=True)
+        check_transition(current.status, change.status)
+        values = transition_values(change, datetime.now(UTC))
+        incident_sql.set_status(conn, incident_id=incident_id, values=values)
+        incident_sql.add_event(
+            conn,
+            incident_id=incident_id,
+            actor=change.actor,
+            from_status=current.status,
+            to_status=change.status,
+            note=change.note,
+        )
+        return incident_sql.details(conn, incident_id=incident_id)
+
+
+def give_place(
+    rt: Runtime, incident_id: int, incoming: IncidentReport, *, actor: str
+) -> IncidentDetails:
+    """Locate an incident from the ``needs_location`` queue (coordinates or a better address)."""
+    [where] = place(rt, [incoming])
+    if where.lon is None or where.lat is None:
+        raise InvalidInput("location: still cannot be placed; give lon/lat or a known address")
+    with rt.write() as conn:
+        current = incident_sql.get_incident(conn, incident_id=incident_id, for_update=True)
+        check_transition(current.status, "reported")
+        incident_sql.set_location(
+            conn,
+            incident_id=incident_id,
+            lon=where.lon,
+            lat=where.lat,
+            values={
+                "status": "reported",
+                "grid_code": where.grid_code,
+                "location_method": where.method,
+                "address_id": where.address_id,
+                "match_score": where.score,
+            },
+        )
+        incident_sql.add_event(
+            conn,
+            incident_id=incident_id,
+            actor=actor,
+            from_status=current.status,
+            to_status="reported",
+            note="located",
+        )
+        return incident_sql.details(conn, incident_id=incident_id)
+
+
+def details(rt: Runtime, incident_id: int) -> IncidentDetails:
+    """One incident with its event log and linked (possibly duplicate) incidents."""
+    with rt.read() as conn:
+        return incident_sql.details(conn, incident_id=incident_id)
+
+
+def get_incident(rt: Runtime, incident_id: int) -> Incident:
+    """One incident (`NotFound` when there is none)."""
+    with rt.read() as conn:
+        return incident_sql.get_incident(conn, incident_id=incident_id)
+
+
+def list_incidents(
+    rt: Runtime,
+    *,
+    category: str | None = None,
+    status: list[str] | None = None,
+    scope: str | None = None,
+    period: Period | None = None,
+    bbox: BBox | None = None,
+    limit: int = 1000,
+    offset: int = 0,
+) -> list[Incident]:
+    """Incidents by category (code or name), statuses, grid scope, period and bbox, by id."""
+    code = rt.catalogue.find(category).code if category else None
+    with rt.read() as conn:
+        return incident_sql.list_incidents(
+            conn,
+            category=code,
+            status=status,
+            scope=scope,
+            period=period,
+            bbox=bbox,
+            limit=limit,
+            offset=offset,
+        )
+
+
+def incidents_by_id(rt: Runtime, ids: list[int]) -> list[Incident]:
+    """The incidents with these ids (those that exist), by id."""
+    with rt.read() as conn:
+        return incident_sql.incidents_by_id(conn, ids=ids)
+
+
+def area_stats(
+    rt: Runtime,
+    *,
+    level: Level,
+    by: Attribution = "recorded",
+    period: Period = ANY_TIME,
+    now: datetime | None = None,
+) -> list[AreaStats]:
+    """Per area of ``level``: counts, closure, speed, overdue (at ``now``), satisfaction."""
+    with rt.read() as conn:
+        return stats_sql.incident_stats(
+            conn, level=level, by=by, period=period, now=now or datetime.now(UTC)
+        )

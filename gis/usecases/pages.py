@@ -1,0 +1,184 @@
+"""What each map page shows, read from the store: the data, not the drawing (that is `maps/`).
+
+Each function validates its filters (raising `InvalidInput`/`NotFound` naming the field) and
+returns a typed record that the edges hand to the renderer. Reading a page never commits, but
+for the walking isochrones a page computes on the way, which are cached (`gis.usecases.stations`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from gis.areas import Level
+from gis.db import areas as area_sql
+from gis.db import incidents as incident_sql
+from gis.db import stations as station_sql
+from gis.db import stats as stats_sql
+from gis.errors import InvalidInput, NotFound
+from gis.incidents.lifecycle import LABELS_ZH
+from gis.incidents.records import Incident
+from gis.incidents.stats import AreaStats
+from gis.stations.circles import circles
+from gis.stations.records import Station
+from gis.usecases import stations as station_cases
+from gis.usecases.runtime import Runtime
+from gis.values import ANY_TIME, Period
+
+MEASURES = {
+    "incidents_per_100_households": ("每百户事件数", "Incidents per 100 households"),
+    "closure_rate": ("办结率", "Closure rate"),
+    "coverage_share": ("一刻钟覆盖户数比例", "Households within 15 minutes"),
+}
+
+
+@dataclass(frozen=True)
+class GridsPage:
+    """Areas of every level, open incidents per grid, and the measure of the choropleth."""
+
+    areas: gpd.GeoDataFrame
+    open_incidents: dict[str, int]
+    measure: str | None = None
+    values: pd.Series | None = None
+
+
+def grids_page(
+    rt: Runtime,
+    *,
+    scope: str | None = None,
+    measure: str | None = None,
+    period: Period = ANY_TIME,
+    station_type: str | None = None,
+) -> GridsPage:
+    """Grids by level; with ``measure``, its value per grid.
+
+    ``coverage_share`` is the share of a grid's households within a 15-minute walk of a
+    station of ``station_type``.
+    """
+    if measure is not None and measure not in MEASURES:
+        raise InvalidInput(f"measure: {measure!r} is not one of {', '.join(MEASURES)}")
+    if measure == "coverage_share" and not station_type:
+        raise InvalidInput("type: coverage_share needs a station type, e.g. type=红色驿站")
+    with rt.read() as conn:
+        areas = area_sql.find_areas(conn, scope=scope)
+        if areas.empty:
+            raise NotFound(
+                f"scope: no current area {scope!r}" if scope else "areas: none loaded yet"
+            )
+        now = datetime.now(UTC)
+        stats = stats_sql.incident_stats(conn, level=Level.GRID, by="current", now=now)
+        if measure in ("incidents_per_100_households", "closure_rate"):
+            in_period = stats_sql.incident_stats(
+                conn, level=Level.GRID, by="current", period=period, now=now
+            )
+    open_incidents = {row.code: row.open for row in stats if row.code}
+    values = None
+    if measure == "coverage_share":
+        report = station_cases.coverage(rt, station_type=str(station_type), mode="network")
+        values = pd.Series(report.grid_shares(), dtype=float)
+    elif measure is not None:
+        values = _incident_measure(measure, areas, in_period)
+    return GridsPage(areas, open_incidents, measure, values)
+
+
+def _incident_measure(name: str, areas: gpd.GeoDataFrame, stats: list[AreaStats]) -> pd.Series:
+    rows = pd.DataFrame([vars(row) for row in stats if row.code]).set_index("code")
+    if name == "closure_rate":
+        return rows["closure_rate"].astype(float)
+    households = areas.set_index("code")["households"].astype(float)
+    return (rows["total"] / households.reindex(rows.index) * 100).astype(float)
+
+
+@dataclass(frozen=True)
+class HazardsPage:
+    """Grids and the incidents to cluster on them; category names in Chinese and English."""
+
+    grids: gpd.GeoDataFrame
+    incidents: list[Incident]
+    categories: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def hazards_page(
+    rt: Runtime,
+    *,
+    category: str = "hazard",
+    statuses: list[str] | None = None,
+    scope: str | None = None,
+    period: Period = ANY_TIME,
+) -> HazardsPage:
+    """Incidents of a category (or ``all``) with the grids of the scope."""
+    code = None if category == "all" else rt.catalogue.find(category).code
+    unknown = [s for s in statuses or [] if s not in LABELS_ZH]
+    if unknown:
+        raise InvalidInput(f"status: unknown {', '.join(unknown)}; known: {', '.join(LABELS_ZH)}")
+    with rt.read() as conn:
+        grids = area_sql.find_areas(conn, level=Level.GRID, scope=scope)
+        if scope and grids.empty:
+            raise NotFound(f"scope: no current grids under {scope!r}")
+        found = incident_sql.list_incidents(
+            conn, category=code, status=statuses, scope=scope, period=period, limit=100_000
+        )
+    names = {c.code: (c.zh, c.en) for c in rt.catalogue}
+    return HazardsPage(grids, found, names)
+
+
+@dataclass(frozen=True)
+class StationsPage:
+    """Stations, their circles and isochrones by minutes, and what a type leaves uncovered."""
+
+    grids: gpd.GeoDataFrame
+    stations: list[Station]
+    types: dict[str, tuple[str, str]]
+    circles: dict[float, list[shapely.Geometry]]
+    isochrones: dict[float, list[shapely.Geometry]]
+    uncovered: list[shapely.Geometry] | None = None
+
+
+def stations_page(
+    rt: Runtime, *, station_type: str | None = None, mode: str = "network"
+) -> StationsPage:
+    """Stations by type with circles and isochrones; with a type, the areas it leaves uncovered."""
+    code = rt.station_types.find(station_type).code if station_type else None
+    with rt.read() as conn:
+        grids = area_sql.find_areas(conn, level=Level.GRID)
+        found = station_sql.list_stations(conn, station_type=code)
+    rings = _circles(rt, found)
+    walks = _walks(rt, found, sorted(rings))
+    uncovered = None
+    if code is not None:
+        report = station_cases.coverage(rt, station_type=code, mode=mode if walks else "circle")
+        uncovered = [
+            g
+            for g, level in zip(report.table.geometry, report.table["level"], strict=True)
+            if level == Level.GRID.value and g is not None and not g.is_empty
+        ]
+    types = {t.code: (t.zh, t.en) for t in rt.station_types}
+    return StationsPage(grids, found, types, rings, walks, uncovered)
+
+
+def _circles(rt: Runtime, found: list[Station]) -> dict[float, list[shapely.Geometry]]:
+    """Each station's tier circles, grouped by minutes."""
+    rings: dict[float, list[shapely.Geometry]] = {}
+    for station in found:
+        tiers = rt.station_types.find(station.type).tiers
+        polygons = circles([(station.lon, station.lat)], [t.radius_m for t in tiers])[0]
+        for tier, polygon in zip(tiers, polygons, strict=True):
+            rings.setdefault(tier.minutes, []).append(polygon)
+    return rings
+
+
+def _walks(
+    rt: Runtime, found: list[Station], minutes: list[float]
+) -> dict[float, list[shapely.Geometry]]:
+    """Each station's walking isochrones by minutes (cached), if a walking network is loaded."""
+    if not found or station_cases.network_if_loaded(rt) is None:
+        return {}
+    reach = station_cases.reach_of(rt, found, minutes)
+    walks: dict[float, list[shapely.Geometry]] = {}
+    for (_, tier), polygon in reach.polygons.items():
+        walks.setdefault(tier, []).append(polygon)
+    return walks

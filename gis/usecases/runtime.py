@@ -1,0 +1,120 @@
+"""`Runtime`: what every use case works with — the store, the settings, catalogues and caches.
+
+An entry point builds one `Runtime` (``create_app``'s lifespan for the HTTP service, each CLI
+command for the command line), hands it to every use case, and closes it at the end. Nothing
+below reads the environment or a catalogue file on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from gis.db import store
+from gis.db.engine import (
+    Connection,
+    Engine,
+    connect,
+    make_engine,
+    server_versions,
+    transaction,
+)
+from gis.incidents.catalogue import Catalogue
+from gis.settings import IncidentSettings, MapSettings, StoreSettings
+from gis.stations.catalogue import StationCatalogue
+from gis.stations.settings import AccessSettings
+from gis.usecases.caches import AddressRegistry, LookupCache, NetworkCache
+
+
+@dataclass
+class Runtime:
+    """The store and the state shared by the use cases of one process.
+
+    Attributes
+    ----------
+    engine : Engine
+        The SQLAlchemy engine on the store (its pool is the process's connections).
+    catalogue : Catalogue
+        The incident categories (Open311 services).
+    station_types : StationCatalogue
+        The station types and their tiers.
+    access : AccessSettings
+        Walking speed, isochrone buffer, snapping distance, coverage minutes.
+    incidents : IncidentSettings
+        Incident intake settings.
+    maps : MapSettings
+        Map page settings (the 天地图 key).
+    lookup, addresses, networks
+        The caches (`gis.usecases.caches`), built lazily on first use.
+    """
+
+    engine: Engine
+    catalogue: Catalogue
+    station_types: StationCatalogue
+    access: AccessSettings = field(default_factory=AccessSettings)
+    incidents: IncidentSettings = field(default_factory=IncidentSettings)
+    maps: MapSettings = field(default_factory=MapSettings)
+    lookup: LookupCache = field(init=False)
+    addresses: AddressRegistry = field(init=False)
+    networks: NetworkCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lookup = LookupCache(self.engine)
+        self.addresses = AddressRegistry(self.engine)
+        self.networks = NetworkCache()
+
+    @classmethod
+    def start(
+        cls,
+        settings: StoreSettings,
+        *,
+        incidents: IncidentSettings | None = None,
+        access: AccessSettings | None = None,
+        maps: MapSettings | None = None,
+        pool_size: int = 5,
+    ) -> Runtime:
+        """Open an engine on the configured store and read the catalogues the settings name."""
+        incidents = incidents or IncidentSettings()
+        access = access or AccessSettings()
+        return cls(
+            engine=make_engine(store.database_url(settings), pool_size=pool_size),
+            catalogue=Catalogue.load(incidents.catalogue),
+            station_types=StationCatalogue.load(access.station_types),
+            access=access,
+            incidents=incidents,
+            maps=maps or MapSettings(),
+        )
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reading (nothing it does is committed)."""
+        with connect(self.engine) as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        with transaction(self.engine) as conn:
+            yield conn
+
+    def close(self) -> None:
+        """Drop the caches and close every connection."""
+        self.lookup.close()
+        self.engine.dispose()
+
+
+@contextmanager
+def running(settings: StoreSettings, **options: object) -> Iterator[Runtime]:
+    """A `Runtime` for the duration of a block (a CLI command, a script), closed afterwards."""
+    runtime = Runtime.start(settings, **options)  # type: ignore[arg-type]
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def store_versions(rt: Runtime) -> dict[str, str]:
+    """The store answers: its PostgreSQL and PostGIS versions (`StoreUnavailable` when not)."""
+    with rt.read() as conn:
+        return server_versions(conn)

@@ -1,0 +1,33 @@
+"""Putting the tiny hierarchy of `tests.geoms` into a test store, and redrawing it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shapely import box
+
+from gis.areas import ORDER, Level
+from gis.io import read_boundaries
+from gis.usecases import boundaries
+from gis.usecases.runtime import Runtime
+from tests import geoms
+
+MOVED = (116.352, 40.0)  # in grid 002, then in 001 once the shared edge moves east
+
+
+def load_hierarchy(rt: Runtime, folder: Path) -> Runtime:
+    """Commit district → subdistrict → community → the two grids of `tests.geoms.HIERARCHY`."""
+    files = geoms.hierarchy_files(folder)
+    for level in ORDER:
+        boundaries.load(rt, read_boundaries(files[level.value], level=level), level=level)
+    return rt
+
+
+def move_shared_edge(rt: Runtime, folder: Path) -> None:
+    """Redraw the two grids with their shared edge at 116.355 instead of 116.35."""
+    rows = [
+        ("110108010019001", "第01网格", box(116.34, 39.99, 116.355, 40.01)),
+        ("110108010019002", "第02网格", box(116.355, 39.99, 116.36, 40.01)),
+    ]
+    path = geoms.write(geoms.frame(rows), folder / "moved.geojson")
+    boundaries.load(rt, read_boundaries(path, level=Level.GRID), level=Level.GRID)
