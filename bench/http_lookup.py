@@ -14,7 +14,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -118,11 +117,8 @@ def main() -> None:
         result = subprocess.run(load, check=True, capture_output=True, text=True)
         os.unlink(lua.name)
     finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        server.terminate()  # uvicorn shuts down on SIGTERM as on SIGINT
+        server.wait(timeout=20)
     print(result.stdout)
     figures = parse(result.stdout)
     print(

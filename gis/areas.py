@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from gis.errors import CodeError, InvalidInput
+
+if TYPE_CHECKING:
+    from gis.values import BBox
 
 
 class Level(StrEnum):
@@ -141,3 +147,20 @@ def child_level(code: str) -> Level:
         if len(code) == parent.digits:
             return child
     raise CodeError(f"scope: {code!r} is not a district, subdistrict or community code")
+
+
+@dataclass(frozen=True)
+class AreaQuery:
+    """Which areas: valid at ``as_of`` (None: the current ones), filtered, at most ``limit``.
+
+    ``scope`` keeps the area with that code and everything below it; ``bbox`` keeps areas that
+    intersect it.
+    """
+
+    level: Level | None = None
+    parent: str | None = None
+    scope: str | None = None
+    codes: list[str] | None = None
+    bbox: BBox | None = None
+    as_of: datetime | None = None
+    limit: int | None = None

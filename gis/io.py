@@ -85,7 +85,7 @@ def detect_field(
     """
     if given is not None:
         if given not in columns:
-            raise UnreadableFile(f"--{what}-field: no field {given!r}; fields are {columns}")
+            raise UnreadableFile(f"{what}_field: no field {given!r}; fields are {columns}")
         return given
     lowered = {column.lower(): column for column in columns}
     for candidate in candidates:
@@ -132,8 +132,8 @@ def resolve_crs(frame: gpd.GeoDataFrame, given: str | None, path: Path) -> crsli
     if given is None:
         if declared is None:
             raise CRSError(
-                f"--crs: {path.name} declares no coordinate system; "
-                "give one, e.g. --crs wgs84, gcj02, bd09 or EPSG:4547"
+                f"crs: {path.name} declares no coordinate system; "
+                "give one, e.g. wgs84, gcj02, bd09 or EPSG:4547"
             )
         return declared
     stated = crslib.parse_crs(given)
@@ -141,7 +141,7 @@ def resolve_crs(frame: gpd.GeoDataFrame, given: str | None, path: Path) -> crsli
         return stated
     if declared.is_geographic and stated.is_geographic:
         return stated
-    raise CRSError(f"--crs: {path.name} declares {declared} but --crs says {stated}")
+    raise CRSError(f"crs: {path.name} declares {declared} but crs says {stated}")
 
 
 def _label(position: int, codes: pd.Series | None) -> str:
@@ -210,8 +210,7 @@ def check_geometries(
         reason = shapely.is_valid_reason(geometry)
         if not repair:
             raise InvalidGeometry(
-                f"{label}: field geometry is invalid: {reason} "
-                "(use --repair to fix it with make_valid)"
+                f"{label}: field geometry is invalid: {reason} (repair fixes it with make_valid)"
             )
         out[position] = polygonal_part(shapely.make_valid(geometry))
         if shapely.is_empty(out[position]):
@@ -312,7 +311,7 @@ def read_boundaries(
     code_col = detect_field(columns, CODE_FIELDS, code_field, "code")
     name_col = detect_field(columns, NAME_FIELDS, name_field, "name")
     if code_col is None:
-        raise CodeError(f"--code-field: no code field found in {path.name}; fields are {columns}")
+        raise CodeError(f"code_field: no code field found in {path.name}; fields are {columns}")
     codes = normalise_codes(frame[code_col])
     names = frame[name_col].fillna("").astype(str).str.strip() if name_col else codes
     source_crs = resolve_crs(frame, crs, path)
@@ -350,7 +349,7 @@ def write_areas(areas: gpd.GeoDataFrame, path: Path, file_format: str) -> None:
     driver = WRITE_FORMATS.get(file_format)
     if driver is None:
         raise UnreadableFile(
-            f"--format: unknown format {file_format!r}; expected one of {', '.join(WRITE_FORMATS)}"
+            f"format: unknown format {file_format!r}; expected one of {', '.join(WRITE_FORMATS)}"
         )
     if path.exists():
         path.unlink()

@@ -13,3 +13,6 @@ LOOKUP_ROWS = 2_000_000
 
 LOOKUP_CHUNK_ROWS = 100_000
 """Points answered (and streamed back) at a time."""
+
+IMPORT_BATCH_ROWS = 5000
+"""Rows of an incident import written per transaction (``--batch-size``)."""

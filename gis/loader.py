@@ -114,7 +114,7 @@ def plan_load(
         blocked = sorted(set(plan.retired) & (with_children or set()))
         if blocked:
             raise Conflict(
-                f"--retire-missing: {', '.join(blocked)} still have current children; "
+                f"retire_missing: {', '.join(blocked)} still have current children; "
                 "retire or move them first"
             )
     return plan

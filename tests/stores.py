@@ -31,3 +31,20 @@ def move_shared_edge(rt: Runtime, folder: Path) -> None:
     ]
     path = geoms.write(geoms.frame(rows), folder / "moved.geojson")
     boundaries.load(rt, read_boundaries(path, level=Level.GRID), level=Level.GRID)
+
+
+def address_row(address: str, lon: float, lat: float, households: int = 60, **more: object) -> dict:
+    """A standard-address registry row (normalised by the registry's own rule)."""
+    from gis.incidents.addresses import normalise
+
+    return {
+        "address": address,
+        "normalized": normalise(address),
+        "lon": lon,
+        "lat": lat,
+        "building": None,
+        "households": households,
+        "source": "test",
+        "attributes": {},
+        **more,
+    }

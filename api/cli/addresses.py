@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.base import app, err, out, runtime
+from api.cli.base import app, err, runtime, say
 
 addresses_app = typer.Typer(help="The standard-address registry (一标三实).", no_args_is_help=True)
 app.add_typer(addresses_app, name="addresses")
@@ -24,4 +24,4 @@ def addresses_import(
 
     with err.status(f"importing {file.name} …"), runtime(ctx) as rt:
         count = import_addresses(rt, file, crs=crs)
-    out.print(f"{count} addresses imported", markup=False)
+    say(f"{count} addresses imported")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from api.cli.base import Level, areas_app, level_option, out, runtime
+from api.cli.base import Level, areas_app, level_option, runtime, say
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -36,19 +36,13 @@ def areas_list(
     from gis.geometry import area_km2
 
     found = _find(ctx, level=level, parent=parent, scope=scope, as_of=as_of)
-    out.print(
-        f"{'level':<12}{'code':<17}{'households':>11}{'km²':>9}  valid from        name",
-        markup=False,
-        highlight=False,
-    )
+    say(f"{'level':<12}{'code':<17}{'households':>11}{'km²':>9}  valid from        name")
     for row, km2 in zip(found.itertuples(), area_km2(found.geometry.to_numpy()), strict=True):
-        out.print(
+        say(
             f"{row.level:<12}{row.code:<17}{_count(row.households):>11}{km2:>9.3f}  "
-            f"{row.valid_from:%Y-%m-%d %H:%M}  {row.name}",
-            markup=False,
-            highlight=False,
+            f"{row.valid_from:%Y-%m-%d %H:%M}  {row.name}"
         )
-    out.print(f"{len(found)} areas")
+    say(f"{len(found)} areas")
 
 
 @areas_app.command("show")
@@ -71,21 +65,20 @@ def areas_show(
             if row.valid_to == row.valid_to and row.valid_to
             else "now"
         )
-        out.print(
+        say(
             f"{row.code} {row.name} ({row.level}, parent {row.parent_code or '-'}) "
             f"households {_count(row.households)}, population {_count(row.population)}, "
-            f"{km2:.3f} km², valid {row.valid_from:%Y-%m-%d %H:%M:%S} → {until}",
-            markup=False,
-            highlight=False,
+            f"{km2:.3f} km², valid {row.valid_from:%Y-%m-%d %H:%M:%S} → {until}"
         )
-    out.print(f"{len(children)} current children, {len(found)} versions in all", markup=False)
+    say(f"{len(children)} current children, {len(found)} versions in all")
 
 
-def _find(ctx: typer.Context, **filters: object) -> gpd.GeoDataFrame:
+def _find(ctx: typer.Context, **filters: Any) -> gpd.GeoDataFrame:
+    from gis.areas import AreaQuery
     from gis.usecases import boundaries
 
     with runtime(ctx) as rt:
-        return boundaries.find_areas(rt, **filters)  # type: ignore[arg-type]
+        return boundaries.find_areas(rt, AreaQuery(**filters))
 
 
 def _count(value: object) -> str:

@@ -44,7 +44,26 @@ class Commands(TyperGroup):
         try:
             return super().invoke(ctx)
         except GridmapError as exc:
-            raise DomainFailure(f"{exc.detail} [{exc.code}]") from exc
+            raise DomainFailure(f"{as_option(ctx, exc.detail)} [{exc.code}]") from exc
+
+
+def _options(command: object) -> set[str]:
+    names = {n for p in getattr(command, "params", []) for n in getattr(p, "opts", [])}
+    for sub in getattr(command, "commands", {}).values():
+        names |= _options(sub)
+    return names
+
+
+def as_option(ctx: ClickContext, detail: str) -> str:
+    """A domain error in the CLI's words: its leading field as the option (``crs`` → ``--crs``).
+
+    The use cases name fields as the HTTP API does; a command line user typed an option.
+    """
+    field, sep, rest = detail.partition(": ")
+    option = "--" + field.replace("_", "-")
+    if sep and field.replace("_", "").isalnum() and option in _options(ctx.command):
+        return f"{option}{sep}{rest}"
+    return detail
 
 
 app = typer.Typer(
@@ -84,6 +103,18 @@ def _settings(ctx: typer.Context) -> None:
 def settings_of(ctx: typer.Context) -> StoreSettings:
     """The settings read once by the root callback."""
     return ctx.ensure_object(Context).store
+
+
+def say(*lines: str) -> None:
+    """Print lines on stdout as they are (no markup, no highlighting)."""
+    for line in lines:
+        out.print(line, markup=False, highlight=False)
+
+
+def warn(*lines: str) -> None:
+    """Print lines on stderr as they are."""
+    for line in lines:
+        err.print(line, markup=False, highlight=False)
 
 
 @contextmanager

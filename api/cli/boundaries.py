@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli.base import LevelOption, app, err, out, runtime
+from api.cli.base import LevelOption, app, err, runtime, say, warn
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -54,7 +54,7 @@ def load(
             encoding=encoding,
         )
     for note in boundary.repairs:
-        err.print(note, markup=False)
+        warn(note)
     with runtime(ctx) as rt:
         if commit:
             with err.status("writing …"):
@@ -67,9 +67,9 @@ def load(
 def _print_plan(plan: LoadPlan, *, committed: bool, source: str) -> None:
     for label, codes in (("add", plan.added), ("change", plan.changed), ("retire", plan.retired)):
         for code in codes:
-            out.print(f"  {label:<7}{code}", markup=False, highlight=False)
+            say(f"  {label:<7}{code}")
     verb = "committed" if committed else "dry run (nothing written; add --commit)"
-    out.print(f"{source}: {plan.summary()} — {verb}", markup=False, highlight=False)
+    say(f"{source}: {plan.summary()} — {verb}")
 
 
 @app.command("export")
@@ -88,7 +88,7 @@ def export(
     with runtime(ctx) as rt:
         found = boundaries.export_areas(rt, level=level, scope=scope, as_of=as_of)
     write_areas(_for_file(found), out_file, file_format)
-    out.print(f"wrote {len(found)} {level.value} areas to {out_file}", markup=False)
+    say(f"wrote {len(found)} {level.value} areas to {out_file}")
 
 
 def _for_file(found: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from api.cli.base import (
-    InvalidInput,
-    db_app,
-    err,
-    out,
-    settings_of,
-)
+from api.cli.base import InvalidInput, db_app, err, out, say, settings_of, warn
 
 
 @db_app.command("up")
@@ -20,8 +14,8 @@ def db_up(ctx: typer.Context) -> None:
 
     settings = settings_of(ctx)
     with err.status("starting PostGIS …"):
-        url = store.prepare(settings, echo=lambda line: err.print(line, markup=False))
-    out.print(url, markup=False, highlight=False)
+        url = store.prepare(settings, echo=warn)
+    say(url)
 
 
 @db_app.command("down")
@@ -35,7 +29,7 @@ def db_down(ctx: typer.Context) -> None:
             "DATABASE_URL: an external PostGIS is configured; gridmap does not stop it"
         )
     stopped = cluster.stop(store.local_cluster(settings))
-    out.print("stopped" if stopped else "not running")
+    say("stopped" if stopped else "not running")
 
 
 @db_app.command("status")
@@ -49,11 +43,7 @@ def db_status(ctx: typer.Context) -> None:
         raise typer.Exit(3)
     url = store.database_url(settings)
     found = engine.versions(url)
-    out.print(
-        f"{engine.display_url(url)}: PostgreSQL {found['postgresql']}, PostGIS {found['postgis']}",
-        markup=False,
-        highlight=False,
-    )
+    say(f"{engine.display_url(url)}: PostgreSQL {found['postgresql']}, PostGIS {found['postgis']}")
 
 
 @db_app.command("url")
@@ -61,7 +51,7 @@ def db_url(ctx: typer.Context) -> None:
     """Print the database URL (the local cluster's, or DATABASE_URL)."""
     from gis.db import store
 
-    out.print(store.database_url(settings_of(ctx)), markup=False, highlight=False)
+    say(store.database_url(settings_of(ctx)))
 
 
 @db_app.command("migrate")

@@ -10,13 +10,15 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from api.cli.base import LevelOption, app, err, out, runtime
-from gis.pointfiles import Record
-from gis.usecases.imports import BATCH
+from api.cli.base import LevelOption, app, err, out, runtime, say
+from gis.limits import IMPORT_BATCH_ROWS
+
+if TYPE_CHECKING:
+    from gis.pointfiles import Record
 
 incidents_app = typer.Typer(help="Incidents: bulk import and listings.", no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents")
@@ -55,7 +57,9 @@ def import_incidents(
         Path | None, typer.Option(help="CSV of refused rows [FILE.rejects.csv]")
     ] = None,
     source: Annotated[str, typer.Option(help="source recorded on each incident")] = "import",
-    batch_size: Annotated[int, typer.Option(min=1, help="rows per transaction")] = BATCH,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="rows per transaction")
+    ] = IMPORT_BATCH_ROWS,
 ) -> None:
     """Import incidents from a file: refused rows to a reject file, the rest in batches."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -82,12 +86,10 @@ def import_incidents(
             progress=lambda done: progress.update(task, completed=done),
         )
     rejected = f" (→ {reject_path})" if tally.rejected else ""
-    out.print(
+    say(
         f"{file.name}: {tally.rows:,} rows: {tally.added:,} added, {tally.already:,} already "
         f"imported, {tally.rejected:,} rejected{rejected}, {tally.duplicates:,} possible "
-        f"duplicates, {tally.unplaced:,} waiting for a place",
-        markup=False,
-        highlight=False,
+        f"duplicates, {tally.unplaced:,} waiting for a place"
     )
 
 
@@ -100,13 +102,13 @@ def list_incidents(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """List incidents (reporters' names and phones masked)."""
+    from gis.incidents.records import IncidentQuery
     from gis.incidents.views import public_view
     from gis.usecases import incidents
 
+    query = IncidentQuery(status=status.split(",") if status else None, scope=scope, limit=limit)
     with runtime(ctx) as rt:
-        rows = incidents.list_incidents(
-            rt, status=status.split(",") if status else None, scope=scope, limit=limit
-        )
+        rows = incidents.list_incidents(rt, query)
     for row in rows:
         view = public_view(row)
         line = (
@@ -118,7 +120,7 @@ def list_incidents(
             )
             + f"  {view['reporter_name'] or '-'} {view['reporter_phone'] or '-'}"
         )
-        out.print(line, markup=False, highlight=False)
+        say(line)
 
 
 STAT_COLUMNS = (
@@ -158,12 +160,12 @@ def stats(
         found = incidents.area_stats(rt, level=level, by=attribution, period=period)
     rows = [asdict(row) for row in found]
     if fmt == "json":
-        out.print(json.dumps(rows, ensure_ascii=False), markup=False, highlight=False)
+        say(json.dumps(rows, ensure_ascii=False))
     elif fmt == "csv":
         _stats_csv(rows, out.file)
     else:
         for row in rows:
-            out.print(_stats_line(row), markup=False, highlight=False)
+            say(_stats_line(row))
 
 
 def _stats_csv(rows: list[dict[str, Any]], target: IO[str]) -> None:

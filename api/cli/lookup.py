@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
-from api.cli.base import app, err, out, runtime
+from api.cli.base import app, err, runtime, say
 
 if TYPE_CHECKING:
     from gis.usecases.lookup import BatchAnswers
@@ -40,10 +40,10 @@ def lookup(
     with runtime(ctx) as rt:
         answer = locate_point(rt, point, as_of=when).to_json()
     if as_json:
-        out.print(json.dumps(answer, ensure_ascii=False), markup=False, highlight=False)
+        say(json.dumps(answer, ensure_ascii=False))
         return
     for line in _answer_lines(answer):
-        out.print(line, markup=False, highlight=False)
+        say(line)
 
 
 def _answer_lines(answer: dict[str, Any]) -> list[str]:
@@ -95,11 +95,7 @@ def assign(
         points = CsvPoints(text, lon_field=lon_field, lat_field=lat_field)
         batch = locate_batch(rt, points.chunks(), input_crs, as_of=when)
         counts = _write(points.header, batch, raw, out_file)
-    out.print(
-        f"{out_file}: {counts[0]:,} rows, {counts[1]:,} in a grid, {counts[2]:,} with errors",
-        markup=False,
-        highlight=False,
-    )
+    say(f"{out_file}: {counts[0]:,} rows, {counts[1]:,} in a grid, {counts[2]:,} with errors")
 
 
 def _write(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.base import app, out, runtime
+from api.cli.base import app, runtime, say
 
 map_app = typer.Typer(help="Write map pages as standalone HTML files.", no_args_is_help=True)
 app.add_typer(map_app, name="map")
@@ -24,7 +24,7 @@ def _write(page: object, path: Path) -> None:
 
     html = inline_assets(page.get_root().render())  # type: ignore[attr-defined]
     path.write_text(html, encoding="utf-8")
-    out.print(f"wrote {path} ({len(html.encode()) / 1e6:.1f} MB)", markup=False)
+    say(f"wrote {path} ({len(html.encode()) / 1e6:.1f} MB)")
 
 
 def _render(ctx: typer.Context, out_file: Path, build: Callable[[Any], Any]) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli.base import Level, LevelOption, app, err, out, runtime
+from api.cli.base import Level, LevelOption, app, runtime, say, warn
 
 if TYPE_CHECKING:
     import shapely
@@ -28,10 +28,10 @@ def _emit(findings: list[Finding], file_format: str) -> None:
     from gis.checks import findings_to_geojson, findings_to_json, findings_to_text
 
     if file_format == "text":
-        out.print(findings_to_text(findings), markup=False, highlight=False)
+        say(findings_to_text(findings))
     elif file_format in ("json", "geojson"):
         doc = findings_to_json(findings) if file_format == "json" else findings_to_geojson(findings)
-        out.print(json.dumps(doc, ensure_ascii=False, indent=1), markup=False, highlight=False)
+        say(json.dumps(doc, ensure_ascii=False, indent=1))
     else:
         raise typer.BadParameter(
             f"unknown format {file_format!r}; expected text, json or geojson", param_hint="--format"
@@ -40,6 +40,7 @@ def _emit(findings: list[Finding], file_format: str) -> None:
 
 def _parent(ctx: typer.Context, value: str, crs: str | None) -> tuple[shapely.Geometry, str | None]:
     """The parent polygon from a file (its features united) or a stored area's code."""
+    from gis.areas import AreaQuery
     from gis.errors import NotFound
     from gis.io import read_shape
     from gis.usecases import boundaries
@@ -47,7 +48,7 @@ def _parent(ctx: typer.Context, value: str, crs: str | None) -> tuple[shapely.Ge
     if Path(value).exists():
         return read_shape(value, crs=crs, field="--parent"), None
     with runtime(ctx) as rt:
-        found = boundaries.find_areas(rt, codes=[value])
+        found = boundaries.find_areas(rt, AreaQuery(codes=[value]))
     if found.empty:
         raise NotFound(f"--parent: {value!r} is neither a file nor a stored area code")
     return found.geometry.iloc[0], value
@@ -78,7 +79,7 @@ def check(
         boundary = read_boundaries(file, level=level, crs=crs, code_field=code_field, lenient=True)
         holes = (read_shape(allowed_holes, field="--allowed-holes"),) if allowed_holes else ()
     except GridmapError as exc:
-        err.print(f"error: {exc.detail} [{exc.code}]", markup=False, highlight=False)
+        warn(f"error: {exc.detail} [{exc.code}]")
         raise typer.Exit(2) from None
     polygon, parent_code = _parent(ctx, parent, crs) if parent else (None, None)
     config = CheckConfig.for_level(level, allowed_holes=holes)
@@ -111,7 +112,7 @@ def plan_create(
         areas = read_boundaries(from_file, level=child_level(scope), crs=crs, lenient=True).areas
     with runtime(ctx) as rt:
         plan = planning.create_plan(rt, scope_code=scope, areas=areas, note=note)
-    out.print(f"plan {plan.id} created for {scope}", markup=False, highlight=False)
+    say(f"plan {plan.id} created for {scope}")
 
 
 @plan_app.command("list")
@@ -122,13 +123,11 @@ def plan_list(ctx: typer.Context, scope: Annotated[str | None, typer.Option()] =
     with runtime(ctx) as rt:
         found = planning.list_plans(rt, scope=scope)
     for plan in found:
-        out.print(
+        say(
             f"{plan.id:>5}  {plan.scope_code}  {plan.status:<10} {plan.created_at:%Y-%m-%d %H:%M}"
-            f"  {plan.note}",
-            markup=False,
-            highlight=False,
+            f"  {plan.note}"
         )
-    out.print(f"{len(found)} plans")
+    say(f"{len(found)} plans")
 
 
 @plan_app.command("show")
@@ -139,9 +138,9 @@ def plan_show(ctx: typer.Context, plan_id: int) -> None:
 
     with runtime(ctx) as rt:
         plan, valid = planning.get_plan(rt, plan_id)
-    out.print(json.dumps(plan.to_json(), ensure_ascii=False), markup=False, highlight=False)
+    say(json.dumps(plan.to_json(), ensure_ascii=False))
     for row, km2 in zip(valid.itertuples(), area_km2(valid.geometry.to_numpy()), strict=True):
-        out.print(f"  {row.code}  {km2:8.3f} km²  {row.name}", markup=False, highlight=False)
+        say(f"  {row.code}  {km2:8.3f} km²  {row.name}")
 
 
 @plan_app.command("split")
@@ -159,7 +158,7 @@ def plan_split(
     shape = read_shape(line, crs=crs, field="--line")
     with runtime(ctx) as rt:
         new_code = planning.split(rt, plan_id=plan_id, code=grid, line=shape)
-    out.print(f"split {grid}: new area {new_code}", markup=False, highlight=False)
+    say(f"split {grid}: new area {new_code}")
 
 
 @plan_app.command("merge")
@@ -173,7 +172,7 @@ def plan_merge(
 
     with runtime(ctx) as rt:
         planning.merge(rt, plan_id=plan_id, codes=codes)
-    out.print(f"merged {', '.join(codes[1:])} into {codes[0]}", markup=False, highlight=False)
+    say(f"merged {', '.join(codes[1:])} into {codes[0]}")
 
 
 @plan_app.command("move")
@@ -192,7 +191,7 @@ def plan_move(
     shape = read_shape(piece, crs=crs, field="--piece")
     with runtime(ctx) as rt:
         planning.move(rt, plan_id=plan_id, source=source, target=target, piece=shape)
-    out.print(f"moved a piece of {source} to {target}", markup=False, highlight=False)
+    say(f"moved a piece of {source} to {target}")
 
 
 @plan_app.command("renumber")
@@ -204,7 +203,7 @@ def plan_renumber(ctx: typer.Context, plan_id: int) -> None:
         mapping = planning.renumber(rt, plan_id=plan_id)
     for old, new in mapping.items():
         if old != new:
-            out.print(f"  {old} → {new}", markup=False, highlight=False)
+            say(f"  {old} → {new}")
 
 
 @plan_app.command("check")
@@ -227,17 +226,13 @@ def plan_diff(ctx: typer.Context, plan_id: int, file_format: FormatOption = "tex
     with runtime(ctx) as rt:
         diff = planning.diff_plan(rt, plan_id)
     if file_format == "json":
-        out.print(json.dumps(diff.to_json(), ensure_ascii=False, indent=1), markup=False)
+        say(json.dumps(diff.to_json(), ensure_ascii=False, indent=1))
     elif file_format == "geojson":
-        out.print(diff.pieces.to_json(ensure_ascii=False, drop_id=True), markup=False)
+        say(diff.pieces.to_json(ensure_ascii=False, drop_id=True))
     else:
-        out.print(
-            diff.summary.to_string(index=False, float_format=lambda v: f"{v:,.0f}"), markup=False
-        )
-        out.print("transfers:", markup=False)
-        out.print(
-            diff.transfers.to_string(index=False, float_format=lambda v: f"{v:,.1f}"), markup=False
-        )
+        say(diff.summary.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+        say("transfers:")
+        say(diff.transfers.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
 
 
 @plan_app.command("publish")
@@ -253,11 +248,9 @@ def plan_publish(
     with runtime(ctx) as rt:
         summary = planning.publish(rt, plan_id=plan_id, force=force, reason=reason).check_summary
     summary = summary or {}
-    out.print(
+    say(
         f"plan {plan_id} published ({summary.get('errors')} errors, "
-        f"{summary.get('warnings')} warnings)",
-        markup=False,
-        highlight=False,
+        f"{summary.get('warnings')} warnings)"
     )
 
 
@@ -270,4 +263,4 @@ def plan_revert(
 
     with runtime(ctx) as rt:
         plan = planning.revert(rt, scope_code=scope)
-    out.print(f"reverted {scope} (plan {plan.id})", markup=False, highlight=False)
+    say(f"reverted {scope} (plan {plan.id})")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.base import app, err, out, runtime, sample_app, settings_of
+from api.cli.base import app, err, runtime, sample_app, say, settings_of, warn
 from gis.settings import SAMPLE_ADDRESSES, SAMPLE_DIR, SHARED_DATA, ServerSettings
 
 
@@ -48,10 +48,10 @@ def demo(
 
     settings = settings_of(ctx)
     with err.status("starting PostGIS …"):
-        store.prepare(settings, echo=lambda line: err.print(line, markup=False))
+        store.prepare(settings, echo=warn)
     with err.status("loading the 学院路 sample …"), runtime(ctx) as rt:
         for line in [*load_sample(rt), *load_sample_extras(rt)]:
-            err.print(f"sample {line}", markup=False)
+            warn(f"sample {line}")
     base = f"http://{host}:{port}"
     for path in (
         "/healthz",
@@ -61,7 +61,7 @@ def demo(
         "/maps/stations.html?type=红色驿站",
         "/docs",
     ):
-        out.print(f"  {base}{path}", markup=False, highlight=False)
+        say(f"  {base}{path}")
     if not no_serve:
         serve(host=host, port=port, workers=1)
 
@@ -88,4 +88,4 @@ def sample_build(
             built.communities,
         )
         write_addresses(addresses, SAMPLE_ADDRESSES)
-    out.print(f"wrote the sample to {out_dir} and {SAMPLE_ADDRESSES}", markup=False)
+    say(f"wrote the sample to {out_dir} and {SAMPLE_ADDRESSES}")

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from api.cli.base import app, err, out, runtime
+from api.cli.base import app, runtime, say, warn
 from gis.settings import SAMPLE_STATIONS, SHARED_DATA
 
 if TYPE_CHECKING:
@@ -30,9 +30,7 @@ TypeOption = Annotated[
 
 
 def _print(doc: Any) -> None:
-    out.print(
-        json.dumps(doc, ensure_ascii=False, indent=1, default=str), markup=False, highlight=False
-    )
+    say(json.dumps(doc, ensure_ascii=False, indent=1, default=str))
 
 
 @network_app.command("load")
@@ -48,10 +46,9 @@ def network_load(
         network, new = stations.load_network(rt, file, name=name)
     version = network.version
     state = "loaded" if new else "already loaded; made current"
-    out.print(
+    say(
         f"network {network.name} {version}: {network.node_count} nodes, "
-        f"{network.edge_count} edges, {network.length_m.sum() / 1000:.1f} km ({state})",
-        markup=False,
+        f"{network.edge_count} edges, {network.length_m.sum() / 1000:.1f} km ({state})"
     )
 
 
@@ -90,7 +87,7 @@ def isochrone(
         _print(feature)
         return
     out_file.write_text(json.dumps(feature, ensure_ascii=False), encoding="utf-8")
-    err.print(f"wrote {out_file}", markup=False)
+    warn(f"wrote {out_file}")
 
 
 def _isochrone_feature(
@@ -127,12 +124,12 @@ def stations_import(
             file.read_bytes(), kind=kinds[file.suffix.lower()], catalogue=rt.station_types, crs=crs
         )
         if dry_run:
-            out.print(f"{len(parsed)} stations are valid (dry run: nothing written)", markup=False)
+            say(f"{len(parsed)} stations are valid (dry run: nothing written)")
             return
         summary = stations.import_stations(rt, parsed)
-    out.print(f"stations: {summary.created} created, {summary.updated} updated", markup=False)
+    say(f"stations: {summary.created} created, {summary.updated} updated")
     for name in summary.outside_grid:
-        err.print(f"warning: {name} is outside every grid (flagged outside_grid)", markup=False)
+        warn(f"warning: {name} is outside every grid (flagged outside_grid)")
 
 
 @stations_app.command("list")
@@ -147,11 +144,7 @@ def stations_list(
         rows = stations.list_stations(rt, station_type=station_type)
     for s in rows:
         grid = s.grid_code or "outside every grid"
-        out.print(
-            f"{s.id}\t{s.type}\t{s.name}\t{s.lon:.6f}\t{s.lat:.6f}\t{grid}",
-            markup=False,
-            highlight=False,
-        )
+        say(f"{s.id}\t{s.type}\t{s.name}\t{s.lon:.6f}\t{s.lat:.6f}\t{grid}")
 
 
 @stations_app.command("types")
@@ -162,7 +155,7 @@ def stations_types() -> None:
 
     for t in StationCatalogue.load(AccessSettings().station_types):
         tiers = ", ".join(f"{x.minutes:g} min/{x.radius_m:g} m" for x in t.tiers)
-        out.print(f"{t.code}\t{t.zh}\t{t.en}\t{tiers}", markup=False, highlight=False)
+        say(f"{t.code}\t{t.zh}\t{t.en}\t{tiers}")
 
 
 @stations_app.command("isochrones")
@@ -177,12 +170,9 @@ def stations_isochrones(
     with runtime(ctx) as rt:
         reach, count = stations.cache_isochrones(rt, station_type=station_type)
     seconds = time.perf_counter() - started
-    out.print(
-        f"{len(reach.polygons)} isochrones for {count} stations in {seconds:.2f} s",
-        markup=False,
-    )
+    say(f"{len(reach.polygons)} isochrones for {count} stations in {seconds:.2f} s")
     for s in reach.unsnapped:
-        err.print(f"warning: station {s.id} {s.name}: {s.detail}", markup=False)
+        warn(f"warning: station {s.id} {s.name}: {s.detail}")
 
 
 @stations_app.command("suggest")
@@ -210,10 +200,10 @@ def _print_suggestion(answer: dict[str, Any]) -> None:
     kind, before = answer["station_type"], answer["share_before"] or 0.0
     head = f"{kind['zh']} ({kind['code']}), {answer['minutes']:g} min walk: "
     head += f"{answer['existing']} existing cover {answer['covered_before']:g} "
-    out.print(head + f"of {answer['demand']:g} {answer['weights']} ({before:.1%})", markup=False)
+    say(head + f"of {answer['demand']:g} {answer['weights']} ({before:.1%})")
     for p in answer["picks"]:
         line = f"{p['rank']}. {p['lon']:.6f} {p['lat']:.6f}  gain +{p['gain']:g}  "
-        out.print(line + f"-> {p['covered']:g} ({p['share']:.1%})", markup=False, highlight=False)
+        say(line + f"-> {p['covered']:g} ({p['share']:.1%})")
 
 
 @stations_app.command("sample-build")
@@ -228,7 +218,7 @@ def stations_sample_build(
 
     collection = build_sample_stations(pois)
     write_sample_stations(collection, out_file)
-    out.print(f"wrote {len(collection['features'])} stations to {out_file}", markup=False)
+    say(f"wrote {len(collection['features'])} stations to {out_file}")
 
 
 @app.command("coverage")
@@ -253,18 +243,17 @@ def coverage(
 def _print_coverage(report: dict[str, Any]) -> None:
     kind, summary = report["station_type"], report["summary"]
     share = summary["household_share"]
-    out.print(
+    say(
         f"{kind['zh']} ({kind['code']}), {report['mode']}, {report['minutes']:g} min: "
         f"{report['stations']} stations; households covered {summary['covered_households']:g} of "
         f"{summary['households']:g} ({share if share is None else f'{share:.1%}'}); "
-        f"area {summary['area_share']:.1%}",
-        markup=False,
+        f"area {summary['area_share']:.1%}"
     )
     if report["weights"] == "area":
-        err.print(f"note: {report['note']}", markup=False)
+        warn(f"note: {report['note']}")
     for f in report["features"]:
         p = f["properties"]
         hs = "-" if p["household_share"] is None else f"{p['household_share']:.0%}"
         line = f"{p['level']}\t{p['code']}\t{p['name']}\thouseholds {hs}\t"
         line += f"area {p['area_share']:.0%}\tuncovered households {p['uncovered_households']:g}"
-        out.print(line, markup=False, highlight=False)
+        say(line)

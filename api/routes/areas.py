@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import Rt
-from gis.areas import parse_level
+from gis.areas import AreaQuery, parse_level
 from gis.geojson import feature, feature_collection
 from gis.usecases import boundaries
 from gis.values import optional_time, parse_bbox
@@ -36,8 +36,7 @@ def list_areas(
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
 ) -> Any:
     """Areas as a GeoJSON FeatureCollection (current, or valid at ``as_of``)."""
-    found = boundaries.find_areas(
-        rt,
+    query = AreaQuery(
         level=parse_level(level) if level else None,
         parent=parent,
         scope=scope,
@@ -45,6 +44,7 @@ def list_areas(
         as_of=optional_time(as_of, "as_of"),
         limit=limit,
     )
+    found = boundaries.find_areas(rt, query)
     return GeoJSONResponse(feature_collection(found))
 
 

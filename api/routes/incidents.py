@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from api.deps import Rt
 from gis.areas import parse_level
 from gis.incidents.lifecycle import Transition
+from gis.incidents.records import IncidentQuery
 from gis.incidents.report import parse_report
 from gis.incidents.stats import parse_attribution
 from gis.incidents.views import details_view, public_view
@@ -83,8 +84,7 @@ def list_incidents(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> Any:
     """Incidents, filtered; reporters' names and phones are masked."""
-    found = incidents.list_incidents(
-        rt,
+    query = IncidentQuery(
         category=category,
         status=status.split(",") if status else None,
         scope=scope,
@@ -93,13 +93,14 @@ def list_incidents(
         limit=limit,
         offset=offset,
     )
+    found = incidents.list_incidents(rt, query)
     return [public_view(row, personal=rt.incidents.show_personal) for row in found]
 
 
 @router.get("/incidents/queue")
 def needs_location_queue(rt: Rt) -> Any:
     """Reports that could not be placed yet (``needs_location``), oldest first."""
-    found = incidents.list_incidents(rt, status=["needs_location"])
+    found = incidents.list_incidents(rt, IncidentQuery(status=["needs_location"]))
     return [public_view(row, personal=rt.incidents.show_personal) for row in found]
 
 

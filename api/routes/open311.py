@@ -21,6 +21,7 @@ from api.deps import Rt
 from api.errors import status_for
 from gis.errors import GridmapError, InvalidInput, NotFound
 from gis.incidents import open311
+from gis.incidents.records import IncidentQuery
 from gis.incidents.report import parse_report
 from gis.usecases import incidents
 from gis.values import optional_time
@@ -123,9 +124,8 @@ def list_requests(request: Request, rt: Rt) -> Any:
         )
         rows = []
         for code in filters["codes"] or [None]:
-            rows += incidents.list_incidents(
-                rt, category=code, status=filters["statuses"], period=period, limit=LIMIT
-            )
+            query = IncidentQuery(code, filters["statuses"], period=period, limit=LIMIT)
+            rows += incidents.list_incidents(rt, query)
         rows = sorted(rows, key=lambda row: row.id)[:LIMIT]
     return [open311.request_view(row, rt.catalogue) for row in rows]
 

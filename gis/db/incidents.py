@@ -23,9 +23,9 @@ from gis.incidents.records import (
     IncidentDetails,
     IncidentEvent,
     IncidentLink,
+    IncidentQuery,
     NewIncident,
 )
-from gis.values import BBox, Period
 
 FIELDS = [c for c in IncidentRow.__table__.columns.keys() if c != "geom"]  # noqa: SIM118
 
@@ -107,34 +107,25 @@ def details(conn: Connection, *, incident_id: int) -> IncidentDetails:
     )
 
 
-def list_incidents(
-    conn: Connection,
-    *,
-    category: str | None = None,
-    status: list[str] | None = None,
-    scope: str | None = None,
-    period: Period | None = None,
-    bbox: BBox | None = None,
-    limit: int = 1000,
-    offset: int = 0,
-) -> list[Incident]:
-    """Incidents filtered by category, status, grid scope (code prefix), period and bbox."""
-    query = select(*_columns())
-    if category:
-        query = query.where(IncidentRow.category == category)
-    if status:
-        query = query.where(IncidentRow.status.in_(status))
-    if scope:
-        query = query.where(IncidentRow.grid_code.startswith(scope, autoescape=True))
+def list_incidents(conn: Connection, query: IncidentQuery) -> list[Incident]:
+    """The incidents the query asks for, by id."""
+    select_ = select(*_columns())
+    if query.category:
+        select_ = select_.where(IncidentRow.category == query.category)
+    if query.status:
+        select_ = select_.where(IncidentRow.status.in_(query.status))
+    if query.scope:
+        select_ = select_.where(IncidentRow.grid_code.startswith(query.scope, autoescape=True))
+    period = query.period
     if period is not None and period.start is not None:
-        query = query.where(IncidentRow.reported_at >= period.start)
+        select_ = select_.where(IncidentRow.reported_at >= period.start)
     if period is not None and period.end is not None:
-        query = query.where(IncidentRow.reported_at < period.end)
-    if bbox:
-        envelope = func.ST_MakeEnvelope(*bbox, STORAGE_SRID)
-        query = query.where(IncidentRow.geom.intersects(envelope))
-    query = query.order_by(IncidentRow.id).limit(limit).offset(offset)
-    return _incidents(conn.execute(query))
+        select_ = select_.where(IncidentRow.reported_at < period.end)
+    if query.bbox:
+        envelope = func.ST_MakeEnvelope(*query.bbox, STORAGE_SRID)
+        select_ = select_.where(IncidentRow.geom.intersects(envelope))
+    select_ = select_.order_by(IncidentRow.id).limit(query.limit).offset(query.offset)
+    return _incidents(conn.execute(select_))
 
 
 def set_status(conn: Connection, *, incident_id: int, values: dict[str, Any]) -> None:

@@ -114,8 +114,8 @@ class StandardAddress:
     address: str
     lon: float
     lat: float
-    building: str | None = None
-    households: int | None = None
+    building: str | None
+    households: int | None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,21 @@ class Placement:
 
 
 UNPLACED = Placement(None, None, None, "none")
+AS_REPORTED = (
+    "category",
+    "description",
+    "input_crs",
+    "input_x",
+    "input_y",
+    "address",
+    "severity",
+    "reporter_name",
+    "reporter_phone",
+    "source",
+    "idempotency_key",
+    "attributes",
+)
+"""The fields of a new incident taken from the report as they are."""
 
 
 def initial_status(placement: Placement) -> str:
@@ -67,25 +82,14 @@ def new_incident(
     """
     reported_at = report.reported_at or now
     return NewIncident(
-        category=report.category,
-        description=report.description,
+        **{name: getattr(report, name) for name in AS_REPORTED},
         lon=placement.lon,
         lat=placement.lat,
-        input_crs=report.input_crs,
-        input_x=report.input_x,
-        input_y=report.input_y,
-        address=report.address,
         address_id=placement.address_id,
         location_method=placement.method,
         match_score=placement.score,
         grid_code=placement.grid_code,
         status=initial_status(placement),
-        severity=report.severity,
-        reporter_name=report.reporter_name,
-        reporter_phone=report.reporter_phone,
-        source=report.source,
         reported_at=reported_at,
         due_at=reported_at + timedelta(hours=category.sla_hours),
-        idempotency_key=report.idempotency_key,
-        attributes=report.attributes,
     )

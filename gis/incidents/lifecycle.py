@@ -59,8 +59,6 @@ def sql_list(statuses: frozenset[str]) -> str:
 class IllegalTransition(Conflict):
     """A status change the closed loop does not allow."""
 
-    code = "IllegalTransition"
-
 
 def check_transition(current: str, target: str) -> None:
     """Raise `IllegalTransition` (listing the allowed moves) unless current → target is allowed.

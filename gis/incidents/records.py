@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gis.values import BBox, Period
 
 
 @dataclass(frozen=True)
@@ -111,3 +114,19 @@ class NewIncident:
     due_at: datetime
     idempotency_key: str | None
     attributes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class IncidentQuery:
+    """Which incidents, by id: a page (``limit``, ``offset``) of those matching every filter.
+
+    ``category`` is a code, ``scope`` a code prefix, ``period`` the reported time.
+    """
+
+    category: str | None = None
+    status: list[str] | None = None
+    scope: str | None = None
+    period: Period | None = None
+    bbox: BBox | None = None
+    limit: int = 1000
+    offset: int = 0

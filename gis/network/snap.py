@@ -18,8 +18,6 @@ MAX_SNAP_M = 200.0
 class Unsnappable(InvalidInput):
     """A point is farther than the snapping distance from every walkable edge."""
 
-    code = "Unsnappable"
-
 
 @dataclass(frozen=True)
 class Snapped:

@@ -99,9 +99,9 @@ def best_code(votes: pd.DataFrame, groups: npt.ArrayLike) -> pd.Series:
     Parameters
     ----------
     votes : pandas.DataFrame
-        Output of :func:`face_votes`.
+        The ``face``, ``code`` and ``weight`` of every vote, as :func:`face_votes` makes them.
     groups : array_like
-        Group label per face position.
+        Group label per face position; all faces of one group get one community.
 
     Returns
     -------

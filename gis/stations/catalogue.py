@@ -18,8 +18,6 @@ DEFAULT_STATION_TYPES = PROJECT_ROOT / "data" / "catalogue" / "station_types.yam
 class UnknownStationType(InvalidInput):
     """A station type that the catalogue does not list."""
 
-    code = "UnknownStationType"
-
 
 @dataclass(frozen=True)
 class Tier:

@@ -13,7 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
-from gis.areas import Level
+from gis.areas import AreaQuery, Level
 from gis.db import addresses as address_sql
 from gis.db import areas as area_sql
 from gis.db.engine import Connection
@@ -22,7 +22,6 @@ from gis.incidents.registry_file import read_addresses
 from gis.io import BoundaryFile
 from gis.loader import LoadPlan, check_parents, plan_load
 from gis.usecases.runtime import Runtime
-from gis.values import BBox
 
 
 def _plan(
@@ -62,34 +61,15 @@ def load(
     return plan
 
 
-def find_areas(
-    rt: Runtime,
-    *,
-    level: Level | None = None,
-    parent: str | None = None,
-    scope: str | None = None,
-    codes: list[str] | None = None,
-    bbox: BBox | None = None,
-    as_of: datetime | None = None,
-    limit: int | None = None,
-) -> gpd.GeoDataFrame:
-    """Areas valid at ``as_of`` (default: current), filtered, ordered by level and code."""
+def find_areas(rt: Runtime, query: AreaQuery) -> gpd.GeoDataFrame:
+    """The areas the query asks for, ordered by level and code."""
     with rt.read() as conn:
-        return area_sql.find_areas(
-            conn,
-            level=level,
-            parent=parent,
-            scope=scope,
-            codes=codes,
-            bbox=bbox,
-            as_of=as_of,
-            limit=limit,
-        )
+        return area_sql.find_areas(conn, **vars(query))
 
 
 def get_area(rt: Runtime, code: str, *, as_of: datetime | None = None) -> gpd.GeoDataFrame:
     """One area (a one-row frame) valid at ``as_of`` (default: current), or `NotFound`."""
-    found = find_areas(rt, codes=[code], as_of=as_of)
+    found = find_areas(rt, AreaQuery(codes=[code], as_of=as_of))
     if found.empty:
         when = f" valid at {as_of.isoformat()}" if as_of else ""
         raise NotFound(f"code: no area {code!r}{when}")
@@ -98,7 +78,7 @@ def get_area(rt: Runtime, code: str, *, as_of: datetime | None = None) -> gpd.Ge
 
 def area_shape(rt: Runtime, code: str, *, field: str = "parent") -> shapely.Geometry:
     """The current polygon of a stored area (`NotFound` naming ``field`` when there is none)."""
-    found = find_areas(rt, codes=[code])
+    found = find_areas(rt, AreaQuery(codes=[code]))
     if found.empty:
         raise NotFound(f"{field}: no area {code!r}")
     return found.geometry.iloc[0]
@@ -115,17 +95,17 @@ def history(rt: Runtime, code: str) -> gpd.GeoDataFrame:
 
 def children(rt: Runtime, code: str) -> gpd.GeoDataFrame:
     """The current areas directly under ``code``."""
-    return find_areas(rt, parent=code)
+    return find_areas(rt, AreaQuery(parent=code))
 
 
 def export_areas(
     rt: Runtime, *, level: Level, scope: str | None = None, as_of: datetime | None = None
 ) -> gpd.GeoDataFrame:
     """Areas of one level to write to a file (`InvalidInput` when there are none)."""
-    found = find_areas(rt, level=level, scope=scope, as_of=as_of)
+    found = find_areas(rt, AreaQuery(level=level, scope=scope, as_of=as_of))
     if found.empty:
         raise InvalidInput(
-            f"--scope: no {level.value} areas found" + (f" under {scope}" if scope else "")
+            f"scope: no {level.value} areas found" + (f" under {scope}" if scope else "")
         )
     return found
 

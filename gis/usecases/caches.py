@@ -205,7 +205,8 @@ class NetworkCache:
         row = station_sql.current_network(conn)
         if row is None:
             raise NotFound(
-                "network: no walking network loaded; run `gridmap network load FILE.osm`"
+                "network: no walking network is loaded yet "
+                "(an operator loads one from an OSM extract)"
             )
         with self._lock:
             if self._network is None or self._network.version != row["version"]:

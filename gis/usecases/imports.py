@@ -17,6 +17,7 @@ from gis.db.engine import store_refused
 from gis.errors import InvalidInput, StoreRefused
 from gis.incidents.records import NewIncident
 from gis.incidents.report import SOURCES, IncidentReport, parse_report
+from gis.limits import IMPORT_BATCH_ROWS
 from gis.pointfiles import Record
 from gis.usecases.incidents import prepare, write
 from gis.usecases.runtime import Runtime
@@ -32,7 +33,6 @@ FIELDS = (
     "reporter_phone",
     "severity",
 )
-BATCH = 5000
 Reject = Callable[[Record, str], None]
 
 
@@ -70,13 +70,13 @@ class Importer:
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
-            raise InvalidInput(f"--source: {self.source!r} is not one of {', '.join(SOURCES)}")
+            raise InvalidInput(f"source: {self.source!r} is not one of {', '.join(SOURCES)}")
 
     def run(
         self,
         records: list[Record],
         *,
-        batch_size: int = BATCH,
+        batch_size: int = IMPORT_BATCH_ROWS,
         progress: Callable[[int], None] | None = None,
     ) -> Tally:
         """Validate and commit ``records`` batch by batch; ``progress`` hears the rows done."""

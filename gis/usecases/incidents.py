@@ -24,11 +24,11 @@ from gis.db.engine import Connection, store_refused
 from gis.errors import InvalidInput
 from gis.incidents.intake import UNPLACED, Placement, new_incident
 from gis.incidents.lifecycle import Transition, check_transition, transition_values
-from gis.incidents.records import Incident, IncidentDetails, NewIncident
+from gis.incidents.records import Incident, IncidentDetails, IncidentQuery, NewIncident
 from gis.incidents.report import IncidentReport
 from gis.incidents.stats import AreaStats, Attribution
 from gis.usecases.runtime import Runtime
-from gis.values import ANY_TIME, BBox, Period
+from gis.values import ANY_TIME, Period
 
 
 def place(rt: Runtime, reports: list[IncidentReport]) -> list[Placement]:
@@ -151,30 +151,12 @@ def get_incident(rt: Runtime, incident_id: int) -> Incident:
         return incident_sql.get_incident(conn, incident_id=incident_id)
 
 
-def list_incidents(
-    rt: Runtime,
-    *,
-    category: str | None = None,
-    status: list[str] | None = None,
-    scope: str | None = None,
-    period: Period | None = None,
-    bbox: BBox | None = None,
-    limit: int = 1000,
-    offset: int = 0,
-) -> list[Incident]:
-    """Incidents by category (code or name), statuses, grid scope, period and bbox, by id."""
-    code = rt.catalogue.find(category).code if category else None
+def list_incidents(rt: Runtime, query: IncidentQuery) -> list[Incident]:
+    """The incidents the query asks for (its category may be a code or a name), by id."""
+    if query.category:
+        query = replace(query, category=rt.catalogue.find(query.category).code)
     with rt.read() as conn:
-        return incident_sql.list_incidents(
-            conn,
-            category=code,
-            status=status,
-            scope=scope,
-            period=period,
-            bbox=bbox,
-            limit=limit,
-            offset=offset,
-        )
+        return incident_sql.list_incidents(conn, query)
 
 
 def incidents_by_id(rt: Runtime, ids: list[int]) -> list[Incident]:

@@ -21,7 +21,7 @@ from gis.db import stations as station_sql
 from gis.db import stats as stats_sql
 from gis.errors import InvalidInput, NotFound
 from gis.incidents.lifecycle import LABELS_ZH
-from gis.incidents.records import Incident
+from gis.incidents.records import Incident, IncidentQuery
 from gis.incidents.stats import AreaStats
 from gis.stations.circles import circles
 from gis.stations.records import Station
@@ -119,9 +119,8 @@ def hazards_page(
         grids = area_sql.find_areas(conn, level=Level.GRID, scope=scope)
         if scope and grids.empty:
             raise NotFound(f"scope: no current grids under {scope!r}")
-        found = incident_sql.list_incidents(
-            conn, category=code, status=statuses, scope=scope, period=period, limit=100_000
-        )
+        query = IncidentQuery(code, statuses, scope, period, limit=100_000)
+        found = incident_sql.list_incidents(conn, query)
     names = {c.code: (c.zh, c.en) for c in rt.catalogue}
     return HazardsPage(grids, found, names)
 

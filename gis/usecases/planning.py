@@ -26,6 +26,7 @@ from gis.db.engine import Connection
 from gis.diff import AreaDiff, diff_areas, regridded
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.incidents.lifecycle import OPEN
+from gis.incidents.records import IncidentQuery
 from gis.plans import COLUMNS, PlanRecord, Scope, check_in_scope
 from gis.usecases.runtime import Runtime
 
@@ -149,9 +150,8 @@ def _diff(conn: Connection, plan: PlanRecord) -> AreaDiff:
     proposed = proposed[proposed.geometry.notna()].copy()
     proposed["geometry"] = [shapely.make_valid(g) for g in proposed.geometry]
     diff = diff_areas(current, proposed)
-    found = incident_sql.list_incidents(
-        conn, status=sorted(OPEN), scope=plan.scope_code, limit=1_000_000
-    )
+    query = IncidentQuery(status=sorted(OPEN), scope=plan.scope_code, limit=1_000_000)
+    found = incident_sql.list_incidents(conn, query)
     open_here = pd.DataFrame(
         [(i.id, i.category, i.status, i.lon, i.lat, i.grid_code) for i in found if i.located],
         columns=["id", "category", "status", "lon", "lat", "grid_code"],

@@ -11,7 +11,7 @@ from gis.db import addresses as address_sql
 from gis.settings import StoreSettings
 from gis.usecases.runtime import Runtime
 from gis.usecases.sample import load_sample
-from tests.stores import load_hierarchy
+from tests.stores import address_row, load_hierarchy
 
 
 @pytest.fixture
@@ -25,20 +25,9 @@ def client(store_settings: StoreSettings, rt: Runtime, tmp_path: Path) -> Iterat
 def sample_client(store_settings: StoreSettings, rt: Runtime) -> Iterator[TestClient]:
     load_sample(rt)
     with rt.write() as conn:
-        address_sql.upsert_addresses(
-            conn,
-            rows=[
-                {
-                    "address": "北京市海淀区学院路18号10号楼",
-                    "normalized": "学院路18号10号楼",
-                    "lon": 116.3492126,
-                    "lat": 39.9981191,
-                    "building": "10号楼",
-                    "households": 60,
-                    "source": "test",
-                    "attributes": {},
-                }
-            ],
+        row = address_row(
+            "北京市海淀区学院路18号10号楼", 116.3492126, 39.9981191, building="10号楼"
         )
+        address_sql.upsert_addresses(conn, rows=[row])
     with TestClient(create_app(store_settings)) as test_client:
         yield test_client

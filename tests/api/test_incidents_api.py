@@ -7,6 +7,7 @@ from sqlalchemy import Engine, text
 from api.app import create_app
 from gis.db import addresses as address_sql
 from gis.settings import IncidentSettings, StoreSettings
+from tests.stores import address_row
 
 # a point inside grid 110108010019001 of the sample (中国农业大学东校区)
 INSIDE = {"lon": 116.3553, "lat": 40.0073}
@@ -171,20 +172,7 @@ def test_a_value_the_store_refuses_is_a_400_not_a_500(client: TestClient) -> Non
 def test_registry_sees_addresses_updated_in_place(client: TestClient, engine: Engine) -> None:
     first = report(client, lon=None, lat=None, address="学院路18号10号楼")
     with engine.begin() as conn:
-        address_sql.upsert_addresses(
-            conn,
-            rows=[
-                {
-                    "address": "北京市海淀区学院路18号10号楼",
-                    "normalized": "学院路18号10号楼",
-                    "lon": 116.3500,
-                    "lat": 39.9990,
-                    "building": "10号楼",
-                    "households": 60,
-                    "source": "test",
-                    "attributes": {},
-                }
-            ],
-        )
+        row = address_row("北京市海淀区学院路18号10号楼", 116.3500, 39.9990, building="10号楼")
+        address_sql.upsert_addresses(conn, rows=[row])
     moved = report(client, lon=None, lat=None, address="学院路18号10号楼")
     assert first["lon"] == pytest.approx(116.3492126) and moved["lon"] == pytest.approx(116.3500)

@@ -15,6 +15,7 @@ from gis.settings import StoreSettings
 from gis.usecases import stations
 from gis.usecases.runtime import Runtime
 from gis.usecases.sample import load_sample
+from tests.stores import address_row
 
 ROOT = Path(__file__).resolve().parents[2]
 OSM = ROOT.parent / "shared" / "data" / "osm" / "osm_beijing_haidian_cau_east_campus.osm"
@@ -146,22 +147,8 @@ def test_coverage_by_circle_and_network(client: TestClient, empty_store: Engine)
     import_sample(client)
     homes = [(116.3450, 40.0050, 40), (116.3560, 40.0060, 60), (116.3480, 39.9985, 100)]
     with empty_store.begin() as conn:
-        address_sql.upsert_addresses(
-            conn,
-            rows=[
-                {
-                    "address": f"测试{i}",
-                    "normalized": f"测试{i}",
-                    "lon": x,
-                    "lat": y,
-                    "building": None,
-                    "households": h,
-                    "source": "test",
-                    "attributes": {},
-                }
-                for i, (x, y, h) in enumerate(homes)
-            ],
-        )
+        rows = [address_row(f"测试{i}", x, y, h) for i, (x, y, h) in enumerate(homes)]
+        address_sql.upsert_addresses(conn, rows=rows)
     circle = client.get("/coverage", params={"type": "红色驿站", "mode": "circle"}).json()
     network = client.get("/coverage", params={"type": "red_post", "mode": "network"}).json()
     assert circle["weights"] == "households" and circle["stations"] == 2

@@ -62,7 +62,7 @@ def test_lookup_outside_names_the_nearest_grid(loaded: Engine) -> None:
         (["116.3", "40", "--crs", "gauss"], "unknown CRS 'gauss'; accepted: wgs84"),
         (
             ["116.3", "40", "--as-of", "2000-01-01"],
-            "as_of: 2000-01-01T00:00:00+00:00 is before any boundary",
+            "--as-of: 2000-01-01T00:00:00+00:00 is before any boundary",
         ),
         (["116.3", "40", "--as-of", "soon"], "--as-of: 'soon' is not an ISO 8601"),
     ],

@@ -28,4 +28,4 @@ def test_bad_basemap_is_one_line(cli_env: StoreSettings, tmp_path: Path) -> None
     result = CliRunner().invoke(
         app, ["map", "grids", "--out", str(tmp_path / "x.html"), "--basemap", "google"]
     )
-    assert result.exit_code == 1 and result.stderr.startswith("error: basemap: 'google'")
+    assert result.exit_code == 1 and result.stderr.startswith("error: --basemap: 'google'")

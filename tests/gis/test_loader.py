@@ -179,7 +179,7 @@ def test_retire_missing_at_the_top_level_covers_every_district() -> None:
 def test_retiring_an_area_with_children_is_refused() -> None:
     with pytest.raises(Conflict) as caught:
         plan(grid(A, GRIDS[0]), retire_missing=True, with_children={B})
-    assert caught.value.detail.startswith(f"--retire-missing: {B} still have current children")
+    assert caught.value.detail.startswith(f"retire_missing: {B} still have current children")
 
 
 def test_children_of_areas_that_stay_do_not_block_retiring() -> None:
