@@ -2,7 +2,7 @@
 
 Every statement that changes ``areas`` bumps ``store_meta.areas_version`` in its own transaction
 (migration 0003). `VersionReader` reads that number — one prepared query on a dedicated
-autocommit connection — so that the lookup cache (`gis.usecases.caches.LookupCache`) can tell
+autocommit connection — so that the lookup cache (`gis.usecases.lookup.LookupCache`) can tell
 when to rebuild.
 """
 

@@ -12,23 +12,70 @@ lost, a refused one leaves nothing behind.
 
 from __future__ import annotations
 
-from dataclasses import replace
+import threading
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from gis.areas import Level
+from gis.db import addresses as address_sql
 from gis.db import incidents as incident_sql
 from gis.db import stats as stats_sql
-from gis.db.engine import Connection, store_refused
+from gis.db.engine import Connection, Engine, connect, store_refused
 from gis.errors import InvalidInput
+from gis.incidents.addresses import AddressMatcher, StandardAddress
 from gis.incidents.intake import UNPLACED, Placement, new_incident
 from gis.incidents.lifecycle import Transition, check_transition, transition_values
 from gis.incidents.records import Incident, IncidentDetails, IncidentQuery, NewIncident
 from gis.incidents.report import IncidentReport
 from gis.incidents.stats import AreaStats, Attribution
-from gis.usecases.runtime import Runtime
 from gis.values import ANY_TIME, Period
+
+if TYPE_CHECKING:
+    from gis.usecases.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class ResolvedAddress:
+    """A free-text address matched to the registry: the address, how, and how well."""
+
+    address: StandardAddress
+    method: str  # address_exact | address_normalised | address_fuzzy
+    score: float
+
+
+class AddressRegistry:
+    """The standard addresses in memory, reloaded when the table changes (count, last id, xmin).
+
+    The freshness stamp is read only when an address has to be resolved.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int, int] | None = None
+        self._rows: list[StandardAddress] = []
+        self._matcher = AddressMatcher([])
+
+    def _fresh(self) -> tuple[list[StandardAddress], AddressMatcher]:
+        with connect(self._engine) as conn:
+            stamp = address_sql.registry_stamp(conn)
+            with self._lock:
+                if stamp != self._stamp:
+                    self._rows = address_sql.registry(conn)
+                    self._matcher = AddressMatcher([r.address for r in self._rows])
+                    self._stamp = stamp
+                return self._rows, self._matcher
+
+    def resolve(self, address: str) -> ResolvedAddress | None:
+        """The registry's address for a free-text one, the method and the score; None if unknown."""
+        rows, matcher = self._fresh()
+        found = matcher.match(address)
+        if found is None:
+            return None
+        return ResolvedAddress(rows[found.position], f"address_{found.method}", found.score)
 
 
 def place(rt: Runtime, reports: list[IncidentReport]) -> list[Placement]:

@@ -2,25 +2,33 @@
 
 A single point that is bad raises (the edge parsed it with `gis.values.parse_point`); in a batch
 each bad row gets a message in the ``error`` column (naming the field and the reason) and the
-others are answered. Answers come from the in-memory indexes of `Runtime.lookup`, which are
-checked against the store's version before every answer.
+others are answered. Answers come from the in-memory indexes of `LookupCache` (one per process,
+`Runtime.lookup`), which reads the store's version before every answer: every statement that
+changes ``areas`` bumps it (migration 0003), so an answer never uses boundaries older than the
+last commit that returned before the question was asked.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from gis.crs import InputCRS, to_wgs84
-from gis.lookup import LEVEL_COLUMNS
+from gis.db.engine import Engine, connect
+from gis.db.lookup import VersionReader, boundary_snapshot
+from gis.errors import InvalidInput
+from gis.lookup import LEVEL_COLUMNS, AreaLookup
 from gis.pointfiles import Chunk, Rows
-from gis.usecases.caches import Boundaries
-from gis.usecases.runtime import Runtime
 from gis.values import PointIn, parse_numbers, range_errors
+
+if TYPE_CHECKING:
+    from gis.usecases.runtime import Runtime
 
 ANSWER_COLUMNS = [
     "wgs84_lon",
@@ -33,6 +41,132 @@ ANSWER_COLUMNS = [
 ]
 LEVELS = tuple(column.removesuffix("_code") for column in LEVEL_COLUMNS[::2])
 Answers = dict[str, Any]  # ANSWER_COLUMNS → arrays, one value per row
+
+
+@dataclass(frozen=True)
+class Boundaries:
+    """An `AreaLookup` over the areas valid at ``as_of`` (None: current) in store ``version``."""
+
+    version: int
+    as_of: datetime | None
+    first_valid_from: datetime | None
+    lookup: AreaLookup
+    names: dict[str, str]
+
+
+def load_boundaries(
+    engine: Engine, *, as_of: datetime | None = None, nearest_m: float | None = None
+) -> Boundaries:
+    """Read the areas valid at ``as_of`` and the version they belong to, from one snapshot.
+
+    Parameters
+    ----------
+    engine : Engine
+        The store.
+    as_of : datetime, optional
+        The time the boundaries were valid at; None for the current ones.
+    nearest_m : float, optional
+        Passed to `AreaLookup`: how far to look for the nearest grid of an outside point.
+
+    Raises
+    ------
+    InvalidInput
+        When ``as_of`` is before the first boundary the store has.
+    """
+    with connect(engine) as conn:
+        version, first, areas = boundary_snapshot(conn, as_of=as_of)
+    check_as_of(as_of, first)
+    names = dict(zip(areas["code"], areas["name"], strict=True))
+    lookup = AreaLookup(areas) if nearest_m is None else AreaLookup(areas, nearest_m=nearest_m)
+    return Boundaries(version, as_of, first, lookup, names)
+
+
+def check_as_of(as_of: datetime | None, first: datetime | None) -> None:
+    """Raise `InvalidInput` when ``as_of`` is before the first stored boundary (or there is none).
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> check_as_of(None, None) is None
+    True
+    >>> check_as_of(datetime(2020, 1, 1, tzinfo=UTC), None)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: as_of: 2020-01-01T00:00:00+00:00 is before ... (the store has none)
+    """
+    if as_of is None or (first is not None and as_of >= first):
+        return
+    since = f"the first is valid from {first.isoformat()}" if first else "the store has none"
+    raise InvalidInput(f"as_of: {as_of.isoformat()} is before any boundary existed ({since})")
+
+
+class LookupCache:
+    """Fresh `Boundaries` for each question: the current ones always kept, past ones in an LRU.
+
+    Parameters
+    ----------
+    engine : Engine
+        The store.
+    past_slots : int
+        How many ``as_of`` lookups to keep besides the current one.
+    nearest_m : float, optional
+        Passed to `AreaLookup`: how far to look for the nearest grid of an outside point.
+
+    Notes
+    -----
+    `get` reads the version number, then answers from memory when it matches, so an answer never
+    uses boundaries older than the last commit that returned before the question was asked. A
+    rebuild happens under a lock: concurrent callers wait for it and then use the new index.
+    """
+
+    def __init__(
+        self, engine: Engine, *, past_slots: int = 4, nearest_m: float | None = None
+    ) -> None:
+        self._engine = engine
+        self._versions = VersionReader(engine)
+        self._nearest_m = nearest_m
+        self._build_lock = threading.Lock()
+        self._current: Boundaries | None = None
+        self._past: OrderedDict[tuple[int, datetime], Boundaries] = OrderedDict()
+        self._past_slots = past_slots
+
+    def version(self) -> int:
+        """The store's version number now."""
+        return self._versions.read()
+
+    def get(self, as_of: datetime | None = None) -> Boundaries:
+        """The boundaries valid at ``as_of`` (None: current) as of the store's latest commit."""
+        version = self._versions.read()
+        if as_of is None:
+            current = self._current
+            if current is not None and current.version >= version:
+                return current
+            with self._build_lock:
+                current = self._current
+                if current is None or current.version < version:
+                    current = self._current = load_boundaries(
+                        self._engine, nearest_m=self._nearest_m
+                    )
+                return current
+        return self._get_past(version, as_of)
+
+    def _get_past(self, version: int, as_of: datetime) -> Boundaries:
+        with self._build_lock:
+            found = self._past.get((version, as_of))
+            if found is None:
+                found = load_boundaries(self._engine, as_of=as_of, nearest_m=self._nearest_m)
+                self._past[(found.version, as_of)] = found
+                while len(self._past) > self._past_slots:
+                    self._past.popitem(last=False)
+            else:
+                self._past.move_to_end((version, as_of))
+            return found
+
+    def close(self) -> None:
+        """Drop the indexes and close the version connection."""
+        self._current = None
+        self._past.clear()
+        self._versions.close()
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,9 @@ from gis.incidents.catalogue import Catalogue
 from gis.settings import IncidentSettings, MapSettings, StoreSettings
 from gis.stations.catalogue import StationCatalogue
 from gis.stations.settings import AccessSettings
-from gis.usecases.caches import AddressRegistry, LookupCache, NetworkCache
+from gis.usecases.incidents import AddressRegistry
+from gis.usecases.lookup import LookupCache
+from gis.usecases.stations import NetworkCache
 
 
 @dataclass
@@ -46,7 +48,10 @@ class Runtime:
     maps : MapSettings
         Map page settings (the 天地图 key).
     lookup, addresses, networks
-        The caches (`gis.usecases.caches`), built lazily on first use.
+        What the process keeps in memory, each kept fresh against the store and built lazily
+        on first use: the lookup indexes (`gis.usecases.lookup.LookupCache`), the standard
+        addresses (`gis.usecases.incidents.AddressRegistry`) and the current walking network
+        (`gis.usecases.stations.NetworkCache`).
     """
 
     engine: Engine

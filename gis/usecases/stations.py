@@ -9,8 +9,10 @@ and cached in the same transaction as the question that needed them.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -44,8 +46,38 @@ from gis.stations.reach import (
 )
 from gis.stations.records import Station, StationIn
 from gis.stations.suggest import Demand, Suggestion, suggest_sites
-from gis.usecases.runtime import Runtime
 from gis.values import BBox, PointIn
+
+if TYPE_CHECKING:
+    from gis.usecases.runtime import Runtime
+
+
+class NetworkCache:
+    """The current stored walking network, rebuilt only when the current version changes."""
+
+    def __init__(self) -> None:
+        self._network: WalkNetwork | None = None
+        self._lock = threading.Lock()
+
+    def get(self, conn: Connection) -> WalkNetwork:
+        """The current network (`NotFound` when none was loaded)."""
+        row = station_sql.current_network(conn)
+        if row is None:
+            raise NotFound(
+                "network: no walking network is loaded yet "
+                "(an operator loads one from an OSM extract)"
+            )
+        with self._lock:
+            if self._network is None or self._network.version != row["version"]:
+                self._network = station_sql.load_network(conn, version=row["version"])
+            return self._network
+
+    def current(self, conn: Connection) -> WalkNetwork | None:
+        """The current network, or None when none was loaded."""
+        try:
+            return self.get(conn)
+        except NotFound:
+            return None
 
 
 def list_stations(

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from api.cli import app
 from gis.settings import SAMPLE_ADDRESSES, StoreSettings
-from gis.usecases.caches import AddressRegistry
+from gis.usecases.incidents import AddressRegistry
 
 runner = CliRunner()
 

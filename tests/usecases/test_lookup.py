@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from gis.usecases.caches import LookupCache
+from gis.usecases.lookup import LookupCache
 from gis.usecases.runtime import Runtime
 from tests.stores import MOVED, load_hierarchy, move_shared_edge
 
