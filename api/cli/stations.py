@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -58,7 +59,8 @@ def network_status(ctx: typer.Context) -> None:
     from gis.usecases import stations
 
     with runtime(ctx) as rt:
-        _print(stations.current_network(rt) or {"current": None})
+        found = stations.current_network(rt)
+    _print(asdict(found) if found else {"current": None})
 
 
 @app.command("isochrone")

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from gis.crs import STORAGE_SRID
 from gis.db.models import StationIsochrone, WalkEdge, WalkNetworkRow
 from gis.errors import NotFound
-from gis.network.graph import WalkNetwork, network_from_edges
+from gis.network.graph import StoredNetwork, WalkNetwork, network_from_edges
 from gis.stations.records import Station, StationIn
 from gis.values import BBox
 
@@ -193,11 +193,11 @@ def _edge_rows(network: WalkNetwork, network_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def current_network(conn: Connection) -> dict[str, Any] | None:
-    """The current network's row (version, name, counts, loaded_at), or None."""
-    query = select(WalkNetworkRow).where(WalkNetworkRow.is_current)
-    row = conn.execute(query).first()
-    return {k: v for k, v in row._mapping.items() if k != "id"} if row is not None else None
+def current_network(conn: Connection) -> StoredNetwork | None:
+    """The current network (version, name, counts, load time), or None."""
+    fields = [getattr(WalkNetworkRow, f) for f in StoredNetwork.__dataclass_fields__]
+    row = conn.execute(select(*fields).where(WalkNetworkRow.is_current)).first()
+    return StoredNetwork(*row) if row is not None else None
 
 
 def load_network(conn: Connection, *, version: str) -> WalkNetwork:

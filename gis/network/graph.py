@@ -8,6 +8,8 @@ exactly. The graph is undirected (people walk both ways along one-way streets).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 
 import numpy as np
@@ -20,6 +22,18 @@ from gis.network.project import Projection
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class StoredNetwork:
+    """A walking network as the store keeps it: its version (SHA-256), name, size, load time."""
+
+    version: str
+    name: str
+    node_count: int
+    edge_count: int
+    is_current: bool
+    loaded_at: datetime
 
 
 class WalkNetwork:

@@ -26,6 +26,7 @@ from gis.db import stations as station_sql
 from gis.db.engine import Connection
 from gis.errors import InvalidInput, NotFound
 from gis.network import Unsnappable, WalkNetwork, network_from_osm, walk_metres
+from gis.network.graph import StoredNetwork
 from gis.stations.catalogue import StationType
 from gis.stations.circles import circles
 from gis.stations.coverage import (
@@ -68,8 +69,8 @@ class NetworkCache:
                 "(an operator loads one from an OSM extract)"
             )
         with self._lock:
-            if self._network is None or self._network.version != row["version"]:
-                self._network = station_sql.load_network(conn, version=row["version"])
+            if self._network is None or self._network.version != row.version:
+                self._network = station_sql.load_network(conn, version=row.version)
             return self._network
 
     def current(self, conn: Connection) -> WalkNetwork | None:
@@ -154,7 +155,7 @@ def load_network(rt: Runtime, path: Path, *, name: str | None = None) -> tuple[W
     return network, new
 
 
-def current_network(rt: Runtime) -> dict[str, object] | None:
+def current_network(rt: Runtime) -> StoredNetwork | None:
     """The current network's version, name, counts and load time (None when none is loaded)."""
     with rt.read() as conn:
         return station_sql.current_network(conn)
