@@ -1,0 +1,97 @@
+"""Incident intake: one report and a batch of reports go through the same pipeline."""
+
+from dataclasses import asdict, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from gis.db import addresses as address_sql
+from gis.incidents.records import Incident, IncidentQuery
+from gis.incidents.report import IncidentReport
+from gis.usecases import incidents
+from gis.usecases.imports import Importer
+from gis.usecases.runtime import Runtime
+from tests.stores import address_row, load_hierarchy
+
+REPORTED = datetime(2026, 11, 1, 8, tzinfo=UTC)
+BY_POINT = IncidentReport(
+    category="hazard", description="电线裸露", lon=116.345, lat=40.0, reported_at=REPORTED
+)
+BY_ADDRESS = IncidentReport(category="hazard", address="学院路 18号 10号楼", reported_at=REPORTED)
+NOWHERE = IncidentReport(category="hazard", address="月球背面1号", reported_at=REPORTED)
+# what differs between two stored copies of one report: identity, bookkeeping, how it came
+OWN = {"id", "idempotency_key", "updated_at", "possible_duplicate"}
+
+
+@pytest.fixture
+def store(rt: Runtime, tmp_path: Path) -> Runtime:
+    load_hierarchy(rt, tmp_path)
+    with rt.write() as conn:
+        row = address_row("北京市海淀区学院路18号10号楼", 116.355, 40.0, building="10号楼")
+        address_sql.upsert_addresses(conn, rows=[row])
+    return rt
+
+
+def stored(rt: Runtime) -> list[Incident]:
+    return incidents.list_incidents(rt, IncidentQuery())
+
+
+def comparable(incident: Incident) -> dict:
+    return {k: v for k, v in asdict(incident).items() if k not in OWN}
+
+
+def batch(rt: Runtime, reports: list[IncidentReport]) -> Importer:
+    refused: list[str] = []
+    importer = Importer(rt, "file.csv", "wgs84", "app", lambda _, error: refused.append(error))
+    importer.commit([({}, r) for r in reports])
+    assert refused == []
+    return importer
+
+
+@pytest.mark.parametrize(
+    ("report", "status", "grid"),
+    [
+        (BY_POINT, "reported", "110108010019001"),
+        (BY_ADDRESS, "reported", "110108010019002"),
+        (NOWHERE, "needs_location", None),
+    ],
+    ids=["point", "address", "unplaced"],
+)
+def test_one_report_and_a_batch_of_one_write_the_same_row(
+    store: Runtime, report: IncidentReport, status: str, grid: str | None
+) -> None:
+    single, created = incidents.report(store, replace(report, idempotency_key="one"), actor="a")
+    batch(store, [replace(report, idempotency_key="batch")])
+    first, second = stored(store)
+    assert created and first.id == single.incident.id
+    assert (first.status, first.grid_code) == (status, grid)
+    assert comparable(first) == comparable(second)
+
+
+def test_duplicates_are_linked_alike_one_by_one_and_in_a_batch(store: Runtime) -> None:
+    near = replace(BY_POINT, lon=116.3451)  # ~9 m away: same category and grid
+    for key, report in (("a", BY_POINT), ("b", near)):
+        incidents.report(store, replace(report, idempotency_key=key), actor="a")
+    tally = batch(
+        store, [replace(BY_POINT, idempotency_key="c"), replace(near, idempotency_key="d")]
+    ).tally
+    flags = [i.possible_duplicate for i in stored(store)]
+    assert flags == [False, True, True, True]  # each later report links to the earlier ones
+    assert tally.duplicates == 2
+
+
+def test_a_retried_key_returns_the_first_incident(store: Runtime) -> None:
+    first, created = incidents.report(store, replace(BY_POINT, idempotency_key="k"), actor="a")
+    again, created_again = incidents.report(
+        store, replace(BY_POINT, idempotency_key="k"), actor="a"
+    )
+    assert (created, created_again) == (True, False)
+    assert again.incident.id == first.incident.id and len(stored(store)) == 1
+
+
+def test_the_first_log_entry_names_the_source_and_a_missing_place(store: Runtime) -> None:
+    found, _ = incidents.report(store, NOWHERE, actor="api:app")
+    [event] = found.events
+    assert (event.actor, event.from_status, event.to_status) == ("api:app", None, "needs_location")
+    assert event.note == "via app; place unknown"
