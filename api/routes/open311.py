@@ -21,9 +21,10 @@ from api.deps import Rt
 from api.errors import status_for
 from gis.errors import GridmapError, InvalidInput, NotFound
 from gis.incidents import open311
-from gis.incidents.records import IncidentQuery
+from gis.incidents.records import IncidentDetails, IncidentQuery
 from gis.incidents.report import parse_report
 from gis.usecases import incidents
+from gis.usecases.runtime import Runtime
 from gis.values import optional_time
 
 LIMIT = 1000
@@ -94,19 +95,22 @@ async def create_request(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Any:
     """Create a service request (201 new, 200 for a retried ``Idempotency-Key``)."""
-    fields = open311.report_fields(
-        await _fields(request), rt.catalogue, idempotency_key=idempotency_key
-    )
-    incoming = parse_report(fields, rt.catalogue)
-    found, created = await run_in_threadpool(
-        incidents.report, rt, incoming, actor=f"api:{incoming.source}"
-    )
+    fields = await _fields(request)
+    found, created = await run_in_threadpool(_intake, rt, fields, idempotency_key)
     answer = {
         "service_request_id": str(found.incident.id),
         "service_notice": open311.service_notice(found.incident),
         "account_id": None,
     }
     return JSONResponse([answer], status_code=201 if created else 200)
+
+
+def _intake(
+    rt: Runtime, fields: dict[str, Any], idempotency_key: str | None
+) -> tuple[IncidentDetails, bool]:
+    data = open311.report_fields(fields, rt.catalogue, idempotency_key=idempotency_key)
+    incoming = parse_report(data, rt.catalogue)
+    return incidents.report(rt, incoming, actor=f"api:{incoming.source}")
 
 
 @router.get("/requests.json")

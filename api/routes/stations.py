@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from shapely.geometry import mapping
@@ -14,6 +15,7 @@ from api.deps import Rt
 from api.uploads import read_body
 from gis.stations.records import Station, parse_station, read_stations
 from gis.usecases import stations
+from gis.usecases.runtime import Runtime
 from gis.values import parse_bbox, parse_point
 
 router = APIRouter(tags=["stations"])
@@ -107,8 +109,12 @@ async def import_file(request: Request, rt: Rt, crs: str = "wgs84") -> dict[str,
     """Import a GeoJSON FeatureCollection of Points or a CSV (lon, lat, type, name): all or none."""
     kind = "csv" if "csv" in request.headers.get("content-type", "") else "geojson"
     body = await read_body(request, empty="send a GeoJSON FeatureCollection of Points or a CSV")
+    return asdict(await run_in_threadpool(_import, rt, body, kind, crs))
+
+
+def _import(rt: Runtime, body: bytes, kind: str, crs: str) -> stations.ImportSummary:
     parsed = read_stations(body, kind=kind, catalogue=rt.station_types, crs=crs)
-    return asdict(stations.import_stations(rt, parsed))
+    return stations.import_stations(rt, parsed)
 
 
 @router.get("/stations/{station_id}/circles")
