@@ -282,7 +282,7 @@ def to_wgs84(x: npt.ArrayLike, y: npt.ArrayLike, crs: InputCRS) -> tuple[FloatAr
     x_arr, y_arr = _float_pair(x, y)
     if crs.epsg is None or crs.kind in ("wgs84", "cgcs2000"):
         return x_arr, y_arr
-    lon, lat = _transformer(crs.epsg, 4326).transform(x_arr, y_arr)
+    lon, lat = _transformer(crs.epsg, STORAGE_SRID).transform(x_arr, y_arr)
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
@@ -340,7 +340,7 @@ def _projected_bounds(epsg: int) -> tuple[float, float, float, float] | None:
     area = pyproj.CRS.from_epsg(epsg).area_of_use
     if area is None:
         return None
-    west, south, east, north = _transformer(4326, epsg).transform_bounds(*area.bounds)
+    west, south, east, north = _transformer(STORAGE_SRID, epsg).transform_bounds(*area.bounds)
     margin_x, margin_y = 0.1 * (east - west), 0.1 * (north - south)
     return west - margin_x, south - margin_y, east + margin_x, north + margin_y
 

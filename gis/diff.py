@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis.crs import STORAGE_CRS
 from gis.geometry import area_m2, polygonal_part
 from gis.lookup import GridIndex
 
@@ -154,7 +155,7 @@ def _pieces_frame(rows: list[tuple[str, str, shapely.Geometry, float]]) -> gpd.G
             "area_m2": area_m2(geoms).tolist() if geoms else [],
             "households_moved": [None if np.isnan(r[3]) else round(float(r[3]), 1) for r in rows],
         },
-        geometry=gpd.GeoSeries(geoms, crs=4326),
+        geometry=gpd.GeoSeries(geoms, crs=STORAGE_CRS),
     )
 
 

@@ -7,9 +7,9 @@ import numpy.typing as npt
 import pyproj
 import shapely
 
-from gis.crs import utm_crs_for
+from gis.crs import STORAGE_SRID, utm_crs_for
 
-WGS84 = pyproj.CRS.from_epsg(4326)
+WGS84 = pyproj.CRS.from_epsg(STORAGE_SRID)
 
 
 def to_metric(geoms: npt.ArrayLike) -> tuple[npt.NDArray[np.object_], pyproj.CRS]:

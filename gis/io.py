@@ -22,6 +22,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from gis import crs as crslib
 from gis.areas import Level, check_code
+from gis.crs import STORAGE_CRS
 from gis.errors import CodeError, CRSError, InvalidGeometry, InvalidInput, UnreadableFile
 from gis.geometry import polygonal_part
 
@@ -329,7 +330,7 @@ def read_boundaries(
             "population": _counts(frame, POPULATION_FIELDS, "population").to_numpy(),
             "attributes": _attributes(frame, {code_col, name_col or "", *_count_columns(frame)}),
         },
-        geometry=gpd.GeoSeries(wgs84, crs="EPSG:4326"),
+        geometry=gpd.GeoSeries(wgs84, crs=STORAGE_CRS),
     )
     return BoundaryFile(areas, str(source_crs), code_col, name_col or code_col, repairs)
 

@@ -10,6 +10,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from gis.crs import STORAGE_CRS
+
 LON0, LAT0 = 116.30, 39.95
 STEP_LON, STEP_LAT = 100 / 85_390, 100 / 111_030  # ~100 m
 
@@ -52,5 +54,5 @@ def synthetic_coverage(rows: int, cols: int, per_edge: int, seed: int = 0) -> gp
     codes = [f"110108010{i // 1000:03d}{i % 1000:03d}" for i in range(rows * cols)]
     households = rng.integers(300, 501, size=rows * cols)
     return gpd.GeoDataFrame(
-        {"code": codes, "name": codes, "households": households}, geometry=polygons, crs=4326
+        {"code": codes, "name": codes, "households": households}, geometry=polygons, crs=STORAGE_CRS
     )

@@ -8,6 +8,7 @@ from typing import Any
 import folium
 import geopandas as gpd
 
+from gis.crs import STORAGE_CRS
 from maps.base import Legend, MapOptions, finish, for_display, new_map
 
 RULE_COLORS = {"gap": "#d62728", "overlap": "#ff7f0e", "outside-parent": "#9467bd"}
@@ -47,7 +48,7 @@ def _findings_layer(page: folium.Map, findings: Sequence[Any], options: MapOptio
             "message": [f.message for f in rows],
         },
         geometry=[f.geometry for f in rows],
-        crs=4326,
+        crs=STORAGE_CRS,
     )
     folium.GeoJson(
         for_display(frame, options),
@@ -80,7 +81,9 @@ def plan_map(
 ) -> folium.Map:
     """Before (grey, dashed) and after (blue) outlines, moved pieces (green), findings on top."""
     both = [f for f in (current, proposed) if not f.empty]
-    bounds = gpd.GeoDataFrame(geometry=[g for f in both for g in f.geometry], crs=4326).total_bounds
+    bounds = gpd.GeoDataFrame(
+        geometry=[g for f in both for g in f.geometry], crs=STORAGE_CRS
+    ).total_bounds
     page = new_map(tuple(float(v) for v in bounds), options)  # type: ignore[arg-type]
     _outlines(page, current, options.t("现行边界", "Current"), BEFORE, "6 4", options)
     _outlines(page, proposed, options.t("调整方案", "Proposed"), AFTER, None, options)

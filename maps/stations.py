@@ -12,6 +12,7 @@ import folium
 import geopandas as gpd
 import shapely
 
+from gis.crs import STORAGE_CRS
 from gis.stations.records import Station
 from maps.base import Legend, MapOptions, finish, for_display, new_map
 from maps.coords import latlon
@@ -57,7 +58,7 @@ def _polygons_layer(
 ) -> None:
     if not geoms:
         return
-    frame = for_display(gpd.GeoDataFrame(geometry=geoms, crs=4326), options)
+    frame = for_display(gpd.GeoDataFrame(geometry=geoms, crs=STORAGE_CRS), options)
     folium.GeoJson(
         frame,
         name=name,
@@ -148,7 +149,7 @@ def _markers(
     shown = for_display(
         gpd.GeoDataFrame(
             geometry=gpd.points_from_xy([s.lon for s in stations], [s.lat for s in stations]),
-            crs=4326,
+            crs=STORAGE_CRS,
         ),
         options,
     )

@@ -10,7 +10,7 @@ import numpy.typing as npt
 import pyproj
 import shapely
 
-from gis.crs import utm_crs_for
+from gis.crs import STORAGE_SRID, utm_crs_for
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -39,11 +39,11 @@ class Projection:
 
     @cached_property
     def _to_metric(self) -> pyproj.Transformer:
-        return pyproj.Transformer.from_crs(4326, self.epsg, always_xy=True)
+        return pyproj.Transformer.from_crs(STORAGE_SRID, self.epsg, always_xy=True)
 
     @cached_property
     def _to_lonlat(self) -> pyproj.Transformer:
-        return pyproj.Transformer.from_crs(self.epsg, 4326, always_xy=True)
+        return pyproj.Transformer.from_crs(self.epsg, STORAGE_SRID, always_xy=True)
 
     def forward(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
         """WGS84 degrees → metres."""

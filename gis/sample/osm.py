@@ -14,9 +14,10 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from gis.crs import STORAGE_CRS
 from gis.errors import UnreadableFile
 
-WGS84 = "EPSG:4326"
+WGS84 = STORAGE_CRS
 AREA_KEYS = ("building", "landuse", "amenity", "office", "leisure", "name")
 """A closed way or multipolygon with one of these tags is read as an area."""
 SKIPPED_POINT_KEYS = ("highway", "railway", "public_transport")
