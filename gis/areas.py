@@ -59,6 +59,17 @@ class Level(StrEnum):
         """Chinese name of the level."""
         return LABELS_ZH[self]
 
+    @property
+    def label_en(self) -> str:
+        """English name of the level.
+
+        Examples
+        --------
+        >>> Level.SUBDISTRICT.label_en, Level.SUBDISTRICT.label_zh
+        ('Subdistrict', '街道/乡镇')
+        """
+        return self.value.capitalize()
+
 
 ORDER: tuple[Level, ...] = (Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY, Level.GRID)
 CODE_DIGITS = {Level.DISTRICT: 6, Level.SUBDISTRICT: 9, Level.COMMUNITY: 12, Level.GRID: 15}

@@ -11,16 +11,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis.areas import ORDER, Level
 from maps.base import Legend, MapOptions, finish, for_display, new_map
 from maps.coords import latlon
 
-LEVELS = ("district", "subdistrict", "community", "grid")
-LEVEL_NAMES = {
-    "district": ("区/县", "District"),
-    "subdistrict": ("街道/乡镇", "Subdistrict"),
-    "community": ("社区/村", "Community"),
-    "grid": ("网格", "Grid"),
-}
 WEIGHTS = {"district": 4.0, "subdistrict": 3.0, "community": 2.0, "grid": 1.0}
 COLORS = {"district": "#6a1b9a", "subdistrict": "#283593", "community": "#00695c", "grid": "#555"}
 PALETTE = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603")
@@ -92,12 +86,12 @@ def grid_map(
     page = new_map((west, south, east, north), options)
     shown = for_display(areas, options)
     colors = None
-    for level in LEVELS:
-        rows = shown[shown["level"] == level]
+    for level in ORDER:
+        rows = shown[shown["level"] == level.value]
         if rows.empty:
             continue
         rows = simplified(rows)
-        if level == "grid":
+        if level is Level.GRID:
             colors = _grid_layer(page, rows, options, open_incidents or {}, measure)
         else:
             _outline_layer(page, rows, level, options)
@@ -108,15 +102,15 @@ def grid_map(
     else:
         legend = Legend(
             options.t("图例", "Legend"),
-            [(COLORS[lv], options.t(*LEVEL_NAMES[lv])) for lv in LEVELS],
+            [(COLORS[lv], options.t(lv.label_zh, lv.label_en)) for lv in ORDER],
         )
     return finish(page, options, legend)
 
 
 def _outline_layer(
-    page: folium.Map, rows: gpd.GeoDataFrame, level: str, options: MapOptions
+    page: folium.Map, rows: gpd.GeoDataFrame, level: Level, options: MapOptions
 ) -> None:
-    group = folium.FeatureGroup(name=options.t(*LEVEL_NAMES[level]), show=True)
+    group = folium.FeatureGroup(name=options.t(level.label_zh, level.label_en), show=True)
     style = {"color": COLORS[level], "weight": WEIGHTS[level], "fill": False}
     folium.GeoJson(
         rows[["code", "name", "geometry"]],

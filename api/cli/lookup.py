@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 import typer
 
 from api.cli.base import app, err, runtime, say
+from gis.areas import ORDER
 
 if TYPE_CHECKING:
     from gis.usecases.lookup import BatchAnswers
@@ -49,9 +50,9 @@ def lookup(
 def _answer_lines(answer: dict[str, Any]) -> list[str]:
     wgs84 = answer["wgs84"]
     lines = [f"{'point':<12}{wgs84['lon']:.7f}, {wgs84['lat']:.7f} (WGS84)"]
-    for level in ("grid", "community", "subdistrict", "district"):
-        found = answer[level]
-        lines.append(f"{level:<12}" + (f"{found['code']}  {found['name']}" if found else "-"))
+    for level in reversed(ORDER):
+        found = answer[level.value]
+        lines.append(f"{level.value:<12}" + (f"{found['code']}  {found['name']}" if found else "-"))
     if answer["on_boundary"]:
         lines.append("on the boundary: the lowest code of the areas it touches is given")
     nearest = answer["nearest_grid"]
