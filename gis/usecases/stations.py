@@ -73,13 +73,6 @@ class NetworkCache:
                 self._network = station_sql.load_network(conn, version=row.version)
             return self._network
 
-    def current(self, conn: Connection) -> WalkNetwork | None:
-        """The current network, or None when none was loaded."""
-        try:
-            return self.get(conn)
-        except NotFound:
-            return None
-
 
 def list_stations(
     rt: Runtime, *, station_type: str | None = None, bbox: BBox | None = None
