@@ -131,14 +131,17 @@ def _uncovered(
     leaving: bool,
 ) -> list[tuple[str, str, shapely.Geometry, float]]:
     rest = shapely.difference(these, shapely.union_all(others)) if len(others) else these
+    rest_m2, these_m2 = area_m2(rest), area_m2(these)  # metres: the cut-off is in m²
     rows = []
     for k, piece in enumerate(rest):
-        area = float(shapely.area(piece))
+        area = float(rest_m2[k])
         if area < MIN_PIECE_M2:
             continue
         if leaving:
             share = (
-                households[k] * area / shapely.area(these[k]) if households is not None else np.nan
+                households[k] * area / these_m2[k]
+                if households is not None and these_m2[k]
+                else np.nan
             )
             rows.append((codes[k], NOWHERE, polygonal_part(piece), share))
         else:

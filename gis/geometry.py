@@ -21,11 +21,14 @@ def to_metric(geoms: npt.ArrayLike) -> tuple[npt.NDArray[np.object_], pyproj.CRS
     >>> projected, crs = to_metric([box(116.34, 39.99, 116.35, 40.0)])
     >>> crs.to_epsg()
     32650
+    >>> to_metric([shapely.Polygon()])[1].to_epsg()  # nothing to place: left as it is
+    4326
     """
     array = np.asarray(geoms, dtype=object)
-    if array.size == 0:
+    bounds = shapely.total_bounds(array) if array.size else np.full(4, np.nan)
+    if not np.isfinite(bounds).all():  # no geometry, or only empty ones
         return array, WGS84
-    west, south, east, north = shapely.total_bounds(array)
+    west, south, east, north = bounds
     metric = utm_crs_for((west + east) / 2, (south + north) / 2)
     transformer = pyproj.Transformer.from_crs(WGS84, metric, always_xy=True)
     projected = shapely.transform(

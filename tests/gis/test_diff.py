@@ -137,10 +137,6 @@ def test_removed_area_has_no_area_after() -> None:
     assert pd.isna(summary.loc[SECOND, "area_after_m2"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_uncovered compares shapely.area in degrees² with MIN_PIECE_M2, so it drops every piece",
-)
 def test_uncovered_ground_is_lost_to_nowhere() -> None:
     diff = diff_areas(BEFORE, zoo.areas([zoo.LEFT]))
     assert list(zip(diff.transfers["from_code"], diff.transfers["to_code"], strict=True)) == [
@@ -150,10 +146,6 @@ def test_uncovered_ground_is_lost_to_nowhere() -> None:
     assert diff.summary.set_index("code").loc[SECOND, "lost_m2"] == pytest.approx(10_000, rel=REL)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_uncovered compares shapely.area in degrees² with MIN_PIECE_M2, so it drops every piece",
-)
 def test_newly_covered_ground_is_gained_from_nowhere() -> None:
     after = zoo.areas([zoo.LEFT, zoo.RIGHT, box(200, 0, 300, 100)])
     diff = diff_areas(BEFORE, after)
