@@ -46,7 +46,7 @@ def split_area(area: shapely.Geometry, line: shapely.Geometry) -> tuple[shapely.
     if shapely.get_type_id(line) not in (1, 5):
         raise InvalidInput(f"line: expected a LineString, got {line.geom_type}")
     parts = list(split(area, line).geoms) if shapely.intersects(area, line) else [area]
-    if len(parts) < 2:
+    if len(parts) <= len(shapely.get_parts(area)):  # no part of the area was cut
         raise InvalidInput("line: the split line does not cross the grid from edge to edge")
     _, areas = _metric_lengths_areas(parts)
     order = np.argsort(-areas)
@@ -170,54 +170,67 @@ def _share(households: object, part: float, whole: float) -> int | None:
     return round(float(households) * part / whole)  # type: ignore[arg-type]
 
 
+COUNTED = ("households", "population")
+"""The counts an edit shares by area (a split, a moved piece) or adds up (a merge)."""
+
+
+def _counts(areas: gpd.GeoDataFrame) -> list[str]:
+    return [name for name in COUNTED if name in areas.columns]
+
+
 def split_in(
     areas: gpd.GeoDataFrame, code: str, line: shapely.Geometry, scope_code: str
 ) -> tuple[gpd.GeoDataFrame, str]:
     """Split area ``code`` along ``line``; the smaller piece becomes a new area (next code).
 
-    Returns the new table and the new area's code; households are shared by area.
+    Returns the new table and the new area's code; households and population are shared by
+    area.
     """
     areas = areas.reset_index(drop=True)
     i = _row(areas, code)
     kept, cut = split_area(areas.geometry.iloc[i], line)
     kept_m2, cut_m2 = area_m2([kept, cut])
     new_code = next_code(scope_code, list(areas["code"]))
-    households = areas.at[i, "households"]
     new = areas.iloc[[i]].copy()
     new[["code", "name"]] = [new_code, f"{areas.at[i, 'name']}（拆分）"]
-    new["households"] = _share(households, cut_m2, kept_m2 + cut_m2)
-    areas.at[i, "households"] = _share(households, kept_m2, kept_m2 + cut_m2)
+    for counted in _counts(areas):
+        whole = areas.at[i, counted]
+        new[counted] = _share(whole, cut_m2, kept_m2 + cut_m2)
+        areas.at[i, counted] = _share(whole, kept_m2, kept_m2 + cut_m2)
     areas.loc[i, "geometry"] = kept
     new = new.set_geometry([cut], crs=STORAGE_CRS)
     return gpd.GeoDataFrame(pd.concat([areas, new]), crs=STORAGE_CRS), new_code
 
 
 def merge_in(areas: gpd.GeoDataFrame, codes: list[str]) -> gpd.GeoDataFrame:
-    """Merge adjacent areas into the first of ``codes`` (households added up)."""
+    """Merge adjacent areas into the first of ``codes`` (households and population added up)."""
     areas = areas.reset_index(drop=True)
     rows = [_row(areas, code) for code in codes]
     merged = merge_areas([areas.geometry.iloc[i] for i in rows], codes)
-    households = areas.loc[rows, "households"]
     keep = rows[0]
     areas.loc[keep, "geometry"] = merged
-    areas.at[keep, "households"] = None if households.isna().any() else int(households.sum())
+    for counted in _counts(areas):
+        parts = pd.to_numeric(areas.loc[rows, counted], errors="coerce")
+        areas.at[keep, counted] = None if parts.isna().any() else int(parts.sum())
     return areas.drop(index=rows[1:])
 
 
 def move_in(
     areas: gpd.GeoDataFrame, source: str, target: str, piece: shapely.Geometry
 ) -> gpd.GeoDataFrame:
-    """Move the part of ``source`` inside ``piece`` to ``target`` (with its share of households)."""
+    """Move the part of ``source`` inside ``piece`` to ``target``, with its share of the counts."""
     areas = areas.reset_index(drop=True)
     i, j = _row(areas, source), _row(areas, target)
     before_m2 = area_m2([areas.geometry.iloc[i]])[0]
     rest, grown = move_piece(areas.geometry.iloc[i], areas.geometry.iloc[j], piece)
-    moved = _share(areas.at[i, "households"], before_m2 - area_m2([rest])[0], before_m2)
+    moved_m2 = before_m2 - area_m2([rest])[0]
     areas.loc[i, "geometry"], areas.loc[j, "geometry"] = rest, grown
-    if moved is not None:
-        areas.at[i, "households"] = int(areas.at[i, "households"]) - moved
-        if areas.at[j, "households"] == areas.at[j, "households"]:
-            areas.at[j, "households"] = int(areas.at[j, "households"]) + moved
+    for counted in _counts(areas):
+        moved = _share(areas.at[i, counted], moved_m2, before_m2)
+        if moved is not None:
+            areas.at[i, counted] = int(areas.at[i, counted]) - moved
+            if areas.at[j, counted] == areas.at[j, counted]:  # known (not None/NaN)
+                areas.at[j, counted] = int(areas.at[j, counted]) + moved
     return areas
 
 

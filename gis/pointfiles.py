@@ -83,7 +83,9 @@ def feature_point(feature: Any, *, geometry_required: bool = True) -> FeaturePoi
         return FeaturePoint(None, None, None, {}, "feature: not a GeoJSON Feature")
     properties = feature.get("properties")
     properties = dict(properties) if isinstance(properties, dict) else {}
-    ident = feature.get("id", properties.get("id"))
+    ident = feature.get("id")
+    if ident is None:  # absent or null: no id (RFC 7946), so the properties may name one
+        ident = properties.get("id")
     geometry = feature.get("geometry")
     if not isinstance(geometry, dict):
         return FeaturePoint(ident, None, None, properties, _missing(geometry_required))
@@ -112,10 +114,11 @@ def csv_records(text: str, what: str = "csv") -> tuple[list[str], list[Record]]:
     """
     try:
         reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+        header = [name.strip() for name in reader.fieldnames or []]
+        reader.fieldnames = header  # the rows keyed by the names as the header shows them
         records: list[Record] = list(reader)
     except csv.Error as exc:
         raise UnreadableFile(f"{what}: cannot read the CSV: {exc}") from None
-    header = [name.strip() for name in reader.fieldnames or []]
     if not header:
         raise UnreadableFile(f"{what}: empty; expected a header line")
     return header, records

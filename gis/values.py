@@ -22,7 +22,6 @@ from gis.errors import CRSError, InvalidInput
 
 ObjectArray = npt.NDArray[np.object_]
 _SHOWN = 40  # characters of a bad value repeated in an error
-_NAN_WORDS = {"nan", "+nan", "-nan"}
 
 
 class BBox(NamedTuple):
@@ -130,13 +129,32 @@ def _shown(value: object) -> str:
     return repr(str(value).strip()[:_SHOWN]) if isinstance(value, str) else repr(value)
 
 
+def _read_number(value: object) -> float | str | None:
+    """The finite number in ``value``, None when missing, else why it is not one.
+
+    Text is read as Python reads it (full-width digits too: Excel on Chinese Windows writes
+    them); booleans are not numbers.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return f"{value!r} is not a number"
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return f"{_shown(value)} is not a number"
+    if not math.isfinite(number):
+        return f"{_shown(value)} is not a finite number"
+    return number
+
+
 def parse_number(value: object, field: str) -> float | None:
     """A finite number from a number or text; None when missing (None or blank).
 
     Examples
     --------
-    >>> parse_number("116.3", "lon"), parse_number("", "lon")
-    (116.3, None)
+    >>> parse_number("116.3", "lon"), parse_number("", "lon"), parse_number("１１６", "lon")
+    (116.3, None, 116.0)
     >>> parse_number("NaN", "lat")
     Traceback (most recent call last):
     ...
@@ -146,17 +164,10 @@ def parse_number(value: object, field: str) -> float | None:
     ...
     gis.errors.InvalidInput: severity: True is not a number
     """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, bool):
-        raise InvalidInput(f"{field}: {value!r} is not a number")
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise InvalidInput(f"{field}: {_shown(value)} is not a number") from None
-    if not math.isfinite(number):
-        raise InvalidInput(f"{field}: {_shown(value)} is not a finite number")
-    return number
+    found = _read_number(value)
+    if isinstance(found, str):
+        raise InvalidInput(f"{field}: {found}")
+    return found
 
 
 def require_number(value: object, field: str, hint: str = "") -> float:
@@ -189,6 +200,26 @@ class PointIn:
 DEGREES_HINT = "; give a number in degrees (or metres for EPSG:n)"
 
 
+def crs_of(text: str | None, field: str = "crs") -> InputCRS:
+    """The coordinate system named by ``text`` (default WGS84); an unknown one names ``field``.
+
+    Examples
+    --------
+    >>> str(crs_of("GCJ-02")), str(crs_of(None))
+    ('gcj02', 'wgs84')
+    >>> crs_of("mars2")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gis.errors.CRSError: crs: unknown CRS 'mars2'; accepted: wgs84, ...
+    """
+    if not text:
+        return WGS84
+    try:
+        return parse_crs(text)
+    except CRSError as exc:
+        raise CRSError(f"{field}: {exc.detail}") from None
+
+
 def parse_point(
     x: object,
     y: object,
@@ -212,7 +243,7 @@ def parse_point(
     ...
     gis.errors.CRSError: lon, lat: coordinates out of range for wgs84: latitude 116.35 is > 90: ...
     """
-    source = crs if isinstance(crs, InputCRS) else parse_crs(crs) if crs else WGS84
+    source = crs if isinstance(crs, InputCRS) else crs_of(crs)
     x_value = require_number(x, fields[0], DEGREES_HINT)
     y_value = require_number(y, fields[1], DEGREES_HINT)
     if not (source.is_geographic and abs(x_value) <= 180.0 and abs(y_value) <= 90.0):
@@ -229,7 +260,8 @@ def parse_point(
 def parse_numbers(field: str, values: ObjectArray) -> tuple[npt.NDArray[np.float64], ObjectArray]:
     """Numbers from text (or numbers), with a per-row error naming ``field`` where unreadable.
 
-    The batch form of `parse_number`: the same messages, one per row, nothing raised.
+    The batch form of `parse_number`: the same numbers and the same messages, one per row,
+    nothing raised. Plain decimal text is read at once; only the rest goes value by value.
 
     Examples
     --------
@@ -243,28 +275,19 @@ def parse_numbers(field: str, values: ObjectArray) -> tuple[npt.NDArray[np.float
     lon: 'nan' is not a finite number
     lon: missing
     """
-    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+    numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(
+        dtype=float, copy=True
+    )
     errors = np.full(numbers.size, "", dtype=object)
-    for i in np.flatnonzero(~np.isfinite(numbers)):
-        errors[i] = f"{field}: {_why_not_a_number(values[i])}"
+    booleans = np.fromiter((isinstance(v, bool) for v in values), bool, count=len(values))
+    for i in np.flatnonzero(~np.isfinite(numbers) | booleans):
+        found = _read_number(values[i])
+        if isinstance(found, float):
+            numbers[i] = found
+        else:
+            numbers[i] = np.nan
+            errors[i] = f"{field}: {found or 'missing'}"
     return numbers, errors
-
-
-def _why_not_a_number(value: object) -> str:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return "missing"
-    text = str(value).strip()
-    if isinstance(value, float) or text.lower() in _NAN_WORDS or _is_float(text):
-        return f"{text[:_SHOWN]!r} is not a finite number"
-    return f"{text[:_SHOWN]!r} is not a number"
-
-
-def _is_float(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def range_errors(

@@ -64,11 +64,11 @@ def import_incidents(
     """Import incidents from a file: refused rows to a reject file, the rest in batches."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from gis.crs import parse_crs
     from gis.pointfiles import read_point_table
     from gis.usecases.imports import Importer, check_header
+    from gis.values import crs_of
 
-    parse_crs(crs)
+    crs_of(crs)
     header, records = read_point_table(file)
     check_header(header, file.name)
     reject_path = rejects or file.with_name(f"{file.stem}.rejects.csv")

@@ -81,13 +81,12 @@ def assign(
     The input columns are kept and the answer columns appended; a row that cannot be answered
     gets the reason in the ``error`` column.
     """
-    from gis.crs import parse_crs
     from gis.errors import UnreadableFile
     from gis.pointfiles import CsvPoints
     from gis.usecases.lookup import locate_batch
-    from gis.values import optional_time
+    from gis.values import crs_of, optional_time
 
-    input_crs = parse_crs(crs)
+    input_crs = crs_of(crs)
     when = optional_time(as_of, "--as-of")
     if not in_file.is_file():
         raise UnreadableFile(f"{in_file}: no such file")

@@ -15,11 +15,10 @@ from api import lookup_io
 from api.deps import runtime
 from api.uploads import read_body
 from gis import limits, pointfiles
-from gis.crs import parse_crs
 from gis.errors import PayloadTooLarge, UnreadableFile
 from gis.pointfiles import Chunk, Rows
 from gis.usecases.lookup import BatchAnswers, blank_answers, locate_batch, locate_point
-from gis.values import optional_time, parse_point
+from gis.values import crs_of, optional_time, parse_point
 
 router = APIRouter(tags=["lookup"])
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
@@ -77,7 +76,7 @@ async def lookup_batch(
     Answers stream back as CSV (default) or NDJSON, one row per input row, in order; rows
     that cannot be answered carry an ``error`` naming the field and the reason.
     """
-    input_crs = parse_crs(crs)
+    input_crs = crs_of(crs)
     when = optional_time(as_of, "as_of")
     ndjson = file_format == "ndjson" or (
         file_format is None and _media(request.headers.get("accept", "")) in NDJSON_TYPES

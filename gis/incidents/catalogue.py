@@ -51,7 +51,7 @@ class Catalogue:
             return cls(
                 [Category(**{**row, "keywords": tuple(row.get("keywords", ()))}) for row in rows]
             )
-        except (OSError, TypeError, yaml.YAMLError) as exc:
+        except (OSError, TypeError, UnicodeDecodeError, yaml.YAMLError) as exc:
             raise InvalidInput(f"catalogue: cannot read {path}: {exc}") from exc
 
     def __getitem__(self, code: str) -> Category:

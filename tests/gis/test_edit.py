@@ -110,10 +110,6 @@ def test_split_by_something_other_than_a_line_is_refused(cut: shapely.Geometry, 
         split_area(PARENT, zoo.lonlat(cut))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="split() returns a multipart grid's parts even when the line cuts none of them",
-)
 def test_line_that_cuts_no_part_of_a_multipart_area_is_refused() -> None:
     two_parts = zoo.lonlat(MultiPolygon([box(0, 0, 50, 100), box(150, 0, 200, 100)]))
     with pytest.raises(InvalidInput, match="^line: the split line does not cross"):

@@ -123,11 +123,6 @@ def test_split_does_not_change_the_given_table() -> None:
     assert given.equals(plan())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="split_in shares households by area but copies population whole to both pieces, "
-    "so the plan gains residents",
-)
 def test_split_does_not_add_population() -> None:
     areas, new_code = split_in(plan(), WEST, CUT, SCOPE)
     assert row(areas, WEST)["population"] + row(areas, new_code)["population"] <= 231
@@ -177,10 +172,6 @@ def test_merge_leaves_areas_not_named() -> None:
     assert row(merged, f"{SCOPE}003").geometry.equals(third.geometry.iloc[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="merge_in adds up households but keeps only the first area's population",
-)
 def test_merge_keeps_every_resident() -> None:
     (population,) = merge_in(plan(), [WEST, EAST])["population"]
     assert pd.isna(population) or population == 231 + 115

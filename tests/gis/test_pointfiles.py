@@ -110,11 +110,6 @@ def test_feature_without_any_id_has_none() -> None:
     assert feature_point(point_feature()).id is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='"id": null is no id (RFC 7946: a string or number), yet it hides the properties id; '
-    "stations' own reader already treats a null feature id as absent",
-)
 def test_null_feature_id_falls_back_to_the_properties() -> None:
     assert feature_point(point_feature(id=None, properties={"id": "p7"})).id == "p7"
 
@@ -215,11 +210,6 @@ def test_csv_header_names_are_stripped() -> None:
     assert header == ["category", "lon"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="csv_records strips the header names but not the record keys: 'category, lon, lat' "
-    "passes check_header yet every record lacks 'lon' (it is keyed ' lon')",
-)
 def test_csv_records_are_keyed_by_the_header_names() -> None:
     header, records = csv_records("category, lon, lat\nhazard,116.3,40\n")
     assert list(records[0]) == header

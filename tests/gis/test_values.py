@@ -371,31 +371,18 @@ def test_batch_refused_rows_are_not_finite() -> None:
     assert not any(math.isfinite(n) for n in numbers)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_numbers reads booleans as 1.0/0.0 (pd.to_numeric), parse_number refuses them",
-)
 @pytest.mark.parametrize("value", [True, False])
 def test_batch_refuses_booleans_like_the_single_form(value: bool) -> None:
     _, (error,) = batch([value])
     assert error == refusal(parse_number, value, "lon")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_numbers quotes a float NaN/inf as text ('nan'); parse_number shows repr (nan)",
-)
 @pytest.mark.parametrize("value", [math.nan, math.inf])
 def test_batch_shows_float_nan_like_the_single_form(value: float) -> None:
     _, (error,) = batch([value])
     assert error == refusal(parse_number, value, "lon")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="float() reads full-width digits and underscores, pd.to_numeric does not: the batch "
-    "says such a finite number 'is not a finite number' while the single form reads it",
-)
 @pytest.mark.parametrize("text", ["１１６.３", "1_000"])
 def test_batch_reads_what_the_single_form_reads(text: str) -> None:
     (number,), (error,) = batch([text])

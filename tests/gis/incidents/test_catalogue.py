@@ -99,9 +99,6 @@ def test_load_of_a_directory_raises_invalid_input(tmp_path: Path) -> None:
         Catalogue.load(tmp_path)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="UnicodeDecodeError (a ValueError) is not caught by Catalogue.load"
-)
 def test_load_of_a_gbk_file_raises_invalid_input(tmp_path: Path) -> None:
     path = tmp_path / "services.yaml"
     path.write_bytes(ROW.encode("gbk"))
