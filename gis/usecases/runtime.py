@@ -110,9 +110,9 @@ class Runtime:
 
 
 @contextmanager
-def running(settings: StoreSettings, **options: object) -> Iterator[Runtime]:
+def running(settings: StoreSettings, *, pool_size: int = 5) -> Iterator[Runtime]:
     """A `Runtime` for the duration of a block (a CLI command, a script), closed afterwards."""
-    runtime = Runtime.start(settings, **options)  # type: ignore[arg-type]
+    runtime = Runtime.start(settings, pool_size=pool_size)
     try:
         yield runtime
     finally:
