@@ -220,7 +220,11 @@ LINK_BATCH = text(
     # the earlier open incidents the batch could match, read once; joined by hash on
     # (category, grid), which beats one index probe per new row once the table is large
     "earlier AS MATERIALIZED (SELECT o.id, o.category, o.grid_code, o.reported_at, o.geom "
-    f"FROM incidents o WHERE o.status IN {OPEN_FOR_DUPLICATES} AND o.grid_code IS NOT NULL "
+    f"FROM incidents o WHERE o.status IN {OPEN_FOR_DUPLICATES} "
+    # only the grids and categories of the batch: an index range for one report, a cheap
+    # filter for thousands
+    "AND o.grid_code = ANY(ARRAY(SELECT DISTINCT grid_code FROM new)) "
+    "AND o.category = ANY(ARRAY(SELECT DISTINCT category FROM new)) "
     "AND o.reported_at >= (SELECT min(since) FROM new) "
     "AND o.reported_at <= (SELECT max(reported_at) FROM new)), "
     "pairs AS (SELECT n.id AS incident_id, o.id AS other_id, "

@@ -121,6 +121,13 @@ def test_spatial_index_is_used_for_bbox_queries(conn: Connection) -> None:
     assert any("ix_areas_geom" in line for line in plan)
 
 
+def test_links_pointing_at_an_incident_are_found_by_index(conn: Connection) -> None:
+    conn.execute(text("SET LOCAL enable_seqscan = off"))
+    query = "EXPLAIN SELECT incident_id FROM incident_links WHERE other_id = 7"
+    plan = conn.execute(text(query)).scalars().all()
+    assert any("ix_incident_links_other" in line for line in plan)
+
+
 def test_valid_from_defaults_to_transaction_time(conn: Connection) -> None:
     add(conn, "district", "110108")
     valid_from = conn.execute(text("SELECT valid_from FROM areas")).scalar_one()
