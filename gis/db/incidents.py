@@ -7,7 +7,6 @@ report or for thousands — so single and batch intake share their rules in SQL 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, text, update
@@ -249,12 +248,8 @@ def insert_batch(conn: Connection, *, rows: list[NewIncident], actor: str) -> li
     """
     if not rows:
         return []
-    columns: dict[str, list[Any]] = {name: [] for name in BATCH_COLUMNS}
-    for row in rows:
-        for name, value in asdict(row).items():
-            columns[name].append(
-                json.dumps(value, ensure_ascii=False) if name == "attributes" else value
-            )
+    columns = {name: [getattr(row, name) for row in rows] for name in BATCH_COLUMNS}
+    columns["attributes"] = [json.dumps(a, ensure_ascii=False) for a in columns["attributes"]]
     return [int(i) for i in conn.execute(INSERT_BATCH, {**columns, "actor": actor}).scalars()]
 
 
