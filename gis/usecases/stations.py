@@ -27,16 +27,10 @@ from gis.db.engine import Connection
 from gis.errors import InvalidInput, NotFound
 from gis.network import Unsnappable, WalkNetwork, network_from_osm, walk_metres
 from gis.network.graph import StoredNetwork
+from gis.stations import coverage as cover
 from gis.stations.catalogue import StationType
 from gis.stations.circles import circles
-from gis.stations.coverage import (
-    CoverageReport,
-    Homes,
-    circle_homes_covered,
-    coverage_table,
-    parse_mode,
-    tier_radius,
-)
+from gis.stations.coverage import CoverageReport
 from gis.stations.demand import lattice_demand
 from gis.stations.reach import (
     StationReach,
@@ -262,7 +256,7 @@ def coverage(rt: Runtime, *, station_type: str, mode: str = "network") -> Covera
     are cached.
     """
     found = rt.station_types.find(station_type)
-    parse_mode(mode)
+    cover.parse_mode(mode)
     with rt.write() as conn:
         walk = rt.networks.get(conn) if mode == "network" else None
         return _coverage(rt, conn, found, mode, walk)
@@ -279,8 +273,8 @@ def _coverage(
     if walk is None:
         points = [(s.lon, s.lat) for s in stations]
         if stations:
-            reach = shapely.union_all(circles(points, [tier_radius(found, minutes)]).ravel())
-        covered = circle_homes_covered(lonlat, reach)
+            reach = shapely.union_all(circles(points, [cover.tier_radius(found, minutes)]).ravel())
+        covered = cover.circle_homes_covered(lonlat, reach)
     else:
         result = _reach(rt, conn, walk, stations, [minutes])
         if result.polygons:
@@ -288,8 +282,8 @@ def _coverage(
         unsnapped = result.unsnapped
         limit = walk_metres(minutes, rt.access.walk_speed_kmh)
         covered = homes_reached(walk, stations, lonlat, limit, rt.access)
-    homes = Homes(lonlat, households, covered)
-    table = coverage_table(areas_for_coverage(conn), reach, homes)
+    homes = cover.Homes(lonlat, households, covered)
+    table = cover.coverage_table(areas_for_coverage(conn), reach, homes)
     weights = "area" if homes.empty else "households"
     mode = "circle" if walk is None else "network"
     return CoverageReport(found, mode, minutes, len(stations), table, weights, unsnapped)
