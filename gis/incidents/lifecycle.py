@@ -122,8 +122,10 @@ def transition_values(change: Transition, now: datetime) -> dict[str, Any]:
         values["resolved_at"] = now
     if change.status == "closed":
         values.update(_feedback(change), closed_at=now)
-    if change.status == "reopened":
-        values.update(resolved_at=None, closed_at=None)
+    if change.status == "reopened":  # the feedback was on a closure that no longer stands
+        values.update(
+            resolved_at=None, closed_at=None, feedback_satisfied=None, feedback_score=None
+        )
     return values
 
 

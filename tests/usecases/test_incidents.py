@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from gis.areas import Level
 from gis.db import addresses as address_sql
+from gis.incidents.lifecycle import Transition
 from gis.incidents.records import Incident, IncidentQuery
 from gis.incidents.report import IncidentReport
 from gis.usecases import incidents
@@ -95,3 +97,21 @@ def test_the_first_log_entry_names_the_source_and_a_missing_place(store: Runtime
     [event] = found.events
     assert (event.actor, event.from_status, event.to_status) == ("api:app", None, "needs_location")
     assert event.note == "via app; place unknown"
+
+
+def close(rt: Runtime, incident_id: int, **feedback: object) -> None:
+    for status in ("triaged", "dispatched", "in_progress", "resolved"):
+        incidents.transition(rt, incident_id, Transition(status, assignee="网格员"))
+    incidents.transition(rt, incident_id, Transition("closed", **feedback))  # type: ignore[arg-type]
+
+
+def test_reopen_drops_the_earlier_feedback(store: Runtime) -> None:
+    """Issue 11, item 18: after a reopen the old "satisfied" no longer counts."""
+    found, _ = incidents.report(store, BY_POINT, actor="a")
+    close(store, found.incident.id, satisfied=True)
+    incidents.transition(store, found.incident.id, Transition("reopened"))
+    [grid] = [s for s in incidents.area_stats(store, level=Level.GRID) if s.total]
+    assert (grid.with_feedback, grid.satisfaction_rate) == (0, None)
+    close(store, found.incident.id, score=2)
+    [grid] = [s for s in incidents.area_stats(store, level=Level.GRID) if s.total]
+    assert (grid.with_feedback, grid.satisfaction_rate) == (1, 0.0)
