@@ -1,10 +1,11 @@
-"""Per-request dependencies: the `Runtime` the app's lifespan built (store, caches, catalogues)."""
+"""What every route shares: the `Runtime` the app's lifespan built, and body field types."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Depends, Request
+from pydantic import StrictFloat, StrictInt, StrictStr
 
 from gis.usecases.runtime import Runtime
 
@@ -16,3 +17,8 @@ def runtime(request: Request) -> Runtime:
 
 
 Rt = Annotated[Runtime, Depends(runtime)]
+
+
+Coordinate = StrictFloat | StrictInt | StrictStr
+"""A coordinate in a JSON body: a number or its text (parsed by `gis.values.parse_point`); never
+a boolean, which JSON validation would otherwise read as 1 or 0."""

@@ -102,11 +102,12 @@ def list_incidents(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per line")] = False,
 ) -> None:
     """List incidents (reporters' names and phones masked)."""
+    from gis.incidents.lifecycle import parse_statuses
     from gis.incidents.records import IncidentQuery
     from gis.incidents.views import public_view
     from gis.usecases import incidents
 
-    query = IncidentQuery(status=status.split(",") if status else None, scope=scope, limit=limit)
+    query = IncidentQuery(status=parse_statuses(status), scope=scope, limit=limit)
     with runtime(ctx) as rt:
         rows = incidents.list_incidents(rt, query)
     for row in rows:

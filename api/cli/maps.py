@@ -83,12 +83,13 @@ def map_hazards(
 ) -> None:
     """The hazard map (incidents clustered by status, heat map)."""
     from api import pages
+    from gis.incidents.lifecycle import parse_statuses
     from gis.usecases import pages as page_data
     from gis.values import parse_period
     from maps.base import map_options
 
     options, period = map_options(lang, basemap, tk), parse_period(start, end)
-    statuses = status.split(",") if status else None
+    statuses = parse_statuses(status)
     _render(
         ctx,
         out_file,

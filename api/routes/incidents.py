@@ -8,9 +8,9 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.deps import Rt
+from api.deps import Coordinate, Rt
 from gis.areas import parse_level
-from gis.incidents.lifecycle import Transition
+from gis.incidents.lifecycle import Transition, parse_statuses
 from gis.incidents.records import IncidentQuery
 from gis.incidents.report import parse_report
 from gis.incidents.stats import parse_attribution
@@ -26,8 +26,8 @@ class ReportIn(BaseModel):
 
     category: str = Field(description="code or name, e.g. hazard or 安全隐患")
     description: str = ""
-    lon: float | str | None = None
-    lat: float | str | None = None
+    lon: Coordinate | None = None
+    lat: Coordinate | None = None
     crs: str = "wgs84"
     address: str | None = None
     reporter_name: str | None = None
@@ -52,8 +52,8 @@ class TransitionIn(BaseModel):
 class LocationIn(BaseModel):
     """A place for a queued incident: lon/lat (with crs) or an address."""
 
-    lon: float | str | None = None
-    lat: float | str | None = None
+    lon: Coordinate | None = None
+    lat: Coordinate | None = None
     crs: str = "wgs84"
     address: str | None = None
 
@@ -86,7 +86,7 @@ def list_incidents(
     """Incidents, filtered; reporters' names and phones are masked."""
     query = IncidentQuery(
         category=category,
-        status=status.split(",") if status else None,
+        status=parse_statuses(status),
         scope=scope,
         period=parse_period(start, end),
         bbox=parse_bbox(bbox) if bbox else None,

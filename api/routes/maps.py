@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from api import pages
 from api.deps import Rt
 from gis.errors import NotFound
+from gis.incidents.lifecycle import parse_statuses
 from gis.usecases import pages as page_data
 from gis.usecases import planning
 from gis.values import parse_period
@@ -112,7 +113,7 @@ def hazards_page(
     page = page_data.hazards_page(
         rt,
         category=category,
-        statuses=status.split(",") if status else None,
+        statuses=parse_statuses(status),
         scope=scope,
         period=parse_period(start, end),
     )

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from shapely.geometry import mapping
 
-from api.deps import Rt
+from api.deps import Coordinate, Rt
 from api.uploads import read_body
 from gis.stations.records import Station, parse_station, read_stations
 from gis.usecases import stations
@@ -27,8 +27,8 @@ class StationBody(BaseModel):
 
     type: str = Field(description="e.g. red_post or 红色驿站")
     name: str
-    lon: float | str
-    lat: float | str
+    lon: Coordinate
+    lat: Coordinate
     crs: str = "wgs84"
     opening_hours: str | None = None
     capacity: int | None = None

@@ -56,6 +56,25 @@ def sql_list(statuses: frozenset[str]) -> str:
     return "(" + ", ".join(f"'{s}'" for s in sorted(statuses)) + ")"
 
 
+def parse_statuses(text: str | None, field: str = "status") -> list[str] | None:
+    """Comma-separated statuses (None when none are given); an unknown one is refused.
+
+    Examples
+    --------
+    >>> parse_statuses("reported, triaged"), parse_statuses("")
+    (['reported', 'triaged'], None)
+    >>> parse_statuses("bogus")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: status: unknown bogus; known: needs_location, reported, ...
+    """
+    statuses = [part.strip() for part in (text or "").split(",") if part.strip()]
+    unknown = [s for s in statuses if s not in LABELS_ZH]
+    if unknown:
+        raise InvalidInput(f"{field}: unknown {', '.join(unknown)}; known: {', '.join(LABELS_ZH)}")
+    return statuses or None
+
+
 class IllegalTransition(Conflict):
     """A status change the closed loop does not allow."""
 

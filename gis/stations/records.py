@@ -147,7 +147,14 @@ def read_stations(
     if not rows:
         raise UnreadableFile("stations: no stations in the input")
     where = "feature" if kind == "geojson" else "row"
-    return [
-        parse_station(row, catalogue, crs=crs, label=f"{where} {i}: ")
-        for i, row in enumerate(rows, start=0 if kind == "geojson" else 2)
-    ]
+    seen: dict[str, str] = {}
+    stations = []
+    for i, row in enumerate(rows, start=0 if kind == "geojson" else 2):
+        station = parse_station(row, catalogue, crs=crs, label=f"{where} {i}: ")
+        key = station.source_id
+        if key is not None and key in seen:
+            raise InvalidInput(f"{where} {i}: source_id: {key!r} repeats {seen[key]}")
+        if key is not None:
+            seen[key] = f"{where} {i}"
+        stations.append(station)
+    return stations

@@ -20,7 +20,6 @@ from gis.db import incidents as incident_sql
 from gis.db import stations as station_sql
 from gis.db import stats as stats_sql
 from gis.errors import InvalidInput, NotFound
-from gis.incidents.lifecycle import LABELS_ZH
 from gis.incidents.records import Incident, IncidentQuery
 from gis.incidents.stats import AreaStats
 from gis.stations.circles import circles
@@ -112,9 +111,6 @@ def hazards_page(
 ) -> HazardsPage:
     """Incidents of a category (or ``all``) with the grids of the scope."""
     code = None if category == "all" else rt.catalogue.find(category).code
-    unknown = [s for s in statuses or [] if s not in LABELS_ZH]
-    if unknown:
-        raise InvalidInput(f"status: unknown {', '.join(unknown)}; known: {', '.join(LABELS_ZH)}")
     with rt.read() as conn:
         grids = area_sql.find_areas(conn, level=Level.GRID, scope=scope)
         if scope and grids.empty:

@@ -176,3 +176,18 @@ def test_registry_sees_addresses_updated_in_place(client: TestClient, engine: En
         address_sql.upsert_addresses(conn, rows=[row])
     moved = report(client, lon=None, lat=None, address="学院路18号10号楼")
     assert first["lon"] == pytest.approx(116.3492126) and moved["lon"] == pytest.approx(116.3500)
+
+
+@pytest.mark.parametrize("field", ["lon", "lat"])
+def test_item13_boolean_coordinates_are_refused(client: TestClient, field: str) -> None:
+    """Issue 11, item 13: JSON ``"lat": true`` is not latitude 1."""
+    response = client.post("/incidents", json={"category": "hazard", **INSIDE, field: True})
+    assert response.status_code == 422 and f"body.{field}" in response.json()["detail"]
+    assert client.get("/incidents").json() == []
+
+
+def test_item13_unknown_status_filter_is_refused(client: TestClient) -> None:
+    """Issue 11, item 13: ``?status=bogus`` names the field instead of answering []."""
+    response = client.get("/incidents", params={"status": "reported,bogus"})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("status: unknown bogus; known: needs_location")

@@ -169,3 +169,23 @@ def test_suggest_sites_report_gains(client: TestClient) -> None:
     assert answer["picks"][-1]["covered"] == pytest.approx(
         answer["covered_before"] + sum(gains), abs=0.2
     )
+
+
+def test_item13_repeated_source_id_in_one_file_is_refused(client: TestClient) -> None:
+    """Issue 11, item 13: a second row with the same source_id no longer overwrites the first."""
+    rows = "source_id,type,name,lon,lat\na,红色驿站,甲,116.3553,40.0073\na,红色驿站,乙,116.3560,40.0070\n"
+    response = client.post(
+        "/stations/import", content=rows.encode(), headers={"content-type": "text/csv"}
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"] == "row 3: source_id: 'a' repeats row 2"
+    assert client.get("/stations").json()["features"] == []
+
+
+@pytest.mark.parametrize("field", ["lon", "lat"])
+def test_item13_boolean_coordinates_are_refused(client: TestClient, field: str) -> None:
+    """Issue 11, item 13: JSON true is not the number 1."""
+    body = {"type": "red_post", "name": "x", **INSIDE, field: True}
+    response = client.post("/stations", json=body)
+    assert response.status_code == 422 and f"body.{field}" in response.json()["detail"]
+    assert client.get("/stations").json()["features"] == []
