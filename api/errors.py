@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from html import escape
 
 from fastapi import FastAPI, Request
@@ -39,11 +40,27 @@ def body(detail: str, code: str) -> dict[str, str]:
     return {"detail": detail, "code": code}
 
 
+LOG = logging.getLogger("gridmap.api")
+UNAVAILABLE = "the store cannot be reached; try again later"
+
+
+def public_detail(exc: errors.GridmapError) -> str:
+    """What a caller is told: its error's detail, but for a store failure only that it failed.
+
+    The host, port and reason of a store failure go to the server's log, for the operator.
+    """
+    if status_for(exc) >= 500:
+        LOG.warning("%s: %s", exc.code, exc.detail)
+        return UNAVAILABLE
+    return exc.detail
+
+
 async def _domain(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.GridmapError)
+    detail = public_detail(exc)
     if request.url.path.startswith("/maps/"):
-        return error_page(exc.detail, exc.code, status_for(exc))
-    return JSONResponse(body(exc.detail, exc.code), status_code=status_for(exc))
+        return error_page(detail, exc.code, status_for(exc))
+    return JSONResponse(body(detail, exc.code), status_code=status_for(exc))
 
 
 def error_page(detail: str, code: str, status: int) -> HTMLResponse:

@@ -7,14 +7,14 @@ checks) as the CLI's apply.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
-from gis.errors import PayloadTooLarge, UnreadableFile
+from gis.errors import GridmapError, PayloadTooLarge, UnreadableFile
 from gis.io import FORMATS
 from gis.limits import BODY_BYTES as MAX_BYTES
 
@@ -25,7 +25,7 @@ JSON_TYPES = ("application/json", "application/geo+json")
 async def boundary_upload(request: Request) -> AsyncIterator[Path]:
     """The request's boundary file on disk, removed afterwards."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    with tempfile.TemporaryDirectory(prefix="gridmap-upload-") as folder:
+    with tempfile.TemporaryDirectory(prefix="gridmap-upload-") as folder, _no_paths(folder):
         if content_type in JSON_TYPES:
             path = Path(folder) / "upload.geojson"
             path.write_bytes(await _limited(request))
@@ -37,6 +37,17 @@ async def boundary_upload(request: Request) -> AsyncIterator[Path]:
                 "GeoJSON (application/geo+json) or a multipart upload in field 'file'"
             )
         yield path
+
+
+@contextmanager
+def _no_paths(folder: str) -> Iterator[None]:
+    """Errors about the upload name it as the client sent it, never the server's temporary path."""
+    try:
+        yield
+    except GridmapError as exc:
+        if folder not in exc.detail:
+            raise
+        raise type(exc)(exc.detail.replace(f"{folder}/", "").replace(folder, "")) from None
 
 
 async def read_body(request: Request, *, limit: int | None = None, empty: str) -> bytes:

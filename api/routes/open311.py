@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from api.deps import Rt
-from api.errors import status_for
+from api.errors import public_detail, status_for
 from gis.errors import GridmapError, InvalidInput, NotFound
 from gis.incidents import open311
 from gis.incidents.records import IncidentDetails, IncidentQuery
@@ -46,7 +46,8 @@ class Open311Route(APIRoute):
             try:
                 return await handler(request)
             except GridmapError as exc:
-                return open311_error(status_for(exc), open311.open311_detail(exc.detail))
+                detail = open311.open311_detail(public_detail(exc))
+                return open311_error(status_for(exc), detail)
             except RequestValidationError as exc:
                 problems = [
                     f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"

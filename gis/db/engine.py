@@ -22,7 +22,8 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    # parameters carry reporters' names and phones: never in an exception text or a log
+    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
 def ensure_database(url: str) -> None:

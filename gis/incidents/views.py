@@ -11,6 +11,10 @@ from gis.incidents.privacy import mask_name, mask_phone
 from gis.incidents.records import Incident, IncidentDetails
 
 HIDDEN = ("idempotency_key", "input_x", "input_y")
+PUBLIC_ATTRIBUTES = ("media_url", "attribute")
+"""Attributes a masked view shows: a photo's address and the service's own questions. Anything
+else a report brings along (an Open311 email, device or account id, a client's own fields) may
+be personal and is shown only where personal data is."""
 SHOWN = tuple(f.name for f in fields(Incident) if f.name not in HIDDEN)
 
 
@@ -32,6 +36,9 @@ def public_view(
     if not personal:
         view["reporter_phone"] = mask_phone(incident.reporter_phone)
         view["reporter_name"] = mask_name(incident.reporter_name)
+        view["attributes"] = {
+            k: v for k, v in (incident.attributes or {}).items() if k in PUBLIC_ATTRIBUTES
+        }
     if incident.input_x is not None:
         view["input"] = {"x": incident.input_x, "y": incident.input_y, "crs": incident.input_crs}
     view["status_zh"] = LABELS_ZH.get(incident.status, "")

@@ -117,10 +117,6 @@ def test_overdue_is_judged_against_the_current_time_by_default() -> None:
     assert public_view(incident)["overdue"] is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the email kept from Open311 requests in attributes is listed unmasked",
-)
 def test_masked_view_does_not_show_the_reporters_email() -> None:
     shown = view(attributes={"email": "zhang@example.org", "device_id": "d1"})
     assert "zhang@example.org" not in repr(shown)
