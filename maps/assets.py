@@ -8,6 +8,7 @@ without a local copy raises, so no page can reach another origin.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
 
@@ -74,8 +75,32 @@ def make_offline(element: Element) -> None:
         make_offline(child)
 
 
+# what the stylesheets above load in turn (Leaflet's default marker and layer icons, the
+# fullscreen button); with LOCAL, the only files /static serves
+REFERENCED_DIRS = ("vendor/leaflet/dist/images/",)
+REFERENCED_FILES = ("vendor/leaflet.fullscreen/icon-fullscreen.svg",)
+SERVED = frozenset(path for path in LOCAL.values() if path) | frozenset(REFERENCED_FILES)
+
+
 def static_file(relative: str) -> Path | None:
-    """The file behind ``/static/<relative>``, or None if it is not one of ours."""
+    """The file behind ``/static/<relative>``, or None if it is not one the pages load.
+
+    Only the assets of `LOCAL` and the files their stylesheets reference are served, not the
+    rest of the installed packages (their manifests, sources, other builds).
+
+    Examples
+    --------
+    >>> static_file("vendor/leaflet/dist/leaflet.js").name
+    'leaflet.js'
+    >>> static_file("vendor/.package-lock.json"), static_file("vendor/leaflet/package.json")
+    (None, None)
+    >>> static_file("vendor/leaflet/dist/images/../../package.json") is None
+    True
+    """
+    if "\x00" in relative or posixpath.normpath(relative) != relative:  # no tricks with ..
+        return None
+    if relative not in SERVED and not relative.startswith(REFERENCED_DIRS):
+        return None
     root, _, rest = relative.partition("/")
     base = {"vendor": VENDOR_DIR, "folium": FOLIUM_DIR}.get(root)
     if base is None or not rest:
