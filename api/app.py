@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import errors
-from api.routes import areas, health, lookup, maps, open311, plans
+from api.routes import areas, docs, health, lookup, maps, open311, plans
 from api.routes import incidents as incident_routes
 from api.routes import stations as station_routes
 from gis.settings import IncidentSettings, StoreSettings
@@ -39,9 +39,12 @@ def create_app(
         summary="Grids for grassroots grid governance (网格化服务管理): areas, lookup, incidents.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by api.routes.docs with local assets
+        redoc_url=None,
     )
     errors.install(app)
     for module in (
+        docs,
         health,
         areas,
         plans,

@@ -79,7 +79,12 @@ def make_offline(element: Element) -> None:
 # fullscreen button); with LOCAL, the only files /static serves
 REFERENCED_DIRS = ("vendor/leaflet/dist/images/",)
 REFERENCED_FILES = ("vendor/leaflet.fullscreen/icon-fullscreen.svg",)
-SERVED = frozenset(path for path in LOCAL.values() if path) | frozenset(REFERENCED_FILES)
+# Swagger UI for /docs (FastAPI's default page loads it from a CDN)
+DOCS_JS = "vendor/swagger-ui-dist/swagger-ui-bundle.js"
+DOCS_CSS = "vendor/swagger-ui-dist/swagger-ui.css"
+SERVED = frozenset(path for path in LOCAL.values() if path) | frozenset(
+    (*REFERENCED_FILES, DOCS_JS, DOCS_CSS)
+)
 
 
 def static_file(relative: str) -> Path | None:
