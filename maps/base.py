@@ -156,10 +156,17 @@ class Legend(MacroElement):
 
 
 def finish(
-    page: folium.Map, options: MapOptions, legend: Legend | None = None, osm_data: bool = True
+    page: folium.Map,
+    options: MapOptions,
+    legend: Legend | None = None,
+    osm_data: bool = True,
+    *,
+    title: str = "",
 ) -> folium.Map:
-    """Add the layer control, legend and attribution, and make every asset local."""
+    """Add the title, layer control, legend and attribution, and make every asset local."""
     root: Any = page.get_root()  # a branca Figure
+    name = f"{title} · gridmap" if title else "gridmap"
+    root.header.add_child(Element(f"<title>{html.escape(name)}</title>"), name="title")
     if legend is not None:
         page.add_child(legend)
     if osm_data:

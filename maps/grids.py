@@ -27,28 +27,36 @@ def simplified(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
 
 
-def classes(values: pd.Series) -> tuple[np.ndarray, list[tuple[str, str]]]:
+NO_DATA = "#ddd"
+
+
+def classes(values: pd.Series, no_data: str = "无数据") -> tuple[np.ndarray, list[tuple[str, str]]]:
     """Five quantile classes: each value's colour, and the legend entries.
+
+    A missing or infinite value (a rate over 0 households) has no class: it is drawn grey and
+    the legend says ``no_data``; classes that collapse to one value are labelled by it.
 
     Examples
     --------
     >>> colors, legend = classes(pd.Series([0.0, 1.0, 2.0, 3.0, 4.0]))
     >>> colors[0], colors[-1], len(legend)
     ('#fff5eb', '#a63603', 5)
+    >>> classes(pd.Series([0.0, 0.0, float("inf"), None]), "no data")[1]
+    [('#fff5eb', '0'), ('#ddd', 'no data')]
     """
-    known = values.dropna().to_numpy(dtype=float)
+    numbers = values.to_numpy(dtype=float)
+    missing = ~np.isfinite(numbers)
+    known = numbers[~missing]
+    absent = [(NO_DATA, no_data)] if missing.any() else []
     if known.size == 0:
-        return np.full(len(values), "#ddd", dtype=object), []
+        return np.full(len(values), NO_DATA, dtype=object), absent
     edges = np.unique(np.quantile(known, np.linspace(0, 1, len(PALETTE) + 1)))
-    index = np.clip(
-        np.searchsorted(edges, values.to_numpy(dtype=float), side="right") - 1, 0, len(PALETTE) - 1
-    )
-    colors = np.where(values.isna().to_numpy(), "#ddd", np.array(PALETTE, dtype=object)[index])
-    legend = [
-        (PALETTE[i], f"{edges[i]:.3g} – {edges[min(i + 1, edges.size - 1)]:.3g}")
-        for i in range(max(edges.size - 1, 1))
-    ]
-    return colors, legend
+    index = np.clip(np.searchsorted(edges, numbers, side="right") - 1, 0, len(PALETTE) - 1)
+    colors = np.where(missing, NO_DATA, np.array(PALETTE, dtype=object)[index])
+    if edges.size == 1:
+        return colors, [(PALETTE[0], f"{edges[0]:.3g}"), *absent]
+    legend = [(PALETTE[i], f"{edges[i]:.3g} – {edges[i + 1]:.3g}") for i in range(edges.size - 1)]
+    return colors, [*legend, *absent]
 
 
 def _popup_frame(
@@ -64,7 +72,7 @@ def _popup_frame(
     frame["open_incidents"] = [open_incidents.get(c, 0) for c in grids["code"]]
     if measure is not None:
         frame["measure"] = [
-            None if pd.isna(v) else round(float(v), 3)
+            round(float(v), 3) if pd.notna(v) and np.isfinite(v) else None
             for v in measure.reindex(grids["code"]).to_numpy()
         ]
     return frame
@@ -104,7 +112,7 @@ def grid_map(
             options.t("图例", "Legend"),
             [(COLORS[lv], options.t(lv.label_zh, lv.label_en)) for lv in ORDER],
         )
-    return finish(page, options, legend)
+    return finish(page, options, legend, title=options.t("网格地图", "Grid map"))
 
 
 def _outline_layer(
@@ -131,7 +139,7 @@ def _grid_layer(
     frame = _popup_frame(rows, open_incidents, measure)
     legend = None
     if measure is not None:
-        fill, legend = classes(frame["measure"].astype(float))
+        fill, legend = classes(frame["measure"].astype(float), options.t("无数据", "No data"))
         frame["fill"] = fill
     else:
         frame["fill"] = "#9ecae1"

@@ -133,4 +133,4 @@ def hazard_map(
         options.t("事件状态", "Status"),
         [(STATUS_COLORS.get(s, "#333"), label) for s, label in zip(statuses, labels, strict=True)],
     )
-    return finish(page, options, legend)
+    return finish(page, options, legend, title=options.t("隐患与事件地图", "Hazard map"))

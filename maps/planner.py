@@ -112,4 +112,4 @@ def plan_map(
             (RULE_COLORS["outside-parent"], options.t("超出社区", "Outside parent")),
         ],
     )
-    return finish(page, options, legend)
+    return finish(page, options, legend, title=options.t("调整方案", "Redraw plan"))

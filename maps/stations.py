@@ -135,7 +135,12 @@ def stations_map(
         options.t("站点类型", "Station types"),
         [(colors[t], options.t(*types[t])) for t in present if t in types],
     )
-    return finish(page, options, legend)
+    return finish(
+        page,
+        options,
+        legend,
+        title=options.t("服务站点与一刻钟生活圈", "Stations and 15-minute circles"),
+    )
 
 
 def _markers(

@@ -165,3 +165,30 @@ def test_names_are_escaped_before_folium_puts_them_in_html(areas: gpd.GeoDataFra
     html = grid_map(hostile, map_options()).get_root().render()
     assert "<img src=x" not in html and "<script>alert(2)" not in html
     assert "\\u0026lt;img src=x" in html or "&lt;img src=x" in html
+
+
+def test_item22_grids_without_data_get_a_no_data_class(areas: gpd.GeoDataFrame) -> None:
+    """Issue 11, item 22: a rate over 0 households is "no data", never "0 – nan"."""
+    codes = areas.loc[areas["level"] == "grid", "code"].to_numpy()
+    values = np.zeros(len(codes))
+    values[0], values[1] = np.inf, np.nan
+    page = grid_map(areas, map_options("en"), measure=pd.Series(values, index=codes))
+    (legend,) = [c for c in page._children.values() if isinstance(c, Legend)]
+    assert legend.entries == [("#fff5eb", "0"), ("#ddd", "No data")]
+    fills = {f["properties"]["fill"] for f in geojson_of(layers(page)["Grids"])["features"]}
+    assert fills == {"#fff5eb", "#ddd"}
+
+
+def test_item22_every_page_has_a_title(areas: gpd.GeoDataFrame) -> None:
+    """Issue 11, item 22: every page has a <title> (in its language)."""
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+    pages = {
+        "网格地图 · gridmap": grid_map(areas, map_options()),
+        "Hazard map · gridmap": hazard_map(
+            areas,
+            [Incident(1, "hazard", "reported", t, t, t, lon=116.35, lat=40.0)],
+            map_options("en"),
+        ),
+    }
+    for title, page in pages.items():
+        assert f"<title>{title}</title>" in page.get_root().render()
