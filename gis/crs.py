@@ -317,11 +317,14 @@ def check_coordinates(x: npt.ArrayLike, y: npt.ArrayLike, crs: InputCRS) -> None
 def _out_of_range(x: FloatArray, y: FloatArray, crs: InputCRS) -> npt.NDArray[np.bool_]:
     if crs.is_geographic:
         return (np.abs(x) > 180.0) | (np.abs(y) > 90.0)
+    # degrees given for metres: within 180 m of a projection's origin lies no place gridmap
+    # serves (China's projections have false eastings of 500 km; Web Mercator's origin is at sea)
+    degrees = (np.abs(x) <= 180.0) & (np.abs(y) <= 90.0)
     bounds = _projected_bounds(crs.epsg) if crs.epsg is not None else None
     if bounds is None:
-        return np.zeros(x.shape, dtype=bool)
+        return degrees
     west, south, east, north = bounds
-    return (x < west) | (x > east) | (y < south) | (y > north)
+    return degrees | (x < west) | (x > east) | (y < south) | (y > north)
 
 
 def _why(x: float, y: float, crs: InputCRS) -> str:

@@ -2,7 +2,9 @@
 
 A walk is followed with a profiler: every call into gridmap's own code records the chain of
 modules on its stack (a domain package such as ``gis/checks`` counts once: it is entered through
-its public functions; work handed to the thread pool continues the route's chain). The longest
+its public functions; work handed to the thread pool continues the route's chain; the app's own
+ASGI middleware in ``api/app.py`` is plumbing every request crosses, like Starlette's, and is
+not counted). The longest
 chain is what the request passes through: route → use case → store or domain → … .
 """
 
@@ -26,6 +28,7 @@ from tests.stores import load_hierarchy
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("gis/checks", "gis/incidents", "gis/lookup", "gis/network", "gis/stations")
+PLUMBING = ("api/app.py",)
 MAX_MODULES = 5
 
 
@@ -34,6 +37,8 @@ def unit(filename: str) -> str | None:
     if not filename.startswith(str(ROOT)) or "/.venv/" in filename or "/tests/" in filename:
         return None
     relative = os.path.relpath(filename, ROOT)
+    if relative in PLUMBING:
+        return None
     return next((p for p in PACKAGES if relative.startswith(p + "/")), relative)
 
 

@@ -92,9 +92,15 @@ def create_station(rt: Rt, body: StationBody) -> Response:
 
 @router.put("/stations/{station_id}")
 def replace_station(rt: Rt, station_id: int, body: StationBody) -> Response:
-    """Replace a station's fields; moving it drops its cached isochrones."""
-    station = parse_station(body.model_dump(), rt.station_types, crs=body.crs)
+    """Replace a station's fields (those left out keep theirs); a move drops its isochrones."""
+    kept = {k: v for k, v in asdict(stations.get_station(rt, station_id)).items() if k in KEPT}
+    given = body.model_dump(exclude_unset=True)
+    station = parse_station({**kept, **given}, rt.station_types, crs=body.crs)
     return _geojson(_feature(stations.replace_station(rt, station_id, station)))
+
+
+KEPT = ("opening_hours", "capacity", "source_id", "attributes")
+"""What a PUT that leaves them out keeps of a station (type, name and point are required)."""
 
 
 @router.delete("/stations/{station_id}", status_code=204)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gis.errors import InvalidInput
@@ -67,6 +67,16 @@ def _text(data: dict[str, Any], name: str, limit: int = 200) -> str | None:
     return text
 
 
+CLOCK_SKEW = timedelta(minutes=5)
+"""How far ahead of this server's clock a reporter's clock may run."""
+
+
+def _not_ahead(reported_at: datetime | None) -> datetime | None:
+    if reported_at is not None and reported_at > datetime.now(UTC) + CLOCK_SKEW:
+        raise InvalidInput(f"reported_at: {reported_at.isoformat()} is in the future")
+    return reported_at
+
+
 def parse_report(data: dict[str, Any], catalogue: Catalogue) -> IncidentReport:
     """Validate a raw report (keys as in the native API); errors name the field and the reason.
 
@@ -102,7 +112,7 @@ def parse_report(data: dict[str, Any], catalogue: Catalogue) -> IncidentReport:
         reporter_name=_text(data, "reporter_name"),
         reporter_phone=_text(data, "reporter_phone", 40),
         severity=int(severity or 3),
-        reported_at=optional_time(data.get("reported_at"), "reported_at"),
+        reported_at=_not_ahead(optional_time(data.get("reported_at"), "reported_at")),
         idempotency_key=_text(data, "idempotency_key", 200),
         attributes=dict(data.get("attributes") or {}),
         **point,

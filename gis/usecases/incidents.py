@@ -24,7 +24,7 @@ from gis.db import addresses as address_sql
 from gis.db import incidents as incident_sql
 from gis.db import stats as stats_sql
 from gis.db.engine import Connection, Engine, connect, store_refused
-from gis.errors import InvalidInput
+from gis.errors import Conflict, InvalidInput
 from gis.incidents.addresses import AddressMatcher, StandardAddress
 from gis.incidents.intake import UNPLACED, Placement, new_incident
 from gis.incidents.lifecycle import Transition, check_transition, transition_values
@@ -161,7 +161,11 @@ def give_place(
         raise InvalidInput("location: still cannot be placed; give lon/lat or a known address")
     with rt.write() as conn:
         current = incident_sql.get_incident(conn, incident_id=incident_id, for_update=True)
-        check_transition(current.status, "reported")
+        if current.status != "needs_location":
+            raise Conflict(
+                f"location: incident {incident_id} is {current.status}; only incidents waiting "
+                "for a place (needs_location) are located"
+            )
         incident_sql.set_location(
             conn,
             incident_id=incident_id,
