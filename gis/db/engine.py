@@ -57,7 +57,11 @@ def create_extensions(url: str) -> None:
             for name in EXTENSIONS:
                 conn.execute(text(f"CREATE EXTENSION IF NOT EXISTS {name}"))
     except (OperationalError, ProgrammingError) as exc:
-        raise StoreUnavailable(f"cannot create extensions {EXTENSIONS}: {exc.orig}") from exc
+        statements = "; ".join(f"CREATE EXTENSION {name}" for name in EXTENSIONS)
+        raise StoreUnavailable(
+            f"database: cannot create the extensions ({_first_line(exc)}); "
+            f"as a superuser of that database run: {statements}"
+        ) from exc
     finally:
         engine.dispose()
 
@@ -71,8 +75,13 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(url: str, revision: str = "head") -> None:
-    """Upgrade the schema of ``url`` to ``revision``."""
-    command.upgrade(alembic_config(url), revision)
+    """Upgrade the schema of ``url`` to ``revision`` (the extensions first, where permitted)."""
+    create_extensions(url)
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except DBAPIError as exc:
+        reason = _first_line(exc)
+        raise StoreUnavailable(f"migrate: the store refused the schema: {reason}") from exc
 
 
 def server_versions(conn: Connection) -> dict[str, str]:
@@ -108,8 +117,16 @@ def connect(engine: Engine) -> Iterator[Connection]:
         ) from exc
     try:
         yield conn
+    except DBAPIError as exc:
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            raise StoreUnavailable(f"database: {_first_line(exc)}") from exc
+        raise
     finally:
         conn.close()
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return str(exc.orig or exc).strip().splitlines()[0]
 
 
 @contextmanager
