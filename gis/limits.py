@@ -16,3 +16,15 @@ LOOKUP_CHUNK_ROWS = 100_000
 
 IMPORT_BATCH_ROWS = 5000
 """Rows of an incident import written per transaction (``--batch-size``)."""
+
+NAME_CHARS = 200
+"""A name, an address line, an assignee, opening hours: at most this many characters."""
+
+NOTE_CHARS = 2000
+"""A note on a status change."""
+
+DESCRIPTION_CHARS = 4000
+"""An incident's description."""
+
+ATTRIBUTES_BYTES = 16 * 1024
+"""The free ``attributes`` of an incident or a station, as JSON."""

@@ -8,6 +8,7 @@ The batch forms (`parse_numbers`, `range_errors`) answer per row instead of rais
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ import pandas as pd
 
 from gis.crs import WGS84, InputCRS, check_coordinates, parse_crs, to_wgs84
 from gis.errors import CRSError, InvalidInput
+from gis.limits import ATTRIBUTES_BYTES, NAME_CHARS
 
 ObjectArray = npt.NDArray[np.object_]
 _SHOWN = 40  # characters of a bad value repeated in an error
@@ -123,6 +125,48 @@ def parse_period(
     if first is not None and last is not None and last <= first:
         raise InvalidInput(f"{fields[1]}: {end} is not after {fields[0]} {start}")
     return Period(first, last)
+
+
+def parse_text(value: object, field: str, limit: int = NAME_CHARS) -> str | None:
+    """Text trimmed, None when missing or blank; longer than ``limit`` characters is refused.
+
+    Examples
+    --------
+    >>> parse_text("  学院路18号 ", "address"), parse_text("", "address")
+    ('学院路18号', None)
+    >>> parse_text("x" * 201, "name")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: name: 201 characters; at most 200
+    """
+    if value is None or str(value).strip() == "":
+        return None
+    text = str(value).strip()
+    if len(text) > limit:
+        raise InvalidInput(f"{field}: {len(text)} characters; at most {limit}")
+    return text
+
+
+def parse_attributes(value: object, field: str = "attributes") -> dict[str, object]:
+    """A JSON object of free attributes (None: none), at most `ATTRIBUTES_BYTES` as JSON.
+
+    Examples
+    --------
+    >>> parse_attributes(None), parse_attributes({"floor": 3})
+    ({}, {'floor': 3})
+    >>> parse_attributes("3")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: attributes: expected a JSON object, got str
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{field}: expected a JSON object, got {type(value).__name__}")
+    size = len(json.dumps(value, ensure_ascii=False, default=str).encode())
+    if size > ATTRIBUTES_BYTES:
+        raise InvalidInput(f"{field}: {size:,} bytes as JSON; at most {ATTRIBUTES_BYTES:,}")
+    return dict(value)
 
 
 def _shown(value: object) -> str:

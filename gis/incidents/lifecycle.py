@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from gis.errors import Conflict, InvalidInput
+from gis.limits import NOTE_CHARS
+from gis.values import parse_text
 
 LABELS_ZH = {
     "needs_location": "待定位",
@@ -132,6 +134,9 @@ def transition_values(change: Transition, now: datetime) -> dict[str, Any]:
     ...
     gis.errors.InvalidInput: assignee: dispatching needs a grid worker or department
     """
+    parse_text(change.actor, "actor", 100)
+    parse_text(change.note, "note", NOTE_CHARS)
+    parse_text(change.assignee, "assignee")
     values: dict[str, Any] = {"status": change.status}
     if change.status == "dispatched" and not change.assignee:
         raise InvalidInput("assignee: dispatching needs a grid worker or department")

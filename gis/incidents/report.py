@@ -8,9 +8,10 @@ from typing import Any
 
 from gis.errors import InvalidInput
 from gis.incidents.catalogue import Catalogue
-from gis.values import optional_time, parse_number, parse_point
+from gis.limits import DESCRIPTION_CHARS
+from gis.values import optional_time, parse_attributes, parse_number, parse_point, parse_text
 
-MAX_DESCRIPTION = 4000
+MAX_DESCRIPTION = DESCRIPTION_CHARS
 SOURCES = ("app", "hotline", "grid_worker", "import", "open311")
 
 
@@ -57,16 +58,6 @@ def _point(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _text(data: dict[str, Any], name: str, limit: int = 200) -> str | None:
-    value = data.get(name)
-    if value is None or str(value).strip() == "":
-        return None
-    text = str(value).strip()
-    if len(text) > limit:
-        raise InvalidInput(f"{name}: {len(text)} characters; at most {limit}")
-    return text
-
-
 CLOCK_SKEW = timedelta(minutes=5)
 """How far ahead of this server's clock a reporter's clock may run."""
 
@@ -95,7 +86,7 @@ def parse_report(data: dict[str, Any], catalogue: Catalogue) -> IncidentReport:
     if len(description) > MAX_DESCRIPTION:
         raise InvalidInput(f"description: {len(description)} characters; at most {MAX_DESCRIPTION}")
     point = _point(data)
-    address = _text(data, "address", 500)
+    address = parse_text(data.get("address"), "address", 500)
     if not point and not address:
         raise InvalidInput("location: give lon and lat (with crs), or an address")
     source = str(data.get("source") or "app")
@@ -109,11 +100,11 @@ def parse_report(data: dict[str, Any], catalogue: Catalogue) -> IncidentReport:
         description=description,
         address=address,
         source=source,
-        reporter_name=_text(data, "reporter_name"),
-        reporter_phone=_text(data, "reporter_phone", 40),
+        reporter_name=parse_text(data.get("reporter_name"), "reporter_name"),
+        reporter_phone=parse_text(data.get("reporter_phone"), "reporter_phone", 40),
         severity=int(severity or 3),
         reported_at=_not_ahead(optional_time(data.get("reported_at"), "reported_at")),
-        idempotency_key=_text(data, "idempotency_key", 200),
-        attributes=dict(data.get("attributes") or {}),
+        idempotency_key=parse_text(data.get("idempotency_key"), "idempotency_key"),
+        attributes=parse_attributes(data.get("attributes")),
         **point,
     )

@@ -14,7 +14,7 @@ from typing import Any
 from gis.errors import InvalidGeometry, InvalidInput, UnreadableFile
 from gis.pointfiles import LAT_FIELDS, LON_FIELDS, csv_records, feature_collection, feature_point
 from gis.stations.catalogue import StationCatalogue
-from gis.values import parse_point, require_number
+from gis.values import parse_attributes, parse_point, parse_text, require_number
 
 TYPE_FIELDS = ("type", "station_type", "类型")
 NAME_FIELDS = ("name", "名称")
@@ -91,8 +91,8 @@ def parse_station(
     if station_type is None:
         raise InvalidInput(f"{label}type: missing; valid: {catalogue.valid()}")
     found = catalogue.find(station_type, field=f"{label}type")
-    name = str(_first(data, NAME_FIELDS) or "").strip()
-    if not name:
+    name = parse_text(_first(data, NAME_FIELDS), f"{label}name")
+    if name is None:
         raise InvalidInput(f"{label}name: missing")
     point = parse_point(
         _first(data, LON_FIELDS),
@@ -106,13 +106,13 @@ def parse_station(
     extra = {k: v for k, v in data.items() if k not in _KNOWN and v is not None and v != ""}
     return StationIn(
         type=found.code,
-        name=name[:200],
+        name=name,
         lon=point.lon,
         lat=point.lat,
-        opening_hours=str(hours) if hours is not None else None,
+        opening_hours=parse_text(hours, f"{label}opening_hours"),
         capacity=_capacity(_first(data, CAPACITY_FIELDS), label),
         source_id=str(source_id) if source_id is not None else None,
-        attributes={**dict(data.get("attributes") or {}), **extra},
+        attributes=parse_attributes({**parse_attributes(data.get("attributes")), **extra}),
     )
 
 
