@@ -27,6 +27,7 @@ from gis.diff import AreaDiff, diff_areas, regridded
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.incidents.lifecycle import OPEN
 from gis.incidents.records import IncidentQuery
+from gis.loader import plan_load
 from gis.plans import COLUMNS, PlanRecord, Scope, check_in_scope
 from gis.usecases.runtime import Runtime
 
@@ -232,8 +233,12 @@ def _publish(conn: Connection, *, plan_id: int, force: bool, reason: str | None)
         )
     level = parse_level(plan.level)
     current = area_sql.find_areas(conn, level=level, scope=plan.scope_code)
-    area_sql.retire(conn, codes=list(current["code"]))
-    area_sql.insert_versions(conn, level=level, areas=proposed)
+    # an area the plan leaves as it is keeps its row (and its history); changed ones get a new
+    # version, dropped ones are retired
+    changes = plan_load(proposed, current, level=level)
+    dropped = sorted(set(current["code"]) - set(proposed["code"]))
+    area_sql.retire(conn, codes=[*changes.changed, *dropped])
+    area_sql.insert_versions(conn, level=level, areas=changes.to_insert)
     plan_sql.mark_published(
         conn, plan_id=plan_id, override_reason=reason if force else None, check_summary=summary
     )

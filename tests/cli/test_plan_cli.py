@@ -175,7 +175,18 @@ def test_publish_unknown_or_published_plan(sample: Engine) -> None:
 
 def test_revert(sample: Engine) -> None:
     plan_id = gridmap("plan", "create", "--scope", COMMUNITY).output.split()[1]
-    gridmap("plan", "publish", plan_id)
+    with sample.connect() as conn:
+        grid = area_sql.find_areas(conn, codes=[f"{COMMUNITY}001"]).geometry.iloc[0]
+    west, south, east, north = grid.bounds
+    line = (
+        f"LINESTRING ({west - 0.001} {(south + north) / 2}, {east + 0.001} {(south + north) / 2})"
+    )
+    assert (
+        gridmap("plan", "split", plan_id, "--grid", f"{COMMUNITY}001", "--line", line).exit_code
+        == 0
+    )
+    published = gridmap("plan", "publish", plan_id, "--force", "--reason", "test")
+    assert published.exit_code == 0, published.output
     result = gridmap("plan", "revert", "--scope", COMMUNITY)
     assert result.exit_code == 0 and "reverted 110108010019" in result.output
     with sample.connect() as conn:

@@ -196,7 +196,11 @@ def test_publish_refused_while_errors_remain(store: Runtime) -> None:
 
 
 def test_outdated_plan_is_refused(store: Runtime) -> None:
-    first = planning.create_plan(store, scope_code=COMMUNITY).id
+    moved = [
+        (WEST, "w", box(116.34, 39.99, 116.352, 40.01)),
+        (EAST, "e", box(116.352, 39.99, 116.36, 40.01)),
+    ]
+    first = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved)).id
     second = planning.create_plan(store, scope_code=COMMUNITY).id
     planning.publish(store, plan_id=first)
     with pytest.raises(Conflict, match="changed since plan"):
@@ -206,7 +210,14 @@ def test_outdated_plan_is_refused(store: Runtime) -> None:
 
 
 def test_two_concurrent_publishes_one_wins(store: Runtime) -> None:
-    plans = [planning.create_plan(store, scope_code=COMMUNITY).id for _ in range(2)]
+    moved = [
+        (WEST, "w", box(116.34, 39.99, 116.352, 40.01)),
+        (EAST, "e", box(116.352, 39.99, 116.36, 40.01)),
+    ]
+    plans = [
+        planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved)).id
+        for _ in range(2)
+    ]
     outcomes: dict[int, str] = {}
     barrier = threading.Barrier(2)
 
@@ -267,3 +278,21 @@ def test_diff_lists_open_incidents_whose_grid_would_change(store: Runtime) -> No
     plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved)).id
     moved_incidents = planning.diff_plan(store, plan_id).incidents
     assert moved_incidents[["grid_code", "new_grid_code"]].values.tolist() == [[EAST, WEST]]
+
+
+def test_item17_an_area_the_plan_leaves_alone_keeps_its_row(store: Runtime) -> None:
+    """Issue 11, item 17: only the areas a plan changes get new versions on publish."""
+    with store.read() as conn:
+        [west_id] = area_sql.find_areas(conn, codes=[WEST])["id"]
+    grown_east = [
+        (WEST, "第01网格", geoms.GRIDS[0]),
+        (EAST, "第02网格", box(116.35, 39.99, 116.361, 40.01)),
+    ]
+    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(grown_east)).id
+    assert planning.diff_plan(store, plan_id).summary.set_index("code").loc[WEST, "status"] == (
+        "unchanged"
+    )
+    planning.publish(store, plan_id=plan_id, force=True, reason="east grows past the community")
+    with store.read() as conn:
+        assert list(area_sql.history(conn, code=WEST)["id"]) == [west_id]
+        assert len(area_sql.history(conn, code=EAST)) == 2
