@@ -21,6 +21,14 @@ HOUSEHOLDS_BY_LEVEL: dict[Level, tuple[int | None, int | None]] = {
     Level.SUBDISTRICT: (None, None),
     Level.DISTRICT: (None, None),
 }
+# Exclaves (飞地) are real: a county may have several separate parts (肃南裕固族自治县 has four);
+# a grid should not, a community seldom does.
+MULTIPART_BY_LEVEL = {
+    Level.GRID: ERROR,
+    Level.COMMUNITY: WARNING,
+    Level.SUBDISTRICT: INFO,
+    Level.DISTRICT: INFO,
+}
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,10 @@ class CheckConfig:
     allowed_holes
         EPSG:4326 polygons (a lake, a fenced site) inside which a gap is an ``allowed-hole``.
     allow_multipart
-        Codes that may consist of several parts (reported as ``info``, not ``error``).
+        Codes that may consist of several parts (reported as ``info``).
+    multipart_severity
+        How a several-part area (an exclave, 飞地) is reported otherwise: an ``error`` for grids,
+        a ``warning`` for communities, ``info`` above, where exclaves are real.
 
     Examples
     --------
@@ -58,6 +69,7 @@ class CheckConfig:
     households_max: int | None = 500
     allowed_holes: tuple[shapely.Geometry, ...] = ()
     allow_multipart: frozenset[str] = frozenset()
+    multipart_severity: str = ERROR
 
     @classmethod
     def for_level(cls, level: Level, **overrides: Any) -> CheckConfig:
@@ -73,7 +85,9 @@ class CheckConfig:
         (True, 5.0)
         """
         low, high = HOUSEHOLDS_BY_LEVEL[Level(level)]
-        return replace(cls(households_min=low, households_max=high), **overrides)
+        multipart = MULTIPART_BY_LEVEL[Level(level)]
+        defaults = cls(households_min=low, households_max=high, multipart_severity=multipart)
+        return replace(defaults, **overrides)
 
 
 @dataclass(frozen=True)

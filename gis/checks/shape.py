@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from gis.checks.model import ERROR, INFO, WARNING, CheckConfig, Finding, finding
+from gis.checks.model import INFO, WARNING, CheckConfig, Finding, finding
 from gis.checks.prepare import Prepared
 
 
@@ -58,7 +58,7 @@ def _multipart(
 ) -> Finding:
     largest = int(np.argmax(areas))
     rest = float(areas.sum() - areas[largest])
-    severity = INFO if code in config.allow_multipart else ERROR
+    severity = INFO if code in config.allow_multipart else config.multipart_severity
     message = f"{code}: {parts.size} separate parts; all but the largest cover {rest:,.1f} m²"
     geometry = shapely.multipolygons(np.delete(parts, largest))
     details = {"parts": parts.size, "largest_m2": float(areas[largest])}
