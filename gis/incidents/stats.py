@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gis.errors import InvalidInput
+from gis.incidents.lifecycle import OPEN
 
 Attribution = Literal["recorded", "current"]
 ATTRIBUTIONS: tuple[Attribution, ...] = ("recorded", "current")
@@ -53,6 +54,4 @@ class AreaStats:
     @property
     def open(self) -> int:
         """How many are still open."""
-        from gis.incidents.lifecycle import OPEN
-
         return sum(n for status, n in self.by_status.items() if status in OPEN)

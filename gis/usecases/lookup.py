@@ -130,10 +130,6 @@ class LookupCache:
         self._past: OrderedDict[tuple[int, datetime], Boundaries] = OrderedDict()
         self._past_slots = past_slots
 
-    def version(self) -> int:
-        """The store's version number now."""
-        return self._versions.read()
-
     def get(self, as_of: datetime | None = None) -> Boundaries:
         """The boundaries valid at ``as_of`` (None: current) as of the store's latest commit."""
         version = self._versions.read()

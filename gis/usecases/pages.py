@@ -70,7 +70,8 @@ def grids_page(
             )
         now = datetime.now(UTC)
         stats = stats_sql.incident_stats(conn, level=Level.GRID, by="current", now=now)
-        if measure in ("incidents_per_100_households", "closure_rate"):
+        in_period = stats
+        if measure in ("incidents_per_100_households", "closure_rate") and period != ANY_TIME:
             in_period = stats_sql.incident_stats(
                 conn, level=Level.GRID, by="current", period=period, now=now
             )

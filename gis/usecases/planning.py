@@ -29,6 +29,7 @@ from gis.incidents.lifecycle import OPEN
 from gis.incidents.records import IncidentQuery
 from gis.loader import plan_load
 from gis.plans import COLUMNS, PlanRecord, Scope, check_in_scope
+from gis.usecases import boundaries
 from gis.usecases.runtime import Runtime
 
 CHILD = {Level.SUBDISTRICT: Level.COMMUNITY, Level.COMMUNITY: Level.GRID}
@@ -279,13 +280,7 @@ def check_file(
     config: CheckConfig | None = None,
 ) -> list[Finding]:
     """The boundary rules on areas read from a file, inside a stored parent area if given."""
-    polygon = None
-    if parent is not None:
-        with rt.read() as conn:
-            found = area_sql.find_areas(conn, codes=[parent])
-        if found.empty:
-            raise NotFound(f"parent: no area {parent!r}")
-        polygon = found.geometry.iloc[0]
+    polygon = boundaries.area_shape(rt, parent) if parent is not None else None
     return check_areas(
         areas,
         level=level,
