@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from gis import clock
 from gis.areas import AREA_FIELDS
 
 PROPERTIES = AREA_FIELDS
@@ -18,7 +19,7 @@ def _plain(value: Any) -> Any:
     if value is None or (not isinstance(value, dict | list) and pd.isna(value)):
         return None
     if isinstance(value, datetime):
-        return value.isoformat()
+        return clock.iso(value)
     if hasattr(value, "item"):
         return value.item()
     return value

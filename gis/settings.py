@@ -66,3 +66,15 @@ class MapSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
 
     tianditu_tk: str | None = None
+
+
+class LocaleSettings(BaseSettings):
+    """The time zone (``GRIDMAP_TIME_ZONE``, an IANA name; default Asia/Shanghai).
+
+    Naive dates and times in input are read in it and every time shown (pages, notices, JSON)
+    is given in it; stored times stay timezone-aware. See `gis.clock`.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
+
+    time_zone: str = "Asia/Shanghai"

@@ -18,12 +18,15 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from gis import clock
 from gis.crs import WGS84, InputCRS, check_coordinates, parse_crs, to_wgs84
 from gis.errors import CRSError, InvalidInput
 from gis.limits import ATTRIBUTES_BYTES, NAME_CHARS
 
 ObjectArray = npt.NDArray[np.object_]
 _SHOWN = 40  # characters of a bad value repeated in an error
+_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class BBox(NamedTuple):
@@ -67,16 +70,25 @@ def parse_bbox(text: str, field: str = "bbox") -> BBox:
 
 
 def parse_time(text: str | datetime, field: str = "as_of") -> datetime:
-    """Read an ISO 8601 date or time; a naive value is taken as UTC.
+    """Read an ISO 8601 date or time; a naive value is in the configured zone (`gis.clock`).
+
+    Times before 1900 or from 2100 on are refused: no boundary, report or station is dated
+    there, and the extremes cannot be stored or shifted between zones.
 
     Examples
     --------
-    >>> parse_time("2026-01-01")
-    datetime.datetime(2026, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)
+    >>> parse_time("2026-01-01").isoformat()
+    '2026-01-01T00:00:00+08:00'
+    >>> parse_time("2026-01-01T00:00Z").isoformat()
+    '2026-01-01T00:00:00+00:00'
     >>> parse_time("yesterday", "reported_at")
     Traceback (most recent call last):
     ...
     gis.errors.InvalidInput: reported_at: 'yesterday' is not an ISO 8601 date or time
+    >>> parse_time("0001-01-01T00:00+14:00", "reported_at")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: reported_at: '0001-01-01T00:00+14:00' is not between 1900 and 2099
     """
     if isinstance(text, datetime):
         value = text
@@ -84,8 +96,17 @@ def parse_time(text: str | datetime, field: str = "as_of") -> datetime:
         try:
             value = datetime.fromisoformat(str(text))
         except ValueError:
-            raise InvalidInput(f"{field}: {text!r} is not an ISO 8601 date or time") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+            shown = str(text)[:_SHOWN]
+            raise InvalidInput(f"{field}: {shown!r} is not an ISO 8601 date or time") from None
+    value = clock.local(value) if value.tzinfo is None else value
+    try:
+        within = _EARLIEST <= value < _LATEST
+    except OverflowError:
+        within = False
+    if not within:
+        shown = str(text)[:_SHOWN]
+        raise InvalidInput(f"{field}: {shown!r} is not between 1900 and 2099")
+    return value
 
 
 def optional_time(text: str | datetime | None, field: str) -> datetime | None:

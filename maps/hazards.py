@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import folium
 import geopandas as gpd
 from folium.plugins import FastMarkerCluster, HeatMap
 
+from gis import clock
 from gis.crs import STORAGE_CRS
 from gis.incidents.lifecycle import LABELS_ZH
 from gis.incidents.records import Incident
@@ -84,8 +86,8 @@ def _rows(
             round(p.x, 6),
             statuses.index(r.status),
             categories.index(r.category),
-            str(r.reported_at or "")[:16],
-            str(r.closed_at or r.resolved_at or "")[:16],
+            _when(r.reported_at),
+            _when(r.closed_at or r.resolved_at),
             r.grid_code or "",
             (r.description or "")[:DESCRIPTION_CHARS],
         ]
@@ -134,3 +136,8 @@ def hazard_map(
         [(STATUS_COLORS.get(s, "#333"), label) for s, label in zip(statuses, labels, strict=True)],
     )
     return finish(page, options, legend, title=options.t("隐患与事件地图", "Hazard map"))
+
+
+def _when(value: datetime | None) -> str:
+    """A time as people read it, in the configured zone; empty when there is none."""
+    return clock.shown(value) if value is not None else ""

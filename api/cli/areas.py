@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from api.cli.base import Level, areas_app, level_option, runtime, say
+from gis import clock
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -40,7 +41,7 @@ def areas_list(
     for row, km2 in zip(found.itertuples(), area_km2(found.geometry.to_numpy()), strict=True):
         say(
             f"{row.level:<12}{row.code:<17}{_count(row.households):>11}{km2:>9.3f}  "
-            f"{row.valid_from:%Y-%m-%d %H:%M}  {row.name}"
+            f"{clock.shown(row.valid_from)}  {row.name}"
         )
     say(f"{len(found)} areas")
 
@@ -61,14 +62,14 @@ def areas_show(
     versions = found if history else found[found["valid_to"].isna()]
     for row, km2 in zip(versions.itertuples(), area_km2(versions.geometry.to_numpy()), strict=True):
         until = (
-            f"{row.valid_to:%Y-%m-%d %H:%M:%S}"
+            clock.shown(row.valid_to, seconds=True)
             if row.valid_to == row.valid_to and row.valid_to
             else "now"
         )
         say(
             f"{row.code} {row.name} ({row.level}, parent {row.parent_code or '-'}) "
             f"households {_count(row.households)}, population {_count(row.population)}, "
-            f"{km2:.3f} km², valid {row.valid_from:%Y-%m-%d %H:%M:%S} → {until}"
+            f"{km2:.3f} km², valid {clock.shown(row.valid_from, seconds=True)} → {until}"
         )
     say(f"{len(children)} current children, {len(found)} versions in all")
 

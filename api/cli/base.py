@@ -18,9 +18,10 @@ from typer._click import ClickException  # typer vendors click; its classes are 
 from typer._click.core import Context as ClickContext
 from typer.core import TyperGroup
 
+from gis import clock
 from gis.areas import Level, parse_level
 from gis.errors import GridmapError, InvalidInput
-from gis.settings import StoreSettings
+from gis.settings import LocaleSettings, StoreSettings
 
 if TYPE_CHECKING:
     from gis.usecases.runtime import Runtime
@@ -97,6 +98,7 @@ class Context:
 
 @app.callback()
 def _settings(ctx: typer.Context) -> None:
+    clock.use_zone(LocaleSettings().time_zone)
     ctx.obj = Context(store=StoreSettings())
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from api.cli.base import Level, LevelOption, app, runtime, say, warn
+from gis import clock
 
 if TYPE_CHECKING:
     import shapely
@@ -124,7 +125,7 @@ def plan_list(ctx: typer.Context, scope: Annotated[str | None, typer.Option()] =
         found = planning.list_plans(rt, scope=scope)
     for plan in found:
         say(
-            f"{plan.id:>5}  {plan.scope_code}  {plan.status:<10} {plan.created_at:%Y-%m-%d %H:%M}"
+            f"{plan.id:>5}  {plan.scope_code}  {plan.status:<10} {clock.shown(plan.created_at)}"
             f"  {plan.note}"
         )
     say(f"{len(found)} plans")

@@ -13,6 +13,7 @@ from shapely.geometry import mapping
 
 from api.deps import Coordinate, Rt
 from api.uploads import read_body
+from gis import clock
 from gis.stations.records import Station, parse_station, read_stations
 from gis.usecases import stations
 from gis.usecases.runtime import Runtime
@@ -43,7 +44,7 @@ def _geojson(doc: Any, status_code: int = 200) -> JSONResponse:
 def _feature(station: Station) -> dict[str, Any]:
     properties = {k: v for k, v in asdict(station).items() if k not in ("lon", "lat")}
     for key in ("created_at", "updated_at"):
-        properties[key] = properties[key].isoformat()
+        properties[key] = clock.iso(properties[key])
     geometry = {"type": "Point", "coordinates": [station.lon, station.lat]}
     return {"type": "Feature", "id": station.id, "geometry": geometry, "properties": properties}
 

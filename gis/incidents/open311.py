@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from gis import clock
 from gis.errors import InvalidInput
 from gis.incidents.catalogue import Catalogue, Category
 from gis.incidents.lifecycle import LABELS_ZH, open311_status
@@ -133,12 +134,10 @@ def service_notice(incident: Incident) -> str:
     >>> due = datetime(2026, 1, 2, 8, tzinfo=timezone.utc)
     >>> service_notice(Incident(id=1, category="hazard", status="reported", reported_at=due,
     ...     updated_at=due, due_at=due, possible_duplicate=True))
-    '已收集，预计 2026-01-02 08:00 UTC 前处理；附近已有同类诉求'
+    '已收集，预计 2026-01-02 16:00 前处理；附近已有同类诉求'
     """
     notice = LABELS_ZH.get(incident.status, "")
-    due = incident.due_at
-    when = " ".join(p for p in (f"{due:%Y-%m-%d %H:%M}", due.tzname()) if p)
-    notice += f"，预计 {when} 前处理"
+    notice += f"，预计 {clock.shown(incident.due_at)} 前处理"
     if incident.possible_duplicate:
         notice += "；附近已有同类诉求"
     return notice

@@ -6,6 +6,7 @@ from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from gis import clock
 from gis.incidents.lifecycle import LABELS_ZH, OPEN
 from gis.incidents.privacy import mask_name, mask_phone
 from gis.incidents.records import Incident, IncidentDetails
@@ -56,4 +57,4 @@ def details_view(details: IncidentDetails, *, personal: bool = False) -> dict[st
 
 
 def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    return clock.iso(value) if isinstance(value, datetime) else value

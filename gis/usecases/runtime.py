@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from gis import clock
 from gis.db import store
 from gis.db.engine import (
     Connection,
@@ -21,7 +22,7 @@ from gis.db.engine import (
     transaction,
 )
 from gis.incidents.catalogue import Catalogue
-from gis.settings import IncidentSettings, MapSettings, StoreSettings
+from gis.settings import IncidentSettings, LocaleSettings, MapSettings, StoreSettings
 from gis.stations.catalogue import StationCatalogue
 from gis.stations.settings import AccessSettings
 from gis.usecases.incidents import AddressRegistry
@@ -77,9 +78,14 @@ class Runtime:
         incidents: IncidentSettings | None = None,
         access: AccessSettings | None = None,
         maps: MapSettings | None = None,
+        locale: LocaleSettings | None = None,
         pool_size: int = 5,
     ) -> Runtime:
-        """Open an engine on the configured store and read the catalogues the settings name."""
+        """Open an engine on the configured store and read the catalogues the settings name.
+
+        Also sets the process's time zone (`gis.clock.use_zone`) from ``locale``.
+        """
+        clock.use_zone((locale or LocaleSettings()).time_zone)
         incidents = incidents or IncidentSettings()
         access = access or AccessSettings()
         return cls(

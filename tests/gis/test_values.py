@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyproj
@@ -27,6 +28,8 @@ from gis.values import (
     require_number,
 )
 from tests.geoms import POINT
+
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 LON, LAT = POINT.x, POINT.y  # 学院路, inside China
 METRES_PER_DEGREE = 111_320.0
@@ -256,8 +259,8 @@ def test_bbox_out_of_order_or_range_is_refused(text: str, reason: str) -> None:
 # --- parse_time, optional_time
 
 
-def test_naive_time_is_taken_as_utc() -> None:
-    assert parse_time("2026-03-01T08:30") == datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
+def test_naive_time_is_in_the_configured_zone() -> None:
+    assert parse_time("2026-03-01T08:30") == datetime(2026, 3, 1, 0, 30, tzinfo=UTC)
 
 
 def test_time_keeps_its_offset() -> None:
@@ -271,8 +274,8 @@ def test_aware_datetime_passes_through() -> None:
     assert parse_time(given) is given
 
 
-def test_naive_datetime_is_taken_as_utc() -> None:
-    assert parse_time(datetime(2026, 3, 1)) == datetime(2026, 3, 1, tzinfo=UTC)
+def test_naive_datetime_is_in_the_configured_zone() -> None:
+    assert parse_time(datetime(2026, 3, 1)) == datetime(2026, 3, 1, tzinfo=BEIJING)
 
 
 @pytest.mark.parametrize("text", ["yesterday", "2026-13-01", "", "01/03/2026"])
@@ -287,7 +290,7 @@ def test_missing_optional_time_is_none(text: str | None) -> None:
 
 
 def test_optional_time_reads_a_given_time() -> None:
-    assert optional_time("2026-01-01", "since") == datetime(2026, 1, 1, tzinfo=UTC)
+    assert optional_time("2026-01-01", "since") == datetime(2026, 1, 1, tzinfo=BEIJING)
 
 
 def test_optional_time_refusal_names_the_field() -> None:
@@ -299,14 +302,16 @@ def test_optional_time_refusal_names_the_field() -> None:
 
 def test_period_reads_both_ends() -> None:
     period = parse_period("2026-01-01", "2026-02-01")
-    assert period == Period(datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, tzinfo=UTC))
+    assert period == Period(
+        datetime(2026, 1, 1, tzinfo=BEIJING), datetime(2026, 2, 1, tzinfo=BEIJING)
+    )
 
 
 @pytest.mark.parametrize(
     ("start", "end", "expected"),
     [
-        ("2026-01-01", None, Period(start=datetime(2026, 1, 1, tzinfo=UTC))),
-        ("", "2026-01-01", Period(end=datetime(2026, 1, 1, tzinfo=UTC))),
+        ("2026-01-01", None, Period(start=datetime(2026, 1, 1, tzinfo=BEIJING))),
+        ("", "2026-01-01", Period(end=datetime(2026, 1, 1, tzinfo=BEIJING))),
         (None, "  ", ANY_TIME),
     ],
 )
@@ -320,7 +325,7 @@ def test_period_ends_may_be_open(start: str | None, end: str | None, expected: P
         ("2026-02-01", "2026-01-01"),  # before
         ("2026-01-01", "2026-01-01"),  # the same time: an empty period
         ("2026-01-01T00:00Z", "2026-01-01T08:00+08:00"),  # the same instant
-        ("2026-01-01T00:00", "2026-01-01T07:00+08:00"),  # naive is UTC, so the end is earlier
+        ("2026-01-01T09:00", "2026-01-01T01:00Z"),  # naive is Beijing time: the same instant
     ],
 )
 def test_period_end_not_after_start_is_refused_naming_both(start: str, end: str) -> None:

@@ -199,13 +199,13 @@ def test_unknown_source_lists_the_known_ones() -> None:
     assert refusal(source="fax") == f"source: 'fax' is not one of {', '.join(SOURCES)}"
 
 
-def test_naive_reported_at_is_taken_as_utc() -> None:
-    assert parse(reported_at="2026-01-01T08:00").reported_at == datetime(2026, 1, 1, 8, tzinfo=UTC)
+def test_naive_reported_at_is_in_the_configured_zone() -> None:
+    assert parse(reported_at="2026-01-01T08:00").reported_at == datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def test_naive_reported_at_datetime_is_taken_as_utc() -> None:
+def test_naive_reported_at_datetime_is_in_the_configured_zone() -> None:
     report = parse(reported_at=datetime(2026, 1, 1, 8))
-    assert report.reported_at == datetime(2026, 1, 1, 8, tzinfo=UTC)
+    assert report.reported_at == datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_reported_at_with_an_offset_keeps_its_instant() -> None:

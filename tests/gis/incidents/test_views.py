@@ -73,8 +73,8 @@ def test_no_input_group_without_raw_input() -> None:
 def test_times_become_iso_strings() -> None:
     shown = view()
     assert (shown["reported_at"], shown["updated_at"]) == (
-        "2026-01-01T08:00:00+00:00",
-        "2026-01-02T08:00:00+00:00",
+        "2026-01-01T16:00:00+08:00",
+        "2026-01-02T16:00:00+08:00",
     )
 
 
