@@ -23,7 +23,9 @@ STATUS: dict[type[errors.GridmapError], int] = {
     errors.UnknownParent: 409,
     errors.Conflict: 409,
     errors.PayloadTooLarge: 413,
+    errors.TimeLimitExceeded: 413,
     errors.StoreUnavailable: 503,
+    errors.StoreTimeout: 503,
 }
 
 
@@ -42,6 +44,7 @@ def body(detail: str, code: str) -> dict[str, str]:
 
 LOG = logging.getLogger("gridmap.api")
 UNAVAILABLE = "the store cannot be reached; try again later"
+TIMED_OUT = "the store did not answer in time; try again later"
 
 
 def public_detail(exc: errors.GridmapError) -> str:
@@ -51,7 +54,7 @@ def public_detail(exc: errors.GridmapError) -> str:
     """
     if status_for(exc) >= 500:
         LOG.warning("%s: %s", exc.code, exc.detail)
-        return UNAVAILABLE
+        return TIMED_OUT if isinstance(exc, errors.StoreTimeout) else UNAVAILABLE
     return exc.detail
 
 

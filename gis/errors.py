@@ -66,5 +66,13 @@ class PayloadTooLarge(GridmapError):
     """An input (a batch of points, an upload) is over the size the service accepts."""
 
 
+class StoreTimeout(StoreUnavailable):
+    """The store did not answer in time: a connection, a statement or a lock timed out."""
+
+
+class TimeLimitExceeded(PayloadTooLarge):
+    """Work on one input passed its time limit, or was stopped because its client left."""
+
+
 class StoreRefused(InvalidInput):
     """The store refused a value that passed validation (a constraint, an unstorable character)."""

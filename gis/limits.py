@@ -28,3 +28,6 @@ DESCRIPTION_CHARS = 4000
 
 ATTRIBUTES_BYTES = 16 * 1024
 """The free ``attributes`` of an incident or a station, as JSON."""
+
+HEALTH_SECONDS = 1.5
+"""``GET /healthz`` answers within this (503 when the store has not answered by then)."""

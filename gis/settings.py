@@ -35,6 +35,31 @@ class StoreSettings(BaseSettings):
     )
     data_dir: Path = PROJECT_ROOT / ".gridmap"
     database_name: str = "gridmap"
+    connect_timeout: float = Field(default=2.0, ge=0)
+    """Seconds to wait for a new connection (``GRIDMAP_CONNECT_TIMEOUT``; libpq's least is 2)."""
+    statement_timeout: float = Field(default=30.0, ge=0)
+    """Seconds one statement may run before the server cancels it (0: no limit)."""
+    lock_timeout: float = Field(default=5.0, ge=0)
+    """Seconds a statement waits for a lock (e.g. the areas write lock of a load or a publish),
+    and for a free connection of the pool (0: no limit)."""
+    idle_in_transaction_timeout: float = Field(default=10.0, ge=0)
+    """Seconds a transaction may sit idle before the server ends its session (0: no limit)."""
+
+
+class UploadSettings(BaseSettings):
+    """Boundary files sent over HTTP (``POST /checks``, ``POST /plans``): what one may hold.
+
+    ``max_areas`` (``GRIDMAP_MAX_AREAS``) features per file; ``max_unzipped_bytes`` for the
+    members of a zip together (refused before anything is extracted); ``work_seconds`` for
+    reading and checking one upload, after which the work stops (as it does when the client
+    disconnects).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
+
+    max_areas: int = Field(default=20_000, gt=0)
+    max_unzipped_bytes: int = Field(default=512 * 2**20, gt=0)
+    work_seconds: float = Field(default=60.0, gt=0)
 
 
 class ServerSettings(BaseSettings):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,20 +11,50 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from gis.errors import StoreRefused, StoreUnavailable
+from gis.errors import StoreRefused, StoreTimeout, StoreUnavailable
+from gis.settings import StoreSettings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 EXTENSIONS = ("postgis", "btree_gist")
 
 
-def make_engine(url: str, **kwargs: object) -> Engine:
-    """A SQLAlchemy engine for ``url`` (``postgresql://`` is read as psycopg 3)."""
+def make_engine(url: str, *, timeouts: StoreSettings | None = None, **kwargs: object) -> Engine:
+    """A SQLAlchemy engine for ``url`` (``postgresql://`` is read as psycopg 3).
+
+    With ``timeouts`` every connection of the engine has the settings' connect, statement, lock
+    and idle-in-transaction timeouts, and waits for a free connection of the pool at most the
+    lock timeout; without, PostgreSQL's own defaults (none) apply, as migrations want.
+    """
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
+    if timeouts is not None:
+        kwargs = {"connect_args": timeout_args(timeouts), **kwargs}
+        if timeouts.lock_timeout and kwargs.get("poolclass") is None:
+            kwargs.setdefault("pool_timeout", timeouts.lock_timeout)
     # parameters carry reporters' names and phones: never in an exception text or a log
     return create_engine(parsed, pool_pre_ping=True, hide_parameters=True, **kwargs)
+
+
+def timeout_args(settings: StoreSettings) -> dict[str, object]:
+    """The libpq connection arguments that set the timeouts of ``settings``.
+
+    PostgreSQL takes milliseconds (0 turns a timeout off); libpq waits at least 2 s to connect.
+
+    Examples
+    --------
+    >>> timeout_args(StoreSettings(statement_timeout=1.5, lock_timeout=0))["options"]
+    '-c statement_timeout=1500 -c lock_timeout=0 -c idle_in_transaction_session_timeout=10000'
+    """
+    limits = {
+        "statement_timeout": settings.statement_timeout,
+        "lock_timeout": settings.lock_timeout,
+        "idle_in_transaction_session_timeout": settings.idle_in_transaction_timeout,
+    }
+    options = " ".join(f"-c {name}={round(seconds * 1000)}" for name, seconds in limits.items())
+    return {"connect_timeout": max(2, math.ceil(settings.connect_timeout)), "options": options}
 
 
 def ensure_database(url: str) -> None:
@@ -108,21 +139,46 @@ def display_url(url: str) -> str:
 
 @contextmanager
 def connect(engine: Engine) -> Iterator[Connection]:
-    """A read connection; an unreachable store raises `StoreUnavailable`."""
+    """A read connection; a store unreachable raises `StoreUnavailable`, too slow `StoreTimeout`.
+
+    Too slow: a connection, a statement or a lock not had within its timeout.
+    """
     try:
         conn = engine.connect()
+    except PoolTimeout as exc:
+        raise StoreTimeout("database: no free connection in the pool in time") from exc
     except OperationalError as exc:
-        raise StoreUnavailable(
-            f"database: cannot connect: {str(exc.orig).strip().splitlines()[0]}"
-        ) from exc
+        raise _unavailable(exc, "cannot connect: ") from exc
     try:
         yield conn
     except DBAPIError as exc:
         if isinstance(exc, OperationalError) or exc.connection_invalidated:
-            raise StoreUnavailable(f"database: {_first_line(exc)}") from exc
+            raise _unavailable(exc) from exc
         raise
     finally:
         conn.close()
+
+
+TIMED_OUT = {
+    "57014": "a statement ran longer than the statement timeout",
+    "55P03": "a lock was not granted within the lock timeout",
+    "25P03": "a transaction sat idle longer than the idle-in-transaction timeout",
+}
+"""SQLSTATEs of PostgreSQL's timeouts, and what each means."""
+
+
+def _unavailable(exc: DBAPIError, prefix: str = "") -> StoreUnavailable:
+    """`StoreTimeout` for a timeout (its SQLSTATE, psycopg's connect timeout), else unavailable.
+
+    The reason is for the server's log: the HTTP edge tells a caller only which of the two.
+    """
+    state = getattr(exc.orig, "sqlstate", None)
+    reason = _first_line(exc)
+    if state in TIMED_OUT:
+        return StoreTimeout(f"database: {TIMED_OUT[state]} ({reason})")
+    if "timeout expired" in reason:
+        return StoreTimeout(f"database: {prefix}{reason}")
+    return StoreUnavailable(f"database: {prefix}{reason}")
 
 
 def _first_line(exc: DBAPIError) -> str:

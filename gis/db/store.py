@@ -43,8 +43,8 @@ def prepare(settings: StoreSettings, echo: Callable[[str], None] = print) -> str
 
 @contextmanager
 def open_engine(settings: StoreSettings) -> Iterator[Engine]:
-    """An engine on the store for the duration of a command, disposed afterwards."""
-    sql = engine.make_engine(database_url(settings))
+    """An engine on the store (with the settings' timeouts) for a command, disposed afterwards."""
+    sql = engine.make_engine(database_url(settings), timeouts=settings)
     try:
         yield sql
     finally:

@@ -22,7 +22,13 @@ from gis.db.engine import (
     transaction,
 )
 from gis.incidents.catalogue import Catalogue
-from gis.settings import IncidentSettings, LocaleSettings, MapSettings, StoreSettings
+from gis.settings import (
+    IncidentSettings,
+    LocaleSettings,
+    MapSettings,
+    StoreSettings,
+    UploadSettings,
+)
 from gis.stations.catalogue import StationCatalogue
 from gis.stations.settings import AccessSettings
 from gis.usecases.incidents import AddressRegistry
@@ -48,6 +54,8 @@ class Runtime:
         Incident intake settings.
     maps : MapSettings
         Map page settings (the 天地图 key).
+    uploads : UploadSettings
+        What one boundary file sent over HTTP may hold, and how long its work may take.
     lookup, addresses, networks
         What the process keeps in memory, each kept fresh against the store and built lazily
         on first use: the lookup indexes (`gis.usecases.lookup.LookupCache`), the standard
@@ -61,6 +69,7 @@ class Runtime:
     access: AccessSettings = field(default_factory=AccessSettings)
     incidents: IncidentSettings = field(default_factory=IncidentSettings)
     maps: MapSettings = field(default_factory=MapSettings)
+    uploads: UploadSettings = field(default_factory=UploadSettings)
     lookup: LookupCache = field(init=False)
     addresses: AddressRegistry = field(init=False)
     networks: NetworkCache = field(init=False)
@@ -89,7 +98,9 @@ class Runtime:
         incidents = incidents or IncidentSettings()
         access = access or AccessSettings()
         return cls(
-            engine=make_engine(store.database_url(settings), pool_size=pool_size),
+            engine=make_engine(
+                store.database_url(settings), timeouts=settings, pool_size=pool_size
+            ),
             catalogue=Catalogue.load(incidents.catalogue),
             station_types=StationCatalogue.load(access.station_types),
             access=access,
