@@ -12,6 +12,7 @@ from api import errors
 from api.routes import areas, docs, health, lookup, maps, open311, plans
 from api.routes import incidents as incident_routes
 from api.routes import stations as station_routes
+from api.uploads import BodyLimits
 from gis.settings import IncidentSettings, StoreSettings
 from gis.usecases.runtime import Runtime
 
@@ -65,6 +66,7 @@ def create_app(
     )
     errors.install(app)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(BodyLimits)  # per-route body limits, before a route reads a byte
     for module in (
         docs,
         health,

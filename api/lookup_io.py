@@ -30,6 +30,7 @@ def answer_texts(answers: Answers) -> list[list[str]]:
         "wgs84_lon": _text(answers["wgs84_lon"], 7),
         "wgs84_lat": _text(answers["wgs84_lat"], 7),
         "on_boundary": boundary.tolist(),
+        "neighbours": [";".join(codes) for codes in answers["neighbours"].tolist()],
         "distance_m": _text(answers["distance_m"], 1),
     }
     return [columns.get(name) or answers[name].tolist() for name in ANSWER_COLUMNS]
@@ -54,9 +55,9 @@ def ndjson_lines(rows: Rows, answers: Answers, header: list[str]) -> bytes:
     lists = {name: answers[name].tolist() for name in ANSWER_COLUMNS}
     for name in (*LEVEL_COLUMNS, "nearest_grid_code", "error"):
         lists[name] = [v or None for v in lists[name]]
-    lists["on_boundary"] = [
-        None if bad else v for v, bad in zip(lists["on_boundary"], failed, strict=True)
-    ]
+    lists["neighbours"] = [list(codes) for codes in lists["neighbours"]]
+    for name in ("on_boundary", "neighbours"):
+        lists[name] = [None if bad else v for v, bad in zip(lists[name], failed, strict=True)]
     out = bytearray()
     for position, row in enumerate(rows):
         record = dict(zip(header, row, strict=True))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +24,14 @@ from pyogrio.errors import DataLayerError, DataSourceError
 from gis import crs as crslib
 from gis.areas import Level, check_code
 from gis.crs import STORAGE_CRS
-from gis.errors import CodeError, CRSError, InvalidGeometry, InvalidInput, UnreadableFile
+from gis.errors import (
+    CodeError,
+    CRSError,
+    InvalidGeometry,
+    InvalidInput,
+    PayloadTooLarge,
+    UnreadableFile,
+)
 from gis.geometry import polygonal_part
 
 FORMATS = {
@@ -108,11 +116,10 @@ def read_frame(
             f"file: unknown format {suffix or '(no extension)'!r} of {path.name}; "
             f"expected one of {known}"
         )
-    source = f"/vsizip/{path}" if suffix == ".zip" else str(path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            frame = gpd.read_file(source, layer=layer, engine="pyogrio", encoding=encoding)
+            frame = gpd.read_file(_source(path), layer=layer, engine="pyogrio", encoding=encoding)
     except (DataSourceError, DataLayerError, ValueError, OSError) as exc:
         reason = str(exc).splitlines()[0]
         raise UnreadableFile(
@@ -121,6 +128,60 @@ def read_frame(
     if frame.empty:
         raise UnreadableFile(f"file: {path.name} has no features")
     return frame
+
+
+def _source(path: Path) -> str:
+    """What GDAL opens for ``path``: a zip through ``/vsizip/`` (read in place, not extracted)."""
+    return f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+
+
+def check_upload(path: Path, *, max_areas: int, max_unzipped_bytes: int) -> int:
+    """Refuse a boundary file that holds too much before anything of it is read; its count.
+
+    A zip is measured by the sizes its members declare (nothing is extracted: a zip bomb is
+    refused as it is); features are counted by the driver (a shapefile's header, a GeoPackage's
+    table, one pass over GeoJSON) without building a geometry.
+
+    Raises
+    ------
+    PayloadTooLarge
+        Over ``max_unzipped_bytes`` unzipped, or over ``max_areas`` features.
+    UnreadableFile
+        If the file cannot be opened in its format.
+    """
+    if path.suffix.lower() == ".zip":
+        unzipped = unzipped_bytes(path)
+        if unzipped > max_unzipped_bytes:
+            raise PayloadTooLarge(
+                f"file: {path.name} unzips to {unzipped:,} bytes; at most {max_unzipped_bytes:,}"
+            )
+    count = feature_count(path)
+    if count > max_areas:
+        raise PayloadTooLarge(
+            f"file: {path.name} has {count:,} features; at most {max_areas:,} areas per "
+            "upload (split it)"
+        )
+    return count
+
+
+def unzipped_bytes(path: Path) -> int:
+    """The sizes the members of a zip declare, together (`UnreadableFile` if it is no zip)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFile(f"file: {path.name} is not a readable zip: {exc}") from exc
+
+
+def feature_count(path: Path, layer: str | None = None) -> int:
+    """How many features the driver says the file has, without reading them."""
+    try:
+        info = pyogrio.read_info(_source(path), layer=layer, force_feature_count=True)
+    except (DataSourceError, DataLayerError, ValueError, OSError) as exc:
+        reason = str(exc).splitlines()[0]
+        what = FORMATS.get(path.suffix.lower(), "a vector file")
+        raise UnreadableFile(f"file: cannot read {path.name} as {what}: {reason}") from exc
+    return int(info["features"])
 
 
 def resolve_crs(frame: gpd.GeoDataFrame, given: str | None, path: Path) -> crslib.InputCRS:
@@ -224,11 +285,19 @@ def check_geometries(
 
 
 def to_multipolygons(geoms: np.ndarray) -> np.ndarray:
-    """Promote polygons to single-part multipolygons (the storage type)."""
-    return np.array(
-        [g if shapely.get_type_id(g) != 3 else shapely.multipolygons([g]) for g in geoms],
-        dtype=object,
-    )
+    """Promote polygons to single-part multipolygons (the storage type).
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> [g.geom_type for g in to_multipolygons(np.array([box(0, 0, 1, 1), None], dtype=object))]
+    ['MultiPolygon', None]
+    """
+    out = np.array(geoms, dtype=object)
+    polygons = np.flatnonzero(shapely.get_type_id(out) == 3)
+    if polygons.size:
+        out[polygons] = shapely.multipolygons(out[polygons], indices=np.arange(polygons.size))
+    return out
 
 
 def _counts(frame: gpd.GeoDataFrame, candidates: tuple[str, ...], what: str) -> pd.Series:
@@ -336,7 +405,17 @@ def read_boundaries(
 
 
 def check_ranges(geoms: np.ndarray, codes: pd.Series, source_crs: crslib.InputCRS) -> None:
-    """Coordinates must be plausible for the stated CRS (degrees in range, not swapped)."""
+    """Coordinates must be plausible for the stated CRS (degrees in range, not swapped).
+
+    All at once; only a file that fails is gone through feature by feature, to name the first.
+    """
+    xy = shapely.get_coordinates(geoms)
+    try:
+        crslib.check_coordinates(xy[:, 0], xy[:, 1], source_crs)
+    except CRSError:
+        pass
+    else:
+        return
     for position, geometry in enumerate(geoms):
         xy = shapely.get_coordinates(geometry) if geometry is not None else np.empty((0, 2))
         try:

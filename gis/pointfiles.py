@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+import ijson
 import numpy as np
 import numpy.typing as npt
 import orjson
 
-from gis.errors import UnreadableFile
+from gis.errors import PayloadTooLarge, UnreadableFile
 from gis.limits import LOOKUP_CHUNK_ROWS as CHUNK_ROWS
 
 LON_FIELDS = ("lon", "lng", "longitude", "x", "经度")
@@ -135,6 +136,7 @@ class Chunk:
     lat: ObjectArray
     errors: ObjectArray  # "" where the row was read fine
     fields: tuple[str, str] = ("lon", "lat")
+    ids: ObjectArray | None = None  # a GeoJSON feature's id (`point_features`)
 
 
 class CsvPoints:
@@ -173,26 +175,148 @@ class CsvPoints:
         width = len(self.header)
         rows: Rows = []
         errors: list[str] = []
-        for fields in self._reader:
-            if not fields:
+        for fields, unreadable in self._rows():
+            if not fields and not unreadable:
                 continue  # a blank line
-            if len(fields) == width:
+            if unreadable:
+                errors.append(unreadable)
+            elif len(fields) == width:
                 errors.append("")
             else:
                 errors.append(f"fields: expected {width}, got {len(fields)}")
-                fields = [*fields[:width], *[""] * (width - len(fields))]
-            rows.append(fields)
+            rows.append([*fields[:width], *[""] * (width - len(fields))])
             if len(rows) == size:
                 yield rows, self._chunk(rows, errors)
                 rows, errors = [], []
         if rows:
             yield rows, self._chunk(rows, errors)
 
+    def _rows(self) -> Iterator[tuple[list[str], str]]:
+        """Each row's fields, or no fields and why the row cannot be read (it alone is lost).
+
+        A field over the csv module's limit (128 KiB) raises in the middle of the row: the
+        reader drops the rest of that line and goes on with the next, so the row becomes an
+        error and the batch goes on.
+        """
+        while True:
+            try:
+                fields = next(self._reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                yield [], _unreadable_row(exc)
+                continue
+            yield fields, ""
+
     def _chunk(self, rows: Rows, errors: list[str]) -> Chunk:
         lon = np.array([row[self.lon_index] for row in rows], dtype=object)
         lat = np.array([row[self.lat_index] for row in rows], dtype=object)
         fields = (self.header[self.lon_index], self.header[self.lat_index])
         return Chunk(lon, lat, np.array(errors, dtype=object), fields)
+
+
+def _unreadable_row(exc: csv.Error) -> str:
+    """The ``error`` of a row the csv module cannot read (never its text: it may be huge).
+
+    Examples
+    --------
+    >>> _unreadable_row(csv.Error("field larger than field limit (131072)"))
+    'row: a field is longer than 131,072 characters'
+    """
+    limit = csv.field_size_limit()
+    if "field limit" in str(exc):
+        return f"row: a field is longer than {limit:,} characters"
+    return f"row: not readable as CSV ({exc})"
+
+
+def point_features(
+    stream: IO[bytes], *, max_rows: int, size: int = CHUNK_ROWS, what: str = "geojson"
+) -> list[Chunk]:
+    """The Points of a GeoJSON FeatureCollection read from ``stream``, ``size`` features a chunk.
+
+    The document is parsed incrementally (ijson), one feature at a time, and each feature is
+    kept only as its id, lon, lat and error (`Chunk.ids`): memory grows by about a hundred
+    bytes a point, not by the parsed JSON objects (~1.5 kB a point with `feature_collection`).
+    The whole document is read before this returns, so a body that is not JSON, not a
+    collection, or over ``max_rows`` raises before any answer is sent. A document with a
+    ``features`` array of features is read as a collection whatever its ``type`` says
+    (checking it would take a second pass); one without is refused as `feature_collection`
+    refuses it.
+
+    Raises
+    ------
+    UnreadableFile
+        Not JSON, or not a FeatureCollection.
+    PayloadTooLarge
+        More than ``max_rows`` features.
+
+    Examples
+    --------
+    >>> body = b'{"type": "FeatureCollection", "features": [{"type": "Feature", "id": 1,'
+    >>> body += b' "geometry": {"type": "Point", "coordinates": [116.3, 40]}}, {"id": 2}]}'
+    >>> [chunk] = point_features(io.BytesIO(body), max_rows=10)
+    >>> chunk.ids.tolist(), chunk.lon.tolist(), chunk.errors.tolist()
+    ([1, None], [116.3, None], ['', 'feature: not a GeoJSON Feature'])
+    >>> point_features(io.BytesIO(b'[1, 2]'), max_rows=10)
+    Traceback (most recent call last):
+    ...
+    gis.errors.UnreadableFile: geojson: expected a FeatureCollection of Points, got 'list'
+    """
+    chunks: list[Chunk] = []
+    points: list[FeaturePoint] = []
+    count = 0
+    try:
+        for feature in ijson.items(stream, "features.item", use_float=True):
+            count += 1
+            if count > max_rows:
+                raise PayloadTooLarge(
+                    f"body: over the limit of {max_rows:,} points; split the batch"
+                )
+            points.append(feature_point(feature))
+            if len(points) == size:
+                chunks.append(_feature_chunk(points))
+                points = []
+        if not count:
+            stream.seek(0)
+            _check_collection(stream, what)
+    except ijson.JSONError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        raise UnreadableFile(f"{what}: not valid JSON: {reason}") from None
+    if points:
+        chunks.append(_feature_chunk(points))
+    return chunks
+
+
+def _feature_chunk(points: list[FeaturePoint]) -> Chunk:
+    ids = np.empty(len(points), dtype=object)
+    ids[:] = [p.id for p in points]  # element by element: an id may itself be a list
+    lon = np.array([p.lon for p in points], dtype=object)
+    lat = np.array([p.lat for p in points], dtype=object)
+    return Chunk(lon, lat, np.array([p.error for p in points], dtype=object), ids=ids)
+
+
+def feature_rows(chunk: Chunk) -> Rows:
+    """The rows ``[id, lon, lat]`` of a chunk of `point_features`, as given."""
+    ids = chunk.ids if chunk.ids is not None else np.full(len(chunk.lon), None, dtype=object)
+    return [list(row) for row in zip(ids, chunk.lon.tolist(), chunk.lat.tolist(), strict=True)]
+
+
+def _check_collection(stream: IO[bytes], what: str) -> None:
+    """Raise as `feature_collection` would for a document without features (read as events)."""
+    kind: Any = None
+    features = None
+    for prefix, event, value in ijson.parse(stream, use_float=True):
+        if prefix == "" and event not in ("start_map", "map_key", "end_map"):
+            kind = "list" if event == "start_array" else type(value).__name__
+            raise UnreadableFile(f"{what}: expected a FeatureCollection of Points, got {kind!r}")
+        if prefix == "type" and kind is None:
+            kind = value
+        elif prefix == "features" and features is None:
+            features = event
+    if kind != "FeatureCollection":
+        raise UnreadableFile(f"{what}: expected a FeatureCollection of Points, got {kind!r}")
+    if features != "start_array":
+        raise UnreadableFile(f"{what}: 'features' must be a list")
 
 
 def geojson_chunks(features: list[Any], size: int = CHUNK_ROWS) -> Iterator[tuple[Rows, Chunk]]:

@@ -85,6 +85,19 @@ class IncidentSettings(BaseSettings):
     show_personal: bool = False
 
 
+class LookupSettings(BaseSettings):
+    """Point lookup while the store cannot be reached.
+
+    ``lookup_stale_seconds`` (``GRIDMAP_LOOKUP_STALE_SECONDS``): for this long after the store
+    last confirmed the boundaries in memory, lookups go on answering from them, marked stale
+    (``X-Areas-Stale: true``); later, and for writes, the answer is 503. 0 turns it off.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
+
+    lookup_stale_seconds: float = Field(default=3600.0, ge=0)
+
+
 class MapSettings(BaseSettings):
     """Map pages: the 天地图 key (``GRIDMAP_TIANDITU_TK``) for the tianditu basemap."""
 

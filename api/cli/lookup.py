@@ -54,7 +54,8 @@ def _answer_lines(answer: dict[str, Any]) -> list[str]:
         found = answer[level.value]
         lines.append(f"{level.value:<12}" + (f"{found['code']}  {found['name']}" if found else "-"))
     if answer["on_boundary"]:
-        lines.append("on the boundary: the lowest code of the areas it touches is given")
+        shared = f" with {', '.join(answer['neighbours'])}" if answer["neighbours"] else ""
+        lines.append(f"on the boundary{shared}: the lowest code of the areas it touches is given")
     nearest = answer["nearest_grid"]
     if nearest:
         lines.append(

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from collections.abc import Iterator
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import IO, Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from api import lookup_io
 from api.deps import runtime
-from api.uploads import read_body
 from gis import limits, pointfiles
 from gis.errors import PayloadTooLarge, UnreadableFile
 from gis.pointfiles import Chunk, Rows
@@ -24,6 +26,8 @@ router = APIRouter(tags=["lookup"])
 CSV_TYPES = ("text/csv", "application/csv", "text/plain")
 JSON_TYPES = ("application/json", "application/geo+json")
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+SPOOL_BYTES = 2**20  # a batch body larger than this waits on disk, not in the worker's memory
+SNIFF_BYTES = 4096
 CrsQuery = Annotated[
     str, Query(description="wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n (of the input)")
 ]
@@ -58,8 +62,16 @@ async def lookup_point(request: Request) -> Response:
     return Response(
         orjson.dumps(answer.to_json()),
         media_type="application/json",
-        headers={"X-Areas-Version": str(answer.version)},
+        headers=area_headers(answer.version, stale=answer.stale),
     )
+
+
+def area_headers(version: int, *, stale: bool) -> dict[str, str]:
+    """``X-Areas-Version``, and ``X-Areas-Stale: true`` when the store could not confirm it."""
+    headers = {"X-Areas-Version": str(version)}
+    if stale:
+        headers["X-Areas-Stale"] = "true"
+    return headers
 
 
 @router.post("/lookup")
@@ -81,45 +93,97 @@ async def lookup_batch(
     ndjson = file_format == "ndjson" or (
         file_format is None and _media(request.headers.get("accept", "")) in NDJSON_TYPES
     )
-    body = await _body(request)
-    # parsing up to 200 MB and (re)building an index take a while: not on the event loop
     content_type = _media(request.headers.get("content-type", ""))
-    header, chunks = await run_in_threadpool(_read, content_type, body)
-    batch = await run_in_threadpool(locate_batch, runtime(request), chunks, input_crs, as_of=when)
-    lines = _lines(batch, header, ndjson=ndjson)
-    media_type = "application/x-ndjson" if ndjson else "text/csv; charset=utf-8"
-    headers = {"X-Areas-Version": str(batch.version)}
-    return StreamingResponse(lines, media_type=media_type, headers=headers)
+    body = await _spool(request)
+    try:
+        # parsing up to 200 MB and (re)building an index take a while: not on the event loop
+        header, chunks = await run_in_threadpool(_read, content_type, body)
+        batch = await run_in_threadpool(
+            locate_batch, runtime(request), chunks, input_crs, as_of=when
+        )
+    except BaseException:
+        body.file.close()
+        raise
+    return StreamingResponse(
+        _lines(batch, header, ndjson=ndjson),  # a plain iterator: each chunk in the thread pool
+        media_type="application/x-ndjson" if ndjson else "text/csv; charset=utf-8",
+        headers=area_headers(batch.version, stale=batch.stale),
+        background=BackgroundTask(body.file.close),
+    )
 
 
 def _media(value: str) -> str:
     return value.split(";")[0].split(",")[0].strip().lower()
 
 
-async def _body(request: Request) -> bytes:
-    return await read_body(
-        request,
-        limit=limits.BODY_BYTES,
-        empty="send CSV (lon,lat[,id]) or a GeoJSON FeatureCollection",
-    )
+@dataclass
+class Body:
+    """A request body spooled to a temporary file (in memory while small), and its line count."""
+
+    file: IO[bytes]
+    lines: int
 
 
-def _read(content_type: str, body: bytes) -> tuple[list[str], Iterator[tuple[Rows, Chunk]]]:
-    """The header to echo and the chunks of a CSV or GeoJSON body (whole-input errors raise)."""
-    is_json = content_type in JSON_TYPES or (not content_type and body.lstrip()[:1] == b"{")
-    if is_json:
-        features = pointfiles.feature_collection(body)
-        _check_rows(len(features))
-        return ["id", "lon", "lat"], pointfiles.geojson_chunks(features, limits.LOOKUP_CHUNK_ROWS)
+async def _spool(request: Request) -> Body:
+    """The body in a temporary file, refused with 413 as soon as it passes the limit.
+
+    A batch body may be up to `limits.BODY_BYTES`; holding it in memory would add that much to
+    the worker for the length of the answer, so past 1 MiB it goes to disk.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limits.BODY_BYTES:
+        raise _too_large(f"{int(declared) // 2**20} MB")
+    spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 closed by the caller
+    size = lines = 0
+    blank, last = True, b"\n"
+    async for part in request.stream():
+        size += len(part)
+        if size > limits.BODY_BYTES:
+            spooled.close()
+            raise _too_large("more")
+        spooled.write(part)
+        lines += part.count(b"\n")
+        blank = blank and not part.strip()
+        last = part[-1:] or last
+    if blank:
+        spooled.close()
+        raise UnreadableFile("body: empty; send CSV (lon,lat[,id]) or a GeoJSON FeatureCollection")
+    spooled.seek(0)
+    return Body(spooled, lines + (last != b"\n"))
+
+
+def _too_large(size: str) -> PayloadTooLarge:
+    limit = limits.BODY_BYTES // 2**20
+    return PayloadTooLarge(f"body: {size} is over the limit of {limit} MB; split it")
+
+
+def _read(content_type: str, body: Body) -> tuple[list[str], Iterator[tuple[Rows, Chunk]]]:
+    """The header to echo and the chunks of a CSV or GeoJSON body (whole-input errors raise).
+
+    GeoJSON is read whole here (feature by feature, kept compact), so that a broken document is
+    a 400 before the answer starts; CSV is read chunk by chunk as the answer is sent (its only
+    whole-input error is in the header).
+    """
+    if content_type in JSON_TYPES or (not content_type and _starts_with_brace(body.file)):
+        found = pointfiles.point_features(
+            body.file, max_rows=limits.LOOKUP_ROWS, size=limits.LOOKUP_CHUNK_ROWS
+        )
+        return ["id", "lon", "lat"], ((pointfiles.feature_rows(c), c) for c in found)
     if content_type and content_type not in CSV_TYPES:
         raise UnreadableFile(
             f"body: content type {content_type!r} is not a batch of points; send text/csv "
             "(header lon,lat[,id]) or application/geo+json (a FeatureCollection of Points)"
         )
-    _check_rows(body.count(b"\n") + (not body.endswith(b"\n")) - 1)
-    stream = io.TextIOWrapper(io.BytesIO(body), encoding="utf-8-sig", errors="replace", newline="")
+    _check_rows(body.lines - 1)
+    stream = io.TextIOWrapper(body.file, encoding="utf-8-sig", errors="replace", newline="")
     points = pointfiles.CsvPoints(stream)
     return points.header, points.chunks(limits.LOOKUP_CHUNK_ROWS)
+
+
+def _starts_with_brace(file: IO[bytes]) -> bool:
+    start = file.read(SNIFF_BYTES).lstrip()[:1]
+    file.seek(0)
+    return start == b"{"
 
 
 def _check_rows(count: int) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,11 +13,12 @@ from pydantic import BaseModel
 
 from api.deps import Rt
 from api.routes.areas import GeoJSONResponse
-from api.uploads import boundary_upload
+from api.uploads import boundary_upload, with_deadline
 from gis.areas import Level, child_level, parse_level
 from gis.checks import findings_to_geojson, findings_to_json
 from gis.geojson import feature_collection
 from gis.io import read_boundaries
+from gis.limits import Deadline
 from gis.usecases import planning
 from gis.usecases.runtime import Runtime
 
@@ -40,10 +42,11 @@ def _findings(findings: list[Any], file_format: str) -> Any:
 
 
 def _check_file(
-    rt: Runtime, path: Path, level: Level, crs: str | None, parent: str | None
+    rt: Runtime, path: Path, level: Level, crs: str | None, parent: str | None, deadline: Deadline
 ) -> list[Any]:
     areas = read_boundaries(path, level=level, crs=crs, lenient=True).areas
-    return planning.check_file(rt, areas, level=level, parent=parent)
+    deadline.check()
+    return planning.check_file(rt, areas, level=level, parent=parent, deadline=deadline)
 
 
 @router.post("/checks")
@@ -60,7 +63,8 @@ async def check_upload(
     """Check an uploaded boundary file (GeoJSON body or multipart ``file``) without a plan."""
     parsed = parse_level(level)
     async with boundary_upload(request) as path:
-        findings = await run_in_threadpool(_check_file, rt, path, parsed, crs, parent)
+        work = partial(_check_file, rt, path, parsed, crs, parent)
+        findings = await with_deadline(request, work, what="check")
     return _findings(findings, file_format)
 
 

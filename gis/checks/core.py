@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
@@ -15,6 +17,7 @@ from gis.checks.prepare import Prepared, households_of, polygonal_part, prepare
 from gis.checks.shape import find_enclosed, find_multipart, find_slivers
 from gis.checks.topology import find_outside, find_overlaps, union_of
 from gis.errors import InvalidGeometry
+from gis.limits import Deadline
 
 
 def check_areas(
@@ -24,6 +27,7 @@ def check_areas(
     parent: shapely.Geometry | None = None,
     parent_code: str | None = None,
     config: CheckConfig | None = None,
+    deadline: Deadline | None = None,
 ) -> list[Finding]:
     """Check that sibling areas tile their parent: geometry, coverage, shape, codes, size.
 
@@ -41,6 +45,9 @@ def check_areas(
         When given, every code must start with it.
     config
         Thresholds; default ``CheckConfig.for_level(level)``.
+    deadline
+        When given, checked between the rules: the check stops (`TimeLimitExceeded`) once its
+        time is up or whoever started it called it off.
 
     Returns
     -------
@@ -51,6 +58,8 @@ def check_areas(
     ------
     InvalidGeometry
         If ``parent`` is empty or not polygonal.
+    TimeLimitExceeded
+        If ``deadline`` passed, or was stopped, before the check ended.
     CRSError
         If ``areas`` is not in EPSG:4326.
 
@@ -69,26 +78,40 @@ def check_areas(
     """
     level = Level(level)
     config = config or CheckConfig.for_level(level)
+    step = deadline.check if deadline is not None else _go_on
     parent, parent_findings = _checked_parent(parent, parent_code)
     prep, findings = prepare(areas, parent=parent, holes=config.allowed_holes)
-    findings += parent_findings + _geometry_rules(prep, config)
+    step()
+    findings += parent_findings + _geometry_rules(prep, config, step)
     where = _where(prep, len(areas))
     findings += find_code_problems(prep.codes, level, parent_code, where)
-    findings += find_size_problems(prep.codes, households_of(areas), config, where)
+    sources = areas.get("households_source")
+    findings += find_size_problems(prep.codes, households_of(areas), config, where, sources)
     return sort_findings(findings)
 
 
-def _geometry_rules(prep: Prepared, config: CheckConfig) -> list[Finding]:
-    """The geometric rules."""
+def _go_on() -> None:
+    """No deadline: every step goes on."""
+
+
+def _geometry_rules(
+    prep: Prepared, config: CheckConfig, step: Callable[[], None] = _go_on
+) -> list[Finding]:
+    """The geometric rules, calling ``step`` between them (a deadline's check)."""
     if prep.wgs84.size == 0:
         return []
     findings, suspects = find_overlaps(prep, config)
+    step()
     union = union_of(prep, suspects)
+    step()
     if prep.parent is not None:
         findings += find_outside(prep, prep.parent, config)
+        step()
     findings += find_gaps(prep, union, prep.parent, config)
+    step()
     findings += find_multipart(prep, config)
     findings += find_enclosed(prep, prep.parent)
+    step()
     findings += find_slivers(prep, config)
     return findings
 

@@ -61,7 +61,8 @@ class VersionReader:
             engine.url,
             poolclass=NullPool,
             isolation_level="AUTOCOMMIT",
-            connect_args={"application_name": application_name},
+            # a store that does not answer must not hold lookups for longer than this
+            connect_args={"application_name": application_name, "connect_timeout": 2},
         )
         self._lock = threading.Lock()
         self._raw: Any = None

@@ -8,7 +8,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from gis.areas import ORDER, Level
-from gis.lookup.index import GridIndex
+from gis.lookup.index import GridIndex, Located
 
 LEVEL_COLUMNS = [f"{level.value}_{what}" for level in reversed(ORDER) for what in ("code", "name")]
 DEFAULT_NEAREST_M = 500.0
@@ -47,25 +47,39 @@ class AreaLookup:
         """One row per point: code and name per level, ``on_boundary``, nearest grid if outside."""
         x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
         frame = pd.DataFrame(index=range(x.size))
-        on_boundary = np.zeros(x.size, dtype=bool)
+        grids: Located | None = None
         for level in reversed(ORDER):
             index = self.indexes.get(level)
             codes = index.locate(x, y) if index is not None else None
             keys = codes.key if codes is not None else np.full(x.size, "", dtype=object)
             frame[f"{level.value}_code"] = keys
             frame[f"{level.value}_name"] = [self.names.get(k, "") for k in keys]
-            if level is Level.GRID and codes is not None:
-                on_boundary = codes.on_boundary
-        frame["on_boundary"] = on_boundary
+            grids = codes if level is Level.GRID else grids
+        frame["on_boundary"] = np.zeros(x.size, bool) if grids is None else grids.on_boundary
+        frame["neighbours"] = self._neighbours(x, y, grids)
         frame["nearest_grid_code"] = ""
         frame["distance_m"] = np.nan
         outside = np.flatnonzero(frame["grid_code"].to_numpy() == "")
-        grids = self.indexes.get(Level.GRID)
-        if outside.size and grids is not None:
-            keys, metres = grids.nearest(x[outside], y[outside], self.nearest_m)
+        grid_index = self.indexes.get(Level.GRID)
+        if outside.size and grid_index is not None:
+            keys, metres = grid_index.nearest(x[outside], y[outside], self.nearest_m)
             frame.loc[outside, "nearest_grid_code"] = keys
             frame.loc[outside, "distance_m"] = metres
         return frame
+
+    def _neighbours(
+        self, x: npt.NDArray[np.float64], y: npt.NDArray[np.float64], grids: Located | None
+    ) -> npt.NDArray[np.object_]:
+        """Per point, the other grids on whose boundary it lies (only points on a boundary)."""
+        found = np.empty(x.size, dtype=object)
+        found.fill(())
+        index = self.indexes.get(Level.GRID)
+        if grids is None or index is None:
+            return found
+        edge = np.flatnonzero(grids.on_boundary)
+        if edge.size:
+            found[edge] = index.neighbours(x[edge], y[edge], grids.position[edge])
+        return found
 
     def grid_codes(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.str_]:
         """The code of the grid containing each point ("" outside every grid), vectorised.
@@ -96,17 +110,21 @@ class AreaLookup:
         '第01网格'
         """
         answer: dict[str, object] = {}
-        on_boundary = False
+        grid_code, on_boundary = "", False
         for level in reversed(ORDER):
             index = self.indexes.get(level)
             code, edge = index.locate_one(lon, lat) if index is not None else ("", False)
             answer[f"{level.value}_code"] = code
             answer[f"{level.value}_name"] = self.names.get(code, "")
             if level is Level.GRID:
-                on_boundary = edge
+                grid_code, on_boundary = code, edge
         answer["on_boundary"] = on_boundary
-        answer["nearest_grid_code"], answer["distance_m"] = "", None
+        answer["neighbours"] = ()
         grids = self.indexes.get(Level.GRID)
+        if on_boundary and grids is not None:
+            own = int(np.searchsorted(grids.keys, grid_code)) if grid_code else -1
+            answer["neighbours"] = grids.neighbours([lon], [lat], [own])[0]
+        answer["nearest_grid_code"], answer["distance_m"] = "", None
         if not answer["grid_code"] and grids is not None:
             keys, metres = grids.nearest(np.array([lon]), np.array([lat]), self.nearest_m)
             if keys[0]:

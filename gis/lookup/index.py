@@ -113,6 +113,38 @@ class GridIndex:
             on_boundary[single[touching]] = True
         return Located(position, self._keys_or_blank[position], on_boundary)
 
+    def neighbours(
+        self, lon: npt.ArrayLike, lat: npt.ArrayLike, position: npt.ArrayLike
+    ) -> npt.NDArray[np.object_]:
+        """Per point, the keys (sorted) of the areas but ``position`` whose boundary it is on.
+
+        Meant for the points `locate` flags ``on_boundary`` (few): GEOS answers each. An empty
+        tuple says no other area shares the boundary there (the edge of the covered ground).
+
+        Examples
+        --------
+        >>> from shapely import box
+        >>> frame = gpd.GeoDataFrame({"code": ["b", "a", "c"]},
+        ...                          geometry=[box(1, 0, 2, 1), box(0, 0, 1, 1), box(0, 1, 1, 2)])
+        >>> index = GridIndex(frame)
+        >>> x, y = np.array([1.0, 0.5, 0.0]), np.array([1.0, 1.0, 0.5])
+        >>> index.neighbours(x, y, index.locate(x, y).position).tolist()
+        [('b', 'c'), ('c',), ()]
+        """
+        x, y = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        found = np.empty(x.shape, dtype=object)
+        found.fill(())
+        if not len(self.keys) or not x.size:
+            return found
+        own = np.asarray(position)
+        point_idx, area_idx = self.tree.query(shapely.points(x, y), predicate="intersects")
+        other = area_idx != own[point_idx]
+        point_idx, area_idx = point_idx[other], area_idx[other]
+        order = np.lexsort((area_idx, point_idx))  # areas by position = by key
+        for point in np.unique(point_idx):
+            found[point] = tuple(self.keys[area_idx[order][point_idx[order] == point]].tolist())
+        return found
+
     def nearest(
         self, lon: npt.ArrayLike, lat: npt.ArrayLike, max_distance_m: float
     ) -> tuple[npt.NDArray[np.str_], npt.NDArray[np.float64]]:

@@ -207,7 +207,7 @@ def locate_point(
     return _locate(x, y, grid, cells, edges)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)  # a batch must not hold the event loop
 def locate_many(px, py, *raster):
     """Area position per point (-1 none), on-boundary flags, and points needing GEOS.
 

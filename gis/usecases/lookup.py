@@ -5,15 +5,17 @@ each bad row gets a message in the ``error`` column (naming the field and the re
 others are answered. Answers come from the in-memory indexes of `LookupCache` (one per process,
 `Runtime.lookup`), which reads the store's version before every answer: every statement that
 changes ``areas`` bumps it (migration 0003), so an answer never uses boundaries older than the
-last commit that returned before the question was asked.
+last commit that returned before the question was asked — unless the store cannot be reached:
+then the last boundaries read answer, marked ``stale``, for as long as the settings allow.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +24,7 @@ import numpy as np
 from gis.crs import InputCRS, to_wgs84
 from gis.db.engine import Engine, connect
 from gis.db.lookup import VersionReader, boundary_snapshot
-from gis.errors import InvalidInput
+from gis.errors import InvalidInput, StoreUnavailable
 from gis.lookup import LEVEL_COLUMNS, AreaLookup
 from gis.pointfiles import Chunk, Rows
 from gis.values import PointIn, parse_numbers, range_errors
@@ -35,6 +37,7 @@ ANSWER_COLUMNS = [
     "wgs84_lat",
     *LEVEL_COLUMNS,
     "on_boundary",
+    "neighbours",
     "nearest_grid_code",
     "distance_m",
     "error",
@@ -45,13 +48,18 @@ Answers = dict[str, Any]  # ANSWER_COLUMNS → arrays, one value per row
 
 @dataclass(frozen=True)
 class Boundaries:
-    """An `AreaLookup` over the areas valid at ``as_of`` (None: current) in store ``version``."""
+    """An `AreaLookup` over the areas valid at ``as_of`` (None: current) in store ``version``.
+
+    ``stale``: the store could not be reached, so these are the last boundaries read from it
+    (they may have changed since).
+    """
 
     version: int
     as_of: datetime | None
     first_valid_from: datetime | None
     lookup: AreaLookup
     names: dict[str, str]
+    stale: bool = False
 
 
 def load_boundaries(
@@ -111,16 +119,28 @@ class LookupCache:
         How many ``as_of`` lookups to keep besides the current one.
     nearest_m : float, optional
         Passed to `AreaLookup`: how far to look for the nearest grid of an outside point.
+    stale_seconds : float
+        While the store cannot be reached, answer from the boundaries in memory for at most this
+        long after the store last confirmed them (0: never; `StoreUnavailable` instead).
 
     Notes
     -----
     `get` reads the version number, then answers from memory when it matches, so an answer never
     uses boundaries older than the last commit that returned before the question was asked. A
     rebuild happens under a lock: concurrent callers wait for it and then use the new index.
+    When the store fails, it is not asked again for `RETRY_SECONDS` (each question would
+    otherwise wait for a connect timeout).
     """
 
+    RETRY_SECONDS = 1.0
+
     def __init__(
-        self, engine: Engine, *, past_slots: int = 4, nearest_m: float | None = None
+        self,
+        engine: Engine,
+        *,
+        past_slots: int = 4,
+        nearest_m: float | None = None,
+        stale_seconds: float = 0.0,
     ) -> None:
         self._engine = engine
         self._versions = VersionReader(engine)
@@ -129,22 +149,47 @@ class LookupCache:
         self._current: Boundaries | None = None
         self._past: OrderedDict[tuple[int, datetime], Boundaries] = OrderedDict()
         self._past_slots = past_slots
+        self._stale_seconds = stale_seconds
+        self._confirmed = float("-inf")  # time.monotonic() of the last version read
+        self._down: tuple[float, StoreUnavailable] | None = None  # until when, and why
 
     def get(self, as_of: datetime | None = None) -> Boundaries:
-        """The boundaries valid at ``as_of`` (None: current) as of the store's latest commit."""
-        version = self._versions.read()
-        if as_of is None:
+        """The boundaries valid at ``as_of`` (None: current) as of the store's latest commit.
+
+        Raises
+        ------
+        StoreUnavailable
+            The store cannot be reached and there are no boundaries in memory young enough
+            (see ``stale_seconds``).
+        """
+        try:
+            version = self._read_version()
+            return self._current_at(version) if as_of is None else self._get_past(version, as_of)
+        except StoreUnavailable as exc:
+            return self._stale(as_of, exc)
+
+    def _read_version(self) -> int:
+        down = self._down
+        if down is not None and time.monotonic() < down[0]:
+            raise type(down[1])(down[1].detail)  # a new one: raising one again grows its traceback
+        try:
+            version = self._versions.read()
+        except StoreUnavailable as exc:
+            self._down = (time.monotonic() + self.RETRY_SECONDS, exc)
+            raise
+        self._down = None
+        self._confirmed = time.monotonic()
+        return version
+
+    def _current_at(self, version: int) -> Boundaries:
+        current = self._current
+        if current is not None and current.version >= version:
+            return current
+        with self._build_lock:
             current = self._current
-            if current is not None and current.version >= version:
-                return current
-            with self._build_lock:
-                current = self._current
-                if current is None or current.version < version:
-                    current = self._current = load_boundaries(
-                        self._engine, nearest_m=self._nearest_m
-                    )
-                return current
-        return self._get_past(version, as_of)
+            if current is None or current.version < version:
+                current = self._current = load_boundaries(self._engine, nearest_m=self._nearest_m)
+            return current
 
     def _get_past(self, version: int, as_of: datetime) -> Boundaries:
         with self._build_lock:
@@ -158,6 +203,18 @@ class LookupCache:
                 self._past.move_to_end((version, as_of))
             return found
 
+    def _stale(self, as_of: datetime | None, error: StoreUnavailable) -> Boundaries:
+        """The last boundaries read for ``as_of``, marked stale, if young enough; else ``error``."""
+        if as_of is None:
+            found = self._current
+        else:
+            with self._build_lock:
+                known = [b for (_, when), b in self._past.items() if when == as_of]
+            found = max(known, key=lambda b: b.version, default=None)
+        if found is None or time.monotonic() - self._confirmed > self._stale_seconds:
+            raise error
+        return replace(found, stale=True)
+
     def close(self) -> None:
         """Drop the indexes and close the version connection."""
         self._current = None
@@ -167,15 +224,21 @@ class LookupCache:
 
 @dataclass(frozen=True)
 class PointAnswer:
-    """Where one point is: the area of each level (code, name) or None, and the details."""
+    """Where one point is: the area of each level (code, name) or None, and the details.
+
+    ``neighbours``: on a boundary, the codes of the other grids sharing it at the point.
+    ``stale``: answered from the last boundaries read, the store being unreachable.
+    """
 
     point: PointIn
     areas: dict[str, dict[str, str] | None]  # grid, community, subdistrict, district
     on_boundary: bool
+    neighbours: tuple[str, ...]
     nearest_grid: dict[str, str] | None
     distance_m: float | None
     as_of: datetime | None
     version: int
+    stale: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The JSON of ``GET /lookup`` (and ``gridmap lookup --json``)."""
@@ -185,6 +248,7 @@ class PointAnswer:
             "wgs84": {"lon": point.lon, "lat": point.lat},
             **self.areas,
             "on_boundary": self.on_boundary,
+            "neighbours": list(self.neighbours),
             "nearest_grid": self.nearest_grid,
             "distance_m": self.distance_m,
             "as_of": self.as_of.isoformat() if self.as_of else None,
@@ -205,21 +269,27 @@ def locate_point(rt: Runtime, point: PointIn, *, as_of: datetime | None = None) 
         point=point,
         areas=areas,
         on_boundary=bool(row["on_boundary"]),
+        neighbours=tuple(row["neighbours"]),  # type: ignore[arg-type]
         nearest_grid={"code": nearest, "name": boundaries.names.get(nearest, "")}
         if nearest
         else None,
         distance_m=round(float(distance), 2) if isinstance(distance, float) else None,
         as_of=boundaries.as_of,
         version=boundaries.version,
+        stale=boundaries.stale,
     )
 
 
 @dataclass
 class BatchAnswers:
-    """A batch's answers as they are computed: the store version, then chunk after chunk."""
+    """A batch's answers as they are computed: the store version, then chunk after chunk.
+
+    ``stale``: answered from the last boundaries read, the store being unreachable.
+    """
 
     version: int
     chunks: Iterator[tuple[Rows, Answers]]
+    stale: bool = False
 
 
 def locate_batch(
@@ -232,7 +302,7 @@ def locate_batch(
     """Answer a batch chunk by chunk (lazily), all against one set of boundaries."""
     boundaries = rt.lookup.get(as_of)
     answered = ((rows, answer_chunk(boundaries, chunk, crs)) for rows, chunk in chunks)
-    return BatchAnswers(boundaries.version, answered)
+    return BatchAnswers(boundaries.version, answered, stale=boundaries.stale)
 
 
 def answer_chunk(boundaries: Boundaries, chunk: Chunk, crs: InputCRS) -> Answers:
@@ -262,6 +332,8 @@ def blank_answers(size: int) -> Answers:
     }
     blank.update({column: np.full(size, "", dtype=object) for column in LEVEL_COLUMNS})
     blank["on_boundary"] = np.zeros(size, dtype=bool)
+    blank["neighbours"] = np.empty(size, dtype=object)
+    blank["neighbours"].fill(())
     blank["nearest_grid_code"] = np.full(size, "", dtype=object)
     blank["distance_m"] = np.full(size, np.nan)
     blank["error"] = np.full(size, "", dtype=object)

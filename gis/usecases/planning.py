@@ -27,6 +27,7 @@ from gis.diff import AreaDiff, diff_areas, regridded
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.incidents.lifecycle import OPEN
 from gis.incidents.records import IncidentQuery
+from gis.limits import Deadline
 from gis.loader import plan_load
 from gis.plans import COLUMNS, PlanRecord, Scope, check_in_scope
 from gis.usecases import boundaries
@@ -278,8 +279,12 @@ def check_file(
     level: Level,
     parent: str | None = None,
     config: CheckConfig | None = None,
+    deadline: Deadline | None = None,
 ) -> list[Finding]:
-    """The boundary rules on areas read from a file, inside a stored parent area if given."""
+    """The boundary rules on areas read from a file, inside a stored parent area if given.
+
+    With a ``deadline`` the check stops (`TimeLimitExceeded`) once it passes or is stopped.
+    """
     polygon = boundaries.area_shape(rt, parent) if parent is not None else None
     return check_areas(
         areas,
@@ -287,4 +292,5 @@ def check_file(
         parent=polygon,
         parent_code=parent,
         config=config or CheckConfig.for_level(level),
+        deadline=deadline,
     )

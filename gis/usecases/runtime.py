@@ -25,6 +25,7 @@ from gis.incidents.catalogue import Catalogue
 from gis.settings import (
     IncidentSettings,
     LocaleSettings,
+    LookupSettings,
     MapSettings,
     StoreSettings,
     UploadSettings,
@@ -56,6 +57,8 @@ class Runtime:
         Map page settings (the 天地图 key).
     uploads : UploadSettings
         What one boundary file sent over HTTP may hold, and how long its work may take.
+    lookup_settings : LookupSettings
+        How long lookups may answer from memory while the store is unreachable.
     lookup, addresses, networks
         What the process keeps in memory, each kept fresh against the store and built lazily
         on first use: the lookup indexes (`gis.usecases.lookup.LookupCache`), the standard
@@ -70,12 +73,15 @@ class Runtime:
     incidents: IncidentSettings = field(default_factory=IncidentSettings)
     maps: MapSettings = field(default_factory=MapSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
+    lookup_settings: LookupSettings = field(default_factory=LookupSettings)
     lookup: LookupCache = field(init=False)
     addresses: AddressRegistry = field(init=False)
     networks: NetworkCache = field(init=False)
 
     def __post_init__(self) -> None:
-        self.lookup = LookupCache(self.engine)
+        self.lookup = LookupCache(
+            self.engine, stale_seconds=self.lookup_settings.lookup_stale_seconds
+        )
         self.addresses = AddressRegistry(self.engine)
         self.networks = NetworkCache()
 

@@ -240,7 +240,7 @@ def test_header_only_csv_gets_a_header(client: TestClient) -> None:
     assert response.status_code == 200
     assert response.text.splitlines() == [
         "id,lon,lat,wgs84_lon,wgs84_lat,grid_code,grid_name,community_code,community_name,"
-        "subdistrict_code,subdistrict_name,district_code,district_name,on_boundary,"
+        "subdistrict_code,subdistrict_name,district_code,district_name,on_boundary,neighbours,"
         "nearest_grid_code,distance_m,error"
     ]
 
@@ -308,3 +308,70 @@ def test_lookup_is_documented(client: TestClient) -> None:
     names = [p["name"] for p in paths["/lookup"]["get"]["parameters"]]
     assert names == ["lon", "lat", "crs", "as_of"]
     assert "post" in paths["/lookup"]
+
+
+# --- issue 11, item 8: one huge CSV field loses its row, not the batch
+
+
+def test_item8_a_field_over_128_kib_is_one_error_row(client: TestClient) -> None:
+    huge = "x" * (200 * 1024)
+    body = CSV_HEADER + f"a,116.345,40.0\n{huge},116.345,40.0\nc,116.355,40.0\n"
+    rows = post_csv(client, body)
+    assert [row["id"] for row in rows] == ["a", "", "c"]
+    assert rows[1]["error"] == "row: a field is longer than 131,072 characters"
+    assert [row["grid_code"] for row in rows] == ["110108010019001", "", "110108010019002"]
+
+
+# --- issue 11, item 5: a GeoJSON batch is read whole (compactly) before the answer starts
+
+
+def test_item5_a_truncated_geojson_batch_is_a_400_not_a_cut_stream(client: TestClient) -> None:
+    features = [feature(list(INSIDE_001), i) for i in range(5)]
+    text = json.dumps({"type": "FeatureCollection", "features": features})[:-20]
+    response = client.post("/lookup", content=text, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("geojson: not valid JSON")
+
+
+def test_item5_a_geojson_batch_without_content_type_is_sniffed(client: TestClient) -> None:
+    collection = {"type": "FeatureCollection", "features": [feature(list(INSIDE_001), 7)]}
+    response = client.post("/lookup", content=json.dumps(collection))
+    assert response.status_code == 200
+    [row] = list(csv.DictReader(io.StringIO(response.text)))
+    assert row["id"] == "7" and row["grid_code"] == "110108010019001"
+
+
+def test_item5_geojson_batches_in_chunks_keep_order(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "LOOKUP_CHUNK_ROWS", 3)
+    points = [INSIDE_001, MOVED] * 4
+    features = [feature(list(p), i) for i, p in enumerate(points)]
+    response = client.post(
+        "/lookup",
+        json={"type": "FeatureCollection", "features": features},
+        params={"format": "ndjson"},
+    )
+    rows = [json.loads(line) for line in response.text.splitlines()]
+    assert [row["id"] for row in rows] == list(range(8))
+    assert [row["grid_code"][-3:] for row in rows] == ["001", "002"] * 4
+
+
+# --- issue 11, item 23: on a shared edge, which grids share it
+
+
+def test_item23_single_answer_names_the_neighbours(client: TestClient) -> None:
+    edge = get(client, *SHARED_EDGE)
+    assert edge["on_boundary"] is True and edge["neighbours"] == ["110108010019002"]
+    assert get(client, *INSIDE_001)["neighbours"] == []
+
+
+def test_item23_batch_answers_name_the_neighbours(client: TestClient) -> None:
+    body = CSV_HEADER + "a,116.35,40.0\nb,116.345,40.0\nc,east,40\n"
+    rows = post_csv(client, body)
+    assert [row["neighbours"] for row in rows] == ["110108010019002", "", ""]
+    response = client.post(
+        "/lookup", content=body, params={"format": "ndjson"}, headers={"content-type": "text/csv"}
+    )
+    lines = [json.loads(line) for line in response.text.splitlines()]
+    assert [line["neighbours"] for line in lines] == [["110108010019002"], [], None]

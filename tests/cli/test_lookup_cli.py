@@ -48,6 +48,15 @@ def test_lookup_json_with_gcj02(loaded: Engine) -> None:
     assert body["wgs84"]["lon"] == pytest.approx(116.345, abs=1e-7)
 
 
+def test_item23_lookup_on_a_shared_edge_names_the_neighbours(loaded: Engine) -> None:
+    result = gridmap("lookup", "116.35", "40.0")
+    assert result.exit_code == 0, result.output
+    assert "grid        110108010019001" in result.output
+    assert "on the boundary with 110108010019002: the lowest code" in result.output
+    body = json.loads(gridmap("lookup", "116.35", "40.0", "--json").output)
+    assert body["neighbours"] == ["110108010019002"]
+
+
 def test_lookup_outside_names_the_nearest_grid(loaded: Engine) -> None:
     result = gridmap("lookup", "116.3395", "40.0")
     assert result.exit_code == 0
@@ -62,7 +71,7 @@ def test_lookup_outside_names_the_nearest_grid(loaded: Engine) -> None:
         (["116.3", "40", "--crs", "gauss"], "unknown CRS 'gauss'; accepted: wgs84"),
         (
             ["116.3", "40", "--as-of", "2000-01-01"],
-            "--as-of: 2000-01-01T00:00:00+00:00 is before any boundary",
+            "--as-of: 2000-01-01T00:00:00+08:00 is before any boundary",  # Beijing time
         ),
         (["116.3", "40", "--as-of", "soon"], "--as-of: 'soon' is not an ISO 8601"),
     ],

@@ -155,3 +155,26 @@ def test_area_lookup_answers_every_level_even_without_grids() -> None:
     assert found["distance_m"].iloc[1] == pytest.approx(
         426, rel=0.02
     )  # 0.005° of longitude at 40°N
+
+
+# --- issue 11, item 23: on a shared edge, the grids that share it
+
+
+def test_item23_neighbours_name_the_other_grids_at_the_point() -> None:
+    areas = gpd.GeoDataFrame(
+        {
+            "level": ["grid"] * 4,
+            "code": ["g1", "g2", "g3", "g4"],
+            "name": ["1", "2", "3", "4"],
+        },
+        geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(0, 1, 1, 2), box(1, 1, 2, 2)],
+        crs=4326,
+    )
+    lookup = AreaLookup(areas)
+    x, y = np.array([1.0, 0.5, 0.5, 0.0]), np.array([1.0, 1.0, 0.5, 0.5])
+    found = lookup.locate(x, y)
+    assert found["grid_code"].tolist() == ["g1", "g1", "g1", "g1"]
+    assert found["on_boundary"].tolist() == [True, True, False, True]
+    assert found["neighbours"].tolist() == [("g2", "g3", "g4"), ("g3",), (), ()]
+    assert lookup.locate_one(1.0, 1.0)["neighbours"] == ("g2", "g3", "g4")
+    assert lookup.locate_one(0.5, 0.5)["neighbours"] == ()

@@ -9,14 +9,16 @@ from typing import Any
 import orjson
 import pytest
 
-from gis.errors import UnreadableFile
+from gis.errors import PayloadTooLarge, UnreadableFile
 from gis.pointfiles import (
     CsvPoints,
     FeaturePoint,
     csv_records,
     feature_collection,
     feature_point,
+    feature_rows,
     geojson_chunks,
+    point_features,
     read_point_table,
 )
 from tests.geoms import POINT
@@ -471,3 +473,56 @@ def test_csv_that_is_not_utf8_is_unreadable(tmp_path: Path) -> None:
 def test_empty_csv_file_names_the_file(tmp_path: Path) -> None:
     path = write(tmp_path / "empty.csv", "")
     assert unreadable(read_point_table, path) == "empty.csv: empty; expected a header line"
+
+
+# --- issue 11, item 8: a field over the csv module's limit is one row's error
+
+
+def test_item8_a_field_over_the_csv_limit_is_an_error_of_its_row_alone() -> None:
+    huge = "x" * (200 * 1024)
+    text = f"id,lon,lat\na,1,2\n{huge},3,4\nc,5,6\n"
+    ((rows, chunk),) = CsvPoints(io.StringIO(text)).chunks()
+    assert rows == [["a", "1", "2"], ["", "", ""], ["c", "5", "6"]]
+    assert chunk.errors.tolist() == ["", "row: a field is longer than 131,072 characters", ""]
+    assert chunk.lon.tolist() == ["1", "", "5"]
+
+
+# --- issue 11, item 5: a GeoJSON batch read feature by feature, kept compact
+
+
+def collection_bytes(features: list[Any]) -> io.BytesIO:
+    return io.BytesIO(orjson.dumps({"type": "FeatureCollection", "features": features}))
+
+
+def test_item5_point_features_keep_id_lon_lat_and_errors_in_chunks() -> None:
+    features = [*numbered(3), {"type": "Feature", "id": "x", "geometry": None}]
+    chunks = point_features(collection_bytes(features), max_rows=10, size=3)
+    assert [len(chunk.lon) for chunk in chunks] == [3, 1]
+    rows = [row for chunk in chunks for row in feature_rows(chunk)]
+    assert rows == [[0, LON, LAT], [1, LON + 1, LAT], [2, LON + 2, LAT], ["x", None, None]]
+    assert [e for chunk in chunks for e in chunk.errors] == ["", "", "", "geometry: missing"]
+
+
+def test_item5_point_features_over_the_limit_is_too_large() -> None:
+    with pytest.raises(PayloadTooLarge, match="over the limit of 2 points"):
+        point_features(collection_bytes(numbered(3)), max_rows=2)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"type": "FeatureCollection", "features": [{"type": "Feature"}', "not valid JSON"),
+        (b"{nope", "not valid JSON"),
+        (b'{"type": "Feature"}', "expected a FeatureCollection of Points, got 'Feature'"),
+        (b"[1, 2]", "expected a FeatureCollection of Points, got 'list'"),
+        (b'{"type": "FeatureCollection", "features": 3}', "'features' must be a list"),
+        (b'{"type": "FeatureCollection"}', "'features' must be a list"),
+    ],
+)
+def test_item5_point_features_refuse_a_broken_document_whole(content: bytes, message: str) -> None:
+    with pytest.raises(UnreadableFile, match=message):
+        point_features(io.BytesIO(content), max_rows=10)
+
+
+def test_item5_point_features_read_an_empty_collection() -> None:
+    assert point_features(collection_bytes([]), max_rows=10) == []

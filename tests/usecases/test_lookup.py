@@ -2,9 +2,14 @@
 
 from pathlib import Path
 
+import pytest
+from sqlalchemy import Engine
+
+from gis.errors import StoreUnavailable
 from gis.usecases.lookup import LookupCache
 from gis.usecases.runtime import Runtime
 from tests.stores import MOVED, load_hierarchy, move_shared_edge
+from tests.stores_down import database_down
 
 
 def test_cache_rebuilds_after_a_commit(rt: Runtime, tmp_path: Path) -> None:
@@ -39,3 +44,24 @@ def test_cache_keeps_a_few_past_lookups(rt: Runtime, tmp_path: Path) -> None:
         assert cache.get(times[0]) is not old  # pushed out of the one slot
     finally:
         cache.close()
+
+
+def test_item10_cache_serves_the_last_boundaries_read_while_down(
+    rt: Runtime, tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(LookupCache, "RETRY_SECONDS", 0.0)
+    load_hierarchy(rt, tmp_path)
+    cache = LookupCache(engine, stale_seconds=3600)
+    strict = LookupCache(engine)  # stale_seconds=0: never from memory once the store is gone
+    try:
+        fresh, _ = cache.get(), strict.get()
+        with database_down(engine):
+            stale = cache.get()
+            assert stale.stale and stale.version == fresh.version
+            assert stale.lookup is fresh.lookup  # the index in memory, not a copy
+            with pytest.raises(StoreUnavailable):
+                strict.get()
+        assert not cache.get().stale
+    finally:
+        cache.close()
+        strict.close()
