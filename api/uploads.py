@@ -28,10 +28,11 @@ from api.errors import body as error_body
 from gis import limits
 from gis.errors import GridmapError, PayloadTooLarge, UnreadableFile
 from gis.io import FORMATS, check_upload
-from gis.limits import BODY_BYTES as MAX_BYTES
 from gis.limits import Deadline
 
 JSON_TYPES = ("application/json", "application/geo+json")
+MAX_BYTES = limits.BOUNDARY_UPLOAD_BYTES
+"""A boundary file's limit (`BodyLimits` serves it too, before the route is reached)."""
 ROUTE_BYTES = {
     ("POST", "/lookup"): limits.BODY_BYTES,
     ("POST", "/checks"): limits.BOUNDARY_UPLOAD_BYTES,
@@ -181,8 +182,11 @@ def _no_paths(folder: str) -> Iterator[None]:
 
 
 async def read_body(request: Request, *, limit: int | None = None, empty: str) -> bytes:
-    """The request body, refused with 413 as soon as it passes ``limit`` (checked while reading)."""
-    limit = limit or MAX_BYTES
+    """The request body, refused with 413 as soon as it passes ``limit`` (checked while reading).
+
+    ``limit`` defaults to the route's own (`body_limit`).
+    """
+    limit = limit or body_limit(request.method, request.url.path)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(f"{int(declared) // 2**20} MB", limit)
@@ -201,17 +205,14 @@ def _too_large(size: str, limit: int) -> PayloadTooLarge:
 
 
 async def _limited(request: Request) -> bytes:
-    return await read_body(
-        request, limit=limits.BOUNDARY_UPLOAD_BYTES, empty="expected a GeoJSON FeatureCollection"
-    )
+    return await read_body(request, limit=MAX_BYTES, empty="expected a GeoJSON FeatureCollection")
 
 
 async def _from_form(request: Request, folder: Path) -> Path:
-    limit = limits.BOUNDARY_UPLOAD_BYTES
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(f"{int(declared) // 2**20} MB", limit)
-    form = await request.form(max_part_size=limit)  # file parts spool to disk
+    if declared.isdigit() and int(declared) > MAX_BYTES:
+        raise _too_large(f"{int(declared) // 2**20} MB", MAX_BYTES)
+    form = await request.form(max_part_size=MAX_BYTES)  # file parts spool to disk
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
         raise UnreadableFile("file: the multipart upload has no file in field 'file'")

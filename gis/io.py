@@ -290,8 +290,9 @@ def to_multipolygons(geoms: np.ndarray) -> np.ndarray:
     Examples
     --------
     >>> from shapely import box
-    >>> [g.geom_type for g in to_multipolygons(np.array([box(0, 0, 1, 1), None], dtype=object))]
-    ['MultiPolygon', None]
+    >>> promoted = to_multipolygons(np.array([box(0, 0, 1, 1), None], dtype=object))
+    >>> promoted[0].geom_type, promoted[1]
+    ('MultiPolygon', None)
     """
     out = np.array(geoms, dtype=object)
     polygons = np.flatnonzero(shapely.get_type_id(out) == 3)
