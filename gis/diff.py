@@ -1,7 +1,11 @@
-"""What a redraw changes: per area, area gained and lost, and the pieces moving between areas.
+"""What a redraw changes: area gained and lost, pieces moving between areas, their households.
 
-Pure geometry (no database). Households moved are estimated by area share of the area they
-leave (``households × piece area / area``), the best that can be said without addresses.
+Pure geometry (no database). Households come from the standard-address registry (一标三实):
+a piece holds the households of the registry's addresses inside it, plus its share by area of
+what the registry does not explain in the old area it comes from (the old area's households
+beyond its addresses'), in whole numbers that add up exactly (largest remainder). So the
+households of a plan's areas and the households a transfer moves are the same figures, and
+``households_before - households_out + households_in == households_after`` for every area.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -19,6 +24,9 @@ from gis.lookup import GridIndex
 
 MIN_PIECE_M2 = 1.0
 NOWHERE = ""  # transfers from or to no area: newly covered or uncovered ground
+NO_ROW = -1
+REGISTRY, AREA_SHARE, BOTH = "registry", "area share", "registry + area share"
+"""Where an area's households come from (``households_source``)."""
 
 
 @dataclass
@@ -26,16 +34,16 @@ class AreaDiff:
     """A transfer table, a per-area summary and the changed pieces (EPSG:4326)."""
 
     transfers: pd.DataFrame  # from_code, to_code, area_m2, households_moved
-    summary: pd.DataFrame  # code, status, area_before_m2, area_after_m2, gained_m2, lost_m2, …
+    summary: pd.DataFrame  # code, status, area_before_m2, …, households_before, households_after
     pieces: gpd.GeoDataFrame  # from_code, to_code, area_m2, households_moved, geometry
     incidents: pd.DataFrame = field(default_factory=pd.DataFrame)  # open incidents changing grid
 
     def to_json(self) -> dict[str, object]:
         """Plain JSON: summary rows, transfers and the open incidents whose grid would change."""
         return {
-            "summary": _records(self.summary),
-            "transfers": _records(self.transfers),
-            "incidents": _records(self.incidents),
+            "summary": json_records(self.summary),
+            "transfers": json_records(self.transfers),
+            "incidents": json_records(self.incidents),
         }
 
 
@@ -60,7 +68,14 @@ def regridded(incidents: pd.DataFrame, after: gpd.GeoDataFrame) -> pd.DataFrame:
     return moved[moved["new_grid_code"] != moved["grid_code"].fillna("")].reset_index(drop=True)
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
+def json_records(frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Rows as plain JSON values (Python numbers, None for missing; floats to 2 decimals).
+
+    Examples
+    --------
+    >>> json_records(pd.DataFrame({"id": [1], "m2": [2.345], "code": [None]}))
+    [{'id': 1, 'm2': 2.35, 'code': None}]
+    """
     clean = frame.astype(object).where(frame.notna(), None)
     return [
         {k: (round(v, 2) if isinstance(v, float) else v) for k, v in row.items()}
@@ -68,8 +83,215 @@ def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
     ]
 
 
-def diff_areas(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> AreaDiff:
+def largest_remainder(total: int, weights: npt.ArrayLike) -> npt.NDArray[np.int_]:
+    """Whole numbers in proportion to ``weights`` that add up to ``total`` exactly.
+
+    Each gets the whole part of its quota; the units left over go to the largest fractions
+    (ties to the first).
+
+    Examples
+    --------
+    >>> largest_remainder(10, [1.0, 1.0, 1.0]).tolist()
+    [4, 3, 3]
+    >>> largest_remainder(392, [0.6, 0.4]).tolist()
+    [235, 157]
+    >>> largest_remainder(5, []).tolist(), largest_remainder(5, [0.0, 0.0]).tolist()
+    ([], [0, 0])
+    """
+    shares = np.asarray(weights, dtype=float)
+    whole = np.zeros(shares.size, dtype=int)
+    if shares.size == 0 or not shares.sum() > 0:
+        return whole
+    quotas = total * shares / shares.sum()
+    whole = np.floor(quotas).astype(int)
+    left = int(total - whole.sum())
+    whole[np.argsort(-(quotas - whole), kind="stable")[:left]] += 1
+    return whole
+
+
+def _valid(frame: gpd.GeoDataFrame) -> npt.NDArray[np.object_]:
+    """Valid polygonal geometries (an empty polygon for a missing one)."""
+    return np.array(
+        [
+            polygonal_part(shapely.make_valid(g)) if g is not None else shapely.Polygon()
+            for g in frame.geometry
+        ],
+        dtype=object,
+    )
+
+
+def _overlay(old: npt.NDArray[np.object_], new: npt.NDArray[np.object_]) -> pd.DataFrame:
+    """Every piece of one old and one new area, and of either outside all of the other.
+
+    Columns ``from_row``, ``to_row`` (``NO_ROW``: no area), ``area_m2`` and ``geometry``;
+    pieces under ``MIN_PIECE_M2`` are left out.
+    """
+    old_idx, new_idx = shapely.STRtree(new).query(old, predicate="intersects")
+    nothing = shapely.GeometryCollection()
+    old_rest = shapely.difference(old, shapely.union_all(new)) if len(new) else old
+    new_rest = shapely.difference(new, shapely.union_all(old)) if len(old) else new
+    geoms = np.concatenate([shapely.intersection(old[old_idx], new[new_idx]), old_rest, new_rest])
+    frame = pd.DataFrame(
+        {
+            "from_row": np.concatenate([old_idx, np.arange(len(old)), np.full(len(new), NO_ROW)]),
+            "to_row": np.concatenate([new_idx, np.full(len(old), NO_ROW), np.arange(len(new))]),
+            "area_m2": area_m2(geoms) if len(geoms) else np.zeros(0),  # cut-off in m²
+            "geometry": [polygonal_part(g) if g is not None else nothing for g in geoms],
+        }
+    )
+    return frame[frame["area_m2"] >= MIN_PIECE_M2].reset_index(drop=True)
+
+
+def _row_of(points: npt.NDArray[np.object_], areas: npt.NDArray[np.object_]) -> npt.NDArray:
+    """The first area containing each point (``NO_ROW`` for none)."""
+    rows = np.full(len(points), len(areas), dtype=int)
+    if len(points) and len(areas):
+        point_idx, area_idx = shapely.STRtree(areas).query(points, predicate="intersects")
+        np.minimum.at(rows, point_idx, area_idx)
+    rows[rows == len(areas)] = NO_ROW
+    return rows
+
+
+def _registry(
+    pieces: pd.DataFrame, old: np.ndarray, new: np.ndarray, addresses: pd.DataFrame | None
+) -> pd.DataFrame:
+    """``pieces`` with the households of the registry's addresses inside each.
+
+    A pair of areas without a piece of a square metre that still holds an address is added,
+    without geometry.
+    """
+    if addresses is None or addresses.empty:
+        return pieces.assign(registry=0)
+    points = shapely.points(addresses["lon"].to_numpy(float), addresses["lat"].to_numpy(float))
+    counted = pd.DataFrame(
+        {
+            "from_row": _row_of(points, old),
+            "to_row": _row_of(points, new),
+            "registry": pd.to_numeric(addresses["households"], errors="coerce").fillna(0),
+        }
+    )
+    counted = counted[(counted["from_row"] != NO_ROW) | (counted["to_row"] != NO_ROW)]
+    sums = counted.groupby(["from_row", "to_row"], as_index=False)["registry"].sum()
+    merged = pieces.merge(sums, on=["from_row", "to_row"], how="outer")
+    merged["area_m2"] = merged["area_m2"].fillna(0.0)
+    merged["geometry"] = merged["geometry"].map(
+        lambda g: g if isinstance(g, shapely.Geometry) else shapely.MultiPolygon()
+    )
+    merged["registry"] = merged["registry"].fillna(0).astype(int)
+    return merged
+
+
+def _shares(pieces: pd.DataFrame, old_households: pd.Series) -> pd.Series:
+    """Each piece's whole share by area of what the registry leaves unexplained in its old area.
+
+    None for pieces of no old area, or of one whose households are unknown.
+    """
+    share = pd.Series([None] * len(pieces), index=pieces.index, dtype=object)
+    for row, group in pieces[pieces["from_row"] != NO_ROW].groupby("from_row"):
+        known = old_households.iloc[int(row)]
+        if pd.isna(known):
+            share[group.index] = None
+            continue
+        unexplained = max(int(known) - int(group["registry"].sum()), 0)
+        share[group.index] = largest_remainder(unexplained, group["area_m2"]).tolist()
+    return share
+
+
+def household_pieces(
+    before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, addresses: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Pieces of ``before`` and ``after`` with the households each carries.
+
+    Parameters
+    ----------
+    before
+        The old areas (``households``: their last known figures, may be missing).
+    after
+        The new areas.
+    addresses
+        The registry's addresses around them (``lon``, ``lat``, ``households``; an address
+        without a household count holds none); None for no registry.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``from_row``, ``to_row`` (positions; ``NO_ROW`` for no area), ``area_m2``,
+        ``geometry``, ``registry`` (households of the addresses inside), ``share`` (whole share
+        of the unexplained households; None when the old area's are unknown) and
+        ``households`` (their sum; None when nothing is known: an unknown share and no
+        registry there).
+    """
+    old, new = _valid(before), _valid(after)
+    pieces = _registry(_overlay(old, new), old, new, addresses)
+    pieces["share"] = _shares(pieces, before["households"].reset_index(drop=True))
+    covered = addresses is not None and not addresses.empty
+    pieces["households"] = pd.Series(
+        [
+            None if (share is None and not covered) else int(registry) + int(share or 0)
+            for registry, share in zip(pieces["registry"], pieces["share"], strict=True)
+        ],
+        index=pieces.index,
+        dtype=object,
+    )
+    return pieces
+
+
+def plan_households(
+    reference: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, addresses: pd.DataFrame | None
+) -> gpd.GeoDataFrame:
+    """``areas`` with ``households`` and ``households_source`` from the registry.
+
+    An area holds the households of the registry's addresses inside it and its share by area
+    of what the registry leaves unexplained in the ``reference`` areas (the current ones, or
+    the parent when there are none). ``households_source`` says which: ``registry``,
+    ``area share`` or ``registry + area share``; both are None when nothing is known.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> old = gpd.GeoDataFrame({"code": ["a"], "households": [392]},
+    ...                        geometry=[box(116.34, 40, 116.36, 40.01)], crs=4326)
+    >>> halves = gpd.GeoDataFrame({"code": ["a", "b"]}, crs=4326,
+    ...     geometry=[box(116.34, 40, 116.35, 40.01), box(116.35, 40, 116.36, 40.01)])
+    >>> plan_households(old, halves, None)[["households", "households_source"]].values.tolist()
+    [[196, 'area share'], [196, 'area share']]
+    >>> homes = pd.DataFrame({"lon": [116.345, 116.355], "lat": [40.005] * 2,
+    ...                       "households": [300, 92]})
+    >>> plan_households(old, halves, homes)[["households", "households_source"]].values.tolist()
+    [[300, 'registry'], [92, 'registry']]
+    """
+    pieces = household_pieces(reference, areas, addresses)
+    covered = addresses is not None and not addresses.empty
+    households: list[int | None] = []
+    sources: list[str | None] = []
+    for row in range(len(areas)):
+        mine = pieces[pieces["to_row"] == row]
+        known = mine["households"].dropna()
+        if known.empty:
+            households.append(None)
+            sources.append(None)
+            continue
+        households.append(int(known.sum()))
+        sources.append(
+            _source(int(mine["registry"].sum()), int(mine["share"].fillna(0).sum()), covered)
+        )
+    return areas.assign(households=households, households_source=sources)
+
+
+def _source(registry: int, share: int, covered: bool) -> str:
+    if share and registry:
+        return BOTH
+    if share or not covered:
+        return AREA_SHARE
+    return REGISTRY
+
+
+def diff_areas(
+    before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, addresses: pd.DataFrame | None = None
+) -> AreaDiff:
     """Compare two sets of areas (columns ``code``, ``households``, geometry in EPSG:4326).
+
+    Households moved are those of `household_pieces` (``after``'s own figures are not used).
 
     Examples
     --------
@@ -82,96 +304,42 @@ def diff_areas(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> AreaDiff:
     ...                        geometry=[wider, narrower])
     >>> d = diff_areas(old, new)
     >>> d.transfers[["from_code", "to_code", "households_moved"]].values.tolist()
-    [['b', 'a', 50.0]]
+    [['b', 'a', 50]]
     """
-    old_g, new_g = before.geometry.to_numpy(), after.geometry.to_numpy()
-    old_codes, new_codes = list(before["code"]), list(after["code"])
-    households = pd.to_numeric(before["households"], errors="coerce").to_numpy(dtype=float)
-    rows = _pairs(old_g, new_g, old_codes, new_codes, households)
-    rows += _uncovered(old_g, new_g, old_codes, households, leaving=True)
-    rows += _uncovered(new_g, old_g, new_codes, None, leaving=False)
-    pieces = _pieces_frame(rows)
-    transfers = pieces.drop(columns="geometry").sort_values(
+    pieces = household_pieces(before, after, addresses)
+    old_codes = np.append(before["code"].astype(str).to_numpy(), NOWHERE)
+    new_codes = np.append(after["code"].astype(str).to_numpy(), NOWHERE)
+    pieces = pieces.assign(
+        from_code=old_codes[pieces["from_row"].to_numpy(int)],  # NO_ROW (-1) picks NOWHERE
+        to_code=new_codes[pieces["to_row"].to_numpy(int)],
+        households_moved=pieces["households"],
+    )
+    moving = pieces[pieces["from_code"] != pieces["to_code"]].sort_values(
         ["from_code", "to_code"], ignore_index=True
     )
-    summary = _summary(before, after, transfers)
-    return AreaDiff(pd.DataFrame(transfers), summary, pieces)
-
-
-def _pairs(
-    old_m: np.ndarray,
-    new_m: np.ndarray,
-    old_codes: list[str],
-    new_codes: list[str],
-    households: np.ndarray,
-) -> list[tuple[str, str, shapely.Geometry, float]]:
-    tree = shapely.STRtree(new_m)
-    old_idx, new_idx = tree.query(old_m, predicate="intersects")
-    moving = np.array(
-        [old_codes[i] != new_codes[j] for i, j in zip(old_idx, new_idx, strict=True)], dtype=bool
+    shown = gpd.GeoDataFrame(
+        moving[["from_code", "to_code", "area_m2", "households_moved"]],
+        geometry=gpd.GeoSeries(list(moving["geometry"]), crs=STORAGE_CRS),
     )
-    old_idx, new_idx = old_idx[moving], new_idx[moving]
-    # topology in the storage CRS (shared edges stay exact), measures in metres
-    shared = shapely.intersection(old_m[old_idx], new_m[new_idx])
-    shared_m2, old_area = area_m2(shared), area_m2(old_m)
-    rows = []
-    for i, j, piece, area in zip(old_idx, new_idx, shared, shared_m2, strict=True):
-        if area >= MIN_PIECE_M2:
-            moved = households[i] * area / old_area[i] if old_area[i] else np.nan
-            rows.append((old_codes[i], new_codes[j], polygonal_part(piece), moved))
-    return rows
+    transfers = pd.DataFrame(shown.drop(columns="geometry"))
+    return AreaDiff(transfers, _summary(before, after, pieces, transfers), shown)
 
 
-def _uncovered(
-    these: np.ndarray,
-    others: np.ndarray,
-    codes: list[str],
-    households: np.ndarray | None,
-    *,
-    leaving: bool,
-) -> list[tuple[str, str, shapely.Geometry, float]]:
-    rest = shapely.difference(these, shapely.union_all(others)) if len(others) else these
-    rest_m2, these_m2 = area_m2(rest), area_m2(these)  # metres: the cut-off is in m²
-    rows = []
-    for k, piece in enumerate(rest):
-        area = float(rest_m2[k])
-        if area < MIN_PIECE_M2:
-            continue
-        if leaving:
-            share = (
-                households[k] * area / these_m2[k]
-                if households is not None and these_m2[k]
-                else np.nan
-            )
-            rows.append((codes[k], NOWHERE, polygonal_part(piece), share))
-        else:
-            rows.append((NOWHERE, codes[k], polygonal_part(piece), np.nan))
-    return rows
-
-
-def _pieces_frame(rows: list[tuple[str, str, shapely.Geometry, float]]) -> gpd.GeoDataFrame:
-    geoms = [r[2] for r in rows]
-    return gpd.GeoDataFrame(
-        {
-            "from_code": [r[0] for r in rows],
-            "to_code": [r[1] for r in rows],
-            "area_m2": area_m2(geoms).tolist() if geoms else [],
-            "households_moved": [None if np.isnan(r[3]) else round(float(r[3]), 1) for r in rows],
-        },
-        geometry=gpd.GeoSeries(geoms, crs=STORAGE_CRS),
-    )
+def _total(values: pd.Series) -> int | None:
+    known = values.dropna()
+    return None if known.empty else int(known.sum())
 
 
 def _summary(
-    before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, transfers: pd.DataFrame
+    before: gpd.GeoDataFrame, after: gpd.GeoDataFrame, pieces: pd.DataFrame, moving: pd.DataFrame
 ) -> pd.DataFrame:
-    old = pd.Series(area_m2(before.geometry.to_numpy()), index=list(before["code"]))
-    new = pd.Series(area_m2(after.geometry.to_numpy()), index=list(after["code"]))
+    old = pd.Series(area_m2(_valid(before)), index=list(before["code"]), dtype=float)
+    new = pd.Series(area_m2(_valid(after)), index=list(after["code"]), dtype=float)
     codes = sorted(set(old.index) | set(new.index))
-    lost = transfers.groupby("from_code")["area_m2"].sum()
-    gained = transfers.groupby("to_code")["area_m2"].sum()
-    moved_out = transfers.groupby("from_code")["households_moved"].sum(min_count=1)
-    moved_in = transfers.groupby("to_code")["households_moved"].sum(min_count=1)
+    lost = moving.groupby("from_code")["area_m2"].sum()
+    gained = moving.groupby("to_code")["area_m2"].sum()
+    held = pieces.groupby("from_code")["households"].agg(_total)
+    holds = pieces.groupby("to_code")["households"].agg(_total)
     frame = pd.DataFrame(
         {
             "code": codes,
@@ -179,12 +347,26 @@ def _summary(
             "area_after_m2": [new.get(c) for c in codes],
             "gained_m2": [float(gained.get(c, 0.0)) for c in codes],
             "lost_m2": [float(lost.get(c, 0.0)) for c in codes],
-            "households_out": [moved_out.get(c) for c in codes],
-            "households_in": [moved_in.get(c) for c in codes],
+            "households_before": _whole([held.get(c) if c in old.index else None for c in codes]),
+            "households_out": _whole([_moved(moving, "from_code", c) for c in codes]),
+            "households_in": _whole([_moved(moving, "to_code", c) for c in codes]),
+            "households_after": _whole([holds.get(c) if c in new.index else None for c in codes]),
         }
     )
     frame.insert(1, "status", [_status(c, old, new, gained, lost) for c in codes])
     return frame
+
+
+def _whole(values: list[object]) -> pd.Series:
+    """Whole numbers as Python ints, None where unknown (not floats with NaN)."""
+    return pd.Series(
+        [None if v is None or pd.isna(v) else int(v) for v in values],  # type: ignore[call-overload]
+        dtype=object,
+    )
+
+
+def _moved(moving: pd.DataFrame, side: str, code: str) -> int | None:
+    return _total(moving.loc[moving[side] == code, "households_moved"])
 
 
 def _status(code: str, old: pd.Series, new: pd.Series, gained: pd.Series, lost: pd.Series) -> str:

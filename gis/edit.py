@@ -9,6 +9,7 @@ when it cannot be done. The ``*_in`` functions apply an operation to a plan's ta
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
@@ -179,18 +180,23 @@ def _counts(areas: gpd.GeoDataFrame) -> list[str]:
 
 
 def split_in(
-    areas: gpd.GeoDataFrame, code: str, line: shapely.Geometry, scope_code: str
+    areas: gpd.GeoDataFrame,
+    code: str,
+    line: shapely.Geometry,
+    scope_code: str,
+    used: Iterable[str] = (),
 ) -> tuple[gpd.GeoDataFrame, str]:
     """Split area ``code`` along ``line``; the smaller piece becomes a new area (next code).
 
-    Returns the new table and the new area's code; households and population are shared by
-    area.
+    The new code follows every code of ``areas`` and of ``used`` (codes the scope's areas have
+    had, so a retired code is not given to other land). Returns the new table and the new
+    area's code; households and population are shared by area.
     """
     areas = areas.reset_index(drop=True)
     i = _row(areas, code)
     kept, cut = split_area(areas.geometry.iloc[i], line)
     kept_m2, cut_m2 = area_m2([kept, cut])
-    new_code = next_code(scope_code, list(areas["code"]))
+    new_code = next_code(scope_code, [*areas["code"], *used])
     new = areas.iloc[[i]].copy()
     new[["code", "name"]] = [new_code, f"{areas.at[i, 'name']}（拆分）"]
     for counted in _counts(areas):

@@ -10,6 +10,7 @@ import geopandas as gpd
 import shapely
 
 from gis.areas import Level
+from gis.crs import STORAGE_CRS
 from gis.errors import InvalidInput
 
 COLUMNS = ["code", "name", "households", "population", "attributes", "geometry"]
@@ -54,6 +55,15 @@ class Scope:
     code: str
     level: Level  # the level of the plan's areas (one below the scope's)
     geometry: shapely.Geometry
+    households: int | None = None  # the scope's own figure (for a first drawing of its areas)
+
+    def as_frame(self) -> gpd.GeoDataFrame:
+        """The scope as a one-row table of areas (``code``, ``households``, geometry)."""
+        return gpd.GeoDataFrame(
+            {"code": [self.code], "households": [self.households]},
+            geometry=[self.geometry],
+            crs=STORAGE_CRS,
+        )
 
 
 def check_in_scope(areas: gpd.GeoDataFrame, scope: Scope) -> None:

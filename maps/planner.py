@@ -26,12 +26,20 @@ def _outlines(
 ) -> None:
     if areas.empty:
         return
-    shown = for_display(areas[["code", "name", "geometry"]], options)
+    # a plan's areas say their households and where the figure comes from (registry or area share)
+    counted = [c for c in ("households", "households_source") if c in areas]
+    shown = for_display(areas[["code", "name", *counted, "geometry"]], options)
+    aliases = {
+        "households": options.t("户数", "Households"),
+        "households_source": options.t("来源", "Source"),
+    }
     folium.GeoJson(
         shown,
         name=name,
         style_function=lambda _: {"color": color, "weight": 2, "fill": False, "dashArray": dash},
-        tooltip=folium.GeoJsonTooltip(["name", "code"], aliases=["", ""]),
+        tooltip=folium.GeoJsonTooltip(
+            ["name", "code", *counted], aliases=["", "", *(aliases[c] for c in counted)]
+        ),
     ).add_to(page)
 
 
@@ -89,15 +97,20 @@ def plan_map(
     _outlines(page, proposed, options.t("调整方案", "Proposed"), AFTER, None, options)
     if not pieces.empty:
         moved = pieces.assign(area=pieces["area_m2"].round(1))[
-            ["from_code", "to_code", "area", "geometry"]
+            ["from_code", "to_code", "area", "households_moved", "geometry"]
         ]
         folium.GeoJson(
             for_display(moved, options),
             name=options.t("调整地块", "Moved pieces"),
             style_function=lambda _: {"color": MOVED, "weight": 1, "fillOpacity": 0.5},
             popup=folium.GeoJsonPopup(
-                ["from_code", "to_code", "area"],
-                aliases=[options.t("调出", "From"), options.t("调入", "To"), "m²"],
+                ["from_code", "to_code", "area", "households_moved"],
+                aliases=[
+                    options.t("调出", "From"),
+                    options.t("调入", "To"),
+                    "m²",
+                    options.t("迁移户数", "Households moved"),
+                ],
             ),
         ).add_to(page)
     _findings_layer(page, findings, options)

@@ -141,7 +141,11 @@ def plan_show(ctx: typer.Context, plan_id: int) -> None:
         plan, valid = planning.get_plan(rt, plan_id)
     say(json.dumps(plan.to_json(), ensure_ascii=False))
     for row, km2 in zip(valid.itertuples(), area_km2(valid.geometry.to_numpy()), strict=True):
-        say(f"  {row.code}  {km2:8.3f} km²  {row.name}")
+        households = "?" if row.households is None else f"{row.households:,}"
+        say(
+            f"  {row.code}  {km2:8.3f} km²  {households:>6} households "
+            f"({row.households_source or 'unknown'})  {row.name}"
+        )
 
 
 @plan_app.command("split")
@@ -196,15 +200,36 @@ def plan_move(
 
 
 @plan_app.command("renumber")
-def plan_renumber(ctx: typer.Context, plan_id: int) -> None:
-    """Renumber a draft's areas west→east, north→south (DB11/T 2157-2023)."""
+def plan_renumber(
+    ctx: typer.Context,
+    plan_id: int,
+    everything: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="renumber every area from 001 (existing grids too); lists the incidents "
+            "whose grid code changes",
+        ),
+    ] = False,
+) -> None:
+    """Give a draft's new areas the next free codes (existing grids keep theirs).
+
+    Numbers run west→east, north→south (DB11/T 2157-2023); retired codes are never reused.
+    """
     from gis.usecases import planning
 
     with runtime(ctx) as rt:
-        mapping = planning.renumber(rt, plan_id=plan_id)
-    for old, new in mapping.items():
-        if old != new:
-            say(f"  {old} → {new}")
+        done = planning.renumber(rt, plan_id=plan_id, everything=everything)
+    for old, new in done.changed:
+        say(f"  {old} → {new}")
+    say(f"{len(done.changed)} codes changed")
+    if everything or not done.incidents.empty:
+        say(f"{len(done.incidents)} incidents would change grid code:")
+        for row in done.incidents.itertuples():
+            say(
+                f"  incident {row.id} ({row.category}, {row.status}): "
+                f"{row.grid_code} → {row.new_grid_code or '(no grid)'}"
+            )
 
 
 @plan_app.command("check")

@@ -35,6 +35,12 @@ class PublishRequest(BaseModel):
     reason: str | None = None
 
 
+class RenumberRequest(BaseModel):
+    """Renumber options: ``all`` renumbers existing grids too (their incidents change code)."""
+
+    all: bool = False
+
+
 def _findings(findings: list[Any], file_format: str) -> Any:
     if file_format == "geojson":
         return GeoJSONResponse(findings_to_geojson(findings))
@@ -99,7 +105,10 @@ async def create_plan(
 def get_plan(rt: Rt, plan_id: int) -> Any:
     """A plan and its areas (a FeatureCollection)."""
     plan, areas = planning.get_plan(rt, plan_id)
-    return {**plan.to_json(), "areas": feature_collection(areas)}
+    collection = feature_collection(areas)
+    for feature, source in zip(collection["features"], areas["households_source"], strict=True):
+        feature["properties"]["households_source"] = source  # registry | area share | both
+    return {**plan.to_json(), "areas": collection}
 
 
 @router.get("/plans/{plan_id}/check")
@@ -115,6 +124,13 @@ def diff_plan(rt: Rt, plan_id: int, file_format: FormatQuery = "json") -> Any:
     if file_format == "geojson":
         return GeoJSONResponse(diff.pieces.__geo_interface__)
     return diff.to_json()
+
+
+@router.post("/plans/{plan_id}/renumber")
+def renumber_plan(rt: Rt, plan_id: int, body: RenumberRequest | None = None) -> Any:
+    """New areas take the next free codes (existing keep theirs); ``all`` renumbers every area."""
+    everything = (body or RenumberRequest()).all
+    return planning.renumber(rt, plan_id=plan_id, everything=everything).to_json()
 
 
 @router.post("/plans/{plan_id}/publish")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
@@ -65,12 +66,17 @@ def _duplicates(series: pd.Series, where: Where) -> list[Finding]:
 
 
 def find_size_problems(
-    codes: npt.NDArray[np.str_], households: pd.Series, config: CheckConfig, where: Where
+    codes: npt.NDArray[np.str_],
+    households: pd.Series,
+    config: CheckConfig,
+    where: Where,
+    sources: pd.Series | None = None,
 ) -> list[Finding]:
     """``size-balance`` warnings (households outside the band) and ``households-missing`` info.
 
     The mean is that of the areas with known households; ``deviation_from_mean`` is
-    households / mean - 1.
+    households / mean - 1. ``sources`` says where each figure comes from (a plan's:
+    ``registry``, ``area share``, ``registry + area share``); a warning names it.
     """
     low, high = config.households_min, config.households_max
     if low is None and high is None:
@@ -84,8 +90,16 @@ def find_size_problems(
     below = known & (values < low) if low is not None else np.zeros_like(known)
     above = known & (values > high) if high is not None else np.zeros_like(known)
     for i in np.flatnonzero(below | above):
-        findings.append(_unbalanced(str(codes[i]), values[i], mean, config, where([i])))
+        found = _unbalanced(str(codes[i]), values[i], mean, config, where([i]))
+        source = sources.iloc[i] if sources is not None else None
+        findings.append(_sourced(found, source) if isinstance(source, str) else found)
     return findings
+
+
+def _sourced(found: Finding, source: str) -> Finding:
+    """The finding saying where its household figure comes from."""
+    details = {**found.details, "households_source": source}
+    return replace(found, message=f"{found.message} [households: {source}]", details=details)
 
 
 def _missing(codes: npt.NDArray[np.str_], known: npt.NDArray[np.bool_]) -> list[Finding]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -33,6 +34,22 @@ def registry(conn: Connection) -> list[StandardAddress]:
         Address.households,
     ).order_by(Address.id)
     return [StandardAddress(*row) for row in conn.execute(query)]
+
+
+def households_in(conn: Connection, *, bounds: tuple[float, float, float, float]) -> pd.DataFrame:
+    """The registry's addresses in a (west, south, east, north) box: lon, lat, households."""
+    box = func.ST_MakeEnvelope(*bounds, STORAGE_SRID)
+    query = (
+        select(
+            func.ST_X(Address.geom).label("lon"),
+            func.ST_Y(Address.geom).label("lat"),
+            Address.households,
+        )
+        .where(Address.geom.op("&&")(box))
+        .order_by(Address.id)
+    )
+    rows = conn.execute(query).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=["lon", "lat", "households"])
 
 
 def upsert_addresses(conn: Connection, *, rows: list[dict[str, Any]]) -> int:

@@ -28,6 +28,16 @@ def scope_version(conn: Connection, *, scope_code: str, level: str) -> str:
     return str(conn.execute(query, {"level": level, "scope": scope_code}).scalar_one())
 
 
+def used_codes(conn: Connection, *, scope_code: str, level: str) -> set[str]:
+    """Every code the areas of ``level`` under ``scope_code`` have had (current or retired)."""
+    query = text(
+        "SELECT DISTINCT code FROM areas WHERE level = :level AND starts_with(code, :scope)"
+    )
+    return {
+        str(code) for code in conn.execute(query, {"level": level, "scope": scope_code}).scalars()
+    }
+
+
 def lock_scope(conn: Connection, *, scope_code: str) -> None:
     """Serialise publishes of one scope until the end of the transaction."""
     conn.execute(

@@ -19,16 +19,18 @@ import shapely
 from gis import edit
 from gis.areas import Level, parse_level
 from gis.checks import CheckConfig, Finding, check_areas, findings_to_json, has_errors
+from gis.db import addresses as address_sql
 from gis.db import areas as area_sql
 from gis.db import incidents as incident_sql
 from gis.db import plans as plan_sql
 from gis.db.engine import Connection
-from gis.diff import AreaDiff, diff_areas, regridded
+from gis.diff import AreaDiff, diff_areas, json_records, plan_households, regridded
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.incidents.lifecycle import OPEN
 from gis.incidents.records import IncidentQuery
 from gis.limits import Deadline
-from gis.loader import plan_load
+from gis.loader import plan_load, same_area
+from gis.numbering import kept_codes
 from gis.plans import COLUMNS, PlanRecord, Scope, check_in_scope
 from gis.usecases import boundaries
 from gis.usecases.runtime import Runtime
@@ -48,7 +50,34 @@ def scope_of(conn: Connection, scope_code: str) -> Scope:
             f"scope: {scope_code} is a {level.value}; plans redraw the grids of a "
             "community or the communities of a subdistrict"
         )
-    return Scope(scope_code, child, found.geometry.iloc[0])
+    households = found["households"].iloc[0]
+    known = None if pd.isna(households) else int(households)
+    return Scope(scope_code, child, found.geometry.iloc[0], known)
+
+
+def _with_households(conn: Connection, scope: Scope, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``areas`` with ``households`` and ``households_source`` from the standard-address registry.
+
+    What the registry does not explain is shared by area from the current areas of the scope
+    (from the scope itself when it has none); see `gis.diff.plan_households`. A file's own
+    figures are never used.
+    """
+    current = area_sql.find_areas(conn, level=scope.level, parent=scope.code)
+    reference = current if not current.empty else scope.as_frame()
+    addresses = address_sql.households_in(conn, bounds=_bounds(reference, areas))
+    return plan_households(reference, areas, addresses)
+
+
+def _bounds(*frames: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    shapes = [g for frame in frames for g in frame.geometry if g is not None and not g.is_empty]
+    west, south, east, north = shapely.total_bounds(shapes) if shapes else (0.0, 0.0, 0.0, 0.0)
+    return float(west), float(south), float(east), float(north)
+
+
+def _plan_areas(conn: Connection, plan: PlanRecord) -> gpd.GeoDataFrame:
+    """A plan's areas with their households from the registry (`_with_households`)."""
+    areas = plan_sql.plan_areas(conn, plan_id=plan.id)
+    return _with_households(conn, scope_of(conn, plan.scope_code), areas)
 
 
 def create_plan(
@@ -65,6 +94,7 @@ def _create(conn: Connection, *, scope_code: str, areas: gpd.GeoDataFrame | None
     if areas is None:
         areas = area_sql.find_areas(conn, level=scope.level, parent=scope.code)[COLUMNS]
     check_in_scope(areas, scope)
+    areas = _with_households(conn, scope, areas)
     version = plan_sql.scope_version(conn, scope_code=scope.code, level=scope.level.value)
     plan_id = plan_sql.insert_plan(
         conn, scope_code=scope.code, level=scope.level.value, base_version=version, note=note
@@ -83,7 +113,7 @@ def get_plan(rt: Runtime, plan_id: int) -> tuple[PlanRecord, gpd.GeoDataFrame]:
     """A plan and its areas (those without a polygon left out)."""
     with rt.read() as conn:
         plan = plan_sql.get_plan(conn, plan_id=plan_id)
-        areas = plan_sql.plan_areas(conn, plan_id=plan_id)
+        areas = _plan_areas(conn, plan)
     return plan, areas[areas.geometry.notna()]
 
 
@@ -94,47 +124,104 @@ def _draft(conn: Connection, plan_id: int) -> PlanRecord:
     return plan
 
 
-Edit = Callable[[gpd.GeoDataFrame, PlanRecord], tuple[gpd.GeoDataFrame, Any]]
+Edit = Callable[[Connection, gpd.GeoDataFrame, PlanRecord], tuple[gpd.GeoDataFrame, Any]]
 
 
 def _edit(rt: Runtime, plan_id: int, change: Edit) -> Any:
     """Apply a pure edit to a draft's areas in one transaction; returns what the edit returns."""
     with rt.write() as conn:
         plan = _draft(conn, plan_id)
-        areas, answer = change(plan_sql.plan_areas(conn, plan_id=plan_id), plan)
+        areas, answer = change(conn, plan_sql.plan_areas(conn, plan_id=plan_id), plan)
+        areas = _with_households(conn, scope_of(conn, plan.scope_code), areas)
         plan_sql.replace_plan_areas(conn, plan_id=plan_id, areas=areas)
     return answer
 
 
 def split(rt: Runtime, *, plan_id: int, code: str, line: shapely.Geometry) -> str:
     """Split one area of a draft along ``line``; returns the new area's code."""
-    new_code: str = _edit(
-        rt, plan_id, lambda areas, plan: edit.split_in(areas, code, line, plan.scope_code)
-    )
+
+    def cut(
+        conn: Connection, areas: gpd.GeoDataFrame, plan: PlanRecord
+    ) -> tuple[gpd.GeoDataFrame, str]:
+        used = plan_sql.used_codes(conn, scope_code=plan.scope_code, level=plan.level)
+        return edit.split_in(areas, code, line, plan.scope_code, used)
+
+    new_code: str = _edit(rt, plan_id, cut)
     return new_code
 
 
 def merge(rt: Runtime, *, plan_id: int, codes: list[str]) -> None:
     """Merge adjacent areas of a draft into the first code given."""
-    _edit(rt, plan_id, lambda areas, _: (edit.merge_in(areas, codes), None))
+    _edit(rt, plan_id, lambda _, areas, __: (edit.merge_in(areas, codes), None))
 
 
 def move(rt: Runtime, *, plan_id: int, source: str, target: str, piece: shapely.Geometry) -> None:
     """Move the part of ``source`` inside ``piece`` to the neighbouring ``target``."""
-    _edit(rt, plan_id, lambda areas, _: (edit.move_in(areas, source, target, piece), None))
+    _edit(rt, plan_id, lambda _, areas, __: (edit.move_in(areas, source, target, piece), None))
 
 
-def renumber(rt: Runtime, *, plan_id: int) -> dict[str, str]:
-    """Renumber a draft's areas west→east, north→south; returns old code → new code."""
-    mapping: dict[str, str] = _edit(
-        rt, plan_id, lambda areas, plan: edit.renumber_in(areas, plan.scope_code)
+@dataclass(frozen=True)
+class Renumbering:
+    """What a renumber did: (old, new) code per area, and the incidents whose grid code changes.
+
+    ``incidents`` (``id``, ``category``, ``status``, ``grid_code``, ``new_grid_code``) are every
+    located incident of the scope, open or closed, whose grid code differs under the renumbered
+    plan (where it lies now).
+    """
+
+    codes: list[tuple[str, str]]
+    incidents: pd.DataFrame
+
+    @property
+    def changed(self) -> list[tuple[str, str]]:
+        """The (old, new) pairs that differ."""
+        return [(old, new) for old, new in self.codes if old != new]
+
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON: the codes that changed and the incidents whose grid code changes."""
+        return {
+            "changed": [{"code": old, "new_code": new} for old, new in self.changed],
+            "incidents": json_records(self.incidents),
+        }
+
+
+def renumber(rt: Runtime, *, plan_id: int, everything: bool = False) -> Renumbering:
+    """Give a draft's new areas the next free codes; with ``everything``, renumber them all.
+
+    By default an area keeps the code of the current area it continues (`kept_codes`): incidents,
+    statistics and people are tied to codes. ``everything`` renumbers all areas west→east,
+    north→south (DB11/T 2157-2023) from 001, and the incidents whose code that changes are listed.
+    """
+    with rt.write() as conn:
+        plan = _draft(conn, plan_id)
+        areas = plan_sql.plan_areas(conn, plan_id=plan_id).reset_index(drop=True)
+        old_codes = list(areas["code"])
+        if everything:
+            areas, _ = edit.renumber_in(areas, plan.scope_code)
+        else:
+            areas = _keep_codes(conn, plan, areas)
+        areas = _with_households(conn, scope_of(conn, plan.scope_code), areas)
+        plan_sql.replace_plan_areas(conn, plan_id=plan_id, areas=areas)
+        moving = _incidents_regridded(conn, plan.scope_code, areas, statuses=None)
+    codes = list(zip(old_codes, areas["code"], strict=True))
+    return Renumbering(codes, moving.drop(columns=["lon", "lat"]))
+
+
+def _keep_codes(conn: Connection, plan: PlanRecord, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``areas`` recoded by `kept_codes` (names that say 第NN网格 follow their code)."""
+    current = area_sql.find_areas(conn, level=parse_level(plan.level), parent=plan.scope_code)
+    used = plan_sql.used_codes(conn, scope_code=plan.scope_code, level=plan.level)
+    valid = [shapely.make_valid(g) if g is not None else None for g in areas.geometry]
+    codes = kept_codes(
+        areas.set_geometry(valid, crs=areas.crs), current, parent_code=plan.scope_code, used=used
     )
-    return mapping
+    names = [edit.renamed(n, c) for n, c in zip(areas["name"], codes, strict=True)]
+    return areas.assign(code=codes, name=names)
 
 
 def _check(conn: Connection, plan: PlanRecord, config: CheckConfig | None = None) -> list[Finding]:
     scope = scope_of(conn, plan.scope_code)
-    areas = plan_sql.plan_areas(conn, plan_id=plan.id)
+    areas = _with_households(conn, scope, plan_sql.plan_areas(conn, plan_id=plan.id))
     config = config or CheckConfig.for_level(scope.level)
     return check_areas(
         areas, level=scope.level, parent=scope.geometry, parent_code=scope.code, config=config
@@ -152,15 +239,24 @@ def _diff(conn: Connection, plan: PlanRecord) -> AreaDiff:
     proposed = plan_sql.plan_areas(conn, plan_id=plan.id)
     proposed = proposed[proposed.geometry.notna()].copy()
     proposed["geometry"] = [shapely.make_valid(g) for g in proposed.geometry]
-    diff = diff_areas(current, proposed)
-    query = IncidentQuery(status=sorted(OPEN), scope=plan.scope_code, limit=1_000_000)
+    addresses = address_sql.households_in(conn, bounds=_bounds(current, proposed))
+    diff = diff_areas(current, proposed, addresses)
+    diff.incidents = _incidents_regridded(conn, plan.scope_code, proposed, statuses=sorted(OPEN))
+    return diff
+
+
+def _incidents_regridded(
+    conn: Connection, scope_code: str, areas: gpd.GeoDataFrame, *, statuses: list[str] | None
+) -> pd.DataFrame:
+    """Located incidents of the scope (of ``statuses``, or all) whose grid differs in ``areas``."""
+    query = IncidentQuery(status=statuses, scope=scope_code, limit=1_000_000)
     found = incident_sql.list_incidents(conn, query)
-    open_here = pd.DataFrame(
+    here = pd.DataFrame(
         [(i.id, i.category, i.status, i.lon, i.lat, i.grid_code) for i in found if i.located],
         columns=["id", "category", "status", "lon", "lat", "grid_code"],
     )
-    diff.incidents = regridded(open_here, proposed)
-    return diff
+    shaped = areas[areas.geometry.notna()]
+    return regridded(here, shaped.set_geometry([shapely.make_valid(g) for g in shaped.geometry]))
 
 
 def diff_plan(rt: Runtime, plan_id: int) -> AreaDiff:
@@ -185,7 +281,7 @@ def review(rt: Runtime, plan_id: int) -> PlanReview:
     with rt.read() as conn:
         plan = plan_sql.get_plan(conn, plan_id=plan_id)
         current = area_sql.find_areas(conn, level=parse_level(plan.level), parent=plan.scope_code)
-        proposed = plan_sql.plan_areas(conn, plan_id=plan_id)
+        proposed = _plan_areas(conn, plan)
         findings = _check(conn, plan)
         diff = _diff(conn, plan)
     return PlanReview(plan, current, proposed[proposed.geometry.notna()], findings, diff)
@@ -226,7 +322,7 @@ def _publish(conn: Connection, *, plan_id: int, force: bool, reason: str | None)
             f"plan: plan {plan_id} has {summary['errors']} errors ({rules}); fix "
             "them, or publish with force and a reason"
         )
-    proposed = plan_sql.plan_areas(conn, plan_id=plan_id)
+    proposed = _plan_areas(conn, plan)
     shapeless = proposed.loc[proposed.geometry.isna(), "code"].tolist()
     if shapeless:
         raise InvalidInput(
@@ -236,14 +332,31 @@ def _publish(conn: Connection, *, plan_id: int, force: bool, reason: str | None)
     level = parse_level(plan.level)
     current = area_sql.find_areas(conn, level=level, scope=plan.scope_code)
     # an area the plan leaves as it is keeps its row (and its history); changed ones get a new
-    # version, dropped ones are retired
-    changes = plan_load(proposed, current, level=level)
+    # version, with the plan's households; dropped ones are retired
+    changes = plan_load(_left_alone(proposed, current), current, level=level)
     dropped = sorted(set(current["code"]) - set(proposed["code"]))
     area_sql.retire(conn, codes=[*changes.changed, *dropped])
     area_sql.insert_versions(conn, level=level, areas=changes.to_insert)
     plan_sql.mark_published(
         conn, plan_id=plan_id, override_reason=reason if force else None, check_summary=summary
     )
+
+
+def _left_alone(proposed: gpd.GeoDataFrame, current: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``proposed``, where an area equals its current version but for households keeping those.
+
+    The diff calls such an area unchanged, so publishing leaves its row (item 17).
+    """
+    old = current.drop_duplicates("code").set_index("code")
+    households = []
+    for _, row in proposed.iterrows():
+        households.append(row["households"])
+        if row["code"] in old.index:
+            candidate = row.copy()
+            candidate["households"] = old.at[row["code"], "households"]
+            if same_area(candidate, old.loc[row["code"]]):
+                households[-1] = candidate["households"]
+    return proposed.drop(columns="households_source").assign(households=households)
 
 
 def revert(rt: Runtime, *, scope_code: str, note: str = "") -> PlanRecord:

@@ -157,3 +157,29 @@ def test_upload_over_the_limit_is_413(
             "/checks", files={"file": ("g.geojson", payload, "application/geo+json")}
         )
     assert response.status_code == 413 and response.json()["code"] == "PayloadTooLarge"
+
+
+def test_item15_plan_areas_say_where_their_households_come_from(client: TestClient) -> None:
+    plan_id = client.post("/plans", params={"scope": COMMUNITY}).json()["id"]
+    features = client.get(f"/plans/{plan_id}").json()["areas"]["features"]
+    assert all("households_source" in f["properties"] for f in features)
+    summary = client.get(f"/plans/{plan_id}/diff").json()["summary"]
+    assert {"households_before", "households_after"} <= set(summary[0])
+
+
+def test_item16_renumber_route_keeps_codes_unless_all(client: TestClient) -> None:
+    swapped = [
+        ("110108010019002", "w", shapely.box(116.34, 39.99, 116.35, 40.01)),
+        ("110108010019001", "e", shapely.box(116.35, 39.99, 116.36, 40.01)),
+    ]
+    plan_id = client.post("/plans", params={"scope": COMMUNITY}, json=collection(swapped)).json()
+    kept = client.post(f"/plans/{plan_id['id']}/renumber")
+    assert kept.status_code == 200, kept.text
+    assert sorted(c["code"] for c in kept.json()["changed"]) == [
+        "110108010019001",
+        "110108010019002",
+    ]  # the file swapped two codes; each grid gets its own back
+    assert client.get(f"/plans/{plan_id['id']}/diff").json()["transfers"] == []
+    again = client.post(f"/plans/{plan_id['id']}/renumber", json={"all": True})
+    assert again.status_code == 200 and again.json() == {"changed": [], "incidents": []}
+    assert client.post("/plans/4242/renumber").json()["code"] == "NotFound"

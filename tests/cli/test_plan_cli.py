@@ -192,3 +192,50 @@ def test_revert(sample: Engine) -> None:
     with sample.connect() as conn:
         assert len(area_sql.history(conn, code=f"{COMMUNITY}001")) == 3
         assert len(area_sql.find_areas(conn, level=Level.GRID, scope=COMMUNITY)) == 12
+
+
+def test_item15_plan_show_and_diff_say_where_households_come_from(
+    sample: Engine, rt: Runtime
+) -> None:
+    from gis.settings import SAMPLE_ADDRESSES
+    from gis.usecases import boundaries
+
+    boundaries.import_addresses(rt, SAMPLE_ADDRESSES)
+    plan_id = gridmap("plan", "create", "--scope", COMMUNITY).output.split()[1]
+    line = "LINESTRING (116.352 39.99, 116.352 40.02)"
+    split = gridmap("plan", "split", plan_id, "--grid", f"{COMMUNITY}012", "--line", line)
+    assert split.exit_code == 0, split.output
+    shown = gridmap("plan", "show", plan_id).output
+    assert "   118 households (registry)" in shown and "   274 households (registry)" in shown
+    diff = json.loads(gridmap("plan", "diff", plan_id, "-f", "json").output)
+    assert [t["households_moved"] for t in diff["transfers"]] == [274]
+
+
+def test_item16_plan_renumber_keeps_codes_and_all_lists_incidents(
+    sample: Engine, rt: Runtime
+) -> None:
+    from gis.incidents.report import IncidentReport
+    from gis.usecases import incidents
+
+    with sample.connect() as conn:
+        grid = area_sql.find_areas(conn, codes=[f"{COMMUNITY}011"]).geometry.iloc[0]
+    inside = grid.representative_point()
+    found, _ = incidents.report(
+        rt, IncidentReport(category="hazard", lon=inside.x, lat=inside.y), actor="test"
+    )
+    plan_id = gridmap("plan", "create", "--scope", COMMUNITY).output.split()[1]
+    line = "LINESTRING (116.352 39.99, 116.352 40.02)"
+    assert (
+        gridmap("plan", "split", plan_id, "--grid", f"{COMMUNITY}012", "--line", line).exit_code
+        == 0
+    )
+    kept = gridmap("plan", "renumber", plan_id)
+    assert kept.exit_code == 0 and "0 codes changed" in kept.output, kept.output
+    everything = gridmap("plan", "renumber", plan_id, "--all")
+    assert everything.exit_code == 0, everything.output
+    assert f"  {COMMUNITY}011 → {COMMUNITY}012" in everything.output
+    assert "1 incidents would change grid code:" in everything.output
+    assert (
+        f"  incident {found.incident.id} (hazard, reported): {COMMUNITY}011 → {COMMUNITY}012"
+        in everything.output
+    )

@@ -217,7 +217,10 @@ def test_no_incidents_give_an_empty_frame_with_the_new_column() -> None:
     assert "new_grid_code" in moving.columns
 
 
-def test_households_moved_are_rounded_to_a_tenth() -> None:
-    # 1,000 households × a third of the area = 333.33… → 333.3
-    transfers = diff_areas(BEFORE, zoo.areas(grown(100 + 100 / 3))).transfers
-    assert transfers["households_moved"].iloc[0] == 333.3
+def test_item15_households_moved_are_whole_numbers() -> None:
+    # 1,000 households × a third of the area = 333.33… → 333 moved, 667 stay
+    diff = diff_areas(BEFORE, zoo.areas(grown(100 + 100 / 3)))
+    assert diff.transfers["households_moved"].tolist() == [333]
+    assert isinstance(diff.transfers["households_moved"].iloc[0], int)
+    summary = diff.summary.set_index("code")
+    assert summary.loc[SECOND, "households_after"] == 667

@@ -55,7 +55,8 @@ def test_split_merge_and_renumber(store: Runtime) -> None:
     assert new == "110108010019003"
     assert len(areas_of(store, plan_id)) == 3
     assert not [f for f in planning.check_plan(store, plan_id) if f.severity == "error"]
-    mapping = planning.renumber(store, plan_id=plan_id)
+    assert planning.renumber(store, plan_id=plan_id).changed == []  # existing grids keep codes
+    mapping = dict(planning.renumber(store, plan_id=plan_id, everything=True).codes)
     assert sorted(mapping.values()) == ["110108010019001", "110108010019002", "110108010019003"]
     assert mapping[EAST] == "110108010019002"  # north-west first, then east, then south-west
     planning.merge(store, plan_id=plan_id, codes=["110108010019001", "110108010019003"])
