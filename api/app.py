@@ -6,35 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors
+from api.middleware import HeadAsGet, RequestGuard
 from api.routes import areas, docs, health, lookup, maps, open311, plans
 from api.routes import incidents as incident_routes
 from api.routes import stations as station_routes
 from api.uploads import BodyLimits
 from gis.settings import IncidentSettings, StoreSettings
 from gis.usecases.runtime import Runtime
-
-
-class HeadAsGet:
-    """Answer ``HEAD`` as the ``GET`` of the same URL would, without the body (RFC 9110 9.3.2)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass every request on; a HEAD one as a GET whose body is not sent."""
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def without_body(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                message = {**message, "body": b""}
-            await send(message)
-
-        await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
 def create_app(
@@ -67,6 +47,7 @@ def create_app(
     errors.install(app)
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimits)  # per-route body limits, before a route reads a byte
+    app.add_middleware(RequestGuard)  # outermost: ids every answer, HEAD's too
     for module in (
         docs,
         health,

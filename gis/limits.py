@@ -47,6 +47,9 @@ ATTRIBUTES_BYTES = 16 * 1024
 HEALTH_SECONDS = 1.5
 """``GET /healthz`` answers within this (503 when the store has not answered by then)."""
 
+ID_MAX = 2**63 - 1
+"""The largest id or offset (PostgreSQL ``bigint``); a larger one is refused, not sent on."""
+
 
 class Deadline:
     """A time limit on one piece of work, which whoever started it may also call off.

@@ -165,6 +165,36 @@ def parse_text(value: object, field: str, limit: int = NAME_CHARS) -> str | None
     text = str(value).strip()
     if len(text) > limit:
         raise InvalidInput(f"{field}: {len(text)} characters; at most {limit}")
+    return storable(text, field)
+
+
+def storable(text: str, field: str) -> str:
+    r"""``text`` if it can be stored: no NUL character, no lone UTF-16 surrogate.
+
+    JSON can carry both (``"\u0000"``, ``"\ud800"``); PostgreSQL text and UTF-8 cannot.
+
+    Examples
+    --------
+    >>> storable("学院路", "name")
+    '学院路'
+    >>> storable("a\x00b", "description")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: description: contains a NUL character (U+0000)
+    >>> storable("a\ud800", "description")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: description: contains a lone surrogate (U+D800); expected UTF-8 text
+    """
+    if "\x00" in text:
+        raise InvalidInput(f"{field}: contains a NUL character (U+0000)")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = ord(text[exc.start])
+        raise InvalidInput(
+            f"{field}: contains a lone surrogate (U+{bad:04X}); expected UTF-8 text"
+        ) from None
     return text
 
 
@@ -184,7 +214,10 @@ def parse_attributes(value: object, field: str = "attributes") -> dict[str, obje
         return {}
     if not isinstance(value, dict):
         raise InvalidInput(f"{field}: expected a JSON object, got {type(value).__name__}")
-    size = len(json.dumps(value, ensure_ascii=False, default=str).encode())
+    dumped = storable(json.dumps(value, ensure_ascii=False, default=str), field)
+    if "\\u0000" in dumped:  # JSON escapes NUL; PostgreSQL's jsonb refuses it
+        raise InvalidInput(f"{field}: contains a NUL character (U+0000)")
+    size = len(dumped.encode())
     if size > ATTRIBUTES_BYTES:
         raise InvalidInput(f"{field}: {size:,} bytes as JSON; at most {ATTRIBUTES_BYTES:,}")
     return dict(value)

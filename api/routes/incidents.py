@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.deps import Coordinate, Rt
+from api.deps import Coordinate, Id, Offset, Rt
 from gis.areas import parse_level
 from gis.incidents.lifecycle import Transition, parse_statuses
 from gis.incidents.records import IncidentQuery
@@ -81,7 +81,7 @@ def list_incidents(
     end: str | None = None,
     bbox: str | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Any:
     """Incidents, filtered; reporters' names and phones are masked."""
     query = IncidentQuery(
@@ -105,20 +105,20 @@ def needs_location_queue(rt: Rt) -> Any:
 
 
 @router.get("/incidents/{incident_id}")
-def get_incident(rt: Rt, incident_id: int) -> Any:
+def get_incident(rt: Rt, incident_id: Id) -> Any:
     """One incident with its event log and linked (possibly duplicate) incidents."""
     return details_view(incidents.details(rt, incident_id), personal=rt.incidents.show_personal)
 
 
 @router.post("/incidents/{incident_id}/transitions")
-def change_status(rt: Rt, incident_id: int, body: TransitionIn) -> Any:
+def change_status(rt: Rt, incident_id: Id, body: TransitionIn) -> Any:
     """Move the incident through the loop; 409 lists the allowed moves when refused."""
     found = incidents.transition(rt, incident_id, Transition(**body.model_dump()))
     return details_view(found, personal=rt.incidents.show_personal)
 
 
 @router.post("/incidents/{incident_id}/location")
-def locate_queued(rt: Rt, incident_id: int, body: LocationIn) -> Any:
+def locate_queued(rt: Rt, incident_id: Id, body: LocationIn) -> Any:
     """Give a place to an incident from the needs-location queue."""
     incoming = parse_report({**body.model_dump(), "category": "livelihood"}, rt.catalogue)
     found = incidents.give_place(rt, incident_id, incoming, actor="api")

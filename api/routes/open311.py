@@ -138,7 +138,10 @@ def list_requests(request: Request, rt: Rt) -> Any:
 @router.get("/requests/{service_request_id}.json")
 def get_request(rt: Rt, service_request_id: str) -> Any:
     """One service request, as a one-element list."""
-    if not (service_request_id.isdigit() and len(service_request_id) <= 18):
+    if (
+        not (service_request_id.isascii() and service_request_id.isdigit())
+        or len(service_request_id) > 18
+    ):
         raise NotFound(f"service_request_id: no request {service_request_id!r}")
     found = incidents.get_incident(rt, int(service_request_id))
     return [open311.request_view(found, rt.catalogue)]

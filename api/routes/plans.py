@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from api.deps import Rt
+from api.deps import Id, Rt
 from api.routes.areas import GeoJSONResponse
 from api.uploads import boundary_upload, with_deadline
 from gis.areas import Level, child_level, parse_level
@@ -102,7 +102,7 @@ async def create_plan(
 
 
 @router.get("/plans/{plan_id}")
-def get_plan(rt: Rt, plan_id: int) -> Any:
+def get_plan(rt: Rt, plan_id: Id) -> Any:
     """A plan and its areas (a FeatureCollection)."""
     plan, areas = planning.get_plan(rt, plan_id)
     collection = feature_collection(areas)
@@ -112,13 +112,13 @@ def get_plan(rt: Rt, plan_id: int) -> Any:
 
 
 @router.get("/plans/{plan_id}/check")
-def check_plan(rt: Rt, plan_id: int, file_format: FormatQuery = "json") -> Any:
+def check_plan(rt: Rt, plan_id: Id, file_format: FormatQuery = "json") -> Any:
     """All the boundary rules on the plan."""
     return _findings(planning.check_plan(rt, plan_id), file_format)
 
 
 @router.get("/plans/{plan_id}/diff")
-def diff_plan(rt: Rt, plan_id: int, file_format: FormatQuery = "json") -> Any:
+def diff_plan(rt: Rt, plan_id: Id, file_format: FormatQuery = "json") -> Any:
     """Per area gained and lost, the transfer table, households moved; GeoJSON of the pieces."""
     diff = planning.diff_plan(rt, plan_id)
     if file_format == "geojson":
@@ -134,7 +134,7 @@ def renumber_plan(rt: Rt, plan_id: int, body: RenumberRequest | None = None) -> 
 
 
 @router.post("/plans/{plan_id}/publish")
-def publish_plan(rt: Rt, plan_id: int, body: PublishRequest | None = None) -> Any:
+def publish_plan(rt: Rt, plan_id: Id, body: PublishRequest | None = None) -> Any:
     """Publish atomically; 409 while errors remain (unless forced) or if the scope changed."""
     options = body or PublishRequest()
     plan = planning.publish(rt, plan_id=plan_id, force=options.force, reason=options.reason)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from shapely.geometry import mapping
 
-from api.deps import Coordinate, Rt
+from api.deps import Coordinate, Id, Rt
 from api.uploads import read_body
 from gis import clock
 from gis.stations.records import Station, parse_station, read_stations
@@ -78,7 +78,7 @@ def list_stations(rt: Rt, type: str | None = None, bbox: str | None = None) -> R
 
 
 @router.get("/stations/{station_id}")
-def get_station(rt: Rt, station_id: int) -> Response:
+def get_station(rt: Rt, station_id: Id) -> Response:
     """One station as a GeoJSON Feature; ``outside_grid`` flags one outside every grid."""
     return _geojson(_feature(stations.get_station(rt, station_id)))
 
@@ -92,7 +92,7 @@ def create_station(rt: Rt, body: StationBody) -> Response:
 
 
 @router.put("/stations/{station_id}")
-def replace_station(rt: Rt, station_id: int, body: StationBody) -> Response:
+def replace_station(rt: Rt, station_id: Id, body: StationBody) -> Response:
     """Replace a station's fields (those left out keep theirs); a move drops its isochrones."""
     kept = {k: v for k, v in asdict(stations.get_station(rt, station_id)).items() if k in KEPT}
     given = body.model_dump(exclude_unset=True)
@@ -105,7 +105,7 @@ KEPT = ("opening_hours", "capacity", "source_id", "attributes")
 
 
 @router.delete("/stations/{station_id}", status_code=204)
-def delete_station(rt: Rt, station_id: int) -> Response:
+def delete_station(rt: Rt, station_id: Id) -> Response:
     """Delete a station."""
     stations.delete_station(rt, station_id)
     return Response(status_code=204)
@@ -125,7 +125,7 @@ def _import(rt: Runtime, body: bytes, kind: str, crs: str) -> stations.ImportSum
 
 
 @router.get("/stations/{station_id}/circles")
-def station_circles(rt: Rt, station_id: int) -> Response:
+def station_circles(rt: Rt, station_id: Id) -> Response:
     """The station's service circles, one per tier (radius in metres)."""
     return _collection(
         [
@@ -140,7 +140,7 @@ def station_circles(rt: Rt, station_id: int) -> Response:
 
 
 @router.get("/stations/{station_id}/isochrones")
-def station_reach(rt: Rt, station_id: int, speed: float | None = None) -> Response:
+def station_reach(rt: Rt, station_id: Id, speed: float | None = None) -> Response:
     """The station's walking isochrones, one per tier (cached per network version)."""
     tiers, version = stations.isochrones_of(rt, station_id, speed_kmh=speed)
     properties = {"station_id": station_id, "network_version": version}

@@ -82,9 +82,7 @@ def parse_report(data: dict[str, Any], catalogue: Catalogue) -> IncidentReport:
     gis.errors.InvalidInput: location: give lon and lat (with crs), or an address
     """
     category = catalogue.find(str(data.get("category") or ""), field="category").code
-    description = str(data.get("description") or "")
-    if len(description) > MAX_DESCRIPTION:
-        raise InvalidInput(f"description: {len(description)} characters; at most {MAX_DESCRIPTION}")
+    description = parse_text(data.get("description"), "description", MAX_DESCRIPTION) or ""
     point = _point(data)
     address = parse_text(data.get("address"), "address", 500)
     if not point and not address:

@@ -20,6 +20,8 @@ TYPE_FIELDS = ("type", "station_type", "类型")
 NAME_FIELDS = ("name", "名称")
 HOURS_FIELDS = ("opening_hours", "营业时间", "开放时间")
 CAPACITY_FIELDS = ("capacity", "容量")
+CAPACITY_MAX = 1_000_000
+"""The most people a station may be said to hold (its column is a 32-bit integer)."""
 ID_FIELDS = ("source_id", "id")
 _KNOWN = {*TYPE_FIELDS, *NAME_FIELDS, *HOURS_FIELDS, *CAPACITY_FIELDS, *ID_FIELDS}
 _KNOWN |= {*LON_FIELDS, *LAT_FIELDS}
@@ -70,8 +72,9 @@ def _capacity(value: Any, label: str) -> int | None:
     if value is None:
         return None
     number = require_number(value, f"{label}capacity")
-    if number < 0 or number != int(number):
-        raise InvalidInput(f"{label}capacity: {value!r} must be a whole number >= 0")
+    if not (0 <= number <= CAPACITY_MAX) or number != int(number):
+        expected = f"a whole number from 0 to {CAPACITY_MAX:,}"
+        raise InvalidInput(f"{label}capacity: {value!r} is not {expected}")
     return int(number)
 
 

@@ -166,7 +166,8 @@ def test_a_value_the_store_refuses_is_a_400_not_a_500(client: TestClient) -> Non
     response = client.post(
         "/incidents", json={"category": "hazard", "description": "bad\x00byte", **INSIDE}
     )
-    assert response.status_code == 400 and response.json()["code"] == "StoreRefused"
+    assert response.status_code == 400 and response.json()["code"] == "InvalidInput"
+    assert response.json()["detail"] == "description: contains a NUL character (U+0000)"
 
 
 def test_registry_sees_addresses_updated_in_place(client: TestClient, engine: Engine) -> None:
