@@ -21,6 +21,7 @@ import shapely
 from gis.crs import STORAGE_CRS
 from gis.geometry import area_m2, polygonal_part
 from gis.lookup import GridIndex
+from gis.numbering import continued_codes
 
 MIN_PIECE_M2 = 1.0
 NOWHERE = ""  # transfers from or to no area: newly covered or uncovered ground
@@ -33,16 +34,18 @@ REGISTRY, AREA_SHARE, BOTH = "registry", "area share", "registry + area share"
 class AreaDiff:
     """A transfer table, a per-area summary and the changed pieces (EPSG:4326)."""
 
-    transfers: pd.DataFrame  # from_code, to_code, area_m2, households_moved
+    transfers: pd.DataFrame  # from_code, to_code, area_m2, households_moved, renumber
     summary: pd.DataFrame  # code, status, area_before_m2, …, households_before, households_after
-    pieces: gpd.GeoDataFrame  # from_code, to_code, area_m2, households_moved, geometry
+    pieces: gpd.GeoDataFrame  # from_code, to_code, area_m2, households_moved, renumber, geometry
     incidents: pd.DataFrame = field(default_factory=pd.DataFrame)  # open incidents changing grid
+    renumbered: pd.DataFrame = field(default_factory=pd.DataFrame)  # code, new_code
 
     def to_json(self) -> dict[str, object]:
-        """Plain JSON: summary rows, transfers and the open incidents whose grid would change."""
+        """Plain JSON: summary, transfers, renumbered areas, open incidents changing grid."""
         return {
             "summary": json_records(self.summary),
             "transfers": json_records(self.transfers),
+            "renumbered": json_records(self.renumbered),
             "incidents": json_records(self.incidents),
         }
 
@@ -292,6 +295,9 @@ def diff_areas(
     """Compare two sets of areas (columns ``code``, ``households``, geometry in EPSG:4326).
 
     Households moved are those of `household_pieces` (``after``'s own figures are not used).
+    An area of ``after`` that continues one of ``before`` under another code
+    (`gis.numbering.continued_codes`) is listed in ``renumbered``, and the transfers between
+    the two are marked ``renumber``: the same grid under a new code, not ground moving.
 
     Examples
     --------
@@ -307,6 +313,7 @@ def diff_areas(
     [['b', 'a', 50]]
     """
     pieces = household_pieces(before, after, addresses)
+    renumbered = _renumbered(before, after)
     old_codes = np.append(before["code"].astype(str).to_numpy(), NOWHERE)
     new_codes = np.append(after["code"].astype(str).to_numpy(), NOWHERE)
     pieces = pieces.assign(
@@ -317,12 +324,30 @@ def diff_areas(
     moving = pieces[pieces["from_code"] != pieces["to_code"]].sort_values(
         ["from_code", "to_code"], ignore_index=True
     )
+    pairs = set(zip(renumbered["code"], renumbered["new_code"], strict=True))
+    moving["renumber"] = [
+        pair in pairs for pair in zip(moving["from_code"], moving["to_code"], strict=True)
+    ]
     shown = gpd.GeoDataFrame(
-        moving[["from_code", "to_code", "area_m2", "households_moved"]],
+        moving[["from_code", "to_code", "area_m2", "households_moved", "renumber"]],
         geometry=gpd.GeoSeries(list(moving["geometry"]), crs=STORAGE_CRS),
     )
     transfers = pd.DataFrame(shown.drop(columns="geometry"))
-    return AreaDiff(transfers, _summary(before, after, pieces, transfers), shown)
+    summary = _summary(before, after, pieces, transfers)
+    return AreaDiff(transfers, summary, shown, renumbered=renumbered)
+
+
+def _renumbered(before: gpd.GeoDataFrame, after: gpd.GeoDataFrame) -> pd.DataFrame:
+    """(code, new_code) of each area of ``after`` continuing one of ``before`` under a new code."""
+    continued = continued_codes(
+        after.set_geometry(list(_valid(after))), before.set_geometry(list(_valid(before)))
+    )
+    pairs = [
+        (old, str(new))
+        for old, new in zip(continued, after["code"], strict=True)
+        if old is not None and old != str(new)
+    ]
+    return pd.DataFrame(sorted(pairs), columns=["code", "new_code"], dtype=object)
 
 
 def _total(values: pd.Series) -> int | None:

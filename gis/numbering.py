@@ -153,6 +153,26 @@ def kept_codes(
     ['110108010019001', '110108010019002', '110108010019004']
     """
     new = np.array([g if g is not None else shapely.Polygon() for g in proposed.geometry])
+    return _number_the_rest(continued_codes(proposed, current), new, parent_code, used)
+
+
+def continued_codes(proposed: gpd.GeoDataFrame, current: gpd.GeoDataFrame) -> list[str | None]:
+    """The code of the current area each proposed area continues (None for a new area).
+
+    Pairs that keep their own code are matched first, then the others by the most ground
+    shared; each current area is continued by one proposed area at most (see `kept_codes`).
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> now = gpd.GeoDataFrame({"code": ["a", "b"]},
+    ...     geometry=[box(116.34, 40, 116.35, 40.01), box(116.35, 40, 116.36, 40.01)])
+    >>> swapped = gpd.GeoDataFrame({"code": ["b", "a", "c"]}, geometry=[box(116.34, 40, 116.35,
+    ...     40.01), box(116.35, 40, 116.356, 40.01), box(116.356, 40, 116.36, 40.01)])
+    >>> continued_codes(swapped, now)
+    ['a', 'b', None]
+    """
+    new = np.array([g if g is not None else shapely.Polygon() for g in proposed.geometry])
     old = np.array([g if g is not None else shapely.Polygon() for g in current.geometry])
     wanted, existing = list(proposed["code"].astype(str)), list(current["code"].astype(str))
     codes: list[str | None] = [None] * len(wanted)
@@ -165,7 +185,7 @@ def kept_codes(
             if codes[row] is None and col not in claimed:
                 codes[row] = existing[col]
                 claimed.add(col)
-    return _number_the_rest(codes, new, parent_code, used)
+    return codes
 
 
 def _number_the_rest(

@@ -259,6 +259,8 @@ def plan_diff(ctx: typer.Context, plan_id: int, file_format: FormatOption = "tex
         say(diff.summary.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
         say("transfers:")
         say(diff.transfers.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
+        for old, new in diff.renumbered.itertuples(index=False):
+            say(f"renumbered: {old} → {new} (the same grid under a new code)")
 
 
 @plan_app.command("publish")

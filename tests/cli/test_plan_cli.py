@@ -239,3 +239,5 @@ def test_item16_plan_renumber_keeps_codes_and_all_lists_incidents(
         f"  incident {found.incident.id} (hazard, reported): {COMMUNITY}011 → {COMMUNITY}012"
         in everything.output
     )
+    diff = gridmap("plan", "diff", plan_id)
+    assert f"renumbered: {COMMUNITY}011 → {COMMUNITY}012" in diff.output, diff.output

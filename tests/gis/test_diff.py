@@ -123,6 +123,20 @@ def test_renumbered_area_moves_everything_to_its_new_code() -> None:
     assert statuses == {FIRST: "unchanged", SECOND: "removed", THIRD: "added"}
 
 
+def test_item16_a_renumber_is_listed_as_such_not_as_ground_moving() -> None:
+    after = zoo.areas([zoo.LEFT, zoo.RIGHT], codes=[FIRST, THIRD])
+    diff = diff_areas(BEFORE, after)
+    assert diff.renumbered.values.tolist() == [[SECOND, THIRD]]
+    assert diff.transfers["renumber"].tolist() == [True]
+    assert diff.to_json()["renumbered"] == [{"code": SECOND, "new_code": THIRD}]
+
+
+def test_item16_ground_moving_to_a_neighbour_is_not_a_renumber() -> None:
+    diff = diff_areas(BEFORE, zoo.areas(grown(150)))
+    assert diff.renumbered.empty
+    assert diff.transfers["renumber"].tolist() == [False]
+
+
 def test_removed_area_absorbed_by_its_neighbour_moves_to_it() -> None:
     diff = diff_areas(BEFORE, zoo.areas([zoo.PARENT_M], codes=[FIRST]))
     row = diff.transfers.iloc[0]
@@ -157,7 +171,7 @@ def test_newly_covered_ground_is_gained_from_nowhere() -> None:
 
 def test_to_json_rounds_measures_and_turns_missing_values_into_none() -> None:
     data = diff_areas(BEFORE, zoo.areas(grown(150))).to_json()
-    assert set(data) == {"summary", "transfers", "incidents"}
+    assert set(data) == {"summary", "transfers", "renumbered", "incidents"}
     transfers = cast(list[dict[str, Any]], data["transfers"])
     summary = cast(list[dict[str, Any]], data["summary"])
     (transfer,) = transfers

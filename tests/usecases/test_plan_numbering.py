@@ -103,3 +103,9 @@ def test_item16_a_full_renumber_needs_the_flag_and_lists_the_incidents(sample: R
     assert {"id", "category", "status", "grid_code", "new_grid_code"} == set(
         everything.incidents.columns
     )
+    diff = planning.diff_plan(sample, plan_id)
+    renumbered = dict(diff.renumbered.values.tolist())
+    assert renumbered[GRID_011] == mapping[GRID_011]  # the diff says renumbered, not redrawn
+    assert diff.transfers.loc[diff.transfers["renumber"], "from_code"].tolist() == sorted(
+        renumbered
+    )
