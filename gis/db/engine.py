@@ -138,10 +138,14 @@ def display_url(url: str) -> str:
 
 
 @contextmanager
-def connect(engine: Engine) -> Iterator[Connection]:
+def connect(engine: Engine, *, autocommit: bool = True) -> Iterator[Connection]:
     """A read connection; a store unreachable raises `StoreUnavailable`, too slow `StoreTimeout`.
 
-    Too slow: a connection, a statement or a lock not had within its timeout.
+    Too slow: a connection, a statement or a lock not had within its timeout. A read connection
+    runs each statement on its own (``autocommit``): under PostgreSQL's READ COMMITTED each
+    statement saw its own snapshot anyway, and so a read never holds a transaction open — idle —
+    while Python computes between its statements (which the idle-in-transaction timeout would
+    end). A read that needs one snapshot begins its own transaction (`gis.db.lookup`).
     """
     try:
         conn = engine.connect()
@@ -149,6 +153,8 @@ def connect(engine: Engine) -> Iterator[Connection]:
         raise StoreTimeout("database: no free connection in the pool in time") from exc
     except OperationalError as exc:
         raise _unavailable(exc, "cannot connect: ") from exc
+    if autocommit:
+        conn.execution_options(isolation_level="AUTOCOMMIT")  # reset when back in the pool
     try:
         yield conn
     except DBAPIError as exc:
@@ -188,7 +194,7 @@ def _first_line(exc: DBAPIError) -> str:
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
     """A connection in one transaction: committed on success, rolled back on any error."""
-    with connect(engine) as conn, conn.begin():
+    with connect(engine, autocommit=False) as conn, conn.begin():
         yield conn
 
 

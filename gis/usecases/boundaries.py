@@ -1,8 +1,8 @@
 """Boundaries: load a file of areas (a dry run, or committed at once), read areas and versions.
 
 A load never overwrites: a changed area retires its current version and a new one is inserted,
-all in one transaction that also takes the areas write lock, so two loads (or a load and a plan
-publish) never interleave.
+all in one transaction that also takes the areas write lock (for its writes only, never while it
+computes), so two loads (or a load and a plan publish) never interleave.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import shapely
 from gis.areas import AreaQuery, Level
 from gis.db import addresses as address_sql
 from gis.db import areas as area_sql
+from gis.db import lookup as lookup_sql
 from gis.db.engine import Connection
 from gis.errors import InvalidInput, NotFound
 from gis.incidents.registry_file import read_addresses
@@ -52,10 +53,19 @@ def preview_load(
 def load(
     rt: Runtime, boundary: BoundaryFile, *, level: Level, retire_missing: bool = False
 ) -> LoadPlan:
-    """Plan and apply a load in one transaction: all of it is written, or nothing."""
+    """Plan and apply a load in one transaction: all of it is written, or nothing.
+
+    The plan is made before the transaction, so that the areas write lock is never held while
+    a large file is compared with the store; under the lock it is made again only if the areas
+    changed in between (another load or a publish moved the areas version).
+    """
+    with rt.read() as conn:
+        version = lookup_sql.areas_version(conn)
+        plan = _plan(conn, boundary, level=level, retire_missing=retire_missing)
     with rt.write() as conn:
         area_sql.lock_for_load(conn)
-        plan = _plan(conn, boundary, level=level, retire_missing=retire_missing)
+        if lookup_sql.areas_version(conn) != version:
+            plan = _plan(conn, boundary, level=level, retire_missing=retire_missing)
         area_sql.retire(conn, codes=plan.to_retire)
         area_sql.insert_versions(conn, level=level, areas=plan.to_insert)
     return plan

@@ -293,8 +293,8 @@ def publish(
     """Make the plan's areas the current ones of its scope, atomically.
 
     Refused while the checks find errors (unless ``force`` with a ``reason``), when the plan is
-    not a draft, and when the scope changed since the plan was made (another publish or a load:
-    both take the areas write lock first, so the check and the write see the same rows).
+    not a draft, and when the scope changed since the plan was made (another publish or a load;
+    looked at again once the areas write lock is held, which is taken for the writes only).
     Returns the published plan (its ``check_summary`` says what the checks found).
     """
     if force and not (reason and reason.strip()):
@@ -304,16 +304,21 @@ def publish(
         return plan_sql.get_plan(conn, plan_id=plan_id)
 
 
-def _publish(conn: Connection, *, plan_id: int, force: bool, reason: str | None) -> None:
-    area_sql.lock_for_load(conn)
-    plan = _draft(conn, plan_id)
-    plan_sql.lock_scope(conn, scope_code=plan.scope_code)
-    now = plan_sql.scope_version(conn, scope_code=plan.scope_code, level=plan.level)
-    if now != plan.base_version:
+def _scope_unchanged(conn: Connection, plan: PlanRecord) -> None:
+    """`Conflict` unless the scope's current areas are still those the plan was drawn from."""
+    if plan_sql.scope_version(conn, scope_code=plan.scope_code, level=plan.level) != (
+        plan.base_version
+    ):
         raise Conflict(
-            f"plan: scope {plan.scope_code} changed since plan {plan_id} was made; "
+            f"plan: scope {plan.scope_code} changed since plan {plan.id} was made; "
             "make a new plan from the current boundaries"
         )
+
+
+def _publish(conn: Connection, *, plan_id: int, force: bool, reason: str | None) -> None:
+    plan = _draft(conn, plan_id)
+    plan_sql.lock_scope(conn, scope_code=plan.scope_code)
+    _scope_unchanged(conn, plan)
     findings = _check(conn, plan)
     summary = findings_to_json(findings)["summary"]
     if has_errors(findings) and not force:
@@ -335,6 +340,9 @@ def _publish(conn: Connection, *, plan_id: int, force: bool, reason: str | None)
     # version, with the plan's households; dropped ones are retired
     changes = plan_load(_left_alone(proposed, current), current, level=level)
     dropped = sorted(set(current["code"]) - set(proposed["code"]))
+    # the areas write lock for the writes only: no load waits while the checks compute
+    area_sql.lock_for_load(conn)
+    _scope_unchanged(conn, plan)
     area_sql.retire(conn, codes=[*changes.changed, *dropped])
     area_sql.insert_versions(conn, level=level, areas=changes.to_insert)
     plan_sql.mark_published(
