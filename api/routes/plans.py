@@ -74,10 +74,19 @@ async def check_upload(
     return _findings(findings, file_format)
 
 
-def _create_plan(rt: Runtime, path: Path | None, scope: str, crs: str | None, note: str) -> Any:
+def _create_plan(
+    rt: Runtime,
+    path: Path | None,
+    scope: str,
+    crs: str | None,
+    note: str,
+    deadline: Deadline | None = None,
+) -> Any:
     areas = None
     if path is not None:
         areas = read_boundaries(path, level=child_level(scope), crs=crs, lenient=True).areas
+    if deadline is not None:
+        deadline.check()  # before the plan is written: a plan stopped leaves no row
     return planning.create_plan(rt, scope_code=scope, areas=areas, note=note).to_json()
 
 
@@ -97,7 +106,8 @@ async def create_plan(
         plan = await run_in_threadpool(_create_plan, rt, None, scope, crs, note)
     else:
         async with boundary_upload(request) as path:
-            plan = await run_in_threadpool(_create_plan, rt, path, scope, crs, note)
+            work = partial(_create_plan, rt, path, scope, crs, note)
+            plan = await with_deadline(request, work, what="plan")
     return JSONResponse(plan, status_code=201)
 
 

@@ -122,21 +122,27 @@ def test_item6_a_zip_that_unzips_to_too_much_is_refused_before_extracting(
     )
 
 
-def test_item6_a_check_stops_when_its_time_is_up(
-    store_settings: StoreSettings,
-    rt: Runtime,
+@pytest.mark.parametrize(
+    ("path", "what"), [("/checks", "check"), (f"/plans?scope={COMMUNITY}", "plan")]
+)
+def test_item6_the_work_on_an_upload_stops_when_its_time_is_up(
+    app: FastAPI,
+    engine: Engine,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    what: str,
 ) -> None:
     monkeypatch.setenv("GRIDMAP_WORK_SECONDS", "0.001")
     zipped = zipped_shapefile(squares(200), tmp_path)
-    with TestClient(create_app(store_settings)) as client:
-        response = upload(client, "/checks", zipped)
+    with TestClient(app) as client:
+        response = upload(client, path, zipped)
     assert response.status_code == 413
     assert response.json() == {
-        "detail": "check: took longer than its limit of 0.001 s; split the file",
+        "detail": f"{what}: took longer than its limit of 0.001 s; split the file",
         "code": "TimeLimitExceeded",
     }
+    assert plan_rows(engine) == 0
 
 
 def asgi(
