@@ -160,3 +160,27 @@ def boundaries_file(frame: gpd.GeoDataFrame, folder: Path):
     from gis.io import read_boundaries
 
     return read_boundaries(geoms.write(frame, folder / "counted.geojson"), level=Level.GRID)
+
+
+def test_item15_a_grid_the_plan_leaves_alone_keeps_its_row_whatever_the_registry_says(
+    rt: Runtime, tmp_path: Path
+) -> None:
+    """Item 17 still holds: the registry (300) disagrees with the stored 100, the boundary not."""
+    store = load_hierarchy(rt, tmp_path)
+    counted = geoms.frame(geoms.HIERARCHY["grid"], households=[100, 100])
+    boundaries.load(store, boundaries_file(counted, tmp_path), level=Level.GRID)
+    with store.write() as conn:
+        address_sql.upsert_addresses(conn, rows=[address_row("学院路1号", 116.341, 40.0, 300)])
+    grown = [
+        (f"{COMMUNITY}001", "第01网格", geoms.GRIDS[0]),
+        (f"{COMMUNITY}002", "第02网格", box(116.35, 39.99, 116.361, 40.01)),
+    ]
+    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=geoms.frame(grown)).id
+    _, areas = planning.get_plan(store, plan_id)
+    assert areas.set_index("code").loc[f"{COMMUNITY}001", "households"] == 300
+    with store.read() as conn:
+        [row_id] = area_sql.find_areas(conn, codes=[f"{COMMUNITY}001"])["id"]
+    planning.publish(store, plan_id=plan_id, force=True, reason="east grows past the community")
+    with store.read() as conn:
+        west = area_sql.find_areas(conn, codes=[f"{COMMUNITY}001"])
+    assert west[["id", "households"]].values.tolist() == [[row_id, 100]]
