@@ -36,8 +36,17 @@ def hazards(page: pages.HazardsPage, options: MapOptions) -> Page:
 
 
 def plan(review: PlanReview, options: MapOptions) -> Page:
-    """A plan's findings over its before/after outlines and moved pieces."""
-    return plan_map(review.current, review.proposed, review.findings, review.diff.pieces, options)
+    """A plan's findings over its before/after outlines and moved pieces, headed by its note."""
+    heading = f"{options.t('调整方案', 'Plan')} #{review.plan.id}"
+    return plan_map(
+        review.current,
+        review.proposed,
+        review.findings,
+        review.diff.pieces,
+        options,
+        heading=heading,
+        note=review.plan.note,
+    )
 
 
 def stations(page: pages.StationsPage, options: MapOptions) -> Page:

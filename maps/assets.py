@@ -8,6 +8,8 @@ without a local copy raises, so no page can reach another origin.
 
 from __future__ import annotations
 
+import base64
+import mimetypes
 import posixpath
 import re
 from pathlib import Path
@@ -125,8 +127,26 @@ def inline_assets(html: str) -> str:
         if path is None:
             return match.group(0)
         body = path.read_text(encoding="utf-8")
-        return (
-            f"<script>{body}</script>" if match.group(1) == "script" else f"<style>{body}</style>"
-        )
+        if match.group(1) == "script":
+            return f"<script>{body}</script>"
+        return f"<style>{_inline_urls(body, match.group(3)[len(STATIC_PREFIX) + 1 :])}</style>"
 
     return _TAG.sub(replace, html)
+
+
+_URL = re.compile(r"url\((['\"]?)([^)'\"#:]+)\1\)")
+
+
+def _inline_urls(css: str, relative: str) -> str:
+    """A stylesheet whose relative ``url(…)`` files (icons) are written into it as data URLs."""
+
+    def replace(match: re.Match[str]) -> str:
+        path = static_file(
+            posixpath.normpath(posixpath.join(posixpath.dirname(relative), match[2]))
+        )
+        if path is None:
+            return match.group(0)
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return f"url(data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()})"
+
+    return _URL.sub(replace, css)

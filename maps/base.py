@@ -7,7 +7,7 @@ background for offline intranets), ``osm``, ``tianditu`` (needs a ``tk`` key) or
 
 from __future__ import annotations
 
-import html
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +22,7 @@ from pandas.api.types import is_object_dtype, is_string_dtype
 from gis.errors import InvalidInput
 from maps.assets import make_offline
 from maps.coords import leaflet_bounds, to_gcj02
+from maps.safe import html_text
 
 Page = folium.Map  # what every map function returns (render with .get_root().render())
 BASEMAPS = ("none", "osm", "tianditu", "amap")
@@ -74,29 +75,35 @@ def map_options(
 
 
 def for_display(frame: gpd.GeoDataFrame, options: MapOptions) -> gpd.GeoDataFrame:
-    """Features as the page shows them: text HTML-escaped, shifted onto GCJ-02 for Amap tiles.
+    """Features as the page shows them: text as HTML, shifted onto GCJ-02 for Amap tiles.
 
-    Folium's tooltips and popups insert property values as HTML, so every string is escaped.
+    Folium's GeoJSON tooltips and popups set each property value as HTML, so every text is
+    escaped (`maps.safe.html_text`), and a JSON object or list becomes its escaped JSON text
+    (folium would insert it raw). Call it on exactly what a layer is given.
 
     Examples
     --------
     >>> from shapely import Point
-    >>> shown = for_display(gpd.GeoDataFrame({"name": ["<b>x</b>"]}, geometry=[Point(0, 0)]),
-    ...                     MapOptions())
-    >>> shown["name"].iloc[0]
-    '&lt;b&gt;x&lt;/b&gt;'
+    >>> shown = for_display(gpd.GeoDataFrame({"name": ["<b>x</b>"], "more": [{"a": "<i>"}]},
+    ...                                      geometry=[Point(0, 0)]), MapOptions())
+    >>> shown["name"].iloc[0], shown["more"].iloc[0]
+    ('&lt;b&gt;x&lt;/b&gt;', '{&quot;a&quot;: &quot;&lt;i&gt;&quot;}')
     """
     text = [
         c
         for c in frame.columns
         if c != frame.geometry.name and (is_object_dtype(frame[c]) or is_string_dtype(frame[c]))
     ]
-    safe = frame.assign(**{c: frame[c].map(_escape) for c in text}) if text else frame
+    safe = frame.assign(**{c: frame[c].map(_as_html) for c in text}) if text else frame
     return to_gcj02(safe) if options.basemap == "amap" else safe
 
 
-def _escape(value: object) -> object:
-    return html.escape(value) if isinstance(value, str) else value
+def _as_html(value: object) -> object:
+    if isinstance(value, str):
+        return html_text(value)
+    if isinstance(value, dict | list | tuple):
+        return html_text(json.dumps(value, ensure_ascii=False, default=str))
+    return value
 
 
 def new_map(bounds: tuple[float, float, float, float], options: MapOptions) -> folium.Map:
@@ -151,8 +158,25 @@ class Legend(MacroElement):
     def __init__(self, title: str, entries: list[tuple[str, str]]) -> None:
         super().__init__()
         self._name = "Legend"
-        self.title = html.escape(title)
-        self.entries = [(color, html.escape(label)) for color, label in entries]
+        self.title = html_text(title)
+        self.entries = [(color, html_text(label)) for color, label in entries]
+
+
+class Note(MacroElement):
+    """A fixed box at the top of the page: a heading and a line of text (both plain text)."""
+
+    _template = Template("""
+{% macro html(this, kwargs) %}
+<div class="gm-note" style="position:absolute;z-index:9999;top:10px;left:60px;background:#fff;
+ padding:4px 8px;border:1px solid #999;border-radius:4px;font:13px sans-serif;max-width:60%;
+ white-space:pre-wrap;overflow-wrap:anywhere"><b>{{ this.heading }}</b> {{ this.text }}</div>
+{% endmacro %}""")
+
+    def __init__(self, heading: str, text: str) -> None:
+        super().__init__()
+        self._name = "Note"
+        self.heading = html_text(heading)
+        self.text = html_text(text)
 
 
 def finish(
@@ -166,7 +190,7 @@ def finish(
     """Add the title, layer control, legend and attribution, and make every asset local."""
     root: Any = page.get_root()  # a branca Figure
     name = f"{title} · gridmap" if title else "gridmap"
-    root.header.add_child(Element(f"<title>{html.escape(name)}</title>"), name="title")
+    root.header.add_child(Element(f"<title>{html_text(name)}</title>"), name="title")
     if legend is not None:
         page.add_child(legend)
     if osm_data:
@@ -174,7 +198,7 @@ def finish(
             Element(
                 f'<div class="gm-attribution" style="position:absolute;z-index:9999;bottom:2px;'
                 f'left:90px;font:11px sans-serif;background:#fffc;padding:0 4px">'
-                f"{html.escape(OSM_ATTRIBUTION)}</div>"
+                f"{html_text(OSM_ATTRIBUTION)}</div>"
             )
         )
     folium.LayerControl(collapsed=False).add_to(page)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 import folium
@@ -14,6 +13,7 @@ import shapely
 from gis.areas import ORDER, Level
 from maps.base import Legend, MapOptions, finish, for_display, new_map
 from maps.coords import latlon
+from maps.safe import html_text
 
 WEIGHTS = {"district": 4.0, "subdistrict": 3.0, "community": 2.0, "grid": 1.0}
 COLORS = {"district": "#6a1b9a", "subdistrict": "#283593", "community": "#00695c", "grid": "#555"}
@@ -66,8 +66,7 @@ def _popup_frame(
     frame = grids[["code", "name", "geometry"]].copy()
     frame["households"] = grids["households"].map(lambda v: "" if pd.isna(v) else int(v))
     frame["worker"] = [
-        html.escape(str((a or {}).get("worker") or (a or {}).get("网格员") or ""))
-        for a in attributes
+        str((a or {}).get("worker") or (a or {}).get("网格员") or "") for a in attributes
     ]
     frame["open_incidents"] = [open_incidents.get(c, 0) for c in grids["code"]]
     if measure is not None:
@@ -92,10 +91,9 @@ def grid_map(
     """
     west, south, east, north = (float(v) for v in areas.total_bounds)
     page = new_map((west, south, east, north), options)
-    shown = for_display(areas, options)
     colors = None
     for level in ORDER:
-        rows = shown[shown["level"] == level.value]
+        rows = areas[areas["level"] == level.value]
         if rows.empty:
             continue
         rows = simplified(rows)
@@ -103,7 +101,7 @@ def grid_map(
             colors = _grid_layer(page, rows, options, open_incidents or {}, measure)
         else:
             _outline_layer(page, rows, level, options)
-    _labels(page, shown[shown["level"] == "grid"], options)
+    _labels(page, areas[areas["level"] == "grid"], options)
     legend = None
     if measure is not None and colors is not None:
         legend = Legend(measure_label, colors)
@@ -121,7 +119,7 @@ def _outline_layer(
     group = folium.FeatureGroup(name=options.t(level.label_zh, level.label_en), show=True)
     style = {"color": COLORS[level], "weight": WEIGHTS[level], "fill": False}
     folium.GeoJson(
-        rows[["code", "name", "geometry"]],
+        for_display(rows[["code", "name", "geometry"]], options),
         style_function=lambda _: style,
         tooltip=folium.GeoJsonTooltip(["name", "code"], aliases=["", ""]),
         name=level,
@@ -136,7 +134,7 @@ def _grid_layer(
     open_incidents: dict[str, int],
     measure: pd.Series | None,
 ) -> list[tuple[str, str]] | None:
-    frame = _popup_frame(rows, open_incidents, measure)
+    frame = for_display(_popup_frame(rows, open_incidents, measure), options)
     legend = None
     if measure is not None:
         fill, legend = classes(frame["measure"].astype(float), options.t("无数据", "No data"))
@@ -186,9 +184,10 @@ def _labels(page: folium.Map, grids: gpd.GeoDataFrame, options: MapOptions) -> N
     if grids.empty:
         return
     group = folium.FeatureGroup(name=options.t("标注", "Labels"), show=True)
-    points = shapely.point_on_surface(grids.geometry.to_numpy())
+    shown = for_display(grids[["geometry"]], options)
+    points = shapely.point_on_surface(shown.geometry.to_numpy())
     for point, name, code in zip(points, grids["name"], grids["code"], strict=True):
-        label = f"{short_label(name)}<br>{code[-3:]}"  # already escaped by for_display
+        label = f"{html_text(short_label(name))}<br>{html_text(code[-3:])}"
         folium.Marker(
             latlon(point.x, point.y),
             icon=folium.DivIcon(html=f'<div class="gm-label">{label}</div>', icon_size=(0, 0)),

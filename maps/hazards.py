@@ -6,7 +6,6 @@ incidents stay a few MB of HTML.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -21,6 +20,7 @@ from gis.incidents.lifecycle import LABELS_ZH
 from gis.incidents.records import Incident
 from maps.base import Legend, MapOptions, finish, for_display, new_map
 from maps.grids import COLORS, simplified
+from maps.safe import script_json
 
 STATUS_COLORS = {
     "needs_location": "#7f7f7f",
@@ -41,11 +41,11 @@ function (row) {
     var marker = L.circleMarker(new L.LatLng(row[0], row[1]),
         {radius: 6, color: t.colors[row[2]], weight: 1, fillColor: t.colors[row[2]],
          fillOpacity: 0.8});
-    var esc = function (s) { return String(s).replace(/[&<>"]/g, function (c) {
-        return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}[c]; }); };
+    var esc = function (s) { return String(s).replace(/[&<>"']/g, function (c) {
+        return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;"}[c]; }); };
     var values = [t.categories[row[3]], t.statuses[row[2]], row[4], row[5], row[6], row[7]];
     marker.bindPopup(t.fields.map(function (f, i) {
-        return "<b>" + f + "</b>: " + esc(values[i]); }).join("<br>"));
+        return "<b>" + esc(f) + "</b>: " + esc(values[i]); }).join("<br>"));
     return marker;
 }"""
 DESCRIPTION_CHARS = 60
@@ -54,7 +54,11 @@ DESCRIPTION_CHARS = 60
 def _tables(
     options: MapOptions, statuses: list[str], categories: list[str], category_names: dict[str, str]
 ) -> str:
-    """The lookup tables the marker callback uses, so each incident is a short array."""
+    """The lookup tables the marker callback uses, so each incident is a short array.
+
+    The tables are written into the page's script (`script_json`); the callback escapes each
+    value as HTML (``esc``, the browser-side twin of `maps.safe.html_text`) for the popup.
+    """
     fields = [
         options.t("类别", "Category"),
         options.t("状态", "Status"),
@@ -63,14 +67,13 @@ def _tables(
         options.t("网格", "Grid"),
         options.t("描述", "Description"),
     ]
-    return json.dumps(
+    return script_json(
         {
             "colors": [STATUS_COLORS.get(s, "#333") for s in statuses],
             "statuses": [LABELS_ZH.get(s, s) if options.lang == "zh" else s for s in statuses],
             "categories": [category_names.get(c, c) for c in categories],
             "fields": fields,
-        },
-        ensure_ascii=False,
+        }
     )
 
 
@@ -111,7 +114,8 @@ def hazard_map(
     bounds = areas.total_bounds if not areas.empty else points.total_bounds
     page = new_map(tuple(float(v) for v in bounds), options)  # type: ignore[arg-type]
     if not areas.empty:
-        grids = simplified(for_display(areas[areas["level"] == "grid"], options))
+        outlines = areas.loc[areas["level"] == "grid", ["code", "name", "geometry"]]
+        grids = simplified(for_display(outlines, options))
         folium.GeoJson(
             grids[["code", "name", "geometry"]],
             name=options.t("网格", "Grids"),

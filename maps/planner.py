@@ -9,7 +9,7 @@ import folium
 import geopandas as gpd
 
 from gis.crs import STORAGE_CRS
-from maps.base import Legend, MapOptions, finish, for_display, new_map
+from maps.base import Legend, MapOptions, Note, finish, for_display, new_map
 
 RULE_COLORS = {"gap": "#d62728", "overlap": "#ff7f0e", "outside-parent": "#9467bd"}
 OTHER_RULE = "#8c564b"
@@ -86,8 +86,14 @@ def plan_map(
     findings: Sequence[Any],
     pieces: gpd.GeoDataFrame,
     options: MapOptions,
+    *,
+    heading: str = "",
+    note: str = "",
 ) -> folium.Map:
-    """Before (grey, dashed) and after (blue) outlines, moved pieces (green), findings on top."""
+    """Before (grey, dashed) and after (blue) outlines, moved pieces (green), findings on top.
+
+    ``heading`` and ``note`` (plain text: the plan's number and its note) head the page.
+    """
     both = [f for f in (current, proposed) if not f.empty]
     bounds = gpd.GeoDataFrame(
         geometry=[g for f in both for g in f.geometry], crs=STORAGE_CRS
@@ -114,6 +120,8 @@ def plan_map(
             ),
         ).add_to(page)
     _findings_layer(page, findings, options)
+    if heading or note:
+        page.add_child(Note(heading, note))
     legend = Legend(
         options.t("图例", "Legend"),
         [

@@ -5,7 +5,6 @@ The 5/10/15-minute circles and the walking isochrones are separate toggleable la
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import folium
@@ -17,6 +16,7 @@ from gis.stations.records import Station
 from maps.base import Legend, MapOptions, finish, for_display, new_map
 from maps.coords import latlon
 from maps.grids import COLORS, simplified
+from maps.safe import html_text, popup, tooltip
 
 TYPE_COLORS = (
     "#c62828",
@@ -40,7 +40,7 @@ def _badge(label: str, color: str) -> folium.DivIcon:
         html=(
             f'<div class="gm-station" style="background:{color};color:#fff;border-radius:50%;'
             f"width:22px;height:22px;line-height:22px;text-align:center;font:bold 12px "
-            f'sans-serif;border:2px solid #fff;box-shadow:0 0 3px #000">{html.escape(label)}</div>'
+            f'sans-serif;border:2px solid #fff;box-shadow:0 0 3px #000">{html_text(label)}</div>'
         ),
         icon_size=(22, 22),
         icon_anchor=(11, 11),
@@ -159,15 +159,22 @@ def _markers(
         options,
     )
     for station, point in zip(stations, shown.geometry, strict=True):
-        zh, en = types.get(station.type, (station.type,) * 2)
-        flag = (
-            options.t("（不在任何网格内）", " (outside every grid)") if station.outside_grid else ""
+        zh, _ = types.get(station.type, (station.type,) * 2)
+        marker = folium.Marker(
+            latlon(point.x, point.y), icon=_badge(zh[:1], colors.get(station.type, "#333"))
         )
-        popup = f"<b>{html.escape(station.name)}</b><br>{html.escape(options.t(zh, en))}{flag}"
-        folium.Marker(
-            latlon(point.x, point.y),
-            icon=_badge(zh[:1], colors.get(station.type, "#333")),
-            popup=folium.Popup(popup, max_width=260),
-            tooltip=html.escape(station.name),
-        ).add_to(group)
+        marker.add_child(popup(_popup_html(station, types, options), max_width=260))
+        marker.add_child(tooltip(html_text(station.name)))
+        marker.add_to(group)
     group.add_to(page)
+
+
+def _popup_html(station: Station, types: dict[str, tuple[str, str]], options: MapOptions) -> str:
+    """A station's name, type (flagged when outside every grid) and opening hours, as HTML."""
+    type_name = options.t(*types.get(station.type, (station.type,) * 2))
+    flag = options.t("（不在任何网格内）", " (outside every grid)") if station.outside_grid else ""
+    lines = [f"<b>{html_text(station.name)}</b>", html_text(type_name + flag)]
+    if station.opening_hours:
+        label = options.t("开放时间", "Opening hours")
+        lines.append(f"{html_text(label)}: {html_text(station.opening_hours)}")
+    return "<br>".join(lines)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from html import escape
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api import pages
-from api.deps import Rt
+from api.deps import Id, Rt
 from gis.errors import NotFound
 from gis.incidents.lifecycle import parse_statuses
 from gis.usecases import pages as page_data
@@ -17,6 +16,7 @@ from gis.usecases import planning
 from gis.values import parse_period
 from maps.assets import static_file
 from maps.base import MapOptions, map_options
+from maps.safe import html_text
 
 router = APIRouter(tags=["maps"])
 Lang = Annotated[str | None, Query(description="zh (default) | en")]
@@ -62,8 +62,11 @@ def index(lang: Lang = None) -> HTMLResponse:
         ("hazards.html", options.t("隐患与事件地图", "Hazard map")),
         ("stations.html", options.t("服务站点与一刻钟生活圈", "Stations and 15-minute circles")),
     ]
-    items = "".join(f'<li><a href="/maps/{href}">{escape(label)}</a></li>' for href, label in links)
-    title = options.t("gridmap 地图", "gridmap maps")
+    items = "".join(
+        f'<li><a href="/maps/{html_text(href)}">{html_text(label)}</a></li>'
+        for href, label in links
+    )
+    title = html_text(options.t("gridmap 地图", "gridmap maps"))
     return HTMLResponse(
         f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
         f"</head><body><h1>{title}</h1><ul>{items}</ul></body></html>"
@@ -123,7 +126,7 @@ def hazards_page(
 @router.get("/maps/plans/{plan_id}.html", response_class=HTMLResponse)
 def plan_page(
     rt: Rt,
-    plan_id: int,
+    plan_id: Id,
     lang: Lang = None,
     basemap: Basemap = None,
     tk: str | None = None,

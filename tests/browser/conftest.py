@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,16 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(store_settings: StoreSettings, engine: Engine) -> Iterator[str]:
     """`gridmap serve` on a free port over the test store, with the sample loaded."""
+    empty_tables(engine)
+    with running(store_settings, pool_size=1) as rt:
+        load_sample(rt)
+        load_sample_extras(rt)
+    with serving(store_settings) as base:
+        yield base
+
+
+def empty_tables(engine: Engine) -> None:
+    """Empty the areas, plans, incidents and addresses (stations are upserted by source id)."""
     from sqlalchemy import text
 
     with engine.begin() as conn:
@@ -41,9 +52,11 @@ def server(store_settings: StoreSettings, engine: Engine) -> Iterator[str]:
                 "incident_links, addresses RESTART IDENTITY CASCADE"
             )
         )
-    with running(store_settings, pool_size=1) as rt:
-        load_sample(rt)
-        load_sample_extras(rt)
+
+
+@contextmanager
+def serving(store_settings: StoreSettings) -> Iterator[str]:
+    """`gridmap serve` on a free port over the test store: its base URL while it runs."""
     port = _free_port()
     env = {**os.environ, "GRIDMAP_DATABASE_URL": str(store_settings.database_url)}
     process = subprocess.Popen(
