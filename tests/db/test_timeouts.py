@@ -6,14 +6,9 @@ SIGSTOP — the postmaster and every backend — and always continued afterwards
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -24,52 +19,17 @@ from api.app import create_app
 from api.cli import app as cli
 from api.errors import TIMED_OUT
 from gis.db import cluster
-from gis.db.engine import connect, ensure_database, make_engine, transaction
+from gis.db.engine import connect, make_engine, transaction
 from gis.errors import StoreTimeout, StoreUnavailable
 from gis.settings import StoreSettings
+from tests.clusters import frozen, throwaway_cluster
 
 
 @pytest.fixture(scope="module")
 def throwaway() -> Iterator[tuple[cluster.Cluster, str]]:
     """A cluster of this module's own, with a PostGIS database; stopped and removed after."""
-    folder = Path(tempfile.mkdtemp(prefix="gridmap-frozen-"))
-    folder.chmod(0o755)  # the postgres OS user must reach it when we are root
-    local = cluster.Cluster(folder / "data")
-    try:
-        cluster.up(local, echo=lambda line: None)
-        url = local.url("frozen")
-        ensure_database(url)
-        yield local, url
-    finally:
-        cluster.stop(local)
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _server_pids(local: cluster.Cluster) -> list[int]:
-    """The postmaster and its children (the backends and the auxiliary processes)."""
-    postmaster = int((local.pgdata / "postmaster.pid").read_text().splitlines()[0])
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == postmaster:
-            children.append(int(stat.parent.name))
-    return [postmaster, *children]
-
-
-@contextmanager
-def frozen(local: cluster.Cluster) -> Iterator[None]:
-    """Every process of the cluster stopped (SIGSTOP) for the block, continued afterwards."""
-    pids = _server_pids(local)
-    try:
-        for pid in pids:
-            os.kill(pid, signal.SIGSTOP)
-        yield
-    finally:
-        for pid in pids:
-            os.kill(pid, signal.SIGCONT)
+    with throwaway_cluster() as found:
+        yield found
 
 
 def test_item9_healthz_answers_503_within_2s_when_the_store_is_frozen(
