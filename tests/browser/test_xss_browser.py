@@ -199,7 +199,9 @@ def _open(browser: Any, url: str) -> tuple[Any, list[str]]:
 def _shown(browser: Any, url: str) -> tuple[Any, dict[str, Any], list[str]]:
     """Open the page with every overlay on, and every popup and tooltip in it."""
     page, errors = _open(browser, url)
-    assert page.evaluate("typeof L") == "object", f"{url}: the map script did not run"
+    assert page.evaluate("typeof window.__x") == "undefined", url
+    assert errors == [], url
+    assert page.evaluate("Object.values(window).some((v) => v instanceof L.Map)"), url
     page.evaluate(  # every overlay on (the list can be taller than the window)
         "() => document.querySelectorAll('.leaflet-control-layers-overlays input:not(:checked)')"
         ".forEach((box) => box.click())"
@@ -297,3 +299,13 @@ def test_item1_standalone_pages(
     shown = page.evaluate(OPEN_EVERYTHING)
     assert page.evaluate("typeof window.__x") == "undefined" and errors == []
     assert shown["leaves"] > 0 and (shown["tooltips"] or shown["popups"])
+
+
+def test_item1_error_pages_show_the_input_as_text(hostile: Hostile, browser: Any) -> None:
+    """A refused page names the input it refused: as text, not markup."""
+    page = browser.new_page()
+    scope = urllib.parse.quote('<img src=x onerror="window.__x=7">')
+    response = page.goto(f"{hostile.base}/maps/grids.html?scope={scope}")
+    assert response is not None and response.status == 404
+    assert '<img src=x onerror="window.__x=7">' in page.locator(".detail").inner_text()
+    assert page.evaluate("typeof window.__x") == "undefined"
