@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 import pytest
 import shapely
+import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from gis.areas import ORDER, Level
@@ -177,6 +178,8 @@ def hostile(store_settings: StoreSettings, engine: Engine) -> Iterator[Hostile]:
     _hostile_boundaries(store_settings)
     with serving(store_settings) as base:
         yield Hostile(base, _hostile_records(base))
+    with engine.begin() as conn:  # the stations it added (the sample's are upserted anyway)
+        conn.execute(sa.text("DELETE FROM stations WHERE source_id LIKE 'xss-%'"))
 
 
 def _open(browser: Any, url: str) -> tuple[Any, list[str]]:
