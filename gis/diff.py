@@ -265,18 +265,17 @@ def plan_households(
     """
     pieces = household_pieces(reference, areas, addresses)
     covered = addresses is not None and not addresses.empty
+    into = pieces.assign(share=pieces["share"].fillna(0)).groupby("to_row")
+    totals = into["households"].agg(_total)
+    registry, share = into["registry"].sum(), into["share"].sum()
     households: list[int | None] = []
     sources: list[str | None] = []
     for row in range(len(areas)):
-        mine = pieces[pieces["to_row"] == row]
-        known = mine["households"].dropna()
-        if known.empty:
-            households.append(None)
-            sources.append(None)
-            continue
-        households.append(int(known.sum()))
+        total = totals.get(row)
+        known = None if total is None or pd.isna(total) else int(total)
+        households.append(known)
         sources.append(
-            _source(int(mine["registry"].sum()), int(mine["share"].fillna(0).sum()), covered)
+            None if known is None else _source(int(registry[row]), int(share[row]), covered)
         )
     return areas.assign(households=households, households_source=sources)
 
@@ -363,6 +362,8 @@ def _summary(
     codes = sorted(set(old.index) | set(new.index))
     lost = moving.groupby("from_code")["area_m2"].sum()
     gained = moving.groupby("to_code")["area_m2"].sum()
+    moved_out = moving.groupby("from_code")["households_moved"].agg(_total)
+    moved_in = moving.groupby("to_code")["households_moved"].agg(_total)
     held = pieces.groupby("from_code")["households"].agg(_total)
     holds = pieces.groupby("to_code")["households"].agg(_total)
     frame = pd.DataFrame(
@@ -373,8 +374,8 @@ def _summary(
             "gained_m2": [float(gained.get(c, 0.0)) for c in codes],
             "lost_m2": [float(lost.get(c, 0.0)) for c in codes],
             "households_before": _whole([held.get(c) if c in old.index else None for c in codes]),
-            "households_out": _whole([_moved(moving, "from_code", c) for c in codes]),
-            "households_in": _whole([_moved(moving, "to_code", c) for c in codes]),
+            "households_out": _whole([moved_out.get(c) for c in codes]),
+            "households_in": _whole([moved_in.get(c) for c in codes]),
             "households_after": _whole([holds.get(c) if c in new.index else None for c in codes]),
         }
     )
@@ -388,10 +389,6 @@ def _whole(values: list[object]) -> pd.Series:
         [None if v is None or pd.isna(v) else int(v) for v in values],  # type: ignore[call-overload]
         dtype=object,
     )
-
-
-def _moved(moving: pd.DataFrame, side: str, code: str) -> int | None:
-    return _total(moving.loc[moving[side] == code, "households_moved"])
 
 
 def _status(code: str, old: pd.Series, new: pd.Series, gained: pd.Series, lost: pd.Series) -> str:

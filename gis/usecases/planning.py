@@ -219,9 +219,16 @@ def _keep_codes(conn: Connection, plan: PlanRecord, areas: gpd.GeoDataFrame) -> 
     return areas.assign(code=codes, name=names)
 
 
-def _check(conn: Connection, plan: PlanRecord, config: CheckConfig | None = None) -> list[Finding]:
+def _check(
+    conn: Connection,
+    plan: PlanRecord,
+    config: CheckConfig | None = None,
+    areas: gpd.GeoDataFrame | None = None,
+) -> list[Finding]:
+    """The rules on the plan's ``areas`` (with households; read from the plan when None)."""
     scope = scope_of(conn, plan.scope_code)
-    areas = _with_households(conn, scope, plan_sql.plan_areas(conn, plan_id=plan.id))
+    if areas is None:
+        areas = _with_households(conn, scope, plan_sql.plan_areas(conn, plan_id=plan.id))
     config = config or CheckConfig.for_level(scope.level)
     return check_areas(
         areas, level=scope.level, parent=scope.geometry, parent_code=scope.code, config=config
@@ -282,7 +289,7 @@ def review(rt: Runtime, plan_id: int) -> PlanReview:
         plan = plan_sql.get_plan(conn, plan_id=plan_id)
         current = area_sql.find_areas(conn, level=parse_level(plan.level), parent=plan.scope_code)
         proposed = _plan_areas(conn, plan)
-        findings = _check(conn, plan)
+        findings = _check(conn, plan, areas=proposed)
         diff = _diff(conn, plan)
     return PlanReview(plan, current, proposed[proposed.geometry.notna()], findings, diff)
 
