@@ -137,7 +137,7 @@ def diff_plan(rt: Rt, plan_id: Id, file_format: FormatQuery = "json") -> Any:
 
 
 @router.post("/plans/{plan_id}/renumber")
-def renumber_plan(rt: Rt, plan_id: int, body: RenumberRequest | None = None) -> Any:
+def renumber_plan(rt: Rt, plan_id: Id, body: RenumberRequest | None = None) -> Any:
     """New areas take the next free codes (existing keep theirs); ``all`` renumbers every area."""
     everything = (body or RenumberRequest()).all
     return planning.renumber(rt, plan_id=plan_id, everything=everything).to_json()

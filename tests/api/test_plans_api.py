@@ -183,3 +183,8 @@ def test_item16_renumber_route_keeps_codes_unless_all(client: TestClient) -> Non
     again = client.post(f"/plans/{plan_id['id']}/renumber", json={"all": True})
     assert again.status_code == 200 and again.json() == {"changed": [], "incidents": []}
     assert client.post("/plans/4242/renumber").json()["code"] == "NotFound"
+
+
+def test_item16_renumber_route_refuses_an_id_beyond_bigint(client: TestClient) -> None:
+    response = client.post("/plans/9223372036854775808/renumber")
+    assert response.status_code in (400, 404, 422) and "code" in response.json()
