@@ -164,30 +164,34 @@ def circles_of(rt: Runtime, station_id: int) -> list[tuple[float, float, shapely
 
 def _reach(
     rt: Runtime,
-    conn: Connection,
     network: WalkNetwork,
     stations: list[Station],
     minutes: list[float],
     speed_kmh: float | None = None,
 ) -> StationReach:
-    """Isochrones from the cache, the missing ones computed in one pass and cached."""
+    """Isochrones from the cache, the missing ones computed in one pass and cached.
+
+    Computed outside any transaction (which would sit idle meanwhile), then written in one.
+    """
     speed = rt.access.walk_speed_kmh if speed_kmh is None else speed_kmh
     version, buffer_m = network.version, rt.access.isochrone_buffer_m
-    cached = station_sql.cached_isochrones(
-        conn,
-        station_ids=[s.id for s in stations],
-        version=version,
-        speed_kmh=speed,
-        buffer_m=buffer_m,
-    )
+    with rt.read() as conn:
+        cached = station_sql.cached_isochrones(
+            conn,
+            station_ids=[s.id for s in stations],
+            version=version,
+            speed_kmh=speed,
+            buffer_m=buffer_m,
+        )
     todo = [s for s in stations if any((s.id, float(m)) not in cached for m in minutes)]
     computed = station_isochrones(
         network, todo, minutes=minutes, settings=rt.access, speed_kmh=speed
     )
     rows = [(sid, m, polygon) for (sid, m), polygon in computed.polygons.items()]
-    station_sql.store_isochrones(
-        conn, rows=rows, version=version, speed_kmh=speed, buffer_m=buffer_m
-    )
+    with rt.write() as conn:
+        station_sql.store_isochrones(
+            conn, rows=rows, version=version, speed_kmh=speed, buffer_m=buffer_m
+        )
     return StationReach({**cached, **computed.polygons}, computed.unsnapped)
 
 
@@ -195,11 +199,11 @@ def isochrones_of(
     rt: Runtime, station_id: int, *, speed_kmh: float | None = None
 ) -> tuple[list[tuple[float, shapely.Geometry]], str]:
     """The station's walking isochrones per tier, and the network version they were drawn on."""
-    with rt.write() as conn:
+    with rt.read() as conn:
         station = station_sql.get_station(conn, station_id=station_id)
-        minutes = [t.minutes for t in rt.station_types.find(station.type).tiers]
         walk = rt.networks.get(conn)
-        reach = _reach(rt, conn, walk, [station], minutes, speed_kmh)
+    minutes = [t.minutes for t in rt.station_types.find(station.type).tiers]
+    reach = _reach(rt, walk, [station], minutes, speed_kmh)
     if reach.unsnapped:
         raise Unsnappable(f"station {station_id} {station.name}: {reach.unsnapped[0].detail}")
     return [(m, reach.polygons[(station_id, m)]) for m in minutes], walk.version
@@ -207,17 +211,17 @@ def isochrones_of(
 
 def reach_of(rt: Runtime, found: list[Station], minutes: list[float]) -> StationReach:
     """The stations' walking isochrones for each of ``minutes`` (cached in the store)."""
-    with rt.write() as conn:
-        return _reach(rt, conn, rt.networks.get(conn), found, minutes)
+    return _reach(rt, network(rt), found, minutes)
 
 
 def cache_isochrones(rt: Runtime, *, station_type: str | None = None) -> tuple[StationReach, int]:
     """Compute and cache every station's isochrones for the tiers of the catalogue."""
     code = rt.station_types.find(station_type).code if station_type else None
     minutes = sorted({t.minutes for st in rt.station_types for t in st.tiers})
-    with rt.write() as conn:
+    with rt.read() as conn:
         stations = station_sql.list_stations(conn, station_type=code)
-        reach = _reach(rt, conn, rt.networks.get(conn), stations, minutes)
+        walk = rt.networks.get(conn)
+    reach = _reach(rt, walk, stations, minutes)
     return reach, len(stations)
 
 
@@ -257,7 +261,7 @@ def coverage(rt: Runtime, *, station_type: str, mode: str = "network") -> Covera
     """
     found = rt.station_types.find(station_type)
     cover.parse_mode(mode)
-    with rt.write() as conn:
+    with rt.read() as conn:  # the isochrones computed on the way are cached in their own write
         walk = rt.networks.get(conn) if mode == "network" else None
         return _coverage(rt, conn, found, mode, walk)
 
@@ -276,7 +280,7 @@ def _coverage(
             reach = shapely.union_all(circles(points, [cover.tier_radius(found, minutes)]).ravel())
         covered = cover.circle_homes_covered(lonlat, reach)
     else:
-        result = _reach(rt, conn, walk, stations, [minutes])
+        result = _reach(rt, walk, stations, [minutes])
         if result.polygons:
             reach = shapely.union_all(list(result.polygons.values()))
         unsnapped = result.unsnapped

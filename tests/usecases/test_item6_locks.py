@@ -20,11 +20,16 @@ from sqlalchemy import Engine, text
 
 from gis.db.engine import connect, make_engine
 from gis.settings import StoreSettings
-from gis.usecases import boundaries, planning
-from gis.usecases.runtime import Runtime
+from gis.stations.records import read_stations
+from gis.usecases import boundaries, planning, stations
+from gis.usecases.runtime import Runtime, running
+from gis.usecases.sample import load_sample
 from tests.stores import load_hierarchy
 
 COMMUNITY = "110108010019"
+ROOT = Path(__file__).resolve().parents[2]
+OSM = ROOT.parent / "shared" / "data" / "osm" / "osm_beijing_haidian_cau_east_campus.osm"
+SAMPLE = ROOT / "data" / "stations" / "xueyuanlu_stations.geojson"
 IDLE_WITH_LOCK = text(
     "SELECT coalesce(max(extract(epoch FROM clock_timestamp() - a.state_change)), 0) "
     "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
@@ -110,3 +115,21 @@ def test_item9_a_read_never_sits_idle_in_a_transaction(database_url: str) -> Non
         time.sleep(0.6)  # Python computing between two statements of one read
         assert conn.execute(text("SELECT 2")).scalar_one() == 2
     engine.dispose()
+
+
+def test_item9_isochrones_are_computed_with_no_transaction_idle(
+    store_settings: StoreSettings, rt: Runtime, engine: Engine
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE stations, station_isochrones RESTART IDENTITY CASCADE"))
+    load_sample(rt)
+    stations.load_network(rt, OSM)
+    found = read_stations(SAMPLE.read_bytes(), kind="geojson", catalogue=rt.station_types)
+    stations.import_stations(rt, found)
+    brief = store_settings.model_copy(update={"idle_in_transaction_timeout": 0.2})
+    with running(brief, pool_size=2) as impatient:
+        started = time.monotonic()
+        reach, count = stations.cache_isochrones(impatient)
+        computing = time.monotonic() - started
+    assert count == len(found) and reach.polygons
+    assert computing > 0.4  # long enough that a transaction open meanwhile would have been ended
