@@ -184,3 +184,20 @@ def test_item15_a_grid_the_plan_leaves_alone_keeps_its_row_whatever_the_registry
     with store.read() as conn:
         west = area_sql.find_areas(conn, codes=[f"{COMMUNITY}001"])
     assert west[["id", "households"]].values.tolist() == [[row_id, 100]]
+
+
+def test_item15_a_community_without_grids_shares_its_own_households_by_area(
+    rt: Runtime, tmp_path: Path
+) -> None:
+    from gis.io import read_boundaries
+
+    for level in (Level.DISTRICT, Level.SUBDISTRICT, Level.COMMUNITY):
+        rows = geoms.HIERARCHY[level.value]
+        counted = geoms.frame(rows, households=[1_001] * len(rows))
+        path = geoms.write(counted, tmp_path / f"{level.value}.geojson")
+        boundaries.load(rt, read_boundaries(path, level=level), level=level)
+    first = [(f"{COMMUNITY}001", "w", geoms.GRIDS[0]), (f"{COMMUNITY}002", "e", geoms.GRIDS[1])]
+    plan_id = planning.create_plan(rt, scope_code=COMMUNITY, areas=geoms.frame(first)).id
+    _, areas = planning.get_plan(rt, plan_id)
+    assert sorted(areas["households"]) == [500, 501]  # 1,001 in two halves, whole numbers
+    assert set(areas["households_source"]) == {"area share"}
