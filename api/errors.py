@@ -19,6 +19,7 @@ STATUS: dict[type[errors.GridmapError], int] = {
     errors.InvalidGeometry: 400,
     errors.UnreadableFile: 400,
     errors.StoreRefused: 400,
+    errors.IdempotencyKeyReused: 422,
     errors.NotFound: 404,
     errors.UnknownParent: 409,
     errors.Conflict: 409,

@@ -74,5 +74,9 @@ class TimeLimitExceeded(PayloadTooLarge):
     """Work on one input passed its time limit, or was stopped because its client left."""
 
 
+class IdempotencyKeyReused(InvalidInput):
+    """An idempotency key sent again with a different report (the first one keeps the key)."""
+
+
 class StoreRefused(InvalidInput):
     """The store refused a value that passed validation (a constraint, an unstorable character)."""

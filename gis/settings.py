@@ -73,7 +73,7 @@ class ServerSettings(BaseSettings):
 
 
 class IncidentSettings(BaseSettings):
-    """Incident intake: the service catalogue, and whether personal data is shown.
+    """Incident intake: the service catalogue, whether personal data is shown, key lifetime.
 
     ``show_personal`` is a stub for real roles: when False (the default) reporters' names and
     phones are masked in every listing and export.
@@ -83,6 +83,9 @@ class IncidentSettings(BaseSettings):
 
     catalogue: Path = PROJECT_ROOT / "data" / "catalogue" / "services.yaml"
     show_personal: bool = False
+    idempotency_hours: float = Field(default=24, gt=0)
+    """How long an HTTP ``Idempotency-Key`` answers its first incident
+    (``GRIDMAP_IDEMPOTENCY_HOURS``); import keys never expire."""
 
 
 class LookupSettings(BaseSettings):

@@ -65,7 +65,7 @@ def import_incidents(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from gis.pointfiles import read_point_table
-    from gis.usecases.imports import Importer, check_header
+    from gis.usecases.imports import Importer, check_header, file_digest
     from gis.values import crs_of
 
     crs_of(crs)
@@ -78,7 +78,7 @@ def import_incidents(
         reject_file(reject_path, header) as reject,
         Progress("importing", *columns, console=err, transient=True) as progress,
     ):
-        importer = Importer(rt, file.name, crs, source, reject)
+        importer = Importer(rt, file.name, crs, source, reject, digest=file_digest(file))
         task = progress.add_task("import", total=len(records))
         tally = importer.run(
             records,

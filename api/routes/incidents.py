@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import Coordinate, Id, Offset, Rt
 from gis.areas import parse_level
+from gis.incidents.keys import IdempotencyKey, client_of, request_key
 from gis.incidents.lifecycle import Transition, parse_statuses
 from gis.incidents.records import IncidentQuery
 from gis.incidents.report import parse_report
@@ -58,15 +59,28 @@ class LocationIn(BaseModel):
     address: str | None = None
 
 
+def native_key(
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", description="retry without a second report")
+    ] = None,
+    client: Annotated[
+        str | None, Header(alias="X-Client-Id", description="whose keys (default anonymous)")
+    ] = None,
+) -> IdempotencyKey | None:
+    """The native API's idempotency key: ``Idempotency-Key``, scoped to ``X-Client-Id``."""
+    return request_key(idempotency_key, scope="native", client=client_of(client, "X-Client-Id"))
+
+
 @router.post("/incidents", status_code=201)
 def create_incident(
-    rt: Rt,
-    body: ReportIn,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    rt: Rt, body: ReportIn, key: Annotated[IdempotencyKey | None, Depends(native_key)]
 ) -> Any:
-    """Report an incident; it is committed before the answer (201 new, 200 for a retried key)."""
-    incoming = parse_report({**body.model_dump(), "idempotency_key": idempotency_key}, rt.catalogue)
-    found, created = incidents.report(rt, incoming, actor=f"api:{incoming.source}")
+    """Report an incident; it is committed before the answer (201 new, 200 for a retried key).
+
+    The same ``Idempotency-Key`` with a different report answers 422 ``IdempotencyKeyReused``.
+    """
+    incoming = parse_report(body.model_dump(), rt.catalogue)
+    found, created = incidents.report(rt, incoming, actor=f"api:{incoming.source}", key=key)
     personal = rt.incidents.show_personal
     return JSONResponse(details_view(found, personal=personal), status_code=201 if created else 200)
 

@@ -20,7 +20,8 @@ from fastapi.routing import APIRoute
 from api.deps import Rt
 from api.errors import public_detail, status_for
 from gis.errors import GridmapError, InvalidInput, NotFound
-from gis.incidents import open311
+from gis.incidents import keys, open311
+from gis.incidents.keys import IdempotencyKey
 from gis.incidents.records import IncidentDetails, IncidentQuery
 from gis.incidents.report import parse_report
 from gis.usecases import incidents
@@ -95,9 +96,13 @@ async def create_request(
     rt: Rt,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Any:
-    """Create a service request (201 new, 200 for a retried ``Idempotency-Key``)."""
+    """Create a service request (201 new, 200 for a retried ``Idempotency-Key``).
+
+    The same ``Idempotency-Key`` (per ``api_key``) with a different request answers 422.
+    """
     fields = await _fields(request)
-    found, created = await run_in_threadpool(_intake, rt, fields, idempotency_key)
+    key = open311_key(fields, idempotency_key)
+    found, created = await run_in_threadpool(_intake, rt, fields, key)
     answer = {
         "service_request_id": str(found.incident.id),
         "service_notice": open311.service_notice(found.incident),
@@ -106,12 +111,17 @@ async def create_request(
     return JSONResponse([answer], status_code=201 if created else 200)
 
 
+def open311_key(fields: dict[str, Any], header: str | None) -> IdempotencyKey | None:
+    """Open311's idempotency key: the ``Idempotency-Key`` header, scoped to the ``api_key``."""
+    client = keys.client_of(fields.get("api_key"), "api_key", secret=True)
+    return keys.request_key(header, scope="open311", client=client)
+
+
 def _intake(
-    rt: Runtime, fields: dict[str, Any], idempotency_key: str | None
+    rt: Runtime, fields: dict[str, Any], key: IdempotencyKey | None
 ) -> tuple[IncidentDetails, bool]:
-    data = open311.report_fields(fields, rt.catalogue, idempotency_key=idempotency_key)
-    incoming = parse_report(data, rt.catalogue)
-    return incidents.report(rt, incoming, actor=f"api:{incoming.source}")
+    incoming = parse_report(open311.report_fields(fields, rt.catalogue), rt.catalogue)
+    return incidents.report(rt, incoming, actor=f"api:{incoming.source}", key=key)
 
 
 @router.get("/requests.json")

@@ -1,12 +1,14 @@
 """SQL for incidents, their event log and duplicate links.
 
 Intake writes through `insert_batch` and `link_batch_duplicates` — one statement each, for one
-report or for thousands — so single and batch intake share their rules in SQL too.
+report or for thousands — so single and batch intake share their rules in SQL too; the
+idempotency keys (`gis.incidents.keys`) are claimed by the same statement that inserts.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, text, update
@@ -16,6 +18,7 @@ from gis.db.models import Area
 from gis.db.models import Incident as IncidentRow
 from gis.db.models import IncidentEvent as EventRow
 from gis.errors import NotFound
+from gis.incidents.keys import IdempotencyKey
 from gis.incidents.lifecycle import LOCATED_OPEN, sql_list
 from gis.incidents.records import (
     Incident,
@@ -158,12 +161,6 @@ def set_location(
     )
 
 
-def id_for_key(conn: Connection, *, key: str | None) -> int:
-    """The incident stored under an idempotency key."""
-    query = select(IncidentRow.id).where(IncidentRow.idempotency_key == key)
-    return int(conn.execute(query).scalar_one())
-
-
 def incidents_by_id(conn: Connection, *, ids: list[int]) -> list[Incident]:
     """The incidents with these ids (those that exist), by id."""
     query = select(*_columns()).where(IncidentRow.id.in_(ids)).order_by(IncidentRow.id)
@@ -191,23 +188,44 @@ BATCH_COLUMNS = {
     "source": "text",
     "reported_at": "timestamptz",
     "due_at": "timestamptz",
-    "idempotency_key": "text",
     "attributes": "jsonb",
 }
-_UNNEST = ", ".join(f"CAST(:{name} AS {kind}[])" for name, kind in BATCH_COLUMNS.items())
+KEY_COLUMNS = {"key_scope": "text", "key_client": "text", "key": "text", "fingerprint": "text"}
+_UNNEST = ", ".join(
+    f"CAST(:{name} AS {kind}[])" for name, kind in {**BATCH_COLUMNS, **KEY_COLUMNS}.items()
+)
 _STORED = [c for c in BATCH_COLUMNS if c not in ("lon", "lat")]
 INSERT_BATCH = text(
-    f"WITH batch AS (SELECT * FROM unnest({_UNNEST}) AS b({', '.join(BATCH_COLUMNS)})), "
-    f"new AS (INSERT INTO incidents ({', '.join(_STORED)}, geom, grid_area_id) "
-    f"SELECT {', '.join('b.' + c for c in _STORED)}, "
+    # each row's incident id drawn first, so that its key can be claimed before it is inserted
+    "WITH batch AS MATERIALIZED (SELECT b.*, nextval((SELECT pg_get_serial_sequence("
+    "'incidents', 'id'))::regclass) AS id "
+    f"FROM unnest({_UNNEST}) WITH ORDINALITY "
+    f"AS b({', '.join(BATCH_COLUMNS)}, {', '.join(KEY_COLUMNS)}, position)), "
+    # a key already stored is taken over only when it has expired
+    "claimed AS (INSERT INTO idempotency_keys (scope, client, key, fingerprint, incident_id) "
+    "SELECT key_scope, key_client, key, fingerprint, id FROM batch WHERE key IS NOT NULL "
+    "ON CONFLICT (scope, client, key) DO UPDATE SET fingerprint = excluded.fingerprint, "
+    "incident_id = excluded.incident_id, created_at = now() "
+    "WHERE idempotency_keys.scope = ANY(CAST(:expiring AS text[])) "
+    "AND idempotency_keys.created_at <= now() - CAST(:lifetime AS interval) "
+    "RETURNING incident_id), "
+    f"new AS (INSERT INTO incidents (id, {', '.join(_STORED)}, geom, grid_area_id) "
+    f"SELECT b.id, {', '.join('b.' + c for c in _STORED)}, "
     "CASE WHEN b.lon IS NULL THEN NULL "
     f"ELSE ST_SetSRID(ST_MakePoint(b.lon, b.lat), {STORAGE_SRID}) END, "
     f"{_GRID_VERSION.format(grid='b.grid_code')} "
-    "FROM batch b ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, status, source), "
+    "FROM batch b WHERE b.key IS NULL OR b.id IN (SELECT incident_id FROM claimed) "
+    "RETURNING id, status, source), "
     "logged AS (INSERT INTO incident_events (incident_id, actor, from_status, to_status, note) "
     "SELECT id, :actor, NULL, status, 'via ' || source || "
     "CASE WHEN status = 'needs_location' THEN '; place unknown' ELSE '' END FROM new) "
-    "SELECT id FROM new ORDER BY id"
+    "SELECT b.position, b.id FROM batch b JOIN new USING (id) ORDER BY b.position"
+)
+STORED_KEYS = text(
+    "SELECT k.position, s.incident_id, s.fingerprint FROM unnest(CAST(:scopes AS text[]), "
+    "CAST(:clients AS text[]), CAST(:keys AS text[])) WITH ORDINALITY "
+    "AS k(scope, client, key, position) "
+    "JOIN idempotency_keys s ON (s.scope, s.client, s.key) = (k.scope, k.client, k.key)"
 )
 LINK_BATCH = text(
     "WITH rules AS (SELECT * FROM unnest(CAST(:codes AS text[]), CAST(:radii AS float8[]), "
@@ -241,16 +259,45 @@ LINK_BATCH = text(
 )
 
 
-def insert_batch(conn: Connection, *, rows: list[NewIncident], actor: str) -> list[int]:
-    """Insert incidents in one statement, each with its first log entry.
+def insert_batch(
+    conn: Connection,
+    *,
+    rows: list[NewIncident],
+    actor: str,
+    expiring: tuple[str, ...],
+    lifetime: timedelta,
+) -> dict[int, int]:
+    """Insert incidents in one statement, each with its first log entry and its key.
 
-    A row whose idempotency key is already stored is skipped; returns the ids created.
+    A row whose idempotency key is stored already is skipped, unless the key is of a scope in
+    ``expiring`` and older than ``lifetime``: then the key moves to the new incident. The keys
+    of one call must differ. Returns the position of each row inserted → its incident id.
     """
     if not rows:
-        return []
+        return {}
     columns = {name: [getattr(row, name) for row in rows] for name in BATCH_COLUMNS}
     columns["attributes"] = [json.dumps(a, ensure_ascii=False) for a in columns["attributes"]]
-    return [int(i) for i in conn.execute(INSERT_BATCH, {**columns, "actor": actor}).scalars()]
+    keys = [row.key for row in rows]
+    columns["key_scope"] = [None if k is None else k.scope for k in keys]
+    columns["key_client"] = [None if k is None else k.client for k in keys]
+    columns["key"] = [None if k is None else k.key for k in keys]
+    columns["fingerprint"] = [row.fingerprint for row in rows]
+    params = {**columns, "actor": actor, "expiring": list(expiring), "lifetime": lifetime}
+    return {int(p) - 1: int(i) for p, i in conn.execute(INSERT_BATCH, params)}
+
+
+def stored_keys(
+    conn: Connection, *, keys: list[IdempotencyKey]
+) -> dict[int, tuple[int, str | None]]:
+    """For the keys stored: position in ``keys`` → (the incident made, its report's fingerprint)."""
+    if not keys:
+        return {}
+    params = {
+        "scopes": [k.scope for k in keys],
+        "clients": [k.client for k in keys],
+        "keys": [k.key for k in keys],
+    }
+    return {int(p) - 1: (int(i), f) for p, i, f in conn.execute(STORED_KEYS, params)}
 
 
 def link_batch_duplicates(

@@ -9,6 +9,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -140,8 +141,31 @@ class Incident(Base):
     possible_duplicate: Mapped[bool] = mapped_column(
         Boolean, nullable=False, server_default="false"
     )
-    idempotency_key: Mapped[str | None] = mapped_column(Text, unique=True)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+
+
+class IdempotencyKey(Base):
+    """A client's idempotency key, the fingerprint of its first report and the incident made.
+
+    Unique per (scope, client, key); see `gis.incidents.keys`. ``fingerprint`` is NULL for keys
+    stored before fingerprints were (migration 0007): those match any report.
+    """
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (
+        CheckConstraint("scope IN ('import', 'native', 'open311')", name="ck_idempotency_scope"),
+    )
+
+    scope: Mapped[str] = mapped_column(Text, primary_key=True)
+    client: Mapped[str] = mapped_column(Text, primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    fingerprint: Mapped[str | None] = mapped_column(Text)
+    incident_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("incidents.id", ondelete="CASCADE"), nullable=False
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
 
 
 class IncidentEvent(Base):

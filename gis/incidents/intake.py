@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from gis.incidents.catalogue import Category
+from gis.incidents.keys import IdempotencyKey, fingerprint
 from gis.incidents.records import NewIncident
 from gis.incidents.report import IncidentReport
 
@@ -48,7 +49,6 @@ AS_REPORTED = (
     "reporter_name",
     "reporter_phone",
     "source",
-    "idempotency_key",
     "attributes",
 )
 """The fields of a new incident taken from the report as they are."""
@@ -66,9 +66,15 @@ def initial_status(placement: Placement) -> str:
 
 
 def new_incident(
-    report: IncidentReport, placement: Placement, category: Category, now: datetime
+    report: IncidentReport,
+    placement: Placement,
+    category: Category,
+    now: datetime,
+    key: IdempotencyKey | None = None,
 ) -> NewIncident:
     """The row to write for a placed report (reported now unless it says when).
+
+    A row with an idempotency ``key`` carries the report's fingerprint, stored with the key.
 
     Examples
     --------
@@ -92,4 +98,6 @@ def new_incident(
         status=initial_status(placement),
         reported_at=reported_at,
         due_at=reported_at + timedelta(hours=category.sla_hours),
+        key=key,
+        fingerprint=None if key is None else fingerprint(report),
     )

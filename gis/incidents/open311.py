@@ -4,8 +4,9 @@ GeoReport v2 (wiki.open311.org/GeoReport_v2) names things its own way: ``service
 category, ``lat``/``long`` our ``lat``/``lon``, ``address_string`` our ``address``,
 ``first_name``/``last_name``/``phone`` our reporter. The request fields the native report has
 no column for (``email``, ``device_id``, ``account_id``, ``media_url``, ``attribute[…]``) are
-kept in the incident's ``attributes``; ``api_key`` and ``jurisdiction_id`` are accepted and
-ignored. Personal data never leaves in a request listing: the view is built from the masked one.
+kept in the incident's ``attributes``; ``api_key`` and ``jurisdiction_id`` are not stored (the
+key only scopes idempotency keys, `gis.incidents.keys`). Personal data never leaves in a
+request listing: the view is built from the masked one.
 """
 
 from __future__ import annotations
@@ -86,9 +87,7 @@ def _location(data: Mapping[str, Any]) -> dict[str, Any]:
     return {"lon": lon, "lat": lat, "crs": _field(data, "crs") or "wgs84", "address": address}
 
 
-def report_fields(
-    data: Mapping[str, Any], catalogue: Catalogue, *, idempotency_key: str | None = None
-) -> dict[str, Any]:
+def report_fields(data: Mapping[str, Any], catalogue: Catalogue) -> dict[str, Any]:
     """An Open311 request (form or JSON fields) as the fields of a native report.
 
     The result is what `gis.incidents.report.parse_report` takes; errors name the Open311 field.
@@ -120,7 +119,6 @@ def report_fields(
         "reporter_name": name or None,
         "reporter_phone": _field(data, "phone"),
         "source": "open311",
-        "idempotency_key": idempotency_key,
         "attributes": attributes,
     }
 

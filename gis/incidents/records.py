@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from gis.incidents.keys import IdempotencyKey
     from gis.values import BBox, Period
 
 
@@ -51,7 +52,6 @@ class Incident:
     feedback_satisfied: bool | None = None
     feedback_score: int | None = None
     possible_duplicate: bool = False
-    idempotency_key: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -112,8 +112,9 @@ class NewIncident:
     source: str
     reported_at: datetime
     due_at: datetime
-    idempotency_key: str | None
     attributes: dict[str, Any]
+    key: IdempotencyKey | None = None
+    fingerprint: str | None = None  # of the report, stored with its key
 
 
 @dataclass(frozen=True)

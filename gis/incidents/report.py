@@ -32,7 +32,6 @@ class IncidentReport:
     source: str = "app"
     severity: int = 3
     reported_at: datetime | None = None
-    idempotency_key: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -102,7 +101,6 @@ def parse_report(data: dict[str, Any], catalogue: Catalogue) -> IncidentReport:
         reporter_phone=parse_text(data.get("reporter_phone"), "reporter_phone", 40),
         severity=int(severity or 3),
         reported_at=_not_ahead(optional_time(data.get("reported_at"), "reported_at")),
-        idempotency_key=parse_text(data.get("idempotency_key"), "idempotency_key"),
         attributes=parse_attributes(data.get("attributes")),
         **point,
     )

@@ -4,17 +4,22 @@ Rows are validated with the native report's rules; a refused row goes to the cal
 callback with the field and the reason. The rest go through the intake pipeline of
 `gis.usecases.incidents` a batch at a time: one transaction, one vectorised lookup and two
 statements per batch. A batch the store refuses is retried row by row, so only the offending
-row is lost. Every row gets the idempotency key ``import:<file name>:<id or row number>``, so an
-import run again adds nothing twice.
+row is lost. Every row gets an import key (`gis.incidents.keys.import_key`): the sha256 of the
+file's content (`file_digest`) and the row number. The same file imported again adds nothing
+(its rows are "already imported"); another file, of whatever name, imports. A row whose key was
+stored with a different reading of it (another ``crs`` or ``source``) is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from gis.db.engine import store_refused
 from gis.errors import InvalidInput, StoreRefused
+from gis.incidents.keys import CLI, import_key
 from gis.incidents.records import NewIncident
 from gis.incidents.report import SOURCES, IncidentReport, parse_report
 from gis.limits import IMPORT_BATCH_ROWS
@@ -34,6 +39,14 @@ FIELDS = (
     "severity",
 )
 Reject = Callable[[Record, str], None]
+Row = tuple[int, Record, IncidentReport]
+"""A valid row: its number in the file (1-based), the record read and the report parsed."""
+
+
+def file_digest(path: Path) -> str:
+    """The sha256 of a file's content, hex (read in chunks): what import keys derive from."""
+    with path.open("rb") as source:
+        return hashlib.file_digest(source, "sha256").hexdigest()
 
 
 @dataclass
@@ -58,13 +71,19 @@ def check_header(header: list[str], what: str) -> None:
 
 @dataclass
 class Importer:
-    """Validates rows and commits them in batches; refused rows go to ``reject``."""
+    """Validates rows and commits them in batches; refused rows go to ``reject``.
+
+    ``digest`` is the sha256 of the file (`file_digest`) and ``client`` who imports it: with
+    the row number they make each row's idempotency key.
+    """
 
     rt: Runtime
     file_name: str
     crs: str
     source: str
     reject: Reject
+    digest: str
+    client: str = CLI
     tally: Tally = field(default_factory=Tally)
     seen: dict[str, int] = field(default_factory=dict)
 
@@ -83,7 +102,7 @@ class Importer:
         for start in range(0, len(records), batch_size):
             chunk = records[start : start + batch_size]
             valid = [
-                (record, found)
+                (number, record, found)
                 for number, record in enumerate(chunk, start=start + 1)
                 if (found := self.validate(record, number)) is not None
             ]
@@ -98,41 +117,48 @@ class Importer:
         """The row as a report, or None (rejected with the field and the reason)."""
         given = record.get("id")
         row_id = "" if given is None else str(given).strip()
-        key = row_id or str(number)  # the key: import:<file>:<id or row number>
         try:
             if record.get("_error"):
                 raise InvalidInput(record["_error"])
-            if key in self.seen:
-                raise InvalidInput(f"id: {key!r} repeats the key of row {self.seen[key]}")
-            self.seen[key] = number
+            if row_id in self.seen:
+                raise InvalidInput(f"id: {row_id!r} repeats the id of row {self.seen[row_id]}")
+            if row_id:
+                self.seen[row_id] = number
             data = {name: record.get(name) for name in FIELDS}
-            data.update(
-                crs=self.crs, source=self.source, idempotency_key=f"import:{self.file_name}:{key}"
-            )
+            data.update(crs=self.crs, source=self.source)
             return parse_report(data, self.rt.catalogue)
         except InvalidInput as exc:
             self._refuse(record, exc.detail)
             return None
 
-    def commit(self, pairs: list[tuple[Record, IncidentReport]]) -> None:
+    def commit(self, rows: list[Row]) -> None:
         """Place and insert one batch; a batch the store refuses is retried row by row."""
-        rows = prepare(self.rt, [report for _, report in pairs])
+        keys = [import_key(self.digest, number, self.client) for number, _, _ in rows]
+        prepared = prepare(self.rt, [report for _, _, report in rows], keys)
         try:
-            self._insert(rows)
+            self._insert(rows, prepared)
         except StoreRefused:
-            for (record, _), row in zip(pairs, rows, strict=True):
+            for row, one in zip(rows, prepared, strict=True):
                 try:
-                    self._insert([row])
+                    self._insert([row], [one])
                 except StoreRefused as exc:
-                    self._refuse(record, exc.detail)
+                    self._refuse(row[1], exc.detail)
 
-    def _insert(self, rows: list[NewIncident]) -> None:
+    def _insert(self, rows: list[Row], prepared: list[NewIncident]) -> None:
         with store_refused("row"), self.rt.write() as conn:
-            ids, flagged = write(self.rt, conn, rows, f"import:{self.file_name}")
-        self.tally.added += len(ids)
-        self.tally.already += len(rows) - len(ids)
-        self.tally.duplicates += flagged
-        self.tally.unplaced += sum(1 for row in rows if row.status == "needs_location")
+            written = write(self.rt, conn, prepared, f"import:{self.file_name}")
+        self.tally.added += len(written.created)
+        self.tally.already += len(written.retried)
+        self.tally.duplicates += written.flagged
+        self.tally.unplaced += sum(
+            1 for i in written.created if prepared[i].status == "needs_location"
+        )
+        for i, incident_id in written.reused.items():
+            self._refuse(
+                rows[i][1],
+                f"row: row {rows[i][0]} of this file was imported before, read differently "
+                f"(another --crs or --source), as incident {incident_id}",
+            )
 
     def _refuse(self, record: Record, detail: str) -> None:
         self.tally.rejected += 1

@@ -4,7 +4,9 @@
 (`place`: coordinates first, else the standard-address registry; the grids found with one
 vectorised lookup), turned into the row it is written as (`gis.incidents.intake.new_incident`:
 status, due time), and written with its first log entry and its possible duplicates linked
-(`_write`: two statements, whatever the number of rows). A single report is a batch of one.
+(`write`: two statements, whatever the number of rows). A single report is a batch of one.
+An idempotency key (`gis.incidents.keys`) is claimed by the statement that inserts its row: a
+retry answers the first incident, a key reused for another report is refused.
 
 Every write is one transaction, committed before the call returns: an accepted report is never
 lost, a refused one leaves nothing behind.
@@ -13,8 +15,9 @@ lost, a refused one leaves nothing behind.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,9 +27,10 @@ from gis.db import addresses as address_sql
 from gis.db import incidents as incident_sql
 from gis.db import stats as stats_sql
 from gis.db.engine import Connection, Engine, connect, store_refused
-from gis.errors import Conflict, InvalidInput
+from gis.errors import Conflict, IdempotencyKeyReused, InvalidInput
 from gis.incidents.addresses import AddressMatcher, StandardAddress
 from gis.incidents.intake import UNPLACED, Placement, new_incident
+from gis.incidents.keys import EXPIRING, IdempotencyKey
 from gis.incidents.lifecycle import Transition, check_transition, transition_values
 from gis.incidents.records import Incident, IncidentDetails, IncidentQuery, NewIncident
 from gis.incidents.report import IncidentReport
@@ -103,35 +107,87 @@ def _where(rt: Runtime, report: IncidentReport) -> Placement:
     return Placement(found.lon, found.lat, None, resolved.method, found.id, resolved.score)
 
 
-def prepare(rt: Runtime, reports: list[IncidentReport]) -> list[NewIncident]:
-    """The rows to write for validated reports: placed, with their status and due time."""
+def prepare(
+    rt: Runtime,
+    reports: list[IncidentReport],
+    keys: Sequence[IdempotencyKey | None] | None = None,
+) -> list[NewIncident]:
+    """The rows to write for validated reports: placed, with their status, due time and key."""
     now = datetime.now(UTC)
+    keys = keys or [None] * len(reports)
     return [
-        new_incident(report, where, rt.catalogue[report.category], now)
-        for report, where in zip(reports, place(rt, reports), strict=True)
+        new_incident(report, where, rt.catalogue[report.category], now, key)
+        for report, where, key in zip(reports, place(rt, reports), keys, strict=True)
     ]
 
 
-def write(
-    rt: Runtime, conn: Connection, rows: list[NewIncident], actor: str
-) -> tuple[list[int], int]:
-    """Insert rows (keys already stored are skipped) and link their possible duplicates.
+@dataclass(frozen=True)
+class Written:
+    """What `write` did with each row (by position): created, a retry, or a reused key.
 
-    Returns the ids created and how many of them were flagged as possible duplicates.
+    ``retried`` maps a row whose key came with the same report before to the incident made
+    then; ``reused`` maps a row whose key came with another report to that incident (the row
+    is not written).
     """
-    ids = incident_sql.insert_batch(conn, rows=rows, actor=actor)
-    rules = rt.catalogue.duplicate_rules()
-    return ids, incident_sql.link_batch_duplicates(conn, ids=ids, rules=rules)
+
+    created: dict[int, int]
+    retried: dict[int, int] = field(default_factory=dict)
+    reused: dict[int, int] = field(default_factory=dict)
+    flagged: int = 0
 
 
-def report(rt: Runtime, incoming: IncidentReport, *, actor: str) -> tuple[IncidentDetails, bool]:
-    """Record a report; returns the incident and whether it is new (False: idempotent retry)."""
-    [row] = prepare(rt, [incoming])
+def write(rt: Runtime, conn: Connection, rows: list[NewIncident], actor: str) -> Written:
+    """Insert rows (keys stored already are not inserted again) and link possible duplicates.
+
+    The keys of ``rows`` must differ; an HTTP key older than the configured lifetime no longer
+    counts (`gis.incidents.keys`).
+    """
+    created = incident_sql.insert_batch(
+        conn,
+        rows=rows,
+        actor=actor,
+        expiring=EXPIRING,
+        lifetime=timedelta(hours=rt.incidents.idempotency_hours),
+    )
+    written = _settle(conn, rows, created)
+    flagged = incident_sql.link_batch_duplicates(
+        conn, ids=list(created.values()), rules=rt.catalogue.duplicate_rules()
+    )
+    return replace(written, flagged=flagged)
+
+
+def _settle(conn: Connection, rows: list[NewIncident], created: dict[int, int]) -> Written:
+    """Tell the keyed rows not created apart: a retry of the first report, or a reused key."""
+    skipped = [
+        (i, key) for i, row in enumerate(rows) if i not in created and (key := row.key) is not None
+    ]
+    found = incident_sql.stored_keys(conn, keys=[key for _, key in skipped])
+    retried: dict[int, int] = {}
+    reused: dict[int, int] = {}
+    for n, (i, _) in enumerate(skipped):
+        incident_id, stored = found[n]
+        same = stored is None or stored == rows[i].fingerprint  # None: stored before 0007
+        (retried if same else reused)[i] = incident_id
+    return Written(created, retried, reused)
+
+
+def report(
+    rt: Runtime, incoming: IncidentReport, *, actor: str, key: IdempotencyKey | None = None
+) -> tuple[IncidentDetails, bool]:
+    """Record a report; returns the incident and whether it is new (False: a retried ``key``).
+
+    A ``key`` given before with another report raises `IdempotencyKeyReused` (nothing written).
+    """
+    [row] = prepare(rt, [incoming], [key])
     with store_refused("incident"), rt.write() as conn:
-        ids, _ = write(rt, conn, [row], actor)
-        # nothing inserted: the idempotency key is stored already (a retry)
-        incident_id = ids[0] if ids else incident_sql.id_for_key(conn, key=row.idempotency_key)
-        return incident_sql.details(conn, incident_id=incident_id), bool(ids)
+        written = write(rt, conn, [row], actor)
+        if written.reused:
+            raise IdempotencyKeyReused(
+                "Idempotency-Key: already used for a different report (incident "
+                f"{written.reused[0]}); send a new key with a new report"
+            )
+        incident_id = written.created[0] if written.created else written.retried[0]
+        return incident_sql.details(conn, incident_id=incident_id), bool(written.created)
 
 
 def transition(rt: Runtime, incident_id: int, change: Transition) -> IncidentDetails:

@@ -72,6 +72,64 @@ def test_idempotency_key_never_creates_a_second_incident(client: TestClient) -> 
     assert len(client.get("/incidents").json()) == 1
 
 
+def test_item3_the_same_key_with_another_report_is_422_and_writes_nothing(
+    client: TestClient, engine: Engine
+) -> None:
+    payload = {"category": "dispute", "description": "邻里噪音", **INSIDE}
+    first = client.post("/incidents", json=payload, headers={"Idempotency-Key": "abc-1"})
+    changed = {**payload, "description": "楼道堆物"}
+    again = client.post("/incidents", json=changed, headers={"Idempotency-Key": "abc-1"})
+    assert again.status_code == 422
+    assert again.json()["code"] == "IdempotencyKeyReused"
+    assert again.json()["detail"].startswith("Idempotency-Key: already used for a different")
+    assert [i["description"] for i in client.get("/incidents").json()] == ["邻里噪音"]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM incident_events")).scalar() == 1
+    assert first.status_code == 201
+
+
+def test_item3_keys_are_scoped_per_client(client: TestClient) -> None:
+    payload = {"category": "dispute", **INSIDE}
+    sent = [
+        client.post("/incidents", json=payload, headers={"Idempotency-Key": "k", **who})
+        for who in ({"X-Client-Id": "app-1"}, {"X-Client-Id": "app-2"}, {})
+    ]
+    assert [answer.status_code for answer in sent] == [201, 201, 201]
+    assert len({answer.json()["id"] for answer in sent}) == 3
+
+
+def test_item3_a_long_client_id_is_refused_naming_the_header(client: TestClient) -> None:
+    answer = client.post(
+        "/incidents",
+        json={"category": "dispute", **INSIDE},
+        headers={"Idempotency-Key": "k", "X-Client-Id": "c" * 201},
+    )
+    assert answer.status_code == 400
+    assert answer.json()["detail"] == "X-Client-Id: 201 characters; at most 200"
+
+
+def test_item3_an_expired_key_makes_a_new_incident(client: TestClient, engine: Engine) -> None:
+    payload = {"category": "dispute", **INSIDE}
+    first = client.post("/incidents", json=payload, headers={"Idempotency-Key": "old"})
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE idempotency_keys SET created_at = now() - interval '25 hours'"))
+    later = client.post("/incidents", json=payload, headers={"Idempotency-Key": "old"})
+    assert later.status_code == 201 and later.json()["id"] != first.json()["id"]
+
+
+def test_item3_the_key_lifetime_is_a_setting(
+    store_settings: StoreSettings, sample_client: TestClient, engine: Engine
+) -> None:
+    settings = IncidentSettings(idempotency_hours=0.5)
+    payload = {"category": "dispute", **INSIDE}
+    with TestClient(create_app(store_settings, settings)) as short:
+        first = short.post("/incidents", json=payload, headers={"Idempotency-Key": "k"})
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE idempotency_keys SET created_at = now() - interval '31 min'"))
+        later = short.post("/incidents", json=payload, headers={"Idempotency-Key": "k"})
+    assert later.status_code == 201 and later.json()["id"] != first.json()["id"]
+
+
 def test_possible_duplicates_are_flagged_and_linked(client: TestClient) -> None:
     first = report(client)
     near = report(client, lon=INSIDE["lon"] + 0.0001)  # ~9 m away, same category and grid

@@ -2,6 +2,7 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx2 import Response
 from sqlalchemy import Engine, text
 
 from gis.crs import wgs84_to_gcj02
@@ -145,6 +146,44 @@ def test_idempotency_key_answers_the_same_request(client: TestClient, engine: En
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()[0]["service_request_id"] == again.json()[0]["service_request_id"]
     assert incident_count(engine) == 1
+
+
+def keyed(client: TestClient, key: str, **fields: str) -> Response:
+    return client.post(
+        "/open311/v2/requests.json", data={**EXAMPLE, **fields}, headers={"Idempotency-Key": key}
+    )
+
+
+def test_item3_the_same_key_with_another_request_is_422(client: TestClient, engine: Engine) -> None:
+    assert keyed(client, "k1").status_code == 201
+    again = keyed(client, "k1", description="another sinkhole")
+    assert again.status_code == 422
+    [error] = again.json()
+    assert error["code"] == 422 and error["description"].startswith("Idempotency-Key: already")
+    assert incident_count(engine) == 1
+
+
+def test_item3_keys_are_scoped_per_api_key_which_is_not_stored(
+    client: TestClient, engine: Engine
+) -> None:
+    one = keyed(client, "k1", api_key="key-one").json()[0]
+    two = keyed(client, "k1", api_key="key-two").json()[0]
+    assert one["service_request_id"] != two["service_request_id"]
+    with engine.connect() as conn:
+        clients = conn.execute(text("SELECT scope, client FROM idempotency_keys")).all()
+    assert {scope for scope, _ in clients} == {"open311"} and len(clients) == 2
+    assert not any("key-one" in c or "key-two" in c for _, c in clients)
+
+
+def test_item3_open311_and_native_keys_do_not_meet(client: TestClient, engine: Engine) -> None:
+    native = client.post(
+        "/incidents",
+        json={"category": "hazard", "lon": LON, "lat": LAT},
+        headers={"Idempotency-Key": "k1"},
+    )
+    assert native.status_code == 201
+    assert keyed(client, "k1", api_key="").status_code == 201
+    assert incident_count(engine) == 2
 
 
 def test_request_view_has_the_spec_fields_and_no_personal_data(client: TestClient) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from gis.areas import Level
 from gis.db import addresses as address_sql
+from gis.incidents.keys import ANONYMOUS, IdempotencyKey, Scope
 from gis.incidents.lifecycle import Transition
 from gis.incidents.records import Incident, IncidentQuery
 from gis.incidents.report import IncidentReport
@@ -23,7 +24,7 @@ BY_POINT = IncidentReport(
 BY_ADDRESS = IncidentReport(category="hazard", address="学院路 18号 10号楼", reported_at=REPORTED)
 NOWHERE = IncidentReport(category="hazard", address="月球背面1号", reported_at=REPORTED)
 # what differs between two stored copies of one report: identity, bookkeeping, how it came
-OWN = {"id", "idempotency_key", "updated_at", "possible_duplicate"}
+OWN = {"id", "updated_at", "possible_duplicate"}
 
 
 @pytest.fixture
@@ -43,12 +44,18 @@ def comparable(incident: Incident) -> dict:
     return {k: v for k, v in asdict(incident).items() if k not in OWN}
 
 
-def batch(rt: Runtime, reports: list[IncidentReport]) -> Importer:
+def batch(rt: Runtime, reports: list[IncidentReport], digest: str = "f" * 64) -> Importer:
     refused: list[str] = []
-    importer = Importer(rt, "file.csv", "wgs84", "app", lambda _, error: refused.append(error))
-    importer.commit([({}, r) for r in reports])
+    importer = Importer(
+        rt, "file.csv", "wgs84", "app", lambda _, error: refused.append(error), digest=digest
+    )
+    importer.commit([(number, {}, r) for number, r in enumerate(reports, start=1)])
     assert refused == []
     return importer
+
+
+def key(name: str, scope: Scope = "native", client: str = ANONYMOUS) -> IdempotencyKey:
+    return IdempotencyKey(scope, client, name)
 
 
 @pytest.mark.parametrize(
@@ -63,8 +70,8 @@ def batch(rt: Runtime, reports: list[IncidentReport]) -> Importer:
 def test_one_report_and_a_batch_of_one_write_the_same_row(
     store: Runtime, report: IncidentReport, status: str, grid: str | None
 ) -> None:
-    single, created = incidents.report(store, replace(report, idempotency_key="one"), actor="a")
-    batch(store, [replace(report, idempotency_key="batch")])
+    single, created = incidents.report(store, report, actor="a", key=key("one"))
+    batch(store, [report])
     first, second = stored(store)
     assert created and first.id == single.incident.id
     assert (first.status, first.grid_code) == (status, grid)
@@ -73,21 +80,29 @@ def test_one_report_and_a_batch_of_one_write_the_same_row(
 
 def test_duplicates_are_linked_alike_one_by_one_and_in_a_batch(store: Runtime) -> None:
     near = replace(BY_POINT, lon=116.3451)  # ~9 m away: same category and grid
-    for key, report in (("a", BY_POINT), ("b", near)):
-        incidents.report(store, replace(report, idempotency_key=key), actor="a")
-    tally = batch(
-        store, [replace(BY_POINT, idempotency_key="c"), replace(near, idempotency_key="d")]
-    ).tally
+    for name, report in (("a", BY_POINT), ("b", near)):
+        incidents.report(store, report, actor="a", key=key(name))
+    tally = batch(store, [BY_POINT, near]).tally
     flags = [i.possible_duplicate for i in stored(store)]
     assert flags == [False, True, True, True]  # each later report links to the earlier ones
     assert tally.duplicates == 2
 
 
-def test_a_retried_key_returns_the_first_incident(store: Runtime) -> None:
-    first, created = incidents.report(store, replace(BY_POINT, idempotency_key="k"), actor="a")
-    again, created_again = incidents.report(
-        store, replace(BY_POINT, idempotency_key="k"), actor="a"
+def test_a_batch_the_store_refuses_is_retried_row_by_row(store: Runtime) -> None:
+    refused: list[str] = []
+    importer = Importer(
+        store, "file.csv", "wgs84", "app", lambda _, error: refused.append(error), digest="f" * 64
     )
+    unstorable = replace(BY_POINT, description="坏\x00")  # past the parser, as a bug might be
+    importer.commit([(n, {}, r) for n, r in enumerate([BY_POINT, unstorable, BY_ADDRESS], 1)])
+    assert (importer.tally.added, importer.tally.rejected) == (2, 1)
+    assert len(refused) == 1 and "store refused" in refused[0]
+    assert len(stored(store)) == 2
+
+
+def test_a_retried_key_returns_the_first_incident(store: Runtime) -> None:
+    first, created = incidents.report(store, BY_POINT, actor="a", key=key("k"))
+    again, created_again = incidents.report(store, BY_POINT, actor="a", key=key("k"))
     assert (created, created_again) == (True, False)
     assert again.incident.id == first.incident.id and len(stored(store)) == 1
 

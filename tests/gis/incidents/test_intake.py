@@ -9,6 +9,7 @@ import pytest
 
 from gis.incidents.catalogue import Catalogue
 from gis.incidents.intake import AS_REPORTED, UNPLACED, Placement, initial_status, new_incident
+from gis.incidents.keys import fingerprint, request_key
 from gis.incidents.records import NewIncident
 from gis.incidents.report import IncidentReport
 from tests.geoms import POINT
@@ -32,7 +33,6 @@ FULL_REPORT = IncidentReport(
     source="hotline",
     severity=5,
     reported_at=datetime(2026, 2, 28, 22, 15, tzinfo=timezone(timedelta(hours=8))),
-    idempotency_key="hotline-0001",
     attributes={"channel": "12345", "photos": 2},
 )
 PLACEMENT_FIELDS = {
@@ -130,7 +130,7 @@ def test_field_is_copied_from_the_placement(placement: Placement, name: str) -> 
 
 
 def test_every_field_is_from_the_report_the_placement_or_the_rules() -> None:
-    ruled = {"status", "reported_at", "due_at"}
+    ruled = {"status", "reported_at", "due_at", "key", "fingerprint"}
     assert {f.name for f in fields(NewIncident)} == {*AS_REPORTED, *PLACEMENT_FIELDS, *ruled}
 
 
@@ -142,3 +142,13 @@ def test_point_is_the_placements_not_the_reporters() -> None:
     row = incident(FULL_REPORT, UNPLACED)
     assert (row.lon, row.lat) == (None, None)
     assert (row.input_x, row.input_y) == (FULL_REPORT.input_x, FULL_REPORT.input_y)
+
+
+def test_item3_a_keyed_row_carries_its_key_and_the_reports_fingerprint() -> None:
+    key = request_key("hotline-0001", scope="native", client="12345")
+    row = new_incident(FULL_REPORT, BY_ADDRESS, CATALOGUE["hazard"], NOW, key)
+    assert (row.key, row.fingerprint) == (key, fingerprint(FULL_REPORT))
+
+
+def test_item3_a_row_without_a_key_has_no_fingerprint() -> None:
+    assert (incident().key, incident().fingerprint) == (None, None)

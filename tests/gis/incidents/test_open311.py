@@ -94,7 +94,6 @@ def test_request_maps_to_native_report_fields() -> None:
             "phone": "138",
         },
         CATALOGUE,
-        idempotency_key="key-1",
     )
     assert mapped == {
         "category": "hazard",
@@ -106,7 +105,6 @@ def test_request_maps_to_native_report_fields() -> None:
         "reporter_name": "三 张",
         "reporter_phone": "138",
         "source": "open311",
-        "idempotency_key": "key-1",
         "attributes": {},
     }
 

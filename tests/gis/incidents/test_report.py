@@ -61,7 +61,6 @@ def shift_m(lon: float, lat: float) -> float:
         ({"severity": "high"}, "severity"),
         ({"reporter_name": "张" * 201}, "reporter_name"),
         ({"reporter_phone": "1" * 41}, "reporter_phone"),
-        ({"idempotency_key": "k" * 201}, "idempotency_key"),
         ({"reported_at": "yesterday"}, "reported_at"),
     ],
 )
@@ -221,12 +220,8 @@ def test_missing_reported_at_is_none(given: object) -> None:
 
 
 def test_reporter_fields_are_trimmed_and_blank_ones_dropped() -> None:
-    report = parse(reporter_name=" 张三 ", reporter_phone="  ", idempotency_key=" k1 ")
-    assert (report.reporter_name, report.reporter_phone, report.idempotency_key) == (
-        "张三",
-        None,
-        "k1",
-    )
+    report = parse(reporter_name=" 张三 ", reporter_phone="  ")
+    assert (report.reporter_name, report.reporter_phone) == ("张三", None)
 
 
 def test_attributes_are_copied_not_shared() -> None:
