@@ -277,7 +277,10 @@ def plan_households(
         sources.append(
             None if known is None else _source(int(registry[row]), int(share[row]), covered)
         )
-    return areas.assign(households=households, households_source=sources)
+    return areas.assign(  # object columns: whole numbers stay ints beside None
+        households=pd.Series(households, index=areas.index, dtype=object),
+        households_source=pd.Series(sources, index=areas.index, dtype=object),
+    )
 
 
 def _source(registry: int, share: int, covered: bool) -> str:

@@ -53,6 +53,16 @@ def grid_order(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.int_]:
     return np.lexsort((xs, rows)).astype(int)
 
 
+def _centroids(geoms: npt.ArrayLike) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Metric centroid coordinates; NaN for an empty geometry (numbered last)."""
+    metric, _ = to_metric(geoms)
+    centroids = shapely.centroid(metric)
+    x, y = np.full(len(centroids), np.nan), np.full(len(centroids), np.nan)
+    placed = ~shapely.is_empty(centroids)
+    x[placed], y[placed] = shapely.get_x(centroids[placed]), shapely.get_y(centroids[placed])
+    return x, y
+
+
 def sequence_codes(parent_code: str, geoms: npt.ArrayLike) -> list[str]:
     """Codes ``parent_code + 001, 002, …`` for EPSG:4326 geometries, in `grid_order`.
 
@@ -65,9 +75,7 @@ def sequence_codes(parent_code: str, geoms: npt.ArrayLike) -> list[str]:
     >>> sequence_codes("110108010019", [east, west])
     ['110108010019002', '110108010019001']
     """
-    metric, _ = to_metric(geoms)
-    centroids = shapely.centroid(metric)
-    order = grid_order(shapely.get_x(centroids), shapely.get_y(centroids))
+    order = grid_order(*_centroids(geoms))
     codes = [""] * len(order)
     for rank, position in enumerate(order, start=1):
         codes[position] = f"{parent_code}{rank:03d}"
@@ -105,10 +113,8 @@ def _continuations(
     shared = sizes[len(proposed) + len(current) :]
     smaller = np.minimum(own[rows], theirs[cols])
     keep = (shared > 0) & (shared >= CONTINUES * smaller)
-    return sorted(
-        zip(shared[keep].tolist(), rows[keep].tolist(), cols[keep].tolist(), strict=True),
-        reverse=True,
-    )
+    found = zip(shared[keep].tolist(), rows[keep].tolist(), cols[keep].tolist(), strict=True)
+    return sorted(found, key=lambda pair: (-pair[0], pair[1], pair[2]))  # most shared first
 
 
 def kept_codes(
@@ -198,8 +204,6 @@ def _number_the_rest(
     if first + len(rest) - 1 > 999:
         raise InvalidInput(f"code: no free grid sequence left in {parent_code}")
     if rest:
-        metric, _ = to_metric(geoms[rest])
-        centroids = shapely.centroid(metric)
-        for rank, k in enumerate(grid_order(shapely.get_x(centroids), shapely.get_y(centroids))):
+        for rank, k in enumerate(grid_order(*_centroids(geoms[rest]))):
             codes[rest[k]] = f"{parent_code}{first + rank:03d}"
     return [str(code) for code in codes]

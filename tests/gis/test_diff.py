@@ -238,3 +238,23 @@ def test_item15_households_moved_are_whole_numbers() -> None:
     assert isinstance(diff.transfers["households_moved"].iloc[0], int)
     summary = diff.summary.set_index("code")
     assert summary.loc[SECOND, "households_after"] == 667
+
+
+def test_item15_an_area_with_nothing_known_has_no_households_not_nan() -> None:
+    from gis.diff import plan_households
+
+    before = zoo.areas([zoo.LEFT], households=[None])
+    found = plan_households(before, zoo.areas([zoo.LEFT, None]), None)
+    assert found["households"].tolist() == [None, None]
+    assert found["households_source"].tolist() == [None, None]
+
+
+def test_item15_addresses_are_counted_where_they_stand_and_the_rest_shared() -> None:
+    from gis.diff import plan_households
+
+    home = zoo.lonlat(Point(50, 50))
+    registry = pd.DataFrame({"lon": [home.x], "lat": [home.y], "households": [250]})
+    found = plan_households(BEFORE, zoo.areas(grown(150)), registry)
+    # FIRST: its 250 registry households + its 150 unexplained; SECOND's 1,000 shared 500/500
+    assert found["households"].tolist() == [250 + 150 + 500, 500]
+    assert found["households_source"].tolist() == ["registry + area share", "area share"]
