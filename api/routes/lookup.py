@@ -196,10 +196,9 @@ def _check_rows(count: int) -> None:
 def _lines(batch: BatchAnswers, header: list[str], *, ndjson: bool) -> Iterator[bytes]:
     first = True
     for rows, answers in batch.chunks:
-        if ndjson:
-            yield lookup_io.ndjson_lines(rows, answers, header)
-        else:
-            yield lookup_io.csv_text(rows, answers, header if first else None).encode()
+        yield from lookup_io.pieces(
+            rows, answers, header if first or ndjson else None, ndjson=ndjson
+        )
         first = False
     if first and not ndjson:  # no rows: still a header
         yield lookup_io.csv_text([], blank_answers(0), header).encode()

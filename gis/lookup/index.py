@@ -160,8 +160,10 @@ class GridIndex:
             points, max_distance=degrees, all_matches=False
         )
         if point_idx.size:
-            metric, _ = to_metric(np.concatenate([points[point_idx], self.geoms[area_idx]]))
-            metres = shapely.distance(metric[: point_idx.size], metric[point_idx.size :])
+            # each area projected once (not once per point near it): one UTM zone for all
+            areas, which = np.unique(area_idx, return_inverse=True)
+            metric, _ = to_metric(np.concatenate([points[point_idx], self.geoms[areas]]))
+            metres = shapely.distance(metric[: point_idx.size], metric[point_idx.size :][which])
             near = metres <= max_distance_m
             keys[point_idx[near]] = self.keys[area_idx[near]]
             distance[point_idx[near]] = metres[near]

@@ -11,6 +11,7 @@ then the last boundaries read answer, marked ``stale``, for as long as the setti
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import OrderedDict
@@ -189,6 +190,10 @@ class LookupCache:
             current = self._current
             if current is None or current.version < version:
                 current = self._current = load_boundaries(self._engine, nearest_m=self._nearest_m)
+                # what is alive now (the modules, the index) lives as long as the process:
+                # out of the collector's sight, a full collection walks only what came later
+                # instead of holding the GIL, and the event loop, for a tenth of a second or more
+                gc.freeze()
             return current
 
     def _get_past(self, version: int, as_of: datetime) -> Boundaries:

@@ -499,7 +499,7 @@ def test_item5_point_features_keep_id_lon_lat_and_errors_in_chunks() -> None:
     chunks = point_features(collection_bytes(features), max_rows=10, size=3)
     assert [len(chunk.lon) for chunk in chunks] == [3, 1]
     rows = [row for chunk in chunks for row in feature_rows(chunk)]
-    assert rows == [[0, LON, LAT], [1, LON + 1, LAT], [2, LON + 2, LAT], ["x", None, None]]
+    assert rows == [(0, LON, LAT), (1, LON + 1, LAT), (2, LON + 2, LAT), ("x", None, None)]
     assert [e for chunk in chunks for e in chunk.errors] == ["", "", "", "geometry: missing"]
 
 
@@ -526,3 +526,10 @@ def test_item5_point_features_refuse_a_broken_document_whole(content: bytes, mes
 
 def test_item5_point_features_read_an_empty_collection() -> None:
     assert point_features(collection_bytes([]), max_rows=10) == []
+
+
+def test_item5_point_features_keep_all_float_coordinates_as_floats() -> None:
+    features = [*numbered(2), point_feature("116.3", LAT, id="s")]
+    [plain, mixed] = point_features(collection_bytes(features), max_rows=10, size=2)
+    assert (plain.lon.dtype.name, plain.ids.dtype.name) == ("float64", "int64")  # type: ignore[union-attr]
+    assert mixed.lon.tolist() == ["116.3"] and mixed.ids.tolist() == ["s"]  # type: ignore[union-attr]
