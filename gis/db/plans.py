@@ -38,6 +38,12 @@ def used_codes(conn: Connection, *, scope_code: str, level: str) -> set[str]:
     }
 
 
+def plan_version(conn: Connection, *, plan_id: int) -> int:
+    """A number that moves whenever the plan's areas are replaced (every edit replaces them)."""
+    query = text("SELECT coalesce(max(id), 0) FROM plan_areas WHERE plan_id = :plan_id")
+    return int(conn.execute(query, {"plan_id": plan_id}).scalar_one())
+
+
 def lock_scope(conn: Connection, *, scope_code: str) -> None:
     """Serialise publishes of one scope until the end of the transaction."""
     conn.execute(

@@ -29,7 +29,7 @@ from gis.errors import Conflict, InvalidInput, NotFound
 from gis.incidents.lifecycle import OPEN
 from gis.incidents.records import IncidentQuery
 from gis.limits import Deadline
-from gis.loader import plan_load, same_area
+from gis.loader import LoadPlan, plan_load, same_area
 from gis.numbering import kept_codes
 from gis.plans import COLUMNS, PlanRecord, Scope, check_in_scope
 from gis.usecases import boundaries
@@ -84,23 +84,44 @@ def create_plan(
     rt: Runtime, *, scope_code: str, areas: gpd.GeoDataFrame | None = None, note: str = ""
 ) -> PlanRecord:
     """A draft plan for the scope: from ``areas`` (a planner's file), or a copy of the current."""
+    with rt.read() as conn:  # worked out before the transaction, which only writes
+        draft = _drafted(conn, scope_code=scope_code, areas=areas)
     with rt.write() as conn:
-        plan_id = _create(conn, scope_code=scope_code, areas=areas, note=note)
+        plan_id = _insert(conn, draft, note=note)
         return plan_sql.get_plan(conn, plan_id=plan_id)
 
 
-def _create(conn: Connection, *, scope_code: str, areas: gpd.GeoDataFrame | None, note: str) -> int:
+@dataclass(frozen=True)
+class _Draft:
+    """A new plan's areas (checked in scope, households from the registry) and base version."""
+
+    scope: Scope
+    areas: gpd.GeoDataFrame
+    version: str
+
+
+def _drafted(conn: Connection, *, scope_code: str, areas: gpd.GeoDataFrame | None) -> _Draft:
     scope = scope_of(conn, scope_code)
     if areas is None:
         areas = area_sql.find_areas(conn, level=scope.level, parent=scope.code)[COLUMNS]
     check_in_scope(areas, scope)
     areas = _with_households(conn, scope, areas)
     version = plan_sql.scope_version(conn, scope_code=scope.code, level=scope.level.value)
+    return _Draft(scope, areas, version)
+
+
+def _insert(conn: Connection, draft: _Draft, *, note: str) -> int:
+    scope = draft.scope
     plan_id = plan_sql.insert_plan(
-        conn, scope_code=scope.code, level=scope.level.value, base_version=version, note=note
+        conn, scope_code=scope.code, level=scope.level.value, base_version=draft.version, note=note
     )
-    plan_sql.replace_plan_areas(conn, plan_id=plan_id, areas=areas)
+    plan_sql.replace_plan_areas(conn, plan_id=plan_id, areas=draft.areas)
     return plan_id
+
+
+def _create(conn: Connection, *, scope_code: str, areas: gpd.GeoDataFrame | None, note: str) -> int:
+    """Make a plan within the caller's transaction (`revert`)."""
+    return _insert(conn, _drafted(conn, scope_code=scope_code, areas=areas), note=note)
 
 
 def list_plans(rt: Runtime, *, scope: str | None = None) -> list[PlanRecord]:
@@ -301,13 +322,24 @@ def publish(
 
     Refused while the checks find errors (unless ``force`` with a ``reason``), when the plan is
     not a draft, and when the scope changed since the plan was made (another publish or a load;
-    looked at again once the areas write lock is held, which is taken for the writes only).
+    looked at again once the areas write lock is held, which is taken for the writes only) or
+    the plan was edited while it was checked. The checks and the comparison run before the
+    transaction, which only writes: none sits idle while Python computes.
     Returns the published plan (its ``check_summary`` says what the checks found).
     """
     if force and not (reason and reason.strip()):
         raise InvalidInput("reason: an override (force) needs a reason")
+    with rt.read() as conn:  # the checks and the comparison, before any transaction
+        edited = plan_sql.plan_version(conn, plan_id=plan_id)
+        plan = _draft(conn, plan_id)
+        _scope_unchanged(conn, plan)
+        ready = _prepare_publish(conn, plan, force=force)
     with rt.write() as conn:
-        _publish(conn, plan_id=plan_id, force=force, reason=reason)
+        plan = _draft(conn, plan_id)  # an edit waits from here on
+        plan_sql.lock_scope(conn, scope_code=plan.scope_code)
+        if plan_sql.plan_version(conn, plan_id=plan_id) != edited:
+            raise Conflict(f"plan: plan {plan_id} was edited while it was published; publish again")
+        _write_publish(conn, plan, ready, reason=reason if force else None)
         return plan_sql.get_plan(conn, plan_id=plan_id)
 
 
@@ -322,10 +354,28 @@ def _scope_unchanged(conn: Connection, plan: PlanRecord) -> None:
         )
 
 
+@dataclass(frozen=True)
+class _Publishing:
+    """What publishing a plan writes, worked out before the transaction that writes it."""
+
+    level: Level
+    changes: LoadPlan
+    dropped: list[str]
+    summary: dict[str, Any]
+
+
 def _publish(conn: Connection, *, plan_id: int, force: bool, reason: str | None) -> None:
+    """Publish within the caller's transaction (`revert`: a plan made and published at once)."""
     plan = _draft(conn, plan_id)
     plan_sql.lock_scope(conn, scope_code=plan.scope_code)
     _scope_unchanged(conn, plan)
+    ready = _prepare_publish(conn, plan, force=force)
+    _write_publish(conn, plan, ready, reason=reason if force else None)
+
+
+def _prepare_publish(conn: Connection, plan: PlanRecord, *, force: bool) -> _Publishing:
+    """Check the plan and compare it with the current areas (reads and computing only)."""
+    plan_id = plan.id
     findings = _check(conn, plan)
     summary = findings_to_json(findings)["summary"]
     if has_errors(findings) and not force:
@@ -347,13 +397,19 @@ def _publish(conn: Connection, *, plan_id: int, force: bool, reason: str | None)
     # version, with the plan's households; dropped ones are retired
     changes = plan_load(_left_alone(proposed, current), current, level=level)
     dropped = sorted(set(current["code"]) - set(proposed["code"]))
-    # the areas write lock for the writes only: no load waits while the checks compute
+    return _Publishing(level, changes, dropped, summary)
+
+
+def _write_publish(
+    conn: Connection, plan: PlanRecord, ready: _Publishing, *, reason: str | None
+) -> None:
+    """Take the areas write lock (for the writes only), look at the scope again, write."""
     area_sql.lock_for_load(conn)
     _scope_unchanged(conn, plan)
-    area_sql.retire(conn, codes=[*changes.changed, *dropped])
-    area_sql.insert_versions(conn, level=level, areas=changes.to_insert)
+    area_sql.retire(conn, codes=[*ready.changes.changed, *ready.dropped])
+    area_sql.insert_versions(conn, level=ready.level, areas=ready.changes.to_insert)
     plan_sql.mark_published(
-        conn, plan_id=plan_id, override_reason=reason if force else None, check_summary=summary
+        conn, plan_id=plan.id, override_reason=reason, check_summary=ready.summary
     )
 
 

@@ -133,3 +133,20 @@ def test_item9_isochrones_are_computed_with_no_transaction_idle(
         computing = time.monotonic() - started
     assert count == len(found) and reach.polygons
     assert computing > 0.4  # long enough that a transaction open meanwhile would have been ended
+
+
+def test_item9_a_large_plan_is_made_and_published_with_no_transaction_idle(
+    store_settings: StoreSettings, store: Runtime
+) -> None:
+    # longer than writing 900 detailed areas takes, shorter than working them out
+    brief = store_settings.model_copy(update={"idle_in_transaction_timeout": 2.0})
+    with running(brief, pool_size=2) as impatient:
+        started = time.monotonic()
+        plan_id = planning.create_plan(impatient, scope_code=COMMUNITY, areas=dense_grids()).id
+        making = time.monotonic() - started
+        started = time.monotonic()
+        planning.publish(impatient, plan_id=plan_id, force=True, reason="item 9")
+        publishing = time.monotonic() - started
+    # each long enough that one transaction open throughout would have been ended
+    assert making > 2.5 and publishing > 2.5, (making, publishing)
+    assert len(boundaries.children(store, COMMUNITY)) == 900
