@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, openapi
 from api.middleware import HeadAsGet, RequestGuard
 from api.routes import areas, docs, health, lookup, maps, open311, plans
 from api.routes import incidents as incident_routes
@@ -45,6 +45,7 @@ def create_app(
         redoc_url=None,
     )
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(HeadAsGet)
     app.add_middleware(BodyLimits)  # per-route body limits, before a route reads a byte
     app.add_middleware(RequestGuard)  # outermost: ids every answer, HEAD's too

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from html import escape
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -89,11 +91,42 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = "NotFound" if exc.status_code == 404 else f"HTTP{exc.status_code}"
-    return JSONResponse(
-        body(str(exc.detail), code),
-        status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return JSONResponse(body(str(exc.detail), code), status_code=exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the API documents at the request's path, ``HEAD`` with ``GET``.
+
+    Starlette's 405 names only the first matching route's methods; the OpenAPI document knows
+    them all.
+    """
+    path = request.url.path
+    methods: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        for method, operation in item.items():
+            if _template(template, operation).fullmatch(path):
+                methods.add(method.upper())
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
+def _template(path: str, operation: dict[str, Any]) -> re.Pattern[str]:
+    """The regular expression of a documented path; integer parameters match only digits."""
+    numbers = {
+        p["name"]
+        for p in operation.get("parameters", [])
+        if p.get("in") == "path" and p.get("schema", {}).get("type") == "integer"
+    }
+    parts = re.split(r"\{([^}]+)\}", path)
+    pattern = "".join(
+        ("[0-9]+" if part in numbers else "[^/]+") if odd else re.escape(part)
+        for odd, part in ((i % 2 == 1, part) for i, part in enumerate(parts))
     )
+    return re.compile(pattern)
 
 
 def install(app: FastAPI) -> None:

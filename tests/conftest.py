@@ -61,7 +61,7 @@ def empty_store(engine: Engine) -> Engine:
         conn.execute(
             text(
                 "TRUNCATE areas, plans, plan_areas, incidents, incident_events, incident_links, "
-                "idempotency_keys, addresses RESTART IDENTITY"
+                "idempotency_keys, addresses, stations, station_isochrones RESTART IDENTITY"
             )
         )
     return engine

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api.deps import Rt
+from api.schemas import Feature, FeatureCollection, geojson
 from gis.areas import AreaQuery, parse_level
 from gis.geojson import feature, feature_collection
 from gis.usecases import boundaries
@@ -23,7 +24,7 @@ class GeoJSONResponse(JSONResponse):
     media_type = GEOJSON
 
 
-@router.get("", response_class=GeoJSONResponse)
+@router.get("", response_class=GeoJSONResponse, responses=geojson(FeatureCollection, "the areas"))
 def list_areas(
     rt: Rt,
     level: Annotated[
@@ -48,7 +49,7 @@ def list_areas(
     return GeoJSONResponse(feature_collection(found))
 
 
-@router.get("/{code}", response_class=GeoJSONResponse)
+@router.get("/{code}", response_class=GeoJSONResponse, responses=geojson(Feature, "the area"))
 def get_area(
     rt: Rt,
     code: str,
@@ -60,7 +61,11 @@ def get_area(
     return GeoJSONResponse(feature(row, row.geometry))
 
 
-@router.get("/{code}/history", response_class=GeoJSONResponse)
+@router.get(
+    "/{code}/history",
+    response_class=GeoJSONResponse,
+    responses=geojson(FeatureCollection, "every version, oldest first"),
+)
 def get_history(rt: Rt, code: str) -> Any:
     """Every version of one area, oldest first, as a FeatureCollection."""
     return GeoJSONResponse(feature_collection(boundaries.history(rt, code)))

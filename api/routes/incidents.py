@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import Coordinate, Id, Offset, Rt
+from api.schemas import IncidentDetails, IncidentView, Statistics, answer
 from gis.areas import parse_level
 from gis.incidents.keys import IdempotencyKey, client_of, request_key
 from gis.incidents.lifecycle import Transition, parse_statuses
@@ -71,7 +72,14 @@ def native_key(
     return request_key(idempotency_key, scope="native", client=client_of(client, "X-Client-Id"))
 
 
-@router.post("/incidents", status_code=201)
+@router.post(
+    "/incidents",
+    status_code=201,
+    responses={
+        **answer(IncidentView, "the incident made", 201),
+        **answer(IncidentView, "the incident an idempotency key made before"),
+    },
+)
 def create_incident(
     rt: Rt, body: ReportIn, key: Annotated[IdempotencyKey | None, Depends(native_key)]
 ) -> Any:
@@ -85,7 +93,7 @@ def create_incident(
     return JSONResponse(details_view(found, personal=personal), status_code=201 if created else 200)
 
 
-@router.get("/incidents")
+@router.get("/incidents", responses=answer(list[IncidentView], "the incidents"))
 def list_incidents(
     rt: Rt,
     category: str | None = None,
@@ -111,27 +119,31 @@ def list_incidents(
     return [public_view(row, personal=rt.incidents.show_personal) for row in found]
 
 
-@router.get("/incidents/queue")
+@router.get("/incidents/queue", responses=answer(list[IncidentView], "incidents to locate"))
 def needs_location_queue(rt: Rt) -> Any:
     """Reports that could not be placed yet (``needs_location``), oldest first."""
     found = incidents.list_incidents(rt, IncidentQuery(status=["needs_location"]))
     return [public_view(row, personal=rt.incidents.show_personal) for row in found]
 
 
-@router.get("/incidents/{incident_id}")
+@router.get("/incidents/{incident_id}", responses=answer(IncidentDetails, "the incident"))
 def get_incident(rt: Rt, incident_id: Id) -> Any:
     """One incident with its event log and linked (possibly duplicate) incidents."""
     return details_view(incidents.details(rt, incident_id), personal=rt.incidents.show_personal)
 
 
-@router.post("/incidents/{incident_id}/transitions")
+@router.post(
+    "/incidents/{incident_id}/transitions", responses=answer(IncidentView, "the incident now")
+)
 def change_status(rt: Rt, incident_id: Id, body: TransitionIn) -> Any:
     """Move the incident through the loop; 409 lists the allowed moves when refused."""
     found = incidents.transition(rt, incident_id, Transition(**body.model_dump()))
     return details_view(found, personal=rt.incidents.show_personal)
 
 
-@router.post("/incidents/{incident_id}/location")
+@router.post(
+    "/incidents/{incident_id}/location", responses=answer(IncidentView, "the incident now")
+)
 def locate_queued(rt: Rt, incident_id: Id, body: LocationIn) -> Any:
     """Give a place to an incident from the needs-location queue."""
     incoming = parse_report({**body.model_dump(), "category": "livelihood"}, rt.catalogue)
@@ -139,7 +151,7 @@ def locate_queued(rt: Rt, incident_id: Id, body: LocationIn) -> Any:
     return details_view(found, personal=rt.incidents.show_personal)
 
 
-@router.get("/stats")
+@router.get("/stats", responses=answer(Statistics, "per area"))
 def incident_stats(
     rt: Rt,
     level: Annotated[str, Query(description="district | subdistrict | community | grid")] = "grid",

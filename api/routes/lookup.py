@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api import lookup_io
 from api.deps import runtime
+from api.schemas import BATCH_ANSWER, BATCH_BODY, LookupAnswer
 from gis import limits, pointfiles
 from gis.errors import PayloadTooLarge, UnreadableFile
 from gis.pointfiles import Chunk, Rows
@@ -51,7 +52,11 @@ GET_PARAMETERS = [
 
 # The hot path: query parameters are read by hand (FastAPI's per-parameter validation costs more
 # than the lookup itself) and declared for the docs in ``openapi_extra``.
-@router.get("/lookup", openapi_extra={"parameters": GET_PARAMETERS})
+@router.get(
+    "/lookup",
+    openapi_extra={"parameters": GET_PARAMETERS},
+    responses={200: {"model": LookupAnswer, "description": "the areas of the point"}},
+)
 async def lookup_point(request: Request) -> Response:
     """The grid, community, subdistrict and district of one point (nearest grid if outside)."""
     query = request.query_params
@@ -74,7 +79,7 @@ def area_headers(version: int, *, stale: bool) -> dict[str, str]:
     return headers
 
 
-@router.post("/lookup")
+@router.post("/lookup", openapi_extra=BATCH_BODY, responses=BATCH_ANSWER)
 async def lookup_batch(
     request: Request,
     crs: CrsQuery = "wgs84",

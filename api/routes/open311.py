@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 
 from api.deps import Rt
 from api.errors import public_detail, status_for
+from api.schemas import RequestAccepted, Service, ServiceDefinition, ServiceRequest, answer
 from gis.errors import GridmapError, InvalidInput, NotFound
 from gis.incidents import keys, open311
 from gis.incidents.keys import IdempotencyKey
@@ -62,13 +63,13 @@ class Open311Route(APIRoute):
 router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Route)
 
 
-@router.get("/services.json")
+@router.get("/services.json", responses=answer(list[Service], "the services"))
 def services(rt: Rt, lang: str = "zh") -> Any:
     """The service list: our incident categories."""
     return [open311.service(c, lang=lang) for c in rt.catalogue]
 
 
-@router.get("/services/{service_code}.json")
+@router.get("/services/{service_code}.json", responses=answer(ServiceDefinition, "its definition"))
 def service_definition(rt: Rt, service_code: str) -> Any:
     """The definition of one service (no extra attributes are asked)."""
     if service_code not in rt.catalogue.categories:
@@ -90,7 +91,14 @@ async def _fields(request: Request) -> dict[str, Any]:
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
-@router.post("/requests.json", status_code=201)
+@router.post(
+    "/requests.json",
+    status_code=201,
+    responses={
+        **answer(list[RequestAccepted], "the request accepted", 201),
+        **answer(list[RequestAccepted], "the request an idempotency key made before"),
+    },
+)
 async def create_request(
     request: Request,
     rt: Rt,
@@ -124,7 +132,7 @@ def _intake(
     return incidents.report(rt, incoming, actor=f"api:{incoming.source}", key=key)
 
 
-@router.get("/requests.json")
+@router.get("/requests.json", responses=answer(list[ServiceRequest], "the requests"))
 def list_requests(request: Request, rt: Rt) -> Any:
     """Service requests: by ``service_request_id``, else by code, status and period."""
     params = request.query_params
@@ -145,7 +153,10 @@ def list_requests(request: Request, rt: Rt) -> Any:
     return [open311.request_view(row, rt.catalogue) for row in rows]
 
 
-@router.get("/requests/{service_request_id}.json")
+@router.get(
+    "/requests/{service_request_id}.json",
+    responses=answer(list[ServiceRequest], "the request, as a list of one"),
+)
 def get_request(rt: Rt, service_request_id: str) -> Any:
     """One service request, as a one-element list."""
     if (

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from api.deps import Id, Rt
 from api.routes.areas import GeoJSONResponse
+from api.schemas import BOUNDARY_BODY, CheckReport, PlanDetails, PlanDiff, PlanView, answer
 from api.uploads import boundary_upload, with_deadline
 from gis.areas import Level, child_level, parse_level
 from gis.checks import findings_to_geojson, findings_to_json
@@ -55,7 +56,21 @@ def _check_file(
     return planning.check_file(rt, areas, level=level, parent=parent, deadline=deadline)
 
 
-@router.post("/checks")
+@router.post(
+    "/checks",
+    openapi_extra=BOUNDARY_BODY,
+    responses={
+        200: {
+            "model": CheckReport,
+            "description": "the findings (format=geojson: as GeoJSON features)",
+            "content": {
+                "application/geo+json": {
+                    "schema": {"$ref": "#/components/schemas/FeatureCollection"}
+                }
+            },
+        }
+    },
+)
 async def check_upload(
     request: Request,
     rt: Rt,
@@ -90,7 +105,12 @@ def _create_plan(
     return planning.create_plan(rt, scope_code=scope, areas=areas, note=note).to_json()
 
 
-@router.post("/plans", status_code=201)
+@router.post(
+    "/plans",
+    status_code=201,
+    openapi_extra=BOUNDARY_BODY,
+    responses=answer(PlanView, "the draft plan", 201),
+)
 async def create_plan(
     request: Request,
     rt: Rt,
@@ -111,7 +131,7 @@ async def create_plan(
     return JSONResponse(plan, status_code=201)
 
 
-@router.get("/plans/{plan_id}")
+@router.get("/plans/{plan_id}", responses=answer(PlanDetails, "the plan and its areas"))
 def get_plan(rt: Rt, plan_id: Id) -> Any:
     """A plan and its areas (a FeatureCollection)."""
     plan, areas = planning.get_plan(rt, plan_id)
@@ -121,13 +141,39 @@ def get_plan(rt: Rt, plan_id: Id) -> Any:
     return {**plan.to_json(), "areas": collection}
 
 
-@router.get("/plans/{plan_id}/check")
+@router.get(
+    "/plans/{plan_id}/check",
+    responses={
+        200: {
+            "model": CheckReport,
+            "description": "the findings (format=geojson: as GeoJSON features)",
+            "content": {
+                "application/geo+json": {
+                    "schema": {"$ref": "#/components/schemas/FeatureCollection"}
+                }
+            },
+        }
+    },
+)
 def check_plan(rt: Rt, plan_id: Id, file_format: FormatQuery = "json") -> Any:
     """All the boundary rules on the plan."""
     return _findings(planning.check_plan(rt, plan_id), file_format)
 
 
-@router.get("/plans/{plan_id}/diff")
+@router.get(
+    "/plans/{plan_id}/diff",
+    responses={
+        200: {
+            "model": PlanDiff,
+            "description": "what the plan changes (format=geojson: the changed areas)",
+            "content": {
+                "application/geo+json": {
+                    "schema": {"$ref": "#/components/schemas/FeatureCollection"}
+                }
+            },
+        }
+    },
+)
 def diff_plan(rt: Rt, plan_id: Id, file_format: FormatQuery = "json") -> Any:
     """Per area gained and lost, the transfer table, households moved; GeoJSON of the pieces."""
     diff = planning.diff_plan(rt, plan_id)
@@ -136,14 +182,17 @@ def diff_plan(rt: Rt, plan_id: Id, file_format: FormatQuery = "json") -> Any:
     return diff.to_json()
 
 
-@router.post("/plans/{plan_id}/renumber")
+@router.post(
+    "/plans/{plan_id}/renumber",
+    responses=answer(dict[str, list[dict[str, Any]]], "codes changed, incidents affected"),
+)
 def renumber_plan(rt: Rt, plan_id: Id, body: RenumberRequest | None = None) -> Any:
     """New areas take the next free codes (existing keep theirs); ``all`` renumbers every area."""
     everything = (body or RenumberRequest()).all
     return planning.renumber(rt, plan_id=plan_id, everything=everything).to_json()
 
 
-@router.post("/plans/{plan_id}/publish")
+@router.post("/plans/{plan_id}/publish", responses=answer(PlanView, "the plan published"))
 def publish_plan(rt: Rt, plan_id: Id, body: PublishRequest | None = None) -> Any:
     """Publish atomically; 409 while errors remain (unless forced) or if the scope changed."""
     options = body or PublishRequest()

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from shapely.geometry import mapping
 
 from api.deps import Coordinate, Id, Rt
+from api.schemas import STATION_FILE_BODY, Feature, FeatureCollection, geojson
 from api.uploads import read_body
 from gis import clock
 from gis.stations.records import Station, parse_station, read_stations
@@ -68,7 +69,7 @@ def station_types(rt: Rt) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/stations")
+@router.get("/stations", responses=geojson(FeatureCollection, "the stations"))
 def list_stations(rt: Rt, type: str | None = None, bbox: str | None = None) -> Response:
     """Stations as a GeoJSON FeatureCollection, by type and bbox (w,s,e,n)."""
     box = parse_bbox(bbox) if bbox else None
@@ -77,13 +78,20 @@ def list_stations(rt: Rt, type: str | None = None, bbox: str | None = None) -> R
     )
 
 
-@router.get("/stations/{station_id}")
+@router.get("/stations/{station_id:int}", responses=geojson(Feature, "the station"))
 def get_station(rt: Rt, station_id: Id) -> Response:
     """One station as a GeoJSON Feature; ``outside_grid`` flags one outside every grid."""
     return _geojson(_feature(stations.get_station(rt, station_id)))
 
 
-@router.post("/stations", status_code=201)
+@router.post(
+    "/stations",
+    status_code=201,
+    responses={
+        **geojson(Feature, "an existing station (the same source_id) updated"),
+        **geojson(Feature, "the station added", status=201),
+    },
+)
 def create_station(rt: Rt, body: StationBody) -> Response:
     """Add a station (a known ``source_id`` updates that one)."""
     station = parse_station(body.model_dump(), rt.station_types, crs=body.crs)
@@ -91,7 +99,7 @@ def create_station(rt: Rt, body: StationBody) -> Response:
     return _geojson(_feature(saved), status_code=201 if created else 200)
 
 
-@router.put("/stations/{station_id}")
+@router.put("/stations/{station_id:int}", responses=geojson(Feature, "the station"))
 def replace_station(rt: Rt, station_id: Id, body: StationBody) -> Response:
     """Replace a station's fields (those left out keep theirs); a move drops its isochrones."""
     kept = {k: v for k, v in asdict(stations.get_station(rt, station_id)).items() if k in KEPT}
@@ -104,14 +112,14 @@ KEPT = ("opening_hours", "capacity", "source_id", "attributes")
 """What a PUT that leaves them out keeps of a station (type, name and point are required)."""
 
 
-@router.delete("/stations/{station_id}", status_code=204)
+@router.delete("/stations/{station_id:int}", status_code=204)
 def delete_station(rt: Rt, station_id: Id) -> Response:
     """Delete a station."""
     stations.delete_station(rt, station_id)
     return Response(status_code=204)
 
 
-@router.post("/stations/import")
+@router.post("/stations/import", openapi_extra=STATION_FILE_BODY)
 async def import_file(request: Request, rt: Rt, crs: str = "wgs84") -> dict[str, Any]:
     """Import a GeoJSON FeatureCollection of Points or a CSV (lon, lat, type, name): all or none."""
     kind = "csv" if "csv" in request.headers.get("content-type", "") else "geojson"
@@ -124,7 +132,10 @@ def _import(rt: Runtime, body: bytes, kind: str, crs: str) -> stations.ImportSum
     return stations.import_stations(rt, parsed)
 
 
-@router.get("/stations/{station_id}/circles")
+@router.get(
+    "/stations/{station_id:int}/circles",
+    responses=geojson(FeatureCollection, "one circle per tier"),
+)
 def station_circles(rt: Rt, station_id: Id) -> Response:
     """The station's service circles, one per tier (radius in metres)."""
     return _collection(
@@ -139,7 +150,10 @@ def station_circles(rt: Rt, station_id: Id) -> Response:
     )
 
 
-@router.get("/stations/{station_id}/isochrones")
+@router.get(
+    "/stations/{station_id:int}/isochrones",
+    responses=geojson(FeatureCollection, "one isochrone per tier"),
+)
 def station_reach(rt: Rt, station_id: Id, speed: float | None = None) -> Response:
     """The station's walking isochrones, one per tier (cached per network version)."""
     tiers, version = stations.isochrones_of(rt, station_id, speed_kmh=speed)
@@ -156,7 +170,7 @@ def station_reach(rt: Rt, station_id: Id, speed: float | None = None) -> Respons
     )
 
 
-@router.get("/isochrone")
+@router.get("/isochrone", responses=geojson(Feature, "the isochrone"))
 def isochrone(
     rt: Rt,
     lon: Annotated[float, Query()],
@@ -177,7 +191,9 @@ def isochrone(
     return _geojson({"type": "Feature", "geometry": mapping(polygon), "properties": properties})
 
 
-@router.get("/coverage")
+@router.get(
+    "/coverage", responses=geojson(FeatureCollection, "grids and communities with coverage")
+)
 def coverage(rt: Rt, type: str, mode: str = "network") -> Response:
     """Households and area within 15 minutes of a station type, per grid and community."""
     return _geojson(stations.coverage(rt, station_type=type, mode=mode).to_geojson())
