@@ -9,6 +9,7 @@ from typing import Any
 import geopandas as gpd
 import shapely
 
+from gis import clock
 from gis.areas import Level
 from gis.crs import STORAGE_CRS
 from gis.errors import InvalidInput
@@ -41,8 +42,8 @@ class PlanRecord:
             "status": self.status,
             "base_version": self.base_version,
             "note": self.note,
-            "created_at": self.created_at.isoformat(),
-            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "created_at": clock.iso(self.created_at),
+            "published_at": clock.iso(self.published_at) if self.published_at else None,
             "override_reason": self.override_reason,
             "check_summary": self.check_summary,
         }

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from api.cli.base import LevelOption, app, err, runtime, say, warn
+from gis import clock
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -99,6 +100,6 @@ def _for_file(found: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     frame["attributes"] = frame["attributes"].map(lambda a: json.dumps(a, ensure_ascii=False))
     for column in ("valid_from", "valid_to"):
         frame[column] = frame[column].map(
-            lambda t: t.isoformat() if t is not None and t == t else None
+            lambda t: clock.iso(t) if t is not None and t == t else None
         )
     return frame.drop(columns=["id"])

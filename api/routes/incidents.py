@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import Coordinate, Id, Offset, Rt
 from api.schemas import IncidentDetails, IncidentView, Statistics, answer
+from gis import clock
 from gis.areas import parse_level
 from gis.incidents.keys import IdempotencyKey, client_of, request_key
 from gis.incidents.lifecycle import Transition, parse_statuses
@@ -170,7 +171,7 @@ def incident_stats(
     return {
         "level": parsed_level.value,
         "by": attribution,
-        "from": period.start.isoformat() if period.start else None,
-        "to": period.end.isoformat() if period.end else None,
+        "from": clock.iso(period.start) if period.start else None,
+        "to": clock.iso(period.end) if period.end else None,
         "areas": rows,
     }

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from gis import clock
 from gis.errors import InvalidInput
 from gis.incidents.catalogue import Catalogue
 from gis.limits import DESCRIPTION_CHARS
@@ -63,7 +64,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 def _not_ahead(reported_at: datetime | None) -> datetime | None:
     if reported_at is not None and reported_at > datetime.now(UTC) + CLOCK_SKEW:
-        raise InvalidInput(f"reported_at: {reported_at.isoformat()} is in the future")
+        raise InvalidInput(f"reported_at: {clock.iso(reported_at)} is in the future")
     return reported_at
 
 

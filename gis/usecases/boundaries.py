@@ -13,6 +13,7 @@ from pathlib import Path
 import geopandas as gpd
 import shapely
 
+from gis import clock
 from gis.areas import AreaQuery, Level
 from gis.db import addresses as address_sql
 from gis.db import areas as area_sql
@@ -81,7 +82,7 @@ def get_area(rt: Runtime, code: str, *, as_of: datetime | None = None) -> gpd.Ge
     """One area (a one-row frame) valid at ``as_of`` (default: current), or `NotFound`."""
     found = find_areas(rt, AreaQuery(codes=[code], as_of=as_of))
     if found.empty:
-        when = f" valid at {as_of.isoformat()}" if as_of else ""
+        when = f" valid at {clock.iso(as_of)}" if as_of else ""
         raise NotFound(f"code: no area {code!r}{when}")
     return found
 

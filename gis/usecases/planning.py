@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from gis import edit
+from gis import clock, edit
 from gis.areas import Level, parse_level
 from gis.checks import CheckConfig, Finding, check_areas, findings_to_json, has_errors
 from gis.db import addresses as address_sql
@@ -450,7 +450,7 @@ def revert(rt: Runtime, *, scope_code: str, note: str = "") -> PlanRecord:
             conn,
             scope_code=scope_code,
             areas=previous[COLUMNS],
-            note=note or f"revert to the version before {latest.isoformat()}",
+            note=note or f"revert to the version before {clock.shown(latest, seconds=True)}",
         )
         _publish(conn, plan_id=plan_id, force=False, reason=None)
         return plan_sql.get_plan(conn, plan_id=plan_id)

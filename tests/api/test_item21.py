@@ -102,3 +102,12 @@ def test_item21_times_outside_the_supported_years_are_refused(
     assert response.status_code == 400
     assert response.json()["detail"].startswith("reported_at:")
     assert sample_client.get("/incidents").json() == []
+
+
+def test_item21_plans_and_statistics_show_the_zone_too(sample_client: TestClient) -> None:
+    grids = sample_client.get("/areas", params={"level": "grid"}).json()["features"]
+    plan = sample_client.post("/plans", params={"scope": grids[0]["properties"]["parent_code"]})
+    assert plan.status_code == 201, plan.text
+    assert plan.json()["created_at"].endswith("+08:00")
+    stats = sample_client.get("/stats", params={"level": "grid", "from": "2026-11-01"}).json()
+    assert stats["from"] == "2026-11-01T00:00:00+08:00"
