@@ -44,7 +44,7 @@ DESCRIPTION_CHARS = 4000
 ATTRIBUTES_BYTES = 16 * 1024
 """The free ``attributes`` of an incident or a station, as JSON."""
 
-HEALTH_SECONDS = 1.5
+HEALTH_SECONDS = 1.0
 """``GET /healthz`` answers within this (503 when the store has not answered by then)."""
 
 ID_MAX = 2**63 - 1

@@ -48,6 +48,6 @@ def _probe(request: Request) -> Probe:
 
 @router.get("/healthz")
 async def healthz(request: Request, rt: Rt) -> dict[str, Any]:
-    """The database answers: PostgreSQL and PostGIS versions (503 within 1.5 s when not)."""
+    """The database answers: PostgreSQL and PostGIS versions (503 within 1 s when not)."""
     versions = await _probe(request).versions(rt, HEALTH_SECONDS)
     return {"status": "ok", "database": "ok", **versions}
