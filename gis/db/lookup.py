@@ -9,7 +9,9 @@ when to rebuild.
 from __future__ import annotations
 
 import contextlib
+import select as sockets
 import threading
+import time
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +22,7 @@ from sqlalchemy.pool import NullPool
 
 from gis.db.areas import find_areas
 from gis.db.models import Area
-from gis.errors import StoreUnavailable
+from gis.errors import StoreTimeout, StoreUnavailable
 
 VERSION_SQL = "SELECT areas_version FROM store_meta"
 APPLICATION_NAME = "gridmap-lookup"
@@ -50,50 +52,74 @@ def boundary_snapshot(
 
 
 class VersionReader:
-    """Reads ``store_meta.areas_version`` on one dedicated autocommit connection.
+    """Reads ``store_meta.areas_version`` on one dedicated autocommit connection, within a deadline.
 
     The statement is prepared on the server, so a read is one round trip of a few tens of
-    microseconds. Thread-safe; a broken connection is replaced once, then `StoreUnavailable`.
+    microseconds. It is sent and awaited through libpq's non-blocking calls, so that a store
+    that stops answering (frozen, or a network that drops packets) costs a question at most
+    ``seconds`` (then `StoreTimeout`) instead of hanging it; a caller waits as long for another
+    one's read. Thread-safe; a broken connection is replaced once, then `StoreUnavailable`.
     """
 
-    def __init__(self, engine: Engine, *, application_name: str = APPLICATION_NAME) -> None:
+    def __init__(
+        self, engine: Engine, *, application_name: str = APPLICATION_NAME, seconds: float = 2.0
+    ) -> None:
         self._engine = create_engine(
             engine.url,
             poolclass=NullPool,
             isolation_level="AUTOCOMMIT",
-            # a store that does not answer must not hold lookups for longer than this
             connect_args={"application_name": application_name, "connect_timeout": 2},
         )
+        self._seconds = seconds
         self._lock = threading.Lock()
         self._raw: Any = None
-        self._cursor: Any = None
+        self._pgconn: Any = None  # libpq's connection (psycopg.pq.PGconn)
 
     def read(self) -> int:
         """The current version number."""
-        with self._lock:
+        if not self._lock.acquire(timeout=self._seconds):
+            raise StoreTimeout("database: the areas version was not read in time")
+        try:
+            deadline = time.monotonic() + self._seconds
             for attempt in (1, 2):
+                was_open = self._pgconn is not None
                 try:
-                    return self._read()
-                except (DBAPIError, self._engine.dialect.loaded_dbapi.Error) as exc:
+                    return self._read(deadline)
+                except StoreTimeout:
                     self._reset()
-                    if attempt == 2:
+                    raise
+                except (DBAPIError, self._engine.dialect.loaded_dbapi.Error, OSError) as exc:
+                    self._reset()
+                    if attempt == 2 or not was_open:  # a new connection failed: no use again
                         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
                         raise StoreUnavailable(
                             f"database: cannot read the areas version: {reason}"
                         ) from exc
+        finally:
+            self._lock.release()
         raise AssertionError("unreachable")
 
-    def _read(self) -> int:
-        if self._cursor is None:
+    def _read(self, deadline: float) -> int:
+        if self._pgconn is None:
             self._raw = self._engine.raw_connection()
-            driver = self._raw.driver_connection
-            driver.autocommit = True
-            self._cursor = driver.cursor()
-        row = self._cursor.execute(VERSION_SQL, prepare=True).fetchone()
-        return int(row[0])
+            pgconn = self._raw.driver_connection.pgconn
+            _result(pgconn.prepare(VERSION_NAME, VERSION_SQL.encode()), pgconn)
+            pgconn.nonblocking = 1
+            self._pgconn = pgconn
+        pgconn = self._pgconn
+        pgconn.send_query_prepared(VERSION_NAME, None)
+        while pgconn.flush():  # the query is small: this hardly ever loops
+            _wait(pgconn.socket, deadline, write=True)
+        while pgconn.is_busy():
+            _wait(pgconn.socket, deadline)
+            pgconn.consume_input()
+        found = _result(pgconn.get_result(), pgconn)
+        while pgconn.get_result() is not None:  # the end of the answer
+            pass
+        return int(found.get_value(0, 0))
 
     def _reset(self) -> None:
-        raw, self._raw, self._cursor = self._raw, None, None
+        raw, self._raw, self._pgconn = self._raw, None, None
         if raw is not None:
             # closing a dead connection may fail too; it is gone either way
             with contextlib.suppress(Exception):
@@ -104,3 +130,24 @@ class VersionReader:
         with self._lock:
             self._reset()
         self._engine.dispose()
+
+
+VERSION_NAME = b"gridmap_areas_version"
+TUPLES_OK, COMMAND_OK = 2, 1  # libpq's ExecStatus values
+
+
+def _wait(socket: int, deadline: float, *, write: bool = False) -> None:
+    """Until the socket is ready, or `StoreTimeout` at the deadline."""
+    readers, writers = ([], [socket]) if write else ([socket], [])
+    ready = sockets.select(readers, writers, [], max(deadline - time.monotonic(), 0))
+    if not (ready[0] or ready[1]):
+        raise StoreTimeout("database: the areas version was not read in time")
+
+
+def _result(result: Any, pgconn: Any) -> Any:
+    """``result`` when it succeeded; else the server's message as `StoreUnavailable`."""
+    if result is None or result.status not in (TUPLES_OK, COMMAND_OK):
+        message = (result.error_message if result is not None else pgconn.error_message) or b""
+        reason = message.decode(errors="replace").strip().splitlines()[:1]
+        raise StoreUnavailable(f"database: cannot read the areas version: {''.join(reason)}")
+    return result

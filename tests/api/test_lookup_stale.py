@@ -1,5 +1,6 @@
 """Issue 11, item 10: with the store down, lookups answer from memory (saying so); writes 503."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -7,9 +8,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from api.app import create_app
+from gis.db.engine import migrate
 from gis.settings import StoreSettings
 from gis.usecases.lookup import LookupCache
-from gis.usecases.runtime import Runtime
+from gis.usecases.runtime import Runtime, running
+from tests.clusters import frozen, throwaway_cluster
 from tests.stores import load_hierarchy
 from tests.stores_down import database_down
 
@@ -75,3 +78,22 @@ def test_item10_beyond_the_staleness_limit_lookups_are_503(
             down = lookup(client)
             assert down.status_code == 503 and set(down.json()) == {"detail", "code"}
             assert "x-areas-version" not in down.headers
+
+
+def test_item10_a_frozen_store_is_answered_stale_within_seconds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(LookupCache, "RETRY_SECONDS", 0.0)  # every question asks the store
+    with throwaway_cluster("lookup_frozen") as (local, url):
+        migrate(url)
+        settings = StoreSettings(database_url=url)
+        with running(settings) as rt:
+            load_hierarchy(rt, tmp_path)
+        with serve(settings, monkeypatch, "3600") as client:
+            assert lookup(client).status_code == 200  # the index built, the version connection open
+            with frozen(local):
+                for _ in range(2):  # the version connection, then a new one: each gives up
+                    started = time.monotonic()
+                    stale = lookup(client)
+                    assert time.monotonic() - started < 3.5  # 2 s to read, or 2 s to connect
+                    assert stale.status_code == 200 and stale.headers["x-areas-stale"] == "true"
