@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from gis import clock
 from gis.crs import InputCRS, to_wgs84
 from gis.db.engine import Engine, connect
 from gis.db.lookup import VersionReader, boundary_snapshot
@@ -101,12 +102,12 @@ def check_as_of(as_of: datetime | None, first: datetime | None) -> None:
     >>> check_as_of(datetime(2020, 1, 1, tzinfo=UTC), None)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    gis.errors.InvalidInput: as_of: 2020-01-01T00:00:00+00:00 is before ... (the store has none)
+    gis.errors.InvalidInput: as_of: 2020-01-01T08:00:00+08:00 is before ... (the store has none)
     """
     if as_of is None or (first is not None and as_of >= first):
         return
-    since = f"the first is valid from {first.isoformat()}" if first else "the store has none"
-    raise InvalidInput(f"as_of: {as_of.isoformat()} is before any boundary existed ({since})")
+    since = f"the first is valid from {clock.iso(first)}" if first else "the store has none"
+    raise InvalidInput(f"as_of: {clock.iso(as_of)} is before any boundary existed ({since})")
 
 
 class LookupCache:
@@ -256,7 +257,7 @@ class PointAnswer:
             "neighbours": list(self.neighbours),
             "nearest_grid": self.nearest_grid,
             "distance_m": self.distance_m,
-            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "as_of": clock.iso(self.as_of) if self.as_of else None,
         }
 
 

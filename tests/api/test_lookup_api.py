@@ -104,7 +104,8 @@ def test_as_of_answers_with_the_old_boundaries(
     assert get(client, *MOVED)["grid"]["code"] == "110108010019001"
     old = get(client, *MOVED, as_of=before.isoformat())
     assert old["grid"]["code"] == "110108010019002"
-    assert old["as_of"] == before.isoformat()
+    assert datetime.fromisoformat(old["as_of"]) == before
+    assert old["as_of"].endswith("+08:00")  # item 21: shown in the configured zone
 
 
 @pytest.mark.parametrize(
