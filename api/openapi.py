@@ -4,8 +4,9 @@ FastAPI documents each route's success and a 422 in its own error shape (an arra
 ``ValidationError``), which is not what gridmap sends. `install` replaces the app's ``openapi()``
 with one that, for every operation, lists the statuses the shared machinery can give — 400 (bad
 input, or a NUL in the path or query), 413 (a body over its limit), 422 (a body or parameter of
-the wrong type), 500 (unexpected, with a request id), 503 (store down or slow); 404 where a path
-names something; 409 where a write can conflict — each with the body actually sent:
+the wrong type), 500 (unexpected, with a request id), 503 (store down or slow), 404 (what the
+path names, or what the operation needs, such as a walking network, is not there); 409 where a
+write can conflict — each with the body actually sent:
 ``{"detail", "code"}`` (`ErrorBody`); Open311's list of ``{code, description}`` on its routes
 (the middleware's refusals keep the native shape there too); an HTML page for map pages'
 domain errors.
@@ -42,7 +43,7 @@ class Open311Error(BaseModel):
 
 WHY = {
     400: "Bad input: the detail names the field and what was expected",
-    404: "Not found",
+    404: "Not found: what the request names, or what it needs (boundaries, a walking network)",
     405: "Method not allowed (the Allow header lists the methods)",
     409: "Conflict with the stored state",
     413: "The body is over its limit",
@@ -105,14 +106,12 @@ def statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
 
     Examples
     --------
-    >>> statuses("/areas/{code}", "get", {})
+    >>> statuses("/isochrone", "get", {})
     [400, 404, 413, 422, 500, 503]
     >>> statuses("/stations", "post", {"requestBody": {}})
     [400, 404, 409, 413, 422, 500, 503]
     """
-    found = [400, 413, 422, 500, 503]
-    if "{" in path or method in WRITES or path.startswith(("/maps", "/open311")):
-        found.append(404)
+    found = [400, 404, 413, 422, 500, 503]  # 404 also when what it needs is not loaded
     if method in WRITES:
         found.append(409)
     return sorted(found)

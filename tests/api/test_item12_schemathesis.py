@@ -1,7 +1,8 @@
 """Issue 11, item 12: the server keeps its OpenAPI contract under schemathesis.
 
 Every operation of ``/openapi.json`` is fuzzed (valid and invalid inputs, derandomised so a run is
-repeatable) against the real app on the 学院路 sample: no 5xx, every status and body as
+repeatable) against the real app on the 学院路 sample (areas, addresses, walking network,
+stations): no 5xx, every status and body as
 documented. (``schemathesis.pytest.from_fixture`` does not run under pytest 9, so the schema is
 read from an app built at import; its lifespan, which needs the store, runs in a fixture.)
 """
@@ -13,9 +14,13 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
+from sqlalchemy import Engine, text
 
 from api.app import create_app
-from gis.usecases.runtime import Runtime
+from gis.settings import SAMPLE_OSM, SAMPLE_STATIONS, StoreSettings
+from gis.stations.records import read_stations
+from gis.usecases import stations
+from gis.usecases.runtime import running
 from gis.usecases.sample import load_sample
 from tests.conftest import _test_settings
 
@@ -29,9 +34,24 @@ CONFIG = SchemathesisConfig.from_dict(
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 
 
-@pytest.fixture(autouse=True)
-def served(rt: Runtime) -> Iterator[None]:
-    load_sample(rt)
+@pytest.fixture(scope="module", autouse=True)
+def served(store_settings: StoreSettings, engine: Engine) -> Iterator[None]:
+    """The sample's areas and addresses, its walking network and stations, loaded once."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "TRUNCATE areas, plans, plan_areas, incidents, incident_events, incident_links, "
+                "idempotency_keys, addresses, stations, station_isochrones, walk_networks, "
+                "walk_edges RESTART IDENTITY CASCADE"
+            )
+        )
+    with running(store_settings, pool_size=2) as rt:
+        load_sample(rt)
+        stations.load_network(rt, SAMPLE_OSM)
+        found = read_stations(
+            SAMPLE_STATIONS.read_bytes(), kind="geojson", catalogue=rt.station_types
+        )
+        stations.import_stations(rt, found)
     with TestClient(APP):  # runs the lifespan: the app's Runtime on the test store
         yield
 
