@@ -234,23 +234,17 @@ LINK_BATCH = text(
     "r.radius_m, i.reported_at - make_interval(secs => r.window_hours * 3600) AS since "
     "FROM incidents i JOIN rules r ON r.category = i.category "
     "WHERE i.id = ANY(CAST(:ids AS int8[])) AND i.grid_code IS NOT NULL), "
-    # the earlier open incidents the batch could match, read once; joined by hash on
-    # (category, grid), which beats one index probe per new row once the table is large
-    "earlier AS MATERIALIZED (SELECT o.id, o.category, o.grid_code, o.reported_at, o.geom "
-    f"FROM incidents o WHERE o.status IN {OPEN_FOR_DUPLICATES} "
-    # only the grids and categories of the batch: an index range for one report, a cheap
-    # filter for thousands
-    "AND o.grid_code = ANY(ARRAY(SELECT DISTINCT grid_code FROM new)) "
-    "AND o.category = ANY(ARRAY(SELECT DISTINCT category FROM new)) "
-    "AND o.reported_at >= (SELECT min(since) FROM new) "
-    "AND o.reported_at <= (SELECT max(reported_at) FROM new)), "
+    # per new incident, the earlier open ones of its category within its window: an index range
+    # (category, reported_at), so the cost follows the window, not the size of the table
     "pairs AS (SELECT n.id AS incident_id, o.id AS other_id, "
     "ST_Distance(n.geom::geography, o.geom::geography) AS distance_m "
-    "FROM new n JOIN earlier o ON o.category = n.category AND o.grid_code = n.grid_code "
-    "WHERE (o.reported_at, o.id) < (n.reported_at, n.id) AND o.reported_at >= n.since "
+    "FROM new n CROSS JOIN LATERAL (SELECT o.id, o.geom FROM incidents o "
+    "WHERE o.category = n.category AND o.reported_at >= n.since "
+    "AND o.reported_at <= n.reported_at AND (o.reported_at, o.id) < (n.reported_at, n.id) "
+    f"AND o.grid_code = n.grid_code AND o.status IN {OPEN_FOR_DUPLICATES} "
     # degrees first (a degree of longitude is the shorter one, so this keeps every match)
     "AND ST_DWithin(n.geom, o.geom, n.radius_m / (111320 * cos(radians(ST_Y(n.geom))))) "
-    "AND ST_DWithin(n.geom::geography, o.geom::geography, n.radius_m)), "
+    "AND ST_DWithin(n.geom::geography, o.geom::geography, n.radius_m)) o), "
     "linked AS (INSERT INTO incident_links (incident_id, other_id, kind, distance_m) "
     "SELECT incident_id, other_id, 'possible_duplicate', distance_m FROM pairs "
     "ON CONFLICT DO NOTHING RETURNING incident_id) "
