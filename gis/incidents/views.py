@@ -11,7 +11,7 @@ from gis.incidents.lifecycle import LABELS_ZH, OPEN
 from gis.incidents.privacy import mask_name, mask_phone
 from gis.incidents.records import Incident, IncidentDetails
 
-HIDDEN = ("idempotency_key", "input_x", "input_y")
+HIDDEN = ("input_x", "input_y")  # shown together as `input`
 PUBLIC_ATTRIBUTES = ("media_url", "attribute")
 """Attributes a masked view shows: a photo's address and the service's own questions. Anything
 else a report brings along (an Open311 email, device or account id, a client's own fields) may
