@@ -1,0 +1,1 @@
+"""Who acts: principals, their roles on area scopes, passwords and tokens (issue 12)."""
