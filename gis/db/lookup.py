@@ -137,10 +137,14 @@ TUPLES_OK, COMMAND_OK = 2, 1  # libpq's ExecStatus values
 
 
 def _wait(socket: int, deadline: float, *, write: bool = False) -> None:
-    """Until the socket is ready, or `StoreTimeout` at the deadline."""
-    readers, writers = ([], [socket]) if write else ([socket], [])
-    ready = sockets.select(readers, writers, [], max(deadline - time.monotonic(), 0))
-    if not (ready[0] or ready[1]):
+    """Until the socket is ready, or `StoreTimeout` at the deadline.
+
+    ``poll``, not ``select``: a server holding many connections has descriptors above
+    ``select``'s limit of 1024.
+    """
+    poller = sockets.poll()
+    poller.register(socket, sockets.POLLOUT if write else sockets.POLLIN)
+    if not poller.poll(max(deadline - time.monotonic(), 0) * 1000):
         raise StoreTimeout("database: the areas version was not read in time")
 
 
