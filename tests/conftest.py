@@ -56,12 +56,16 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def empty_store(engine: Engine) -> Engine:
-    """The test database with no areas (TRUNCATE bypasses the row triggers on purpose)."""
+    """The test database with no areas and no users (TRUNCATE bypasses the row triggers on purpose).
+
+    ``audit_log`` is left alone: it refuses TRUNCATE; tests read the rows after a known id.
+    """
     with engine.begin() as conn:
         conn.execute(
             text(
                 "TRUNCATE areas, plans, plan_areas, incidents, incident_events, incident_links, "
-                "idempotency_keys, addresses, stations, station_isochrones RESTART IDENTITY"
+                "idempotency_keys, addresses, stations, station_isochrones, users, user_grants, "
+                "api_tokens RESTART IDENTITY"
             )
         )
     return engine

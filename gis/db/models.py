@@ -14,11 +14,14 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -271,3 +274,97 @@ class StationIsochrone(Base):
     computed_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+
+
+_ROLES = "'admin', 'auditor', 'planner', 'dispatcher', 'handler', 'grid_worker', 'viewer', 'client'"
+
+
+class User(Base):
+    """A person who signs in; ``login`` is unique whatever its case."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint(
+            "login ~ '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'", name="ck_users_login_format"
+        ),
+        Index("ix_users_login_lower", text("lower(login)"), unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    login: Mapped[str] = mapped_column(Text, nullable=False)
+    display_name: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    password_changed_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="true")
+    failed_logins: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+
+
+class UserGrant(Base):
+    """A role a user holds on a scope (an area code; NULL only for the unscoped roles)."""
+
+    __tablename__ = "user_grants"
+    __table_args__ = (
+        CheckConstraint(f"role IN ({_ROLES})", name="ck_user_grants_role"),
+        CheckConstraint(
+            "(scope IS NULL) = (role IN ('admin', 'auditor'))", name="ck_user_grants_scope"
+        ),
+        UniqueConstraint(
+            "user_id", "role", "scope", name="uq_user_grants", postgresql_nulls_not_distinct=True
+        ),
+    )
+
+    # no primary key in the table: the ORM needs one, the unique triple serves
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(Text, primary_key=True)
+    scope: Mapped[str | None] = mapped_column(String(15), primary_key=True, nullable=True)
+
+
+class ApiToken(Base):
+    """A token of a user for scripts and integrators, stored as its SHA-256 only."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    token_hash: Mapped[str] = mapped_column(Text, nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """One audit record; the table refuses UPDATE, DELETE and TRUNCATE (migration 0008)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        CheckConstraint("result IN ('ok', 'refused', 'failed')", name="ck_audit_log_result"),
+        Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_principal_at", "principal", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    principal: Mapped[str] = mapped_column(Text, nullable=False)
+    role: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text, nullable=False)
+    action: Mapped[str] = mapped_column(Text, nullable=False)
+    object: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str] = mapped_column(Text, nullable=False)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
