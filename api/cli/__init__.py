@@ -16,6 +16,7 @@ from api.cli import (
     plans,
     serve,
     stations,
+    users,
 )
 from api.cli.base import app
 
@@ -32,6 +33,7 @@ __all__ = [
     "plans",
     "serve",
     "stations",
+    "users",
 ]
 
 
