@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -51,8 +52,8 @@ def _rows(lines: list[str]) -> None:
         typer.echo(line)
 
 
-def _when(value: object) -> str:
-    return clock.shown(value, seconds=True) if value is not None else "-"  # type: ignore[arg-type]
+def _when(value: datetime | None) -> str:
+    return clock.shown(value, seconds=True) if value is not None else "-"
 
 
 @users_app.command("add")

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Row, text
 from gis.identity.records import AuditEntry, AuditRecord, TokenView, UserIn, UserView
 from gis.identity.roles import Grant
 
-_USER_ID = text("SELECT id FROM users WHERE lower(login) = lower(:login)")
+_USER = text("SELECT id, enabled FROM users WHERE lower(login) = lower(:login)")
 _INSERT_USER = text(
     "INSERT INTO users (login, display_name, phone, password_hash) "
     "VALUES (:login, :display_name, :phone, :password_hash) "
@@ -36,10 +36,10 @@ _TOKEN_COLUMNS = (
 _AUDIT_COLUMNS = "id, at, principal, role, source, action, object, result, detail"
 
 
-def user_id(conn: Connection, *, login: str) -> int | None:
-    """The id of the user with this login (any case), None if there is none."""
-    found = conn.execute(_USER_ID, {"login": login}).scalar()
-    return int(found) if found is not None else None
+def user_id(conn: Connection, *, login: str) -> tuple[int, bool] | None:
+    """The id of the user with this login (any case) and whether it is enabled; None if none."""
+    found = conn.execute(_USER, {"login": login}).first()
+    return (int(found.id), bool(found.enabled)) if found is not None else None
 
 
 def insert_user(conn: Connection, *, user: UserIn) -> int | None:

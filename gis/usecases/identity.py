@@ -102,11 +102,15 @@ def _grants(conn: Connection, role: Role, scopes: list[str]) -> tuple[Grant, ...
     return tuple(Grant(role.name, code) for code in wanted)
 
 
-def _user_id(conn: Connection, login: str) -> int:
+def _user(conn: Connection, login: str) -> tuple[int, bool]:
     found = store.user_id(conn, login=login)
     if found is None:
         raise NotFound(f"login: no user {login!r}")
     return found
+
+
+def _user_id(conn: Connection, login: str) -> int:
+    return _user(conn, login)[0]
 
 
 def add_user(
@@ -154,6 +158,7 @@ def list_users(rt: Runtime) -> list[UserView]:
 
 def set_enabled(rt: Runtime, actor: Actor, *, login: str, enabled: bool) -> bool:
     """Enable or disable a user; whether it was enabled before (NotFound naming the login)."""
+    login = parse_login(login)
     action = "users.enable" if enabled else "users.disable"
     with _audited(rt, actor, action, f"user:{login}") as write:
         before = store.set_enabled(write.conn, user_id=_user_id(write.conn, login), enabled=enabled)
@@ -163,6 +168,7 @@ def set_enabled(rt: Runtime, actor: Actor, *, login: str, enabled: bool) -> bool
 
 def reset_password(rt: Runtime, actor: Actor, *, login: str, password: str) -> None:
     """Give a user a new password (the rule applies) and lift any lock."""
+    login = parse_login(login)
     with _audited(rt, actor, "users.reset_password", f"user:{login}") as write:
         found = _user_id(write.conn, login)
         new_hash = hash_password(check_password(password, login=login))
@@ -173,11 +179,12 @@ def create_token(
     rt: Runtime, actor: Actor, *, login: str, expires: str = "90d", name: str | None = None
 ) -> NewToken:
     """A new token of a user: its plain text (returned once, never stored) and its listing."""
+    login = parse_login(login)
     lifetime = parse_expiry(expires)
     name = parse_text(name, "name", TOKEN_NAME_CHARS) or "token"
     with _audited(rt, actor, "tokens.create", f"user:{login}") as write:
-        found = _user_id(write.conn, login)
-        if not _enabled(write.conn, login):
+        found, enabled = _user(write.conn, login)
+        if not enabled:
             raise Conflict(f"login: {login!r} is disabled")
         text, stored = new_token()
         token_id = store.insert_token(
@@ -188,12 +195,9 @@ def create_token(
     return made
 
 
-def _enabled(conn: Connection, login: str) -> bool:
-    return any(user.enabled for user in store.users(conn) if user.login.lower() == login.lower())
-
-
 def list_tokens(rt: Runtime, *, login: str | None = None) -> list[TokenView]:
     """Tokens of every user, or of one (NotFound naming the login), newest first."""
+    login = parse_login(login) if login is not None else None
     with rt.read() as conn:
         owner = _user_id(conn, login) if login is not None else None
         return store.tokens(conn, user_id=owner)

@@ -124,6 +124,10 @@ def test_issue12_login_taken_whatever_its_case(areas: Runtime) -> None:
 def test_issue12_bad_login_refused(areas: Runtime) -> None:
     with pytest.raises(InvalidInput, match="^login: "):
         add(areas, "wang li")
+    with pytest.raises(InvalidInput, match="^login: "):
+        identity.set_enabled(areas, ACTOR, login="x" * 65, enabled=False)
+    with pytest.raises(InvalidInput, match="^login: "):
+        identity.list_tokens(areas, login="")
 
 
 def test_issue12_disable_enable_and_unknown_login(areas: Runtime) -> None:
@@ -139,6 +143,7 @@ def test_issue12_reset_password_lifts_the_lock(areas: Runtime, empty_store: Engi
     add(areas)
     with empty_store.begin() as conn:
         conn.execute(text("UPDATE users SET failed_logins = 5, locked_until = now() + '1h'"))
+    assert identity.list_users(areas)[0].locked_until is not None
     identity.reset_password(areas, ACTOR, login="wang", password="Another-pass-77")
     with areas.read() as conn:
         row = conn.execute(text("SELECT password_hash, failed_logins, locked_until FROM users"))

@@ -7,9 +7,9 @@ stored as their SHA-256 only.
 
 ``audit_log`` is append-only, as ``areas`` refuses in-place edits (0001): a row trigger refuses
 UPDATE and DELETE, and a statement trigger refuses TRUNCATE, for every role including the
-owner. Tests therefore never truncate it; they read the rows added after a known id. Removing
-old rows (retention) is a later, documented archive step that drops the trigger in its own
-migration-like transaction, never an ordinary write.
+owner. Tests therefore never truncate it; they read the rows added after a known id.
+Retention (keep at least 180 days, archive older rows) is a later step of issue 12 and will
+need its own deliberate way past these triggers; no ordinary write has one.
 
 Revision ID: 0008_identity
 Revises: 0007_idempotency
