@@ -22,6 +22,7 @@ STATUS: dict[type[errors.GridmapError], int] = {
     errors.UnreadableFile: 400,
     errors.StoreRefused: 400,
     errors.IdempotencyKeyReused: 422,
+    errors.Unauthenticated: 401,
     errors.NotFound: 404,
     errors.UnknownParent: 409,
     errors.Conflict: 409,

@@ -80,3 +80,10 @@ class IdempotencyKeyReused(InvalidInput):
 
 class StoreRefused(InvalidInput):
     """The store refused a value that passed validation (a constraint, an unstorable character)."""
+
+
+class Unauthenticated(GridmapError):
+    """No valid credentials: a token unknown, expired or revoked, or its user disabled.
+
+    One message for every case, so that an answer never tells which tokens or logins exist.
+    """

@@ -11,7 +11,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Row, text
 
-from gis.identity.records import AuditEntry, AuditRecord, TokenView, UserIn, UserView
+from gis.identity.records import (
+    AuditEntry,
+    AuditRecord,
+    Principal,
+    TokenView,
+    UserIn,
+    UserView,
+)
 from gis.identity.roles import Grant
 
 _USER = text("SELECT id, enabled FROM users WHERE lower(login) = lower(:login)")
@@ -190,3 +197,34 @@ def audit_records(
 def last_audit_id(conn: Connection) -> int:
     """The id of the newest audit record (0 when there is none)."""
     return int(conn.execute(text("SELECT coalesce(max(id), 0) FROM audit_log")).scalar_one())
+
+
+_TOKEN_PRINCIPAL = text(
+    "SELECT t.id AS token_id, u.login, "
+    "coalesce(array_agg(g.role ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
+    "'{}') AS roles, "
+    "coalesce(array_agg(g.scope ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
+    "'{}') AS scopes "
+    "FROM api_tokens t JOIN users u ON u.id = t.user_id "
+    "LEFT JOIN user_grants g ON g.user_id = u.id "
+    "WHERE t.token_hash = :hash AND t.revoked_at IS NULL AND t.expires_at > now() AND u.enabled "
+    "GROUP BY t.id, u.login"
+)
+
+
+def token_principal(conn: Connection, *, token_hash: str) -> Principal | None:
+    """The principal of a live token (not revoked, not expired, its user enabled), or None."""
+    row = conn.execute(_TOKEN_PRINCIPAL, {"hash": token_hash}).first()
+    if row is None:
+        return None
+    grants = tuple(Grant(r, s) for r, s in zip(row.roles, row.scopes, strict=True))
+    return Principal(login=row.login, grants=grants, token_id=int(row.token_id))
+
+
+def touch_token(conn: Connection, *, token_id: int, every: timedelta) -> None:
+    """Note a token's use: ``last_used_at`` moves at most once per ``every`` (not per request)."""
+    query = text(
+        "UPDATE api_tokens SET last_used_at = now() WHERE id = :id "
+        "AND (last_used_at IS NULL OR last_used_at < now() - :every)"
+    )
+    conn.execute(query, {"id": token_id, "every": every})

@@ -114,3 +114,12 @@ class AuditRecord:
     object: str | None
     result: str
     detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts as: a login and its grants (``token_id`` when a token said so)."""
+
+    login: str
+    grants: tuple[Grant, ...]
+    token_id: int | None = None

@@ -11,24 +11,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from gis.db import identity as store
 from gis.db.engine import Connection
-from gis.errors import Conflict, GridmapError, InvalidInput, NotFound
+from gis.errors import Conflict, GridmapError, InvalidInput, NotFound, Unauthenticated
 from gis.identity.passwords import check_password, hash_password
 from gis.identity.records import (
     Actor,
     AuditEntry,
     AuditRecord,
     NewToken,
+    Principal,
     TokenView,
     UserIn,
     UserView,
     parse_login,
 )
 from gis.identity.roles import Grant, Role, parse_role
-from gis.identity.tokens import new_token, parse_expiry
+from gis.identity.tokens import new_token, parse_expiry, token_hash
 from gis.incidents.privacy import mask_phone
 from gis.usecases.runtime import Runtime
 from gis.values import parse_text
@@ -232,3 +233,21 @@ def audit_records(
         return store.audit_records(
             conn, principal=principal, action=action, since=since, limit=limit
         )
+
+
+TOKEN_TOUCH = timedelta(minutes=1)
+"""How often a token's ``last_used_at`` moves (a write per minute per token, not per request)."""
+
+
+def authenticate_token(rt: Runtime, plain: str) -> Principal:
+    """The principal a bearer token stands for; `Unauthenticated` when it stands for none.
+
+    An unknown, expired or revoked token, or one whose user is disabled, gets the same answer.
+    """
+    with rt.write() as conn:
+        found = store.token_principal(conn, token_hash=token_hash(plain))
+        if found is None:
+            raise Unauthenticated("token: not valid (unknown, expired or revoked)")
+        assert found.token_id is not None
+        store.touch_token(conn, token_id=found.token_id, every=TOKEN_TOUCH)
+    return found
