@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from api import errors, openapi
 from api.middleware import HeadAsGet, RequestGuard
-from api.routes import areas, docs, health, lookup, maps, open311, plans
+from api.routes import areas, auth, docs, health, lookup, maps, open311, plans
 from api.routes import incidents as incident_routes
 from api.routes import stations as station_routes
 from api.uploads import BodyLimits
@@ -52,6 +52,7 @@ def create_app(
     for module in (
         docs,
         health,
+        auth,
         areas,
         plans,
         lookup,

@@ -67,7 +67,9 @@ async def _domain(request: Request, exc: Exception) -> Response:
     detail = public_detail(exc)
     if request.url.path.startswith("/maps/"):
         return error_page(detail, exc.code, status_for(exc))
-    return JSONResponse(body(detail, exc.code), status_code=status_for(exc))
+    # RFC 6750: a 401 names the scheme that would be accepted
+    challenge = {"WWW-Authenticate": "Bearer"} if status_for(exc) == 401 else None
+    return JSONResponse(body(detail, exc.code), status_code=status_for(exc), headers=challenge)
 
 
 def error_page(detail: str, code: str, status: int) -> HTMLResponse:

@@ -43,6 +43,7 @@ class Open311Error(BaseModel):
 
 WHY = {
     400: "Bad input: the detail names the field and what was expected",
+    401: "No valid credentials (`Authorization: Bearer <token>`)",
     404: "Not found: what the request names, or what it needs (boundaries, a walking network)",
     405: "Method not allowed (the Allow header lists the methods)",
     409: "Conflict with the stored state",
@@ -112,6 +113,8 @@ def statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     [400, 404, 409, 413, 422, 500, 503]
     """
     found = [400, 404, 413, 422, 500, 503]  # 404 also when what it needs is not loaded
+    if operation.get("security"):
+        found.append(401)
     if method in WRITES:
         found.append(409)
     return sorted(found)

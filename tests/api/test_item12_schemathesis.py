@@ -26,10 +26,15 @@ from tests.conftest import _test_settings
 
 APP = create_app(_test_settings())
 # A schema-valid request may still name something that does not exist or does not fit (an
-# area code, a CRS, a point outside China): gridmap answers 400/404/409 naming the field, which
-# a schema cannot express; a 422 there would mean the schema lies about a type, and fails.
+# area code, a CRS, a point outside China, a token that is not one): gridmap answers 400/401/
+# 404/409 naming the field, which a schema cannot express; a 422 there would mean the schema lies
+# about a type, and fails.
 CONFIG = SchemathesisConfig.from_dict(
-    {"checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "400", "404", "409"]}}}
+    {
+        "checks": {
+            "positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "404", "409"]}
+        }
+    }
 )
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP, config=CONFIG)
 
