@@ -59,17 +59,9 @@ def _check_file(
 @router.post(
     "/checks",
     openapi_extra=BOUNDARY_BODY,
-    responses={
-        200: {
-            "model": CheckReport,
-            "description": "the findings (format=geojson: as GeoJSON features)",
-            "content": {
-                "application/geo+json": {
-                    "schema": {"$ref": "#/components/schemas/FeatureCollection"}
-                }
-            },
-        }
-    },
+    responses=answer(
+        CheckReport, "the findings (format=geojson: as GeoJSON features)", or_geojson=True
+    ),
 )
 async def check_upload(
     request: Request,
@@ -143,17 +135,9 @@ def get_plan(rt: Rt, plan_id: Id) -> Any:
 
 @router.get(
     "/plans/{plan_id}/check",
-    responses={
-        200: {
-            "model": CheckReport,
-            "description": "the findings (format=geojson: as GeoJSON features)",
-            "content": {
-                "application/geo+json": {
-                    "schema": {"$ref": "#/components/schemas/FeatureCollection"}
-                }
-            },
-        }
-    },
+    responses=answer(
+        CheckReport, "the findings (format=geojson: as GeoJSON features)", or_geojson=True
+    ),
 )
 def check_plan(rt: Rt, plan_id: Id, file_format: FormatQuery = "json") -> Any:
     """All the boundary rules on the plan."""
@@ -162,17 +146,9 @@ def check_plan(rt: Rt, plan_id: Id, file_format: FormatQuery = "json") -> Any:
 
 @router.get(
     "/plans/{plan_id}/diff",
-    responses={
-        200: {
-            "model": PlanDiff,
-            "description": "what the plan changes (format=geojson: the changed areas)",
-            "content": {
-                "application/geo+json": {
-                    "schema": {"$ref": "#/components/schemas/FeatureCollection"}
-                }
-            },
-        }
-    },
+    responses=answer(
+        PlanDiff, "what the plan changes (format=geojson: the changed areas)", or_geojson=True
+    ),
 )
 def diff_plan(rt: Rt, plan_id: Id, file_format: FormatQuery = "json") -> Any:
     """Per area gained and lost, the transfer table, households moved; GeoJSON of the pieces."""

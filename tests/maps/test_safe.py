@@ -23,18 +23,9 @@ from maps.hazards import hazard_map
 from maps.planner import plan_map
 from maps.safe import html_text, script_json
 from maps.stations import stations_map
+from tests.browser.test_xss_browser import PAYLOADS
 
 BOUNDARIES = Path(__file__).parents[2] / "data" / "boundaries"
-PAYLOADS = [
-    "${window.__x=1}",
-    "`+(window.__x=2)+`",
-    "</script><script>window.__x=3</script>",
-    '<img src=x onerror="window.__x=4">',
-    "\"'><svg onload=window.__x=5>",
-    "a\u2028b\u2029c",
-    "\\",
-    "\\\\`+(window.__x=6)+\\\\`\\u{",
-]
 EVERYTHING = "".join(PAYLOADS)
 T = datetime(2026, 1, 1, tzinfo=UTC)
 
