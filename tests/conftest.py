@@ -65,7 +65,7 @@ def empty_store(engine: Engine) -> Engine:
             text(
                 "TRUNCATE areas, plans, plan_areas, incidents, incident_events, incident_links, "
                 "idempotency_keys, addresses, stations, station_isochrones, users, user_grants, "
-                "api_tokens RESTART IDENTITY"
+                "api_tokens, sessions RESTART IDENTITY"
             )
         )
     return engine
