@@ -23,6 +23,7 @@ STATUS: dict[type[errors.GridmapError], int] = {
     errors.StoreRefused: 400,
     errors.IdempotencyKeyReused: 422,
     errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.UnknownParent: 409,
     errors.Conflict: 409,

@@ -82,6 +82,15 @@ class StoreRefused(InvalidInput):
     """The store refused a value that passed validation (a constraint, an unstorable character)."""
 
 
+class Forbidden(GridmapError):
+    """The principal is known but may not do this (its roles lack the permission or the area)."""
+
+
+class OutOfScope(NotFound):
+    """An object outside the principal's area scope: answered as not found, so that it leaks
+    nothing about what exists elsewhere."""
+
+
 class Unauthenticated(GridmapError):
     """No valid credentials: a token unknown, expired or revoked, or its user disabled.
 
