@@ -96,3 +96,11 @@ class Unauthenticated(GridmapError):
 
     One message for every case, so that an answer never tells which tokens or logins exist.
     """
+
+
+class Locked(GridmapError):
+    """An account is locked after too many failed logins; the detail says until when."""
+
+
+class CsrfFailed(GridmapError):
+    """A state-changing request on a session cookie without the session's CSRF token."""

@@ -7,6 +7,7 @@ transaction, so a write and its audit row commit together or not at all.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Row, text
@@ -228,3 +229,179 @@ def touch_token(conn: Connection, *, token_id: int, every: timedelta) -> None:
         "AND (last_used_at IS NULL OR last_used_at < now() - :every)"
     )
     conn.execute(query, {"id": token_id, "every": every})
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a password login checks: a user's hash, state, lock, second factor and grants.
+
+    ``locked_until`` is set only while the lock is in force.
+    """
+
+    user_id: int
+    login: str
+    password_hash: str
+    enabled: bool
+    locked_until: datetime | None
+    totp_secret: str | None
+    grants: tuple[Grant, ...]
+
+
+_CREDENTIALS = text(
+    "SELECT u.id, u.login, u.password_hash, u.enabled, u.totp_secret, "
+    "CASE WHEN u.locked_until > now() THEN u.locked_until END AS locked_until, "
+    "coalesce(array_agg(g.role ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
+    "'{}') AS roles, "
+    "coalesce(array_agg(g.scope ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
+    "'{}') AS scopes "
+    "FROM users u LEFT JOIN user_grants g ON g.user_id = u.id "
+    "WHERE lower(u.login) = lower(:login) GROUP BY u.id"
+)
+
+
+def credentials(conn: Connection, *, login: str) -> Credentials | None:
+    """The credentials of the user with this login (any case), or None."""
+    row = conn.execute(_CREDENTIALS, {"login": login}).first()
+    if row is None:
+        return None
+    return Credentials(
+        user_id=int(row.id),
+        login=row.login,
+        password_hash=row.password_hash,
+        enabled=bool(row.enabled),
+        locked_until=row.locked_until,
+        totp_secret=row.totp_secret,
+        grants=tuple(Grant(r, s) for r, s in zip(row.roles, row.scopes, strict=True)),
+    )
+
+
+COUNTED_FAILURES = ("wrong_password", "wrong_totp")
+"""The reasons of failed logins that count towards a lock."""
+
+# The count restarts at 1 when the user's last counted failure (in the audit log, which keeps
+# every one) is older than the window. ``failed_logins + 1`` is evaluated on the row as locked
+# by this UPDATE, so concurrent failures never lose a count; the failure that reaches the
+# limit sets the lock and restarts the count (RETURNING failed_logins = 0 says so).
+_FAILED = "CASE WHEN recent.at IS NULL THEN 1 ELSE u.failed_logins + 1 END"
+_RECORD_FAILURE = text(
+    "UPDATE users u SET "
+    f"failed_logins = CASE WHEN {_FAILED} >= :max THEN 0 ELSE {_FAILED} END, "
+    f"locked_until = CASE WHEN {_FAILED} >= :max THEN now() + :lock ELSE u.locked_until END "
+    "FROM (SELECT max(at) AS at FROM audit_log WHERE at > now() - :window "
+    "AND action = 'auth.login' AND result = 'failed' AND object = :object "
+    "AND detail->>'reason' = ANY(:reasons)) AS recent "
+    "WHERE u.id = :id RETURNING u.failed_logins, u.locked_until"
+)
+
+
+def record_failure(
+    conn: Connection, *, user_id: int, login: str, limit: int, window: timedelta, lock: timedelta
+) -> datetime | None:
+    """Count a failed login (one statement, safe under concurrent attempts).
+
+    Returns the end of the lock when this failure is the ``limit``-th within ``window`` of the
+    previous one (the account is now locked for ``lock``), else None.
+    """
+    params = {
+        "id": user_id,
+        "object": f"user:{login}",
+        "reasons": list(COUNTED_FAILURES),
+        "max": limit,
+        "window": window,
+        "lock": lock,
+    }
+    row = conn.execute(_RECORD_FAILURE, params).one()
+    return row.locked_until if row.failed_logins == 0 else None
+
+
+def clear_failures(conn: Connection, *, user_id: int) -> None:
+    """Forget a user's failed logins and lock (after a successful login)."""
+    query = text(
+        "UPDATE users SET failed_logins = 0, locked_until = NULL "
+        "WHERE id = :id AND (failed_logins <> 0 OR locked_until IS NOT NULL)"
+    )
+    conn.execute(query, {"id": user_id})
+
+
+def set_totp_secret(conn: Connection, *, user_id: int, secret: str | None) -> None:
+    """Give a user a TOTP secret (base32), or take it away (None)."""
+    query = text("UPDATE users SET totp_secret = :secret WHERE id = :id")
+    conn.execute(query, {"id": user_id, "secret": secret})
+
+
+def insert_session(
+    conn: Connection,
+    *,
+    user_id: int,
+    token_hash: str,
+    csrf: str,
+    source: str,
+    lifetime: timedelta,
+) -> int:
+    """Store a browser session (its cookie's hash), ending ``lifetime`` after now; its id."""
+    query = text(
+        "INSERT INTO sessions (user_id, token_hash, csrf, source, expires_at) "
+        "VALUES (:u, :hash, :csrf, :source, now() + :lifetime) RETURNING id"
+    )
+    params = {
+        "u": user_id,
+        "hash": token_hash,
+        "csrf": csrf,
+        "source": source,
+        "lifetime": lifetime,
+    }
+    return int(conn.execute(query, params).scalar_one())
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """A live browser session: its id, its principal, its CSRF token."""
+
+    id: int
+    principal: Principal
+    csrf: str
+
+
+_SESSION_PRINCIPAL = text(
+    "SELECT s.id, s.csrf, u.login, "
+    "coalesce(array_agg(g.role ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
+    "'{}') AS roles, "
+    "coalesce(array_agg(g.scope ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
+    "'{}') AS scopes "
+    "FROM sessions s JOIN users u ON u.id = s.user_id "
+    "LEFT JOIN user_grants g ON g.user_id = u.id "
+    "WHERE s.token_hash = :hash AND s.ended_at IS NULL AND s.expires_at > now() "
+    "AND s.last_seen_at > now() - :idle AND u.enabled "
+    "GROUP BY s.id, u.login"
+)
+
+
+def session_principal(conn: Connection, *, token_hash: str, idle: timedelta) -> LiveSession | None:
+    """The session of a cookie's hash while it is live, else None.
+
+    Live: not ended, not past its end, used within ``idle``, and its user enabled.
+    """
+    row = conn.execute(_SESSION_PRINCIPAL, {"hash": token_hash, "idle": idle}).first()
+    if row is None:
+        return None
+    grants = tuple(Grant(r, s) for r, s in zip(row.roles, row.scopes, strict=True))
+    return LiveSession(id=int(row.id), principal=Principal(row.login, grants), csrf=row.csrf)
+
+
+def touch_session(conn: Connection, *, session_id: int, every: timedelta) -> None:
+    """Note a session's use: ``last_seen_at`` moves at most once per ``every``."""
+    query = text(
+        "UPDATE sessions SET last_seen_at = now() WHERE id = :id AND last_seen_at < now() - :every"
+    )
+    conn.execute(query, {"id": session_id, "every": every})
+
+
+def end_session(conn: Connection, *, token_hash: str) -> tuple[int, str] | None:
+    """End the session of a cookie's hash; its id and login, or None when none was running."""
+    query = text(
+        "UPDATE sessions s SET ended_at = now() FROM users u "
+        "WHERE s.token_hash = :hash AND s.ended_at IS NULL AND u.id = s.user_id "
+        "RETURNING s.id, u.login"
+    )
+    row = conn.execute(query, {"hash": token_hash}).first()
+    return (int(row.id), str(row.login)) if row is not None else None

@@ -8,15 +8,21 @@ No record, log line or error carries a password or a token's plain text.
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cache
 
+import pyotp
+
+from gis import clock
 from gis.db import identity as store
 from gis.db.engine import Connection
-from gis.errors import Conflict, GridmapError, InvalidInput, NotFound, Unauthenticated
-from gis.identity.passwords import check_password, hash_password
+from gis.errors import Conflict, GridmapError, InvalidInput, Locked, NotFound, Unauthenticated
+from gis.identity.passwords import check_password, hash_password, verify_password
 from gis.identity.records import (
     Actor,
     AuditEntry,
@@ -29,6 +35,7 @@ from gis.identity.records import (
     parse_login,
 )
 from gis.identity.roles import Grant, Role, parse_role
+from gis.identity.settings import AuthSettings
 from gis.identity.tokens import new_token, parse_expiry, token_hash
 from gis.incidents.privacy import mask_phone
 from gis.usecases.runtime import Runtime
@@ -251,3 +258,310 @@ def authenticate_token(rt: Runtime, plain: str) -> Principal:
         assert found.token_id is not None
         store.touch_token(conn, token_id=found.token_id, every=TOKEN_TOUCH)
     return found
+
+
+# Signing in: passwords with a lockout, an optional TOTP second factor, browser sessions.
+
+WRONG_LOGIN = "login: username or password is wrong"
+"""The one answer to an unknown login, a wrong password and a disabled user."""
+
+PASSWORD_MAX_CHARS = 1024
+"""Longer passwords are refused unhashed (argon2 of a megabyte costs a request too much)."""
+
+SESSION_TOUCH = timedelta(minutes=1)
+"""How often a session's ``last_seen_at`` moves (the idle timeout has this much slack)."""
+
+ACCESS_TOKEN_NAME = "password grant"
+"""The name of the tokens ``POST /auth/token`` hands out."""
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash no password matches, checked for unknown logins so they take as long."""
+    return hash_password(secrets.token_urlsafe(24))
+
+
+def _totp_matches(secret: str, code: str) -> bool:
+    """Whether ``code`` is the secret's current TOTP code (or the one before or after).
+
+    Examples
+    --------
+    >>> secret = pyotp.random_base32()
+    >>> _totp_matches(secret, pyotp.TOTP(secret).now()), _totp_matches(secret, "12345")
+    (True, False)
+    """
+    return pyotp.TOTP(secret).verify(code.replace(" ", ""), valid_window=1)
+
+
+def _second_factor(found: store.Credentials, totp: str | None, settings: AuthSettings) -> str:
+    if found.totp_secret is None:
+        needed = {g.role for g in found.grants} & settings.totp_roles
+        return "totp_not_set" if needed else "ok"
+    if not (totp or "").strip():
+        return "totp_missing"
+    return "ok" if _totp_matches(found.totp_secret, totp or "") else "wrong_totp"
+
+
+def _verdict(
+    found: store.Credentials | None, password: str, totp: str | None, settings: AuthSettings
+) -> str:
+    """Why a login fails (a reason of the audit record), or ``ok``.
+
+    Every known user's password is checked (a locked or disabled one's too), and an unknown
+    login is checked against a dummy hash, so that the time taken tells nothing.
+    """
+    if len(password) > PASSWORD_MAX_CHARS:
+        right = False
+    else:
+        right = verify_password(password, found.password_hash if found else _dummy_hash())
+    if found is None:
+        return "unknown"
+    if not found.enabled:
+        return "disabled"
+    if found.locked_until is not None:
+        return "locked"
+    if not right:
+        return "wrong_password"
+    return _second_factor(found, totp, settings)
+
+
+def _locked(until: datetime) -> Locked:
+    shown = clock.iso(until.replace(microsecond=0))
+    return Locked(
+        f"login: the account is locked after too many failed logins, until {shown}; "
+        "try again then, or have an administrator reset the password"
+    )
+
+
+def _refusal(reason: str, found: store.Credentials | None) -> GridmapError:
+    if reason == "locked" and found is not None and found.locked_until is not None:
+        return _locked(found.locked_until)
+    if reason == "totp_missing":
+        return Unauthenticated("totp: this account needs its one-time code (动态口令)")
+    if reason == "wrong_totp":
+        return Unauthenticated("totp: the one-time code (动态口令) is wrong or expired")
+    if reason == "totp_not_set" and found is not None:
+        return Unauthenticated(
+            "totp: this account's role needs a second factor (动态口令) and it has none; "
+            f"an administrator runs `gridmap users totp {found.login}` to set it up"
+        )
+    return Unauthenticated(WRONG_LOGIN)
+
+
+_LOGIN_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+"""What a stored login looks like (``users``' own check)."""
+
+
+def _typed(login: str) -> str:
+    """The login as typed, fit for the audit log's principal: printable, at most 64 chars."""
+    return "".join(c if c.isprintable() else "?" for c in login.strip())[:64]
+
+
+def _roles(grants: tuple[Grant, ...]) -> str | None:
+    return ",".join(sorted({g.role for g in grants})) or None
+
+
+def _login_actor(login: str, found: store.Credentials | None, source: str) -> Actor:
+    if found is None:
+        return Actor(principal=_typed(login), source=source)
+    return Actor(principal=found.login, source=source, role=_roles(found.grants))
+
+
+def _settle(
+    conn: Connection,
+    found: store.Credentials | None,
+    reason: str,
+    actor: Actor,
+    settings: AuthSettings,
+) -> GridmapError | None:
+    """Record a login's outcome (audit rows, failure count, lock); the refusal to raise."""
+    target = f"user:{found.login}" if found else None
+    if reason == "ok":
+        assert found is not None
+        store.clear_failures(conn, user_id=found.user_id)
+        store.insert_audit(conn, entry=AuditEntry(actor, "auth.login", target, "ok"))
+        return None
+    until = None
+    if found is not None and reason in store.COUNTED_FAILURES:
+        until = store.record_failure(
+            conn,
+            user_id=found.user_id,
+            login=found.login,
+            limit=settings.max_failures,
+            window=settings.failure_window,
+            lock=settings.lock,
+        )
+    failed = AuditEntry(actor, "auth.login", target, "failed", {"reason": reason})
+    store.insert_audit(conn, entry=failed)
+    if until is None:
+        return _refusal(reason, found)
+    lock = {"until": clock.iso(until), "failures": settings.max_failures}
+    store.insert_audit(conn, entry=AuditEntry(actor, "auth.lock", target, "ok", lock))
+    return _locked(until)
+
+
+def login(
+    rt: Runtime,
+    *,
+    login: str,
+    password: str,
+    totp: str | None = None,
+    source: str,
+    settings: AuthSettings,
+) -> Principal:
+    """The principal of a login and password (and TOTP code, when the user has a secret).
+
+    Parameters
+    ----------
+    rt : Runtime
+        The store.
+    login, password : str
+        As typed.
+    totp : str, optional
+        The current one-time code; needed when the user has a TOTP secret.
+    source : str
+        Where the attempt came from (the client's address), for the audit log.
+    settings : AuthSettings
+        The lockout limits and the roles that need a second factor.
+
+    Returns
+    -------
+    Principal
+        The user's login and grants (``token_id`` None).
+
+    Raises
+    ------
+    Unauthenticated
+        One answer (`WRONG_LOGIN`) for an unknown login, a wrong password and a disabled user;
+        a detail naming ``totp`` when the password was right but the second factor is
+        missing, wrong, or needed by the user's role and not set up.
+    Locked
+        After ``max_failures`` wrong passwords or codes within ``failure_window_minutes``
+        (this attempt's included), for ``lock_minutes``; while locked even the right password
+        gets it. Its detail says until when.
+
+    Notes
+    -----
+    Every attempt is audited (``auth.login``, ``ok`` or ``failed`` with its reason, the
+    principal being the login as typed when it names no user), and so is a lock
+    (``auth.lock``); both commit although the call raises. A success resets the count.
+    """
+    found = None
+    if _LOGIN_SHAPE.fullmatch(login.strip()):  # anything else names no user
+        with rt.read() as conn:
+            found = store.credentials(conn, login=login.strip())
+    # argon2 runs outside any transaction: no connection is held while it works
+    reason = _verdict(found, password, totp, settings)
+    actor = _login_actor(login, found, source)
+    with rt.write() as conn:
+        refusal = _settle(conn, found, reason, actor, settings)
+    if refusal is not None:
+        raise refusal
+    assert found is not None
+    return Principal(login=found.login, grants=found.grants)
+
+
+def _live_user(conn: Connection, login: str) -> int:
+    found = store.user_id(conn, login=login)
+    if found is None or not found[1]:
+        raise Unauthenticated(WRONG_LOGIN)
+    return found[0]
+
+
+def _signed_in_actor(principal: Principal, source: str) -> Actor:
+    return Actor(principal=principal.login, source=source, role=_roles(principal.grants))
+
+
+def issue_access_token(
+    rt: Runtime, principal: Principal, *, source: str, settings: AuthSettings
+) -> tuple[str, int]:
+    """A short-lived token for a principal just signed in (the OAuth2 password grant).
+
+    Returns the token's plain text and its lifetime in seconds (``access_token_minutes``).
+    The token is an ordinary API token named `ACCESS_TOKEN_NAME`; its creation is audited
+    (``tokens.create``).
+    """
+    lifetime = settings.access_token_lifetime
+    with rt.write() as conn:
+        user = _live_user(conn, principal.login)
+        plain, stored = new_token()
+        token_id = store.insert_token(
+            conn, user_id=user, name=ACCESS_TOKEN_NAME, token_hash=stored, lifetime=lifetime
+        )
+        expires = f"{settings.access_token_minutes}m"
+        detail = {"token": token_id, "name": ACCESS_TOKEN_NAME, "expires": expires}
+        actor = _signed_in_actor(principal, source)
+        target = f"user:{principal.login}"
+        store.insert_audit(conn, entry=AuditEntry(actor, "tokens.create", target, "ok", detail))
+    return plain, int(lifetime.total_seconds())
+
+
+def start_session(
+    rt: Runtime, principal: Principal, source: str, *, settings: AuthSettings
+) -> tuple[str, str]:
+    """Open a browser session for a principal just signed in; (its cookie, its CSRF token).
+
+    Only the cookie's SHA-256 is stored. The session ends after ``session_idle_minutes``
+    without a request or ``session_hours`` after it began. Audited (``auth.session``).
+    """
+    cookie, stored = new_token()
+    csrf = secrets.token_urlsafe(32)
+    with rt.write() as conn:
+        session_id = store.insert_session(
+            conn,
+            user_id=_live_user(conn, principal.login),
+            token_hash=stored,
+            csrf=csrf,
+            source=source,
+            lifetime=settings.session_lifetime,
+        )
+        detail = {"session": session_id, "hours": settings.session_hours}
+        actor = _signed_in_actor(principal, source)
+        target = f"user:{principal.login}"
+        store.insert_audit(conn, entry=AuditEntry(actor, "auth.session", target, "ok", detail))
+    return cookie, csrf
+
+
+def authenticate_session(
+    rt: Runtime, cookie: str, *, settings: AuthSettings
+) -> tuple[Principal, str]:
+    """The principal and CSRF token of a session cookie; `Unauthenticated` when it is dead.
+
+    Dead: unknown, ended, past its end, idle for ``session_idle_minutes``, or its user
+    disabled — one answer for all.
+    """
+    with rt.write() as conn:
+        found = store.session_principal(
+            conn, token_hash=token_hash(cookie), idle=settings.session_idle
+        )
+        if found is None:
+            raise Unauthenticated("session: not valid (unknown, expired or ended); sign in again")
+        store.touch_session(conn, session_id=found.id, every=SESSION_TOUCH)
+    return found.principal, found.csrf
+
+
+def end_session(rt: Runtime, cookie: str, *, source: str) -> bool:
+    """End the session of a cookie (audited ``auth.logout``); whether one was running."""
+    with rt.write() as conn:
+        ended = store.end_session(conn, token_hash=token_hash(cookie))
+        if ended is None:
+            return False
+        session_id, user = ended
+        actor = Actor(principal=user, source=source)
+        entry = AuditEntry(actor, "auth.logout", f"user:{user}", "ok", {"session": session_id})
+        store.insert_audit(conn, entry=entry)
+    return True
+
+
+def set_totp(rt: Runtime, actor: Actor, *, login: str) -> str:
+    """Give a user a new TOTP secret (replacing any); its ``otpauth://`` provisioning URI.
+
+    The URI holds the secret: it is shown once (as a QR code or text) to the user's
+    authenticator app and never stored elsewhere or audited.
+    """
+    login = parse_login(login)
+    secret = pyotp.random_base32()
+    with _audited(rt, actor, "users.totp", f"user:{login}") as write:
+        found = _user_id(write.conn, login)
+        store.set_totp_secret(write.conn, user_id=found, secret=secret)
+    return pyotp.TOTP(secret).provisioning_uri(name=login, issuer_name="gridmap")
