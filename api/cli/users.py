@@ -214,3 +214,17 @@ def audit(
             rt, principal=principal, action=action, since=start, limit=limit
         )
     _rows([_audit_line(record) for record in found])
+
+
+@users_app.command("totp")
+def users_totp(ctx: typer.Context, login: LoginArgument) -> None:
+    """Give a user a new TOTP secret (动态口令); prints its otpauth:// URI for an authenticator.
+
+    The URI holds the secret: hand it to the user alone (as text or a QR code). From now on
+    the user's password logins need the current code; running this again replaces the secret.
+    """
+    from gis.usecases import identity
+
+    with runtime(ctx) as rt:
+        uri = identity.set_totp(rt, cli_actor(), login=login)
+    typer.echo(uri)
