@@ -11,6 +11,7 @@ import getpass
 import json
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -21,6 +22,7 @@ from gis.identity.records import Actor
 
 if TYPE_CHECKING:
     from gis.identity.records import AuditRecord, TokenView, UserView
+    from gis.usecases.audit import Archive
 
 users_app = typer.Typer(
     help="Users: add, list, disable, enable, reset passwords.", no_args_is_help=True
@@ -196,7 +198,11 @@ def _audit_line(record: AuditRecord) -> str:
     return "\t".join([*fields, record.action, record.object or "-", record.result, detail])
 
 
-@app.command("audit")
+audit_app = typer.Typer(help="The audit log: print records (no subcommand), archive old ones.")
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.callback(invoke_without_command=True)
 def audit(
     ctx: typer.Context,
     principal: Annotated[str | None, typer.Option(help="only this principal")] = None,
@@ -205,6 +211,8 @@ def audit(
     limit: Annotated[int, typer.Option(help="at most this many rows")] = 100,
 ) -> None:
     """Print audit records, newest first: time, principal, role, source, action, object, result."""
+    if ctx.invoked_subcommand is not None:
+        return
     from gis.usecases import identity
     from gis.values import optional_time
 
@@ -216,15 +224,40 @@ def audit(
     _rows([_audit_line(record) for record in found])
 
 
-@users_app.command("totp")
-def users_totp(ctx: typer.Context, login: LoginArgument) -> None:
-    """Give a user a new TOTP secret (动态口令); prints its otpauth:// URI for an authenticator.
+@audit_app.command("archive")
+def audit_archive(
+    ctx: typer.Context,
+    before: Annotated[
+        str, typer.Option(help="archive the records older than this (at least 180 days ago)")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="the gzip JSON-lines file to write (FILE.jsonl.gz)")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="say what would be archived; write nothing")
+    ] = False,
+) -> None:
+    """Move audit records older than --before to a file (+ FILE.sha256), then delete them."""
+    from gis.usecases import audit as audit_log
+    from gis.values import parse_time
 
-    The URI holds the secret: hand it to the user alone (as text or a QR code). From now on
-    the user's password logins need the current code; running this again replaces the secret.
-    """
-    from gis.usecases import identity
-
+    cutoff = parse_time(before, "before")
     with runtime(ctx) as rt:
-        uri = identity.set_totp(rt, cli_actor(), login=login)
-    typer.echo(uri)
+        done = audit_log.archive(rt, cli_actor(), before=cutoff, out=out, dry_run=dry_run)
+    say(_archive_summary(done))
+    if done.sha256 is not None and done.path is not None:
+        typer.echo(f"{done.sha256}  {done.path.name}")
+
+
+def _archive_summary(done: Archive) -> str:
+    before = clock.iso(done.before)
+    if done.rows == 0:
+        return f"no audit records before {before}; nothing archived"
+    ids = f"ids {done.first_id}-{done.last_id}, {_when(done.first_at)} to {_when(done.last_at)}"
+    if done.dry_run:
+        return f"would archive {done.rows} audit records before {before} ({ids}); nothing written"
+    assert done.path is not None
+    return (
+        f"archived {done.rows} audit records before {before} ({ids}) to {done.path}, "
+        f"sha256 in {done.path.name}.sha256"
+    )
