@@ -261,3 +261,17 @@ def _archive_summary(done: Archive) -> str:
         f"archived {done.rows} audit records before {before} ({ids}) to {done.path}, "
         f"sha256 in {done.path.name}.sha256"
     )
+
+
+@users_app.command("totp")
+def users_totp(ctx: typer.Context, login: LoginArgument) -> None:
+    """Give a user a new TOTP secret (动态口令); prints its otpauth:// URI for an authenticator.
+
+    The URI holds the secret: hand it to the user alone (as text or a QR code). From now on
+    the user's password logins need the current code; running this again replaces the secret.
+    """
+    from gis.usecases import identity
+
+    with runtime(ctx) as rt:
+        uri = identity.set_totp(rt, cli_actor(), login=login)
+    typer.echo(uri)
