@@ -42,8 +42,10 @@ def demo(
     port: Annotated[int, typer.Option(help="port")] = 8000,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="set up only")] = False,
 ) -> None:
-    """Start the store, load the 学院路 sample (idempotent) and serve on http://127.0.0.1:8000."""
+    """Start the store, load the 学院路 sample (idempotent), make its demo users, and serve."""
+    from api.cli.users import cli_actor
     from gis.db import store
+    from gis.usecases.demo_users import ensure_demo_users, table_lines
     from gis.usecases.sample import load_sample, load_sample_extras
 
     settings = settings_of(ctx)
@@ -52,6 +54,7 @@ def demo(
     with err.status("loading the 学院路 sample …"), runtime(ctx) as rt:
         for line in [*load_sample(rt), *load_sample_extras(rt)]:
             warn(f"sample {line}")
+        logins = ensure_demo_users(rt, cli_actor())
     base = f"http://{host}:{port}"
     for path in (
         "/healthz",
@@ -62,6 +65,7 @@ def demo(
         "/docs",
     ):
         say(f"  {base}{path}")
+    say(*table_lines(logins))
     if not no_serve:
         serve(host=host, port=port, workers=1)
 
