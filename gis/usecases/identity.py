@@ -271,6 +271,9 @@ PASSWORD_MAX_CHARS = 1024
 SESSION_TOUCH = timedelta(minutes=1)
 """How often a session's ``last_seen_at`` moves (the idle timeout has this much slack)."""
 
+SESSION_REFUSED = "session: not valid (unknown, expired or ended); sign in again"
+"""The one answer to a dead session cookie."""
+
 ACCESS_TOKEN_NAME = "password grant"
 """The name of the tokens ``POST /auth/token`` hands out."""
 
@@ -535,7 +538,7 @@ def authenticate_session(
             conn, token_hash=token_hash(cookie), idle=settings.session_idle
         )
         if found is None:
-            raise Unauthenticated("session: not valid (unknown, expired or ended); sign in again")
+            raise Unauthenticated(SESSION_REFUSED)
         store.touch_session(conn, session_id=found.id, every=SESSION_TOUCH)
     return found.principal, found.csrf
 

@@ -4,6 +4,7 @@ import pyotp
 from sqlalchemy import Engine, text
 
 from gis.identity.settings import AuthSettings
+from gis.settings import StoreSettings
 from gis.usecases import identity
 from gis.usecases.runtime import running
 from tests.cli.test_users_cli import (  # noqa: F401 (the fixture)
@@ -43,7 +44,10 @@ def test_issue12_users_totp_prints_the_uri_of_a_new_secret(store: Engine) -> Non
     assert pyotp.parse_uri(again).secret == stored_secret(store) != parsed.secret
 
 
-def test_issue12_the_secret_is_then_needed_to_sign_in(store: Engine, cli_env) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_issue12_the_secret_is_then_needed_to_sign_in(
+    store: Engine,  # noqa: F811
+    cli_env: StoreSettings,
+) -> None:
     assert add_wang().exit_code == 0
     secret = pyotp.parse_uri(gridmap("users", "totp", "wang").stdout.strip()).secret
     with running(cli_env, pool_size=1) as rt:
