@@ -9,22 +9,26 @@ from fastapi import FastAPI
 
 from api import errors, openapi
 from api.middleware import HeadAsGet, RequestGuard
-from api.routes import areas, auth, docs, health, lookup, maps, open311, plans
+from api.routes import areas, audit, auth, docs, health, lookup, maps, open311, plans
 from api.routes import incidents as incident_routes
 from api.routes import stations as station_routes
 from api.uploads import BodyLimits
+from gis.identity.settings import AuthSettings
 from gis.settings import IncidentSettings, StoreSettings
 from gis.usecases.runtime import Runtime
 
 
 def create_app(
-    settings: StoreSettings | None = None, incidents: IncidentSettings | None = None
+    settings: StoreSettings | None = None,
+    incidents: IncidentSettings | None = None,
+    auth_settings: AuthSettings | None = None,
 ) -> FastAPI:
     """Build the app; its lifespan owns the `Runtime` (engine, catalogues, in-memory indexes).
 
     ``app.state.runtime`` is what every route hands to the use cases: the store, the settings,
     the catalogues and the caches (the lookup indexes, checked against the store's version on
-    every lookup; the address registry; the walking network).
+    every lookup; the address registry; the walking network). ``app.state.auth_settings``
+    holds the sign-in settings (lockout, session timeouts, TOTP), read once here.
     """
     settings = settings or StoreSettings()
 
@@ -44,6 +48,7 @@ def create_app(
         docs_url=None,  # served by api.routes.docs with local assets
         redoc_url=None,
     )
+    app.state.auth_settings = auth_settings or AuthSettings()
     errors.install(app)
     openapi.install(app)
     app.add_middleware(HeadAsGet)
@@ -53,6 +58,7 @@ def create_app(
         docs,
         health,
         auth,
+        audit,
         areas,
         plans,
         lookup,

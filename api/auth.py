@@ -117,8 +117,9 @@ async def principal_of(request: Request) -> Principal | None:
     header = request.headers.get("authorization")
     if header is not None:
         token = bearer_token(header)
-        found: Principal | None = await run_in_threadpool(
-            identity.authenticate_token, runtime(request), token
+        rt = runtime(request)
+        found: Principal | None = identity.recent_token(rt, token) or await run_in_threadpool(
+            identity.authenticate_token, rt, token
         )
     else:
         found = await _session_principal(request)

@@ -6,12 +6,14 @@ import logging
 import re
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api import access
 from gis import errors
 
 STATUS: dict[type[errors.GridmapError], int] = {
@@ -67,8 +69,12 @@ def public_detail(exc: errors.GridmapError) -> str:
 
 async def _domain(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.GridmapError)
+    await access.audit_refusal(request, exc)
     detail = public_detail(exc)
-    if request.url.path.startswith("/maps/"):
+    if request.url.path == "/maps" or request.url.path.startswith("/maps/"):
+        if status_for(exc) == 401:  # a page: to the login page, and back afterwards
+            path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return RedirectResponse(f"/login?next={quote(path, safe='')}", status_code=303)
         return error_page(detail, exc.code, status_for(exc))
     # RFC 6750: a 401 names the scheme that would be accepted
     challenge = {"WWW-Authenticate": "Bearer"} if status_for(exc) == 401 else None

@@ -21,6 +21,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
+from api import access
 from api.schemas import FeatureCollection
 
 
@@ -43,7 +44,9 @@ class Open311Error(BaseModel):
 
 WHY = {
     400: "Bad input: the detail names the field and what was expected",
-    401: "No valid credentials (`Authorization: Bearer <token>`)",
+    401: "No valid credentials (`Authorization: Bearer <token>` or the session cookie)",
+    403: "The caller's roles lack the permission, the object lies outside its areas, or a "
+    "session's form carries no CSRF token",
     404: "Not found: what the request names, or what it needs (boundaries, a walking network)",
     405: "Method not allowed (the Allow header lists the methods)",
     409: "Conflict with the stored state",
@@ -85,6 +88,7 @@ def document(app: FastAPI) -> dict[str, Any]:
         [(FeatureCollection, "serialization")], ref_template="#/components/schemas/{model}"
     )
     schemas.update(geojson.get("$defs", {}))
+    _permissions(app, schema)
     for path, item in schema.get("paths", {}).items():
         for method, operation in item.items():
             responses = operation.setdefault("responses", {})
@@ -93,6 +97,19 @@ def document(app: FastAPI) -> dict[str, Any]:
             for status in statuses(path, method, operation):
                 responses[str(status)] = error_response(path, status)
     return schema
+
+
+def _permissions(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Say on every operation who may call it (``x-permission``, and in its description)."""
+    paths = schema.get("paths", {})
+    for method, route in access.api_routes(app):
+        operation = paths.get(route.path_format, {}).get(method.lower())
+        requirement = access.requirement_of(route)
+        if operation is None or requirement is None:
+            continue
+        who = requirement.describe()
+        operation["x-permission"] = who
+        operation["description"] = f"{operation.get('description', '')}\n\n**Who:** {who}".strip()
 
 
 def _drop_placeholder(answer: dict[str, Any]) -> None:
@@ -114,7 +131,7 @@ def statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
     """
     found = [400, 404, 413, 422, 500, 503]  # 404 also when what it needs is not loaded
     if operation.get("security"):
-        found.append(401)
+        found += [401, 403]
     if method in WRITES:
         found.append(409)
     return sorted(found)

@@ -87,8 +87,14 @@ class Forbidden(GridmapError):
 
 
 class OutOfScope(NotFound):
-    """An object outside the principal's area scope: answered as not found, so that it leaks
-    nothing about what exists elsewhere."""
+    """An object outside the principal's area scope.
+
+    Answered as not found, word for word and code for code, so that it leaks nothing about
+    what exists elsewhere.
+    """
+
+
+OutOfScope.code = NotFound.code  # after __init_subclass__: the code a caller sees
 
 
 class Unauthenticated(GridmapError):

@@ -73,16 +73,16 @@ class ServerSettings(BaseSettings):
 
 
 class IncidentSettings(BaseSettings):
-    """Incident intake: the service catalogue, whether personal data is shown, key lifetime.
+    """Incident intake: the service catalogue and the idempotency keys' lifetime.
 
-    ``show_personal`` is a stub for real roles: when False (the default) reporters' names and
-    phones are masked in every listing and export.
+    Reporters' names and phones are masked in every listing and export; one incident's are
+    shown only to a caller with ``pii:read`` on its area who asks (``?reveal=contact``),
+    and each reveal is audited (`gis.usecases.incidents.details`).
     """
 
     model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
 
     catalogue: Path = PROJECT_ROOT / "data" / "catalogue" / "services.yaml"
-    show_personal: bool = False
     idempotency_hours: float = Field(default=24, gt=0)
     """How long an HTTP ``Idempotency-Key`` answers its first incident
     (``GRIDMAP_IDEMPOTENCY_HOURS``); import keys never expire."""

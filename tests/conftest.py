@@ -54,9 +54,8 @@ def engine(database_url: str) -> Iterator[Engine]:
     sql.dispose()
 
 
-@pytest.fixture
-def empty_store(engine: Engine) -> Engine:
-    """The test database with no areas and no users (TRUNCATE bypasses the row triggers on purpose).
+def truncate(engine: Engine) -> Engine:
+    """Empty every table but the audit log (TRUNCATE bypasses the row triggers on purpose).
 
     ``audit_log`` is left alone: it refuses TRUNCATE; tests read the rows after a known id.
     """
@@ -69,6 +68,12 @@ def empty_store(engine: Engine) -> Engine:
             )
         )
     return engine
+
+
+@pytest.fixture
+def empty_store(engine: Engine) -> Engine:
+    """The test database with no areas and no users (`truncate`)."""
+    return truncate(engine)
 
 
 @pytest.fixture

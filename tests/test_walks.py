@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from gis.settings import StoreSettings
 from gis.usecases.runtime import Runtime
+from tests.principals import operator_headers
 from tests.stores import load_hierarchy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,7 +93,9 @@ def walk(
     sys.setprofile(walk.profile)
     threading.setprofile(walk.profile)  # the client's event loop and thread pool start below
     try:
-        with TestClient(create_app(store_settings)) as client:
+        with TestClient(
+            create_app(store_settings), headers=operator_headers(store_settings)
+        ) as client:
             yield walk, client
     finally:
         sys.setprofile(None)

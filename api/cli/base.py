@@ -7,6 +7,7 @@ on stderr and exit 1; usage errors exit 2.
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from typer.core import TyperGroup
 from gis import clock
 from gis.areas import Level, parse_level
 from gis.errors import GridmapError, InvalidInput
+from gis.identity.access import Acting
+from gis.identity.records import Actor
 from gis.settings import LocaleSettings, StoreSettings
 
 if TYPE_CHECKING:
@@ -126,6 +129,15 @@ def runtime(ctx: typer.Context) -> Iterator[Runtime]:
 
     with running(settings_of(ctx), pool_size=2) as rt:
         yield rt
+
+
+def machine() -> Acting:
+    """Who a command acts as: the OS user (``os:<user>``, source ``cli``).
+
+    The command has the machine owner's authority (it reaches the database directly); its
+    writes are still audited.
+    """
+    return Acting.machine(Actor(principal=f"os:{getpass.getuser()}", source="cli"))
 
 
 def level_option(value: str) -> Level:

@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from api.cli.base import LevelOption, app, err, out, runtime, say
+from api.cli.base import LevelOption, app, err, machine, out, runtime, say
 from gis.limits import IMPORT_BATCH_ROWS
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def list_incidents(
 
     query = IncidentQuery(status=parse_statuses(status), scope=scope, limit=limit)
     with runtime(ctx) as rt:
-        rows = incidents.list_incidents(rt, query)
+        rows = incidents.list_incidents(rt, query, acting=machine())
     for row in rows:
         view = public_view(row)
         line = (
@@ -158,7 +158,9 @@ def stats(
     attribution = parse_attribution(by, "--by")
     period = parse_period(start, end, ("--from", "--to"))
     with runtime(ctx) as rt:
-        found = incidents.area_stats(rt, level=level, by=attribution, period=period)
+        found = incidents.area_stats(
+            rt, acting=machine(), level=level, by=attribution, period=period
+        )
     rows = [asdict(row) for row in found]
     if fmt == "json":
         say(json.dumps(rows, ensure_ascii=False))

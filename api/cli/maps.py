@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.cli.base import app, runtime, say
+from api.cli.base import app, machine, runtime, say
 
 map_app = typer.Typer(help="Write map pages as standalone HTML files.", no_args_is_help=True)
 app.add_typer(map_app, name="map")
@@ -61,7 +61,12 @@ def map_grids(
         out_file,
         lambda rt: pages.grids(
             page_data.grids_page(
-                rt, scope=scope, measure=measure, period=period, station_type=station_type
+                rt,
+                acting=machine(),
+                scope=scope,
+                measure=measure,
+                period=period,
+                station_type=station_type,
             ),
             options,
         ),
@@ -95,7 +100,12 @@ def map_hazards(
         out_file,
         lambda rt: pages.hazards(
             page_data.hazards_page(
-                rt, category=category, statuses=statuses, scope=scope, period=period
+                rt,
+                acting=machine(),
+                category=category,
+                statuses=statuses,
+                scope=scope,
+                period=period,
             ),
             options,
         ),
@@ -124,6 +134,7 @@ def map_stations(
         ctx,
         out_file,
         lambda rt: pages.stations(
-            page_data.stations_page(rt, station_type=station_type, mode=mode), options
+            page_data.stations_page(rt, acting=machine(), station_type=station_type, mode=mode),
+            options,
         ),
     )

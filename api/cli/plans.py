@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli.base import Level, LevelOption, app, runtime, say, warn
+from api.cli.base import Level, LevelOption, app, machine, runtime, say, warn
 from gis import clock
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ def plan_create(
     if from_file is not None:
         areas = read_boundaries(from_file, level=child_level(scope), crs=crs, lenient=True).areas
     with runtime(ctx) as rt:
-        plan = planning.create_plan(rt, scope_code=scope, areas=areas, note=note)
+        plan = planning.create_plan(rt, acting=machine(), scope_code=scope, areas=areas, note=note)
     say(f"plan {plan.id} created for {scope}")
 
 
@@ -122,7 +122,7 @@ def plan_list(ctx: typer.Context, scope: Annotated[str | None, typer.Option()] =
     from gis.usecases import planning
 
     with runtime(ctx) as rt:
-        found = planning.list_plans(rt, scope=scope)
+        found = planning.list_plans(rt, acting=machine(), scope=scope)
     for plan in found:
         say(
             f"{plan.id:>5}  {plan.scope_code}  {plan.status:<10} {clock.shown(plan.created_at)}"
@@ -138,7 +138,7 @@ def plan_show(ctx: typer.Context, plan_id: int) -> None:
     from gis.usecases import planning
 
     with runtime(ctx) as rt:
-        plan, valid = planning.get_plan(rt, plan_id)
+        plan, valid = planning.get_plan(rt, plan_id, acting=machine())
     say(json.dumps(plan.to_json(), ensure_ascii=False))
     for row, km2 in zip(valid.itertuples(), area_km2(valid.geometry.to_numpy()), strict=True):
         households = "?" if row.households is None else f"{row.households:,}"
@@ -162,7 +162,7 @@ def plan_split(
 
     shape = read_shape(line, crs=crs, field="--line")
     with runtime(ctx) as rt:
-        new_code = planning.split(rt, plan_id=plan_id, code=grid, line=shape)
+        new_code = planning.split(rt, acting=machine(), plan_id=plan_id, code=grid, line=shape)
     say(f"split {grid}: new area {new_code}")
 
 
@@ -176,7 +176,7 @@ def plan_merge(
     from gis.usecases import planning
 
     with runtime(ctx) as rt:
-        planning.merge(rt, plan_id=plan_id, codes=codes)
+        planning.merge(rt, acting=machine(), plan_id=plan_id, codes=codes)
     say(f"merged {', '.join(codes[1:])} into {codes[0]}")
 
 
@@ -195,7 +195,9 @@ def plan_move(
 
     shape = read_shape(piece, crs=crs, field="--piece")
     with runtime(ctx) as rt:
-        planning.move(rt, plan_id=plan_id, source=source, target=target, piece=shape)
+        planning.move(
+            rt, acting=machine(), plan_id=plan_id, source=source, target=target, piece=shape
+        )
     say(f"moved a piece of {source} to {target}")
 
 
@@ -219,7 +221,7 @@ def plan_renumber(
     from gis.usecases import planning
 
     with runtime(ctx) as rt:
-        done = planning.renumber(rt, plan_id=plan_id, everything=everything)
+        done = planning.renumber(rt, acting=machine(), plan_id=plan_id, everything=everything)
     for old, new in done.changed:
         say(f"  {old} → {new}")
     say(f"{len(done.changed)} codes changed")
@@ -239,7 +241,7 @@ def plan_check(ctx: typer.Context, plan_id: int, file_format: FormatOption = "te
     from gis.usecases import planning
 
     with runtime(ctx) as rt:
-        findings = planning.check_plan(rt, plan_id)
+        findings = planning.check_plan(rt, plan_id, acting=machine())
     _emit(findings, file_format)
     raise typer.Exit(1 if has_errors(findings) else 0)
 
@@ -250,7 +252,7 @@ def plan_diff(ctx: typer.Context, plan_id: int, file_format: FormatOption = "tex
     from gis.usecases import planning
 
     with runtime(ctx) as rt:
-        diff = planning.diff_plan(rt, plan_id)
+        diff = planning.diff_plan(rt, plan_id, acting=machine())
     if file_format == "json":
         say(json.dumps(diff.to_json(), ensure_ascii=False, indent=1))
     elif file_format == "geojson":
@@ -274,7 +276,9 @@ def plan_publish(
     from gis.usecases import planning
 
     with runtime(ctx) as rt:
-        summary = planning.publish(rt, plan_id=plan_id, force=force, reason=reason).check_summary
+        summary = planning.publish(
+            rt, acting=machine(), plan_id=plan_id, force=force, reason=reason
+        ).check_summary
     summary = summary or {}
     say(
         f"plan {plan_id} published ({summary.get('errors')} errors, "
@@ -290,5 +294,5 @@ def plan_revert(
     from gis.usecases import planning
 
     with runtime(ctx) as rt:
-        plan = planning.revert(rt, scope_code=scope)
+        plan = planning.revert(rt, acting=machine(), scope_code=scope)
     say(f"reverted {scope} (plan {plan.id})")

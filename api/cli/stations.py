@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from api.cli.base import app, runtime, say, warn
+from api.cli.base import app, machine, runtime, say, warn
 from gis.settings import SAMPLE_STATIONS, SHARED_DATA
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ def stations_import(
         if dry_run:
             say(f"{len(parsed)} stations are valid (dry run: nothing written)")
             return
-        summary = stations.import_stations(rt, parsed)
+        summary = stations.import_stations(rt, parsed, acting=machine())
     say(f"stations: {summary.created} created, {summary.updated} updated")
     for name in summary.outside_grid:
         warn(f"warning: {name} is outside every grid (flagged outside_grid)")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from api.access import Public
 from api.deps import Rt
 from api.schemas import Feature, FeatureCollection, geojson
 from gis.areas import AreaQuery, parse_level
@@ -27,6 +28,7 @@ class GeoJSONResponse(JSONResponse):
 @router.get("", response_class=GeoJSONResponse, responses=geojson(FeatureCollection, "the areas"))
 def list_areas(
     rt: Rt,
+    _: Public,
     level: Annotated[
         str | None, Query(description="district | subdistrict | community | grid")
     ] = None,
@@ -52,6 +54,7 @@ def list_areas(
 @router.get("/{code}", response_class=GeoJSONResponse, responses=geojson(Feature, "the area"))
 def get_area(
     rt: Rt,
+    _: Public,
     code: str,
     as_of: Annotated[str | None, Query(description="ISO time: the version valid then")] = None,
 ) -> Any:
@@ -66,6 +69,6 @@ def get_area(
     response_class=GeoJSONResponse,
     responses=geojson(FeatureCollection, "every version, oldest first"),
 )
-def get_history(rt: Rt, code: str) -> Any:
+def get_history(rt: Rt, _: Public, code: str) -> Any:
     """Every version of one area, oldest first, as a FeatureCollection."""
     return GeoJSONResponse(feature_collection(boundaries.history(rt, code)))

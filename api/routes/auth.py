@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
+from api.access import SignedIn, signing
 from api.auth import (
     DEFAULT_NEXT,
     SESSION_COOKIE,
@@ -28,6 +29,7 @@ from api.auth import (
 from api.deps import Rt, runtime
 from api.openapi import ErrorBody
 from gis.errors import CsrfFailed, Locked, Unauthenticated
+from gis.identity.access import Acting
 from gis.identity.settings import AuthSettings
 from gis.usecases import identity
 
@@ -48,7 +50,7 @@ PAGE_HEADERS = {
 
 
 @router.get("/auth/me")
-def who_am_i(principal: Caller) -> dict[str, Any]:
+def who_am_i(principal: Caller, _: SignedIn) -> dict[str, Any]:
     """The login and grants (role on scope) of the bearer token or session cookie sent."""
     return {
         "login": principal.login,
@@ -110,6 +112,7 @@ REFUSED: dict[int | str, dict[str, Any]] = {
 @router.post("/auth/token", responses=REFUSED)
 def password_grant(
     request: Request,
+    _: Annotated[Acting, signing()],
     response: Response,
     rt: Rt,
     settings: AuthConf,
@@ -131,7 +134,10 @@ def password_grant(
 
 
 @router.get("/login", include_in_schema=False)
-def login_page(next_: Annotated[str | None, Query(alias="next")] = None) -> HTMLResponse:
+def login_page(
+    _: Annotated[Acting, signing()],
+    next_: Annotated[str | None, Query(alias="next")] = None,
+) -> HTMLResponse:
     """The login page."""
     return login_form(next_=safe_next(next_))
 
@@ -139,6 +145,7 @@ def login_page(next_: Annotated[str | None, Query(alias="next")] = None) -> HTML
 @router.post("/login", include_in_schema=False)
 def sign_in(
     request: Request,
+    _: Annotated[Acting, signing()],
     rt: Rt,
     settings: AuthConf,
     username: Annotated[str, Form()] = "",
@@ -162,14 +169,16 @@ def sign_in(
         )
     except (Unauthenticated, Locked) as refused:
         return login_form(next_=target, username=username, refused=refused)
-    cookie, _ = identity.start_session(rt, principal, source, settings=settings)
+    cookie, _csrf = identity.start_session(rt, principal, source, settings=settings)
     answer = RedirectResponse(target or DEFAULT_NEXT, status_code=303, headers=NO_STORE)
     set_session_cookie(answer, cookie, settings)
     return answer
 
 
 @router.post("/logout", include_in_schema=False)
-async def sign_out(request: Request, settings: AuthConf) -> RedirectResponse:
+async def sign_out(
+    request: Request, settings: AuthConf, _: Annotated[Acting, signing()]
+) -> RedirectResponse:
     """End the browser's session (its CSRF token needed) and go back to the login page."""
     await principal_of(request)  # a live session's cookie without its CSRF token: 403
     cookie = request.cookies.get(SESSION_COOKIE)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from api.access import requires
 from api.deps import Coordinate, Id, Offset, Rt
 from api.schemas import IncidentDetails, IncidentView, Statistics, answer
 from gis import clock
 from gis.areas import parse_level
-from gis.incidents.keys import IdempotencyKey, client_of, request_key
+from gis.identity.access import Acting
+from gis.incidents.keys import request_key
 from gis.incidents.lifecycle import Transition, parse_statuses
 from gis.incidents.records import IncidentQuery
 from gis.incidents.report import parse_report
@@ -42,10 +44,12 @@ class ReportIn(BaseModel):
 
 
 class TransitionIn(BaseModel):
-    """A status change; dispatch needs an assignee, closing needs the resident's feedback."""
+    """A status change; dispatch needs an assignee, closing needs the resident's feedback.
+
+    Who made the change is the authenticated caller, never a field of the body.
+    """
 
     status: str
-    actor: str = "api"
     note: str = ""
     assignee: str | None = None
     satisfied: bool | None = None
@@ -61,16 +65,10 @@ class LocationIn(BaseModel):
     address: str | None = None
 
 
-def native_key(
-    idempotency_key: Annotated[
-        str | None, Header(alias="Idempotency-Key", description="retry without a second report")
-    ] = None,
-    client: Annotated[
-        str | None, Header(alias="X-Client-Id", description="whose keys (default anonymous)")
-    ] = None,
-) -> IdempotencyKey | None:
-    """The native API's idempotency key: ``Idempotency-Key``, scoped to ``X-Client-Id``."""
-    return request_key(idempotency_key, scope="native", client=client_of(client, "X-Client-Id"))
+IdempotencyHeader = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", description="retry without a second report (per principal)"),
+]
 
 
 @router.post(
@@ -82,21 +80,26 @@ def native_key(
     },
 )
 def create_incident(
-    rt: Rt, body: ReportIn, key: Annotated[IdempotencyKey | None, Depends(native_key)]
+    rt: Rt,
+    acting: Annotated[Acting, requires("incidents:report")],
+    body: ReportIn,
+    idempotency_key: IdempotencyHeader = None,
 ) -> Any:
     """Report an incident; it is committed before the answer (201 new, 200 for a retried key).
 
-    The same ``Idempotency-Key`` with a different report answers 422 ``IdempotencyKeyReused``.
+    The same ``Idempotency-Key`` with a different report answers 422 ``IdempotencyKeyReused``;
+    a report placed in a grid outside the caller's areas is 403.
     """
     incoming = parse_report(body.model_dump(), rt.catalogue)
-    found, created = incidents.report(rt, incoming, actor=f"api:{incoming.source}", key=key)
-    personal = rt.incidents.show_personal
-    return JSONResponse(details_view(found, personal=personal), status_code=201 if created else 200)
+    key = request_key(idempotency_key, scope="native", client=acting.login)
+    found, created = incidents.report(rt, incoming, acting=acting, key=key)
+    return JSONResponse(details_view(found, personal=False), status_code=201 if created else 200)
 
 
 @router.get("/incidents", responses=answer(list[IncidentView], "the incidents"))
 def list_incidents(
     rt: Rt,
+    acting: Annotated[Acting, requires("incidents:read", "incidents:assigned")],
     category: str | None = None,
     status: Annotated[str | None, Query(description="comma-separated statuses")] = None,
     scope: Annotated[str | None, Query(description="grid/community/… code prefix")] = None,
@@ -106,7 +109,10 @@ def list_incidents(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     offset: Offset = 0,
 ) -> Any:
-    """Incidents, filtered; reporters' names and phones are masked."""
+    """Incidents within the caller's areas (a department's: those assigned to it), filtered.
+
+    Reporters' names and phones are masked for everyone.
+    """
     query = IncidentQuery(
         category=category,
         status=parse_statuses(status),
@@ -116,57 +122,96 @@ def list_incidents(
         limit=limit,
         offset=offset,
     )
-    found = incidents.list_incidents(rt, query)
-    return [public_view(row, personal=rt.incidents.show_personal) for row in found]
+    found = incidents.list_incidents(rt, query, acting=acting)
+    return [public_view(row, personal=False) for row in found]
 
 
 @router.get("/incidents/queue", responses=answer(list[IncidentView], "incidents to locate"))
-def needs_location_queue(rt: Rt) -> Any:
-    """Reports that could not be placed yet (``needs_location``), oldest first."""
-    found = incidents.list_incidents(rt, IncidentQuery(status=["needs_location"]))
-    return [public_view(row, personal=rt.incidents.show_personal) for row in found]
+def needs_location_queue(rt: Rt, acting: Annotated[Acting, requires("incidents:handle")]) -> Any:
+    """Reports that could not be placed yet (``needs_location``), oldest first.
+
+    They have no area yet, so everyone who may handle incidents somewhere sees the queue.
+    """
+    found = incidents.queue(rt)
+    return [public_view(row, personal=False) for row in found]
 
 
 @router.get("/incidents/{incident_id}", responses=answer(IncidentDetails, "the incident"))
-def get_incident(rt: Rt, incident_id: Id) -> Any:
-    """One incident with its event log and linked (possibly duplicate) incidents."""
-    return details_view(incidents.details(rt, incident_id), personal=rt.incidents.show_personal)
+def get_incident(
+    rt: Rt,
+    acting: Annotated[Acting, requires("incidents:read", "incidents:assigned")],
+    incident_id: Id,
+    reveal: Annotated[
+        str | None,
+        Query(
+            pattern="^contact$",
+            description="contact: show the reporter's name and phone (needs pii:read; audited)",
+        ),
+    ] = None,
+) -> Any:
+    """One incident with its event log and linked (possibly duplicate) incidents.
+
+    Outside the caller's areas it is 404, as if it did not exist.
+    """
+    revealed = reveal == "contact"
+    found = incidents.details(rt, incident_id, acting=acting, reveal=revealed)
+    return details_view(found, personal=revealed)
 
 
 @router.post(
     "/incidents/{incident_id}/transitions", responses=answer(IncidentView, "the incident now")
 )
-def change_status(rt: Rt, incident_id: Id, body: TransitionIn) -> Any:
+def change_status(
+    rt: Rt,
+    acting: Annotated[Acting, requires("incidents:handle")],
+    incident_id: Id,
+    body: TransitionIn,
+) -> Any:
     """Move the incident through the loop; 409 lists the allowed moves when refused."""
-    found = incidents.transition(rt, incident_id, Transition(**body.model_dump()))
-    return details_view(found, personal=rt.incidents.show_personal)
+    change = Transition(**body.model_dump(), actor=acting.login)
+    found = incidents.transition(rt, incident_id, change, acting=acting)
+    return details_view(found, personal=False)
 
 
 @router.post(
     "/incidents/{incident_id}/location", responses=answer(IncidentView, "the incident now")
 )
-def locate_queued(rt: Rt, incident_id: Id, body: LocationIn) -> Any:
-    """Give a place to an incident from the needs-location queue."""
+def locate_queued(
+    rt: Rt,
+    acting: Annotated[Acting, requires("incidents:handle")],
+    incident_id: Id,
+    body: LocationIn,
+) -> Any:
+    """Give a place to an incident from the needs-location queue (within the caller's areas)."""
     incoming = parse_report({**body.model_dump(), "category": "livelihood"}, rt.catalogue)
-    found = incidents.give_place(rt, incident_id, incoming, actor="api")
-    return details_view(found, personal=rt.incidents.show_personal)
+    found = incidents.give_place(rt, incident_id, incoming, acting=acting)
+    return details_view(found, personal=False)
 
 
 @router.get("/stats", responses=answer(Statistics, "per area"))
 def incident_stats(
     rt: Rt,
+    acting: Annotated[Acting, requires("stats:read")],
     level: Annotated[str, Query(description="district | subdistrict | community | grid")] = "grid",
     start: Annotated[str | None, Query(alias="from", description="ISO time, included")] = None,
     end: Annotated[str | None, Query(alias="to", description="ISO time, excluded")] = None,
     by: Annotated[str, Query(description="recorded (grid at intake) | current")] = "recorded",
     as_of: Annotated[str | None, Query(description="now, for overdue (default: now)")] = None,
 ) -> Any:
-    """Per area: counts by category and status, closure rate, median hours, overdue, satisfied."""
+    """Per area within the caller's scope: counts, closure rate, median hours, satisfaction.
+
+    Counts are by category and status; overdue ones are counted at ``as_of``.
+    """
     parsed_level = parse_level(level)
     period = parse_period(start, end, ("from", "to"))
     attribution = parse_attribution(by)
     rows = incidents.area_stats(
-        rt, level=parsed_level, by=attribution, period=period, now=optional_time(as_of, "as_of")
+        rt,
+        acting=acting,
+        level=parsed_level,
+        by=attribution,
+        period=period,
+        now=optional_time(as_of, "as_of"),
     )
     return {
         "level": parsed_level.value,

@@ -16,10 +16,12 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from api import lookup_io
+from api.access import Public, requires
 from api.deps import runtime
 from api.schemas import BATCH_ANSWER, BATCH_BODY, LookupAnswer
 from gis import limits, pointfiles
 from gis.errors import PayloadTooLarge, UnreadableFile
+from gis.identity.access import Acting
 from gis.pointfiles import Chunk, Rows
 from gis.usecases.lookup import BatchAnswers, blank_answers, locate_batch, locate_point
 from gis.values import crs_of, optional_time, parse_point
@@ -59,7 +61,7 @@ GET_PARAMETERS = [
     openapi_extra={"parameters": GET_PARAMETERS},
     responses={200: {"model": LookupAnswer, "description": "the areas of the point"}},
 )
-async def lookup_point(request: Request) -> Response:
+async def lookup_point(request: Request, _: Public) -> Response:
     """The grid, community, subdistrict and district of one point (nearest grid if outside)."""
     query = request.query_params
     point = parse_point(query.get("lon"), query.get("lat"), query.get("crs"))
@@ -84,6 +86,7 @@ def area_headers(version: int, *, stale: bool) -> dict[str, str]:
 @router.post("/lookup", openapi_extra=BATCH_BODY, responses=BATCH_ANSWER)
 async def lookup_batch(
     request: Request,
+    _: Annotated[Acting, requires("lookup:batch")],
     crs: CrsQuery = "wgs84",
     as_of: AsOfQuery = None,
     file_format: Annotated[

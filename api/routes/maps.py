@@ -8,8 +8,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api import pages
+from api.access import Public, requires
 from api.deps import Id, Rt
 from gis.errors import NotFound
+from gis.identity.access import Acting
 from gis.incidents.lifecycle import parse_statuses
 from gis.usecases import pages as page_data
 from gis.usecases import planning
@@ -21,10 +23,12 @@ from maps.safe import html_text
 router = APIRouter(tags=["maps"])
 Lang = Annotated[str | None, Query(description="zh (default) | en")]
 Basemap = Annotated[str | None, Query(description="none (default) | osm | tianditu | amap")]
+MapReader = Annotated[Acting, requires("maps:read")]
+"""The map pages: signed in (the login page), showing only the caller's areas."""
 
 
 @router.get("/static/{path:path}", include_in_schema=False)
-def static(path: str) -> FileResponse:
+def static(_: Public, path: str) -> FileResponse:
     """Leaflet, its plugins and the other assets the map pages load."""
     found = static_file(path)
     if found is None:
@@ -47,14 +51,14 @@ FAVICON = (
 
 
 @router.get("/favicon.ico", include_in_schema=False)
-def favicon() -> Response:
+def favicon(_: Public) -> Response:
     """A small grid icon, so browsers asking for one get it."""
     return Response(FAVICON, media_type="image/svg+xml")
 
 
 @router.get("/maps", response_class=HTMLResponse)
 @router.get("/maps/", response_class=HTMLResponse, include_in_schema=False)
-def index(lang: Lang = None) -> HTMLResponse:
+def index(_: MapReader, lang: Lang = None) -> HTMLResponse:
     """The list of map pages."""
     options = map_options(lang)
     links = [
@@ -76,6 +80,7 @@ def index(lang: Lang = None) -> HTMLResponse:
 @router.get("/maps/grids.html", response_class=HTMLResponse)
 def grids_page(
     rt: Rt,
+    acting: MapReader,
     scope: Annotated[str | None, Query(description="area code to show (and below)")] = None,
     measure: Annotated[str | None, Query(description=" | ".join(pages.MEASURES))] = None,
     start: str | None = None,
@@ -91,6 +96,7 @@ def grids_page(
     options = _options(rt, lang, basemap, tk)
     page = page_data.grids_page(
         rt,
+        acting=acting,
         scope=scope,
         measure=measure,
         period=parse_period(start, end),
@@ -102,6 +108,7 @@ def grids_page(
 @router.get("/maps/hazards.html", response_class=HTMLResponse)
 def hazards_page(
     rt: Rt,
+    acting: MapReader,
     category: Annotated[str, Query(description="a category code/name, or all")] = "hazard",
     status: Annotated[str | None, Query(description="comma-separated statuses")] = None,
     scope: Annotated[str | None, Query(description="grid/community/… code prefix")] = None,
@@ -115,6 +122,7 @@ def hazards_page(
     options = _options(rt, lang, basemap, tk)
     page = page_data.hazards_page(
         rt,
+        acting=acting,
         category=category,
         statuses=parse_statuses(status),
         scope=scope,
@@ -126,6 +134,7 @@ def hazards_page(
 @router.get("/maps/plans/{plan_id}.html", response_class=HTMLResponse)
 def plan_page(
     rt: Rt,
+    acting: Annotated[Acting, requires("plans:read")],
     plan_id: Id,
     lang: Lang = None,
     basemap: Basemap = None,
@@ -133,12 +142,13 @@ def plan_page(
 ) -> HTMLResponse:
     """A plan's check findings (gaps red, overlaps orange, outside-parent purple) and its diff."""
     options = _options(rt, lang, basemap, tk)
-    return _page(pages.plan(planning.review(rt, plan_id), options))
+    return _page(pages.plan(planning.review(rt, plan_id, acting=acting), options))
 
 
 @router.get("/maps/stations.html", response_class=HTMLResponse)
 def stations_page(
     rt: Rt,
+    acting: MapReader,
     station_type: Annotated[
         str | None, Query(alias="type", description="a station type: what it leaves uncovered")
     ] = None,
@@ -149,5 +159,5 @@ def stations_page(
 ) -> HTMLResponse:
     """Stations by type, their 5/10/15-minute circles and walking isochrones, uncovered areas."""
     options = _options(rt, lang, basemap, tk)
-    page = page_data.stations_page(rt, station_type=station_type, mode=mode)
+    page = page_data.stations_page(rt, acting=acting, station_type=station_type, mode=mode)
     return _page(pages.stations(page, options))

@@ -17,10 +17,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from api import access
+from api.access import Public, requires
 from api.deps import Rt
 from api.errors import public_detail, status_for
 from api.schemas import RequestAccepted, Service, ServiceDefinition, ServiceRequest, answer
 from gis.errors import GridmapError, InvalidInput, NotFound
+from gis.identity.access import Acting
 from gis.incidents import keys, open311
 from gis.incidents.keys import IdempotencyKey
 from gis.incidents.records import IncidentDetails, IncidentQuery
@@ -48,6 +51,7 @@ class Open311Route(APIRoute):
             try:
                 return await handler(request)
             except GridmapError as exc:
+                await access.audit_refusal(request, exc)
                 detail = open311.open311_detail(public_detail(exc))
                 return open311_error(status_for(exc), detail)
             except RequestValidationError as exc:
@@ -64,13 +68,13 @@ router = APIRouter(prefix="/open311/v2", tags=["open311"], route_class=Open311Ro
 
 
 @router.get("/services.json", responses=answer(list[Service], "the services"))
-def services(rt: Rt, lang: str = "zh") -> Any:
+def services(rt: Rt, _: Public, lang: str = "zh") -> Any:
     """The service list: our incident categories."""
     return [open311.service(c, lang=lang) for c in rt.catalogue]
 
 
 @router.get("/services/{service_code}.json", responses=answer(ServiceDefinition, "its definition"))
-def service_definition(rt: Rt, service_code: str) -> Any:
+def service_definition(rt: Rt, _: Public, service_code: str) -> Any:
     """The definition of one service (no extra attributes are asked)."""
     if service_code not in rt.catalogue.categories:
         raise NotFound(f"service_code: no service {service_code!r}")
@@ -102,15 +106,18 @@ async def _fields(request: Request) -> dict[str, Any]:
 async def create_request(
     request: Request,
     rt: Rt,
+    acting: Annotated[Acting, requires("incidents:report", api_key=True)],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> Any:
     """Create a service request (201 new, 200 for a retried ``Idempotency-Key``).
 
-    The same ``Idempotency-Key`` (per ``api_key``) with a different request answers 422.
+    ``api_key`` is a token of a user who may report incidents (a ``client``), as GeoReport v2
+    says; ``Authorization: Bearer`` works too. The same ``Idempotency-Key`` (per ``api_key``)
+    with a different request answers 422.
     """
     fields = await _fields(request)
-    key = open311_key(fields, idempotency_key)
-    found, created = await run_in_threadpool(_intake, rt, fields, key)
+    key = keys.request_key(idempotency_key, scope="open311", client=acting.login)
+    found, created = await run_in_threadpool(_intake, rt, acting, fields, key)
     answer = {
         "service_request_id": str(found.incident.id),
         "service_notice": open311.service_notice(found.incident),
@@ -119,21 +126,15 @@ async def create_request(
     return JSONResponse([answer], status_code=201 if created else 200)
 
 
-def open311_key(fields: dict[str, Any], header: str | None) -> IdempotencyKey | None:
-    """Open311's idempotency key: the ``Idempotency-Key`` header, scoped to the ``api_key``."""
-    client = keys.client_of(fields.get("api_key"), "api_key", secret=True)
-    return keys.request_key(header, scope="open311", client=client)
-
-
 def _intake(
-    rt: Runtime, fields: dict[str, Any], key: IdempotencyKey | None
+    rt: Runtime, acting: Acting, fields: dict[str, Any], key: IdempotencyKey | None
 ) -> tuple[IncidentDetails, bool]:
     incoming = parse_report(open311.report_fields(fields, rt.catalogue), rt.catalogue)
-    return incidents.report(rt, incoming, actor=f"api:{incoming.source}", key=key)
+    return incidents.report(rt, incoming, acting=acting, key=key)
 
 
 @router.get("/requests.json", responses=answer(list[ServiceRequest], "the requests"))
-def list_requests(request: Request, rt: Rt) -> Any:
+def list_requests(request: Request, rt: Rt, acting: Public) -> Any:
     """Service requests: by ``service_request_id``, else by code, status and period."""
     params = request.query_params
     filters = open311.request_filters(params, rt.catalogue)
@@ -148,7 +149,7 @@ def list_requests(request: Request, rt: Rt) -> Any:
         rows = []
         for code in filters["codes"] or [None]:
             query = IncidentQuery(code, filters["statuses"], period=period, limit=LIMIT)
-            rows += incidents.list_incidents(rt, query)
+            rows += incidents.list_incidents(rt, query, acting=acting)
         rows = sorted(rows, key=lambda row: row.id)[:LIMIT]
     return [open311.request_view(row, rt.catalogue) for row in rows]
 
@@ -157,12 +158,12 @@ def list_requests(request: Request, rt: Rt) -> Any:
     "/requests/{service_request_id}.json",
     responses=answer(list[ServiceRequest], "the request, as a list of one"),
 )
-def get_request(rt: Rt, service_request_id: str) -> Any:
+def get_request(rt: Rt, acting: Public, service_request_id: str) -> Any:
     """One service request, as a one-element list."""
     if (
         not (service_request_id.isascii() and service_request_id.isdigit())
         or len(service_request_id) > 18
     ):
         raise NotFound(f"service_request_id: no request {service_request_id!r}")
-    found = incidents.get_incident(rt, int(service_request_id))
+    found = incidents.get_incident(rt, int(service_request_id), acting=acting)
     return [open311.request_view(found, rt.catalogue)]

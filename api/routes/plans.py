@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from api.access import requires
 from api.deps import Id, Rt
 from api.routes.areas import GeoJSONResponse
 from api.schemas import BOUNDARY_BODY, CheckReport, PlanDetails, PlanDiff, PlanView, answer
@@ -18,6 +19,7 @@ from api.uploads import boundary_upload, with_deadline
 from gis.areas import Level, child_level, parse_level
 from gis.checks import findings_to_geojson, findings_to_json
 from gis.geojson import feature_collection
+from gis.identity.access import Acting
 from gis.io import read_boundaries
 from gis.limits import Deadline
 from gis.usecases import planning
@@ -66,6 +68,7 @@ def _check_file(
 async def check_upload(
     request: Request,
     rt: Rt,
+    _: Annotated[Acting, requires("lookup:batch", "plans:read")],
     level: Annotated[str, Query(description="level of the uploaded areas")] = "grid",
     parent: Annotated[str | None, Query(description="stored parent area code")] = None,
     crs: Annotated[
@@ -83,6 +86,7 @@ async def check_upload(
 
 def _create_plan(
     rt: Runtime,
+    acting: Acting,
     path: Path | None,
     scope: str,
     crs: str | None,
@@ -94,7 +98,8 @@ def _create_plan(
         areas = read_boundaries(path, level=child_level(scope), crs=crs, lenient=True).areas
     if deadline is not None:
         deadline.check()  # before the plan is written: a plan stopped leaves no row
-    return planning.create_plan(rt, scope_code=scope, areas=areas, note=note).to_json()
+    plan = planning.create_plan(rt, acting=acting, scope_code=scope, areas=areas, note=note)
+    return plan.to_json()
 
 
 @router.post(
@@ -106,6 +111,7 @@ def _create_plan(
 async def create_plan(
     request: Request,
     rt: Rt,
+    acting: Annotated[Acting, requires("plans:write")],
     scope: Annotated[str, Query(description="community (or subdistrict) code to redraw")],
     crs: Annotated[str | None, Query()] = None,
     note: Annotated[str, Query()] = "",
@@ -115,18 +121,28 @@ async def create_plan(
         request.headers.get("content-type", "")
     )
     if not has_body:
-        plan = await run_in_threadpool(_create_plan, rt, None, scope, crs, note)
+        plan = await run_in_threadpool(_create_plan, rt, acting, None, scope, crs, note)
     else:
         async with boundary_upload(request) as path:
-            work = partial(_create_plan, rt, path, scope, crs, note)
+            work = partial(_create_plan, rt, acting, path, scope, crs, note)
             plan = await with_deadline(request, work, what="plan")
     return JSONResponse(plan, status_code=201)
 
 
+@router.get("/plans", responses=answer(list[PlanView], "the plans, newest first"))
+def list_plans(
+    rt: Rt,
+    acting: Annotated[Acting, requires("plans:read")],
+    scope: Annotated[str | None, Query(description="the plans of one scope code")] = None,
+) -> Any:
+    """Plans within the caller's areas, newest first."""
+    return [plan.to_json() for plan in planning.list_plans(rt, acting=acting, scope=scope)]
+
+
 @router.get("/plans/{plan_id}", responses=answer(PlanDetails, "the plan and its areas"))
-def get_plan(rt: Rt, plan_id: Id) -> Any:
-    """A plan and its areas (a FeatureCollection)."""
-    plan, areas = planning.get_plan(rt, plan_id)
+def get_plan(rt: Rt, acting: Annotated[Acting, requires("plans:read")], plan_id: Id) -> Any:
+    """A plan and its areas (a FeatureCollection); outside the caller's areas, 404."""
+    plan, areas = planning.get_plan(rt, plan_id, acting=acting)
     collection = feature_collection(areas)
     for feature, source in zip(collection["features"], areas["households_source"], strict=True):
         feature["properties"]["households_source"] = source  # registry | area share | both
@@ -139,9 +155,14 @@ def get_plan(rt: Rt, plan_id: Id) -> Any:
         CheckReport, "the findings (format=geojson: as GeoJSON features)", or_geojson=True
     ),
 )
-def check_plan(rt: Rt, plan_id: Id, file_format: FormatQuery = "json") -> Any:
+def check_plan(
+    rt: Rt,
+    acting: Annotated[Acting, requires("plans:read")],
+    plan_id: Id,
+    file_format: FormatQuery = "json",
+) -> Any:
     """All the boundary rules on the plan."""
-    return _findings(planning.check_plan(rt, plan_id), file_format)
+    return _findings(planning.check_plan(rt, plan_id, acting=acting), file_format)
 
 
 @router.get(
@@ -150,9 +171,14 @@ def check_plan(rt: Rt, plan_id: Id, file_format: FormatQuery = "json") -> Any:
         PlanDiff, "what the plan changes (format=geojson: the changed areas)", or_geojson=True
     ),
 )
-def diff_plan(rt: Rt, plan_id: Id, file_format: FormatQuery = "json") -> Any:
+def diff_plan(
+    rt: Rt,
+    acting: Annotated[Acting, requires("plans:read")],
+    plan_id: Id,
+    file_format: FormatQuery = "json",
+) -> Any:
     """Per area gained and lost, the transfer table, households moved; GeoJSON of the pieces."""
-    diff = planning.diff_plan(rt, plan_id)
+    diff = planning.diff_plan(rt, plan_id, acting=acting)
     if file_format == "geojson":
         return GeoJSONResponse(diff.pieces.__geo_interface__)
     return diff.to_json()
@@ -162,15 +188,30 @@ def diff_plan(rt: Rt, plan_id: Id, file_format: FormatQuery = "json") -> Any:
     "/plans/{plan_id}/renumber",
     responses=answer(dict[str, list[dict[str, Any]]], "codes changed, incidents affected"),
 )
-def renumber_plan(rt: Rt, plan_id: Id, body: RenumberRequest | None = None) -> Any:
+def renumber_plan(
+    rt: Rt,
+    acting: Annotated[Acting, requires("plans:write")],
+    plan_id: Id,
+    body: RenumberRequest | None = None,
+) -> Any:
     """New areas take the next free codes (existing keep theirs); ``all`` renumbers every area."""
     everything = (body or RenumberRequest()).all
-    return planning.renumber(rt, plan_id=plan_id, everything=everything).to_json()
+    return planning.renumber(rt, acting=acting, plan_id=plan_id, everything=everything).to_json()
 
 
 @router.post("/plans/{plan_id}/publish", responses=answer(PlanView, "the plan published"))
-def publish_plan(rt: Rt, plan_id: Id, body: PublishRequest | None = None) -> Any:
-    """Publish atomically; 409 while errors remain (unless forced) or if the scope changed."""
+def publish_plan(
+    rt: Rt,
+    acting: Annotated[Acting, requires("plans:write")],
+    plan_id: Id,
+    body: PublishRequest | None = None,
+) -> Any:
+    """Publish atomically; 409 while errors remain (unless forced) or if the scope changed.
+
+    Outside the caller's areas it is 403; the audit log names the publisher.
+    """
     options = body or PublishRequest()
-    plan = planning.publish(rt, plan_id=plan_id, force=options.force, reason=options.reason)
+    plan = planning.publish(
+        rt, acting=acting, plan_id=plan_id, force=options.force, reason=options.reason
+    )
     return {"id": plan.id, "status": plan.status, "check_summary": plan.check_summary}

@@ -11,10 +11,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from shapely.geometry import mapping
 
+from api.access import Public, requires
 from api.deps import Coordinate, Id, Rt
 from api.schemas import STATION_FILE_BODY, Feature, FeatureCollection, geojson
 from api.uploads import read_body
 from gis import clock
+from gis.identity.access import Acting
 from gis.stations.records import Station, parse_station, read_stations
 from gis.usecases import stations
 from gis.usecases.runtime import Runtime
@@ -22,6 +24,9 @@ from gis.values import parse_bbox, parse_point
 
 router = APIRouter(tags=["stations"])
 GEOJSON = "application/geo+json"
+StationWriter = Annotated[Acting, requires("stations:write")]
+MapReader = Annotated[Acting, requires("maps:read")]
+"""Walking reach, coverage and siting: computed on demand, for those who read the maps."""
 
 
 class StationBody(BaseModel):
@@ -55,7 +60,7 @@ def _collection(features: list[dict[str, Any]]) -> JSONResponse:
 
 
 @router.get("/stations/types")
-def station_types(rt: Rt) -> list[dict[str, Any]]:
+def station_types(rt: Rt, _: Public) -> list[dict[str, Any]]:
     """The station types catalogue with tiers."""
     return [
         {
@@ -70,7 +75,7 @@ def station_types(rt: Rt) -> list[dict[str, Any]]:
 
 
 @router.get("/stations", responses=geojson(FeatureCollection, "the stations"))
-def list_stations(rt: Rt, type: str | None = None, bbox: str | None = None) -> Response:
+def list_stations(rt: Rt, _: Public, type: str | None = None, bbox: str | None = None) -> Response:
     """Stations as a GeoJSON FeatureCollection, by type and bbox (w,s,e,n)."""
     box = parse_bbox(bbox) if bbox else None
     return _collection(
@@ -79,7 +84,7 @@ def list_stations(rt: Rt, type: str | None = None, bbox: str | None = None) -> R
 
 
 @router.get("/stations/{station_id:int}", responses=geojson(Feature, "the station"))
-def get_station(rt: Rt, station_id: Id) -> Response:
+def get_station(rt: Rt, _: Public, station_id: Id) -> Response:
     """One station as a GeoJSON Feature; ``outside_grid`` flags one outside every grid."""
     return _geojson(_feature(stations.get_station(rt, station_id)))
 
@@ -92,20 +97,20 @@ def get_station(rt: Rt, station_id: Id) -> Response:
         **geojson(Feature, "the station added", status=201),
     },
 )
-def create_station(rt: Rt, body: StationBody) -> Response:
-    """Add a station (a known ``source_id`` updates that one)."""
+def create_station(rt: Rt, acting: StationWriter, body: StationBody) -> Response:
+    """Add a station (a known ``source_id`` updates that one); within the caller's areas."""
     station = parse_station(body.model_dump(), rt.station_types, crs=body.crs)
-    saved, created = stations.save_station(rt, station)
+    saved, created = stations.save_station(rt, station, acting=acting)
     return _geojson(_feature(saved), status_code=201 if created else 200)
 
 
 @router.put("/stations/{station_id:int}", responses=geojson(Feature, "the station"))
-def replace_station(rt: Rt, station_id: Id, body: StationBody) -> Response:
+def replace_station(rt: Rt, acting: StationWriter, station_id: Id, body: StationBody) -> Response:
     """Replace a station's fields (those left out keep theirs); a move drops its isochrones."""
     kept = {k: v for k, v in asdict(stations.get_station(rt, station_id)).items() if k in KEPT}
     given = body.model_dump(exclude_unset=True)
     station = parse_station({**kept, **given}, rt.station_types, crs=body.crs)
-    return _geojson(_feature(stations.replace_station(rt, station_id, station)))
+    return _geojson(_feature(stations.replace_station(rt, station_id, station, acting=acting)))
 
 
 KEPT = ("opening_hours", "capacity", "source_id", "attributes")
@@ -113,30 +118,34 @@ KEPT = ("opening_hours", "capacity", "source_id", "attributes")
 
 
 @router.delete("/stations/{station_id:int}", status_code=204)
-def delete_station(rt: Rt, station_id: Id) -> Response:
-    """Delete a station."""
-    stations.delete_station(rt, station_id)
+def delete_station(rt: Rt, acting: StationWriter, station_id: Id) -> Response:
+    """Delete a station (within the caller's areas)."""
+    stations.delete_station(rt, station_id, acting=acting)
     return Response(status_code=204)
 
 
 @router.post("/stations/import", openapi_extra=STATION_FILE_BODY)
-async def import_file(request: Request, rt: Rt, crs: str = "wgs84") -> dict[str, Any]:
+async def import_file(
+    request: Request, rt: Rt, acting: StationWriter, crs: str = "wgs84"
+) -> dict[str, Any]:
     """Import a GeoJSON FeatureCollection of Points or a CSV (lon, lat, type, name): all or none."""
     kind = "csv" if "csv" in request.headers.get("content-type", "") else "geojson"
     body = await read_body(request, empty="send a GeoJSON FeatureCollection of Points or a CSV")
-    return asdict(await run_in_threadpool(_import, rt, body, kind, crs))
+    return asdict(await run_in_threadpool(_import, rt, acting, body, kind, crs))
 
 
-def _import(rt: Runtime, body: bytes, kind: str, crs: str) -> stations.ImportSummary:
+def _import(
+    rt: Runtime, acting: Acting, body: bytes, kind: str, crs: str
+) -> stations.ImportSummary:
     parsed = read_stations(body, kind=kind, catalogue=rt.station_types, crs=crs)
-    return stations.import_stations(rt, parsed)
+    return stations.import_stations(rt, parsed, acting=acting)
 
 
 @router.get(
     "/stations/{station_id:int}/circles",
     responses=geojson(FeatureCollection, "one circle per tier"),
 )
-def station_circles(rt: Rt, station_id: Id) -> Response:
+def station_circles(rt: Rt, _: Public, station_id: Id) -> Response:
     """The station's service circles, one per tier (radius in metres)."""
     return _collection(
         [
@@ -154,7 +163,7 @@ def station_circles(rt: Rt, station_id: Id) -> Response:
     "/stations/{station_id:int}/isochrones",
     responses=geojson(FeatureCollection, "one isochrone per tier"),
 )
-def station_reach(rt: Rt, station_id: Id, speed: float | None = None) -> Response:
+def station_reach(rt: Rt, _: MapReader, station_id: Id, speed: float | None = None) -> Response:
     """The station's walking isochrones, one per tier (cached per network version)."""
     tiers, version = stations.isochrones_of(rt, station_id, speed_kmh=speed)
     properties = {"station_id": station_id, "network_version": version}
@@ -173,6 +182,7 @@ def station_reach(rt: Rt, station_id: Id, speed: float | None = None) -> Respons
 @router.get("/isochrone", responses=geojson(Feature, "the isochrone"))
 def isochrone(
     rt: Rt,
+    _: MapReader,
     lon: Annotated[float, Query()],
     lat: Annotated[float, Query()],
     minutes: float = 15.0,
@@ -194,12 +204,14 @@ def isochrone(
 @router.get(
     "/coverage", responses=geojson(FeatureCollection, "grids and communities with coverage")
 )
-def coverage(rt: Rt, type: str, mode: str = "network") -> Response:
+def coverage(rt: Rt, _: MapReader, type: str, mode: str = "network") -> Response:
     """Households and area within 15 minutes of a station type, per grid and community."""
     return _geojson(stations.coverage(rt, station_type=type, mode=mode).to_geojson())
 
 
 @router.get("/stations/suggest/{station_type}")
-def suggest(rt: Rt, station_type: str, k: int = 3, candidates: str = "nodes") -> dict[str, Any]:
+def suggest(
+    rt: Rt, _: MapReader, station_type: str, k: int = 3, candidates: str = "nodes"
+) -> dict[str, Any]:
     """Greedy maximal-covering sites for a station type, existing ones kept fixed."""
     return stations.suggest(rt, station_type=station_type, k=k, candidates=candidates).to_json()

@@ -176,20 +176,33 @@ def audit_records(
     since: datetime | None = None,
     after_id: int = 0,
     limit: int = 100,
+    object: str | None = None,  # the audit log's own word for it
+    until: datetime | None = None,
+    result: str | None = None,
 ) -> list[AuditRecord]:
-    """Audit records matching the filters, newest first, at most ``limit``."""
+    """Audit records matching the filters, newest first, at most ``limit``.
+
+    ``action`` matches itself and the actions it begins (``incidents`` matches
+    ``incidents.report``); ``since`` is included, ``until`` excluded.
+    """
     query = text(
         f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE id > :after "
         "AND (CAST(:principal AS text) IS NULL OR principal = :principal) "
-        "AND (CAST(:action AS text) IS NULL OR action = :action) "
+        "AND (CAST(:action AS text) IS NULL OR starts_with(action, :action)) "
+        "AND (CAST(:object AS text) IS NULL OR object = :object) "
+        "AND (CAST(:result AS text) IS NULL OR result = :result) "
         "AND (CAST(:since AS timestamptz) IS NULL OR at >= :since) "
+        "AND (CAST(:until AS timestamptz) IS NULL OR at < :until) "
         "ORDER BY id DESC LIMIT :limit"
     )
     params = {
         "after": after_id,
         "principal": principal,
         "action": action,
+        "object": object,
+        "result": result,
         "since": since,
+        "until": until,
         "limit": limit,
     }
     return [AuditRecord(**row._asdict()) for row in conn.execute(query, params)]

@@ -11,7 +11,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text, update
+from sqlalchemy import Connection, false, func, insert, or_, select, text, update
 
 from gis.crs import STORAGE_SRID
 from gis.db.models import Area
@@ -109,6 +109,11 @@ def details(conn: Connection, *, incident_id: int) -> IncidentDetails:
     )
 
 
+def within_scopes(column: Any, scopes: tuple[str, ...]) -> Any:
+    """A filter: ``column`` (an area code) lies in one of ``scopes`` (none: false)."""
+    return or_(false(), *(column.startswith(scope, autoescape=True) for scope in scopes))
+
+
 def list_incidents(conn: Connection, query: IncidentQuery) -> list[Incident]:
     """The incidents the query asks for, by id."""
     select_ = select(*_columns())
@@ -118,6 +123,10 @@ def list_incidents(conn: Connection, query: IncidentQuery) -> list[Incident]:
         select_ = select_.where(IncidentRow.status.in_(query.status))
     if query.scope:
         select_ = select_.where(IncidentRow.grid_code.startswith(query.scope, autoescape=True))
+    if query.within is not None:
+        select_ = select_.where(within_scopes(IncidentRow.grid_code, query.within))
+    if query.assignee is not None:
+        select_ = select_.where(IncidentRow.assignee == query.assignee)
     period = query.period
     if period is not None and period.start is not None:
         select_ = select_.where(IncidentRow.reported_at >= period.start)

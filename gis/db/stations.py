@@ -86,8 +86,9 @@ def list_stations(
     station_type: str | None = None,
     bbox: BBox | None = None,
     ids: list[int] | None = None,
+    source_ids: list[str] | None = None,
 ) -> list[Station]:
-    """Stations filtered by type, bbox (w, s, e, n) and ids, by id."""
+    """Stations filtered by type, bbox (w, s, e, n), ids and source ids, by id."""
     where, params = ["TRUE"], dict[str, Any]()
     if station_type is not None:
         where.append("type = :type")
@@ -98,6 +99,9 @@ def list_stations(
     if ids is not None:
         where.append("id = ANY(:ids)")
         params["ids"] = ids
+    if source_ids is not None:
+        where.append("source_id = ANY(:source_ids)")
+        params["source_ids"] = source_ids
     query = text(f"SELECT {_COLUMNS} FROM stations WHERE {' AND '.join(where)} ORDER BY id")
     return [Station(**r._mapping) for r in conn.execute(query, params)]
 

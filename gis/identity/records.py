@@ -38,11 +38,15 @@ def parse_login(text: str, field_name: str = "login") -> str:
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: the principal (a login, ``os:<user>`` for the CLI), its role, where from."""
+    """Who acts: the principal (a login, ``os:<user>`` for the CLI), its role, where from.
+
+    ``token`` is the id of the token the principal came with (None: a session or the CLI).
+    """
 
     principal: str
     source: str
     role: str | None = None
+    token: int | None = None
 
 
 @dataclass(frozen=True)

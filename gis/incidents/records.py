@@ -122,6 +122,8 @@ class IncidentQuery:
     """Which incidents, by id: a page (``limit``, ``offset``) of those matching every filter.
 
     ``category`` is a code, ``scope`` a code prefix, ``period`` the reported time.
+    ``within`` restricts to the caller's area scopes (None: everywhere, (): nowhere) and
+    ``assignee`` to the incidents assigned to one principal.
     """
 
     category: str | None = None
@@ -131,3 +133,5 @@ class IncidentQuery:
     bbox: BBox | None = None
     limit: int = 1000
     offset: int = 0
+    within: tuple[str, ...] | None = None
+    assignee: str | None = None

@@ -221,6 +221,7 @@ def revoke_token(rt: Runtime, actor: Actor, *, token_id: int) -> TokenView:
         if found[0].revoked_at is not None:
             raise Conflict(f"id: token {token_id} is already revoked")
         store.revoke_token(conn, token_id=token_id)
+        rt.tokens.clear()
         revoked = store.tokens(conn, token_id=token_id)[0]
     return revoked
 
@@ -232,14 +233,33 @@ def audit_records(
     action: str | None = None,
     since: datetime | None = None,
     limit: int = 100,
+    object: str | None = None,  # the audit log's own word for it
+    until: datetime | None = None,
+    result: str | None = None,
 ) -> list[AuditRecord]:
-    """Audit records, newest first (InvalidInput naming ``limit`` outside 1..10000)."""
+    """Audit records, newest first.
+
+    Raises InvalidInput naming ``limit`` outside 1..10000, or an unknown ``result``.
+    """
     if not 1 <= limit <= 10_000:
         raise InvalidInput(f"limit: {limit} is not within 1..10000")
+    if result is not None and result not in AUDIT_RESULTS:
+        raise InvalidInput(f"result: {result!r} is not one of {', '.join(AUDIT_RESULTS)}")
     with rt.read() as conn:
         return store.audit_records(
-            conn, principal=principal, action=action, since=since, limit=limit
+            conn,
+            principal=principal,
+            action=action,
+            since=since,
+            until=until,
+            object=object,
+            result=result,
+            limit=limit,
         )
+
+
+AUDIT_RESULTS = ("ok", "refused", "failed")
+"""What an audit record's ``result`` may be."""
 
 
 TOKEN_TOUCH = timedelta(minutes=1)
@@ -250,13 +270,22 @@ def authenticate_token(rt: Runtime, plain: str) -> Principal:
     """The principal a bearer token stands for; `Unauthenticated` when it stands for none.
 
     An unknown, expired or revoked token, or one whose user is disabled, gets the same answer.
+    A valid token is kept in the process's `TokenCache` (``rt.tokens``) for a few seconds.
     """
+    hashed = token_hash(plain)
     with rt.write() as conn:
-        found = store.token_principal(conn, token_hash=token_hash(plain))
+        found = store.token_principal(conn, token_hash=hashed)
         if found is None:
             raise Unauthenticated("token: not valid (unknown, expired or revoked)")
         assert found.token_id is not None
         store.touch_token(conn, token_id=found.token_id, every=TOKEN_TOUCH)
+    rt.tokens.put(hashed, found)
+    return found
+
+
+def recent_token(rt: Runtime, plain: str) -> Principal | None:
+    """The principal of a token checked in the last few seconds (no store read), or None."""
+    found: Principal | None = rt.tokens.get(token_hash(plain))
     return found
 
 

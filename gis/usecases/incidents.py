@@ -27,7 +27,8 @@ from gis.db import addresses as address_sql
 from gis.db import incidents as incident_sql
 from gis.db import stats as stats_sql
 from gis.db.engine import Connection, Engine, connect, store_refused
-from gis.errors import Conflict, IdempotencyKeyReused, InvalidInput
+from gis.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, OutOfScope
+from gis.identity.access import Acting
 from gis.incidents.addresses import AddressMatcher, StandardAddress
 from gis.incidents.intake import UNPLACED, Placement, new_incident
 from gis.incidents.keys import EXPIRING, IdempotencyKey
@@ -35,6 +36,7 @@ from gis.incidents.lifecycle import Transition, check_transition, transition_val
 from gis.incidents.records import Incident, IncidentDetails, IncidentQuery, NewIncident
 from gis.incidents.report import IncidentReport
 from gis.incidents.stats import AreaStats, Attribution
+from gis.usecases.trail import audited
 from gis.values import ANY_TIME, Period
 
 if TYPE_CHECKING:
@@ -172,51 +174,85 @@ def _settle(conn: Connection, rows: list[NewIncident], created: dict[int, int]) 
 
 
 def report(
-    rt: Runtime, incoming: IncidentReport, *, actor: str, key: IdempotencyKey | None = None
+    rt: Runtime, incoming: IncidentReport, *, acting: Acting, key: IdempotencyKey | None = None
 ) -> tuple[IncidentDetails, bool]:
     """Record a report; returns the incident and whether it is new (False: a retried ``key``).
 
-    A ``key`` given before with another report raises `IdempotencyKeyReused` (nothing written).
+    A ``key`` given before with another report raises `IdempotencyKeyReused` (nothing written);
+    a report that lands in a grid outside the caller's scope is `Forbidden` (one not placed
+    yet goes to the needs-location queue whoever reports it).
     """
     [row] = prepare(rt, [incoming], [key])
-    with store_refused("incident"), rt.write() as conn:
-        written = write(rt, conn, [row], actor)
+    with audited(rt, acting.actor, "incidents.report", None) as trail, store_refused("incident"):
+        if row.grid_code is not None:
+            acting.act(row.grid_code, f"location: grid {row.grid_code}")
+        written = write(rt, trail.conn, [row], acting.login)
         if written.reused:
             raise IdempotencyKeyReused(
                 "Idempotency-Key: already used for a different report (incident "
                 f"{written.reused[0]}); send a new key with a new report"
             )
         incident_id = written.created[0] if written.created else written.retried[0]
-        return incident_sql.details(conn, incident_id=incident_id), bool(written.created)
+        trail.target = f"incident:{incident_id}"
+        trail.detail.update(grid=row.grid_code, new=bool(written.created))
+        found = incident_sql.details(trail.conn, incident_id=incident_id)
+    return found, bool(written.created)
 
 
-def transition(rt: Runtime, incident_id: int, change: Transition) -> IncidentDetails:
-    """Move an incident through the closed loop; illegal moves raise (409, allowed ones listed)."""
-    with store_refused("incident"), rt.write() as conn:
-        current = incident_sql.get_incident(conn, incident_id=incident_id, for_update=True)
-        check_transition(current.status, change.status)
-        values = transition_values(change, datetime.now(UTC))
-        incident_sql.set_status(conn, incident_id=incident_id, values=values)
-        incident_sql.add_event(
-            conn,
-            incident_id=incident_id,
-            actor=change.actor,
-            from_status=current.status,
-            to_status=change.status,
-            note=change.note,
-        )
+def _handles(acting: Acting, current: Incident) -> None:
+    """Refuse a status change the caller may not make (403).
+
+    Outside its area, or, for a department, an incident not assigned to it.
+    """
+    what = f"incident {current.id}"
+    acting.act(current.grid_code, what)
+    assigned_only = not acting.may("incidents:read", current.grid_code)
+    if assigned_only and current.assignee != acting.login:
+        raise Forbidden(f"{what}: not assigned to {acting.login}")
+
+
+def transition(
+    rt: Runtime, incident_id: int, change: Transition, *, acting: Acting
+) -> IncidentDetails:
+    """Move an incident through the closed loop; illegal moves raise (409, allowed ones listed).
+
+    The event's actor is the caller (``change.actor`` is replaced by its login).
+    """
+    target = f"incident:{incident_id}"
+    with audited(rt, acting.actor, "incidents.transition", target) as trail:
+        conn = trail.conn
+        with store_refused("incident"):
+            current = incident_sql.get_incident(conn, incident_id=incident_id, for_update=True)
+            _handles(acting, current)
+            check_transition(current.status, change.status)
+            values = transition_values(change, datetime.now(UTC))
+            incident_sql.set_status(conn, incident_id=incident_id, values=values)
+            incident_sql.add_event(
+                conn,
+                incident_id=incident_id,
+                actor=acting.login,
+                from_status=current.status,
+                to_status=change.status,
+                note=change.note,
+            )
+        trail.detail.update({"from": current.status, "to": change.status})
         return incident_sql.details(conn, incident_id=incident_id)
 
 
 def give_place(
-    rt: Runtime, incident_id: int, incoming: IncidentReport, *, actor: str
+    rt: Runtime, incident_id: int, incoming: IncidentReport, *, acting: Acting
 ) -> IncidentDetails:
-    """Locate an incident from the ``needs_location`` queue (coordinates or a better address)."""
+    """Locate an incident from the ``needs_location`` queue (coordinates or a better address).
+
+    The place must lie within the caller's scope (`Forbidden` otherwise).
+    """
     [where] = place(rt, [incoming])
     if where.lon is None or where.lat is None:
         raise InvalidInput("location: still cannot be placed; give lon/lat or a known address")
-    with rt.write() as conn:
+    with audited(rt, acting.actor, "incidents.locate", f"incident:{incident_id}") as trail:
+        conn = trail.conn
         current = incident_sql.get_incident(conn, incident_id=incident_id, for_update=True)
+        acting.act(where.grid_code, f"location: grid {where.grid_code}")
         if current.status != "needs_location":
             raise Conflict(
                 f"location: incident {incident_id} is {current.status}; only incidents waiting "
@@ -238,32 +274,75 @@ def give_place(
         incident_sql.add_event(
             conn,
             incident_id=incident_id,
-            actor=actor,
+            actor=acting.login,
             from_status=current.status,
             to_status="reported",
             note="located",
         )
+        trail.detail.update(grid=where.grid_code, method=where.method)
         return incident_sql.details(conn, incident_id=incident_id)
 
 
-def details(rt: Runtime, incident_id: int) -> IncidentDetails:
-    """One incident with its event log and linked (possibly duplicate) incidents."""
+def _sees(acting: Acting, found: Incident) -> None:
+    """Refuse to show an incident the caller may not see, as if it did not exist.
+
+    Outside its scope, or, for a department, one not assigned to it.
+    """
+    missing = f"incident: no incident {found.id}"  # as the store says it
+    if acting.assigned_only:
+        if found.assignee != acting.login or not acting.covers(found.grid_code):
+            raise OutOfScope(missing)
+        return
+    acting.see(found.grid_code, missing)
+
+
+def details(
+    rt: Runtime, incident_id: int, *, acting: Acting, reveal: bool = False
+) -> IncidentDetails:
+    """One incident with its event log and linked (possibly duplicate) incidents.
+
+    ``reveal`` asks for the reporter's name and phone: it needs ``pii:read`` on the incident's
+    area (`Forbidden` otherwise), and every reveal is recorded in the audit log.
+    """
     with rt.read() as conn:
-        return incident_sql.details(conn, incident_id=incident_id)
+        found = incident_sql.details(conn, incident_id=incident_id)
+    _sees(acting, found.incident)
+    if reveal:
+        target = f"incident:{incident_id}"
+        with audited(rt, acting.actor, "incidents.reveal_contact", target):
+            if not acting.may("pii:read", found.incident.grid_code):
+                raise Forbidden(f"reveal: incident {incident_id}: this needs pii:read")
+    return found
 
 
-def get_incident(rt: Runtime, incident_id: int) -> Incident:
-    """One incident (`NotFound` when there is none)."""
+def get_incident(rt: Runtime, incident_id: int, *, acting: Acting) -> Incident:
+    """One incident (`NotFound` when there is none, or when outside the caller's scope)."""
     with rt.read() as conn:
-        return incident_sql.get_incident(conn, incident_id=incident_id)
+        found = incident_sql.get_incident(conn, incident_id=incident_id)
+    _sees(acting, found)
+    return found
 
 
-def list_incidents(rt: Runtime, query: IncidentQuery) -> list[Incident]:
-    """The incidents the query asks for (its category may be a code or a name), by id."""
+def list_incidents(rt: Runtime, query: IncidentQuery, *, acting: Acting) -> list[Incident]:
+    """The incidents the query asks for within the caller's scope, by id.
+
+    The query's category may be a code or a name.
+    """
     if query.category:
         query = replace(query, category=rt.catalogue.find(query.category).code)
+    assignee = acting.login if acting.assigned_only else None
+    query = replace(query, within=acting.scopes, assignee=assignee)
     with rt.read() as conn:
         return incident_sql.list_incidents(conn, query)
+
+
+def queue(rt: Runtime) -> list[Incident]:
+    """Reports not placed yet (``needs_location``), oldest first.
+
+    They have no area, so whoever may handle incidents somewhere sees them all.
+    """
+    with rt.read() as conn:
+        return incident_sql.list_incidents(conn, IncidentQuery(status=["needs_location"]))
 
 
 def incidents_by_id(rt: Runtime, ids: list[int]) -> list[Incident]:
@@ -275,13 +354,18 @@ def incidents_by_id(rt: Runtime, ids: list[int]) -> list[Incident]:
 def area_stats(
     rt: Runtime,
     *,
+    acting: Acting,
     level: Level,
     by: Attribution = "recorded",
     period: Period = ANY_TIME,
     now: datetime | None = None,
 ) -> list[AreaStats]:
-    """Per area of ``level``: counts, closure, speed, overdue (at ``now``), satisfaction."""
+    """Per area of ``level`` within the caller's scope: counts, closure, speed, satisfaction.
+
+    Overdue counts are taken at ``now``.
+    """
     with rt.read() as conn:
-        return stats_sql.incident_stats(
+        rows = stats_sql.incident_stats(
             conn, level=level, by=by, period=period, now=now or datetime.now(UTC)
         )
+    return [row for row in rows if acting.covers(row.code)]

@@ -20,6 +20,7 @@ from gis.db import incidents as incident_sql
 from gis.db import stations as station_sql
 from gis.db import stats as stats_sql
 from gis.errors import InvalidInput, NotFound
+from gis.identity.access import Acting
 from gis.incidents.records import Incident, IncidentQuery
 from gis.incidents.stats import AreaStats
 from gis.stations.circles import circles
@@ -45,9 +46,17 @@ class GridsPage:
     values: pd.Series | None = None
 
 
+def _visible(acting: Acting, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The areas within the caller's scopes (every one when it has no scope limit)."""
+    if acting.scopes is None:
+        return areas
+    return areas[[acting.covers(code) for code in areas["code"]]]
+
+
 def grids_page(
     rt: Runtime,
     *,
+    acting: Acting,
     scope: str | None = None,
     measure: str | None = None,
     period: Period = ANY_TIME,
@@ -63,7 +72,7 @@ def grids_page(
     if measure == "coverage_share" and not station_type:
         raise InvalidInput("type: coverage_share needs a station type, e.g. type=红色驿站")
     with rt.read() as conn:
-        areas = area_sql.find_areas(conn, scope=scope)
+        areas = _visible(acting, area_sql.find_areas(conn, scope=scope))
         if areas.empty:
             raise NotFound(
                 f"scope: no current area {scope!r}" if scope else "areas: none loaded yet"
@@ -75,7 +84,7 @@ def grids_page(
             in_period = stats_sql.incident_stats(
                 conn, level=Level.GRID, by="current", period=period, now=now
             )
-    open_incidents = {row.code: row.open for row in stats if row.code}
+    open_incidents = {row.code: row.open for row in stats if row.code and acting.covers(row.code)}
     values = None
     if measure == "coverage_share":
         report = station_cases.coverage(rt, station_type=str(station_type), mode="network")
@@ -105,6 +114,7 @@ class HazardsPage:
 def hazards_page(
     rt: Runtime,
     *,
+    acting: Acting,
     category: str = "hazard",
     statuses: list[str] | None = None,
     scope: str | None = None,
@@ -113,10 +123,10 @@ def hazards_page(
     """Incidents of a category (or ``all``) with the grids of the scope."""
     code = None if category == "all" else rt.catalogue.find(category).code
     with rt.read() as conn:
-        grids = area_sql.find_areas(conn, level=Level.GRID, scope=scope)
+        grids = _visible(acting, area_sql.find_areas(conn, level=Level.GRID, scope=scope))
         if scope and grids.empty:
             raise NotFound(f"scope: no current grids under {scope!r}")
-        query = IncidentQuery(code, statuses, scope, period, limit=100_000)
+        query = IncidentQuery(code, statuses, scope, period, within=acting.scopes, limit=100_000)
         found = incident_sql.list_incidents(conn, query)
     names = {c.code: (c.zh, c.en) for c in rt.catalogue}
     return HazardsPage(grids, found, names)
@@ -135,13 +145,17 @@ class StationsPage:
 
 
 def stations_page(
-    rt: Runtime, *, station_type: str | None = None, mode: str = "network"
+    rt: Runtime, *, acting: Acting, station_type: str | None = None, mode: str = "network"
 ) -> StationsPage:
-    """Stations by type with circles and isochrones; with a type, the areas it leaves uncovered."""
+    """Stations by type with circles and isochrones; with a type, the areas it leaves uncovered.
+
+    Only the grids and stations within the caller's areas are shown.
+    """
     code = rt.station_types.find(station_type).code if station_type else None
     with rt.read() as conn:
-        grids = area_sql.find_areas(conn, level=Level.GRID)
+        grids = _visible(acting, area_sql.find_areas(conn, level=Level.GRID))
         found = station_sql.list_stations(conn, station_type=code)
+    found = [s for s in found if acting.scopes is None or acting.covers(s.grid_code)]
     rings = _circles(rt, found)
     walks = _walks(rt, found, sorted(rings))
     uncovered = None
@@ -149,8 +163,10 @@ def stations_page(
         report = station_cases.coverage(rt, station_type=code, mode=mode if walks else "circle")
         uncovered = [
             g
-            for g, level in zip(report.table.geometry, report.table["level"], strict=True)
-            if level == Level.GRID.value and g is not None and not g.is_empty
+            for g, level, c in zip(
+                report.table.geometry, report.table["level"], report.table["code"], strict=True
+            )
+            if level == Level.GRID.value and g is not None and not g.is_empty and acting.covers(c)
         ]
     types = {t.code: (t.zh, t.en) for t in rt.station_types}
     return StationsPage(grids, found, types, rings, walks, uncovered)

@@ -26,6 +26,7 @@ from gis.db import plans as plan_sql
 from gis.db.engine import Connection
 from gis.diff import AreaDiff, diff_areas, json_records, plan_households, regridded
 from gis.errors import Conflict, InvalidInput, NotFound
+from gis.identity.access import Acting
 from gis.incidents.lifecycle import OPEN
 from gis.incidents.records import IncidentQuery
 from gis.limits import Deadline
@@ -34,6 +35,7 @@ from gis.numbering import kept_codes
 from gis.plans import COLUMNS, PlanRecord, Scope, check_in_scope
 from gis.usecases import boundaries
 from gis.usecases.runtime import Runtime
+from gis.usecases.trail import audited
 
 CHILD = {Level.SUBDISTRICT: Level.COMMUNITY, Level.COMMUNITY: Level.GRID}
 
@@ -81,14 +83,25 @@ def _plan_areas(conn: Connection, plan: PlanRecord) -> gpd.GeoDataFrame:
 
 
 def create_plan(
-    rt: Runtime, *, scope_code: str, areas: gpd.GeoDataFrame | None = None, note: str = ""
+    rt: Runtime,
+    *,
+    acting: Acting,
+    scope_code: str,
+    areas: gpd.GeoDataFrame | None = None,
+    note: str = "",
 ) -> PlanRecord:
-    """A draft plan for the scope: from ``areas`` (a planner's file), or a copy of the current."""
-    with rt.read() as conn:  # worked out before the transaction, which only writes
-        draft = _drafted(conn, scope_code=scope_code, areas=areas)
-    with rt.write() as conn:
-        plan_id = _insert(conn, draft, note=note)
-        return plan_sql.get_plan(conn, plan_id=plan_id)
+    """A draft plan for the scope: from ``areas`` (a planner's file), or a copy of the current.
+
+    The scope must lie within the caller's areas (`Forbidden` otherwise).
+    """
+    with audited(rt, acting.actor, "plans.create", f"scope:{scope_code}") as trail:
+        acting.act(scope_code, f"scope: {scope_code}")
+        with rt.read() as conn:  # worked out before the writing statements
+            draft = _drafted(conn, scope_code=scope_code, areas=areas)
+        plan_id = _insert(trail.conn, draft, note=note)
+        trail.target = f"plan:{plan_id}"
+        trail.detail.update(scope=scope_code, areas=len(draft.areas))
+        return plan_sql.get_plan(trail.conn, plan_id=plan_id)
 
 
 @dataclass(frozen=True)
@@ -124,16 +137,31 @@ def _create(conn: Connection, *, scope_code: str, areas: gpd.GeoDataFrame | None
     return _insert(conn, _drafted(conn, scope_code=scope_code, areas=areas), note=note)
 
 
-def list_plans(rt: Runtime, *, scope: str | None = None) -> list[PlanRecord]:
-    """Plans, newest first, optionally of one scope."""
+def list_plans(rt: Runtime, *, acting: Acting, scope: str | None = None) -> list[PlanRecord]:
+    """Plans within the caller's areas, newest first, optionally of one scope."""
     with rt.read() as conn:
-        return plan_sql.find_plans(conn, scope=scope)
+        found = plan_sql.find_plans(conn, scope=scope)
+    return [plan for plan in found if acting.covers(plan.scope_code)]
 
 
-def get_plan(rt: Runtime, plan_id: int) -> tuple[PlanRecord, gpd.GeoDataFrame]:
+def _readable(conn: Connection, plan_id: int, acting: Acting) -> PlanRecord:
+    """A plan the caller may see (`OutOfScope`, a 404, for one outside its areas)."""
+    plan = plan_sql.get_plan(conn, plan_id=plan_id)
+    acting.see(plan.scope_code, f"plan: no plan {plan_id}")  # as the store says it
+    return plan
+
+
+def _writable(conn: Connection, plan_id: int, acting: Acting) -> PlanRecord:
+    """A draft the caller may change, locked (`Forbidden` for one outside its areas)."""
+    plan = plan_sql.get_plan(conn, plan_id=plan_id)
+    acting.act(plan.scope_code, f"plan {plan_id} (scope {plan.scope_code})")
+    return _draft(conn, plan_id)
+
+
+def get_plan(rt: Runtime, plan_id: int, *, acting: Acting) -> tuple[PlanRecord, gpd.GeoDataFrame]:
     """A plan and its areas (those without a polygon left out)."""
     with rt.read() as conn:
-        plan = plan_sql.get_plan(conn, plan_id=plan_id)
+        plan = _readable(conn, plan_id, acting)
         areas = _plan_areas(conn, plan)
     return plan, areas[areas.geometry.notna()]
 
@@ -148,17 +176,18 @@ def _draft(conn: Connection, plan_id: int) -> PlanRecord:
 Edit = Callable[[Connection, gpd.GeoDataFrame, PlanRecord], tuple[gpd.GeoDataFrame, Any]]
 
 
-def _edit(rt: Runtime, plan_id: int, change: Edit) -> Any:
+def _edit(rt: Runtime, acting: Acting, plan_id: int, action: str, change: Edit) -> Any:
     """Apply a pure edit to a draft's areas in one transaction; returns what the edit returns."""
-    with rt.write() as conn:
-        plan = _draft(conn, plan_id)
+    with audited(rt, acting.actor, f"plans.{action}", f"plan:{plan_id}") as trail:
+        conn = trail.conn
+        plan = _writable(conn, plan_id, acting)
         areas, answer = change(conn, plan_sql.plan_areas(conn, plan_id=plan_id), plan)
         areas = _with_households(conn, scope_of(conn, plan.scope_code), areas)
         plan_sql.replace_plan_areas(conn, plan_id=plan_id, areas=areas)
     return answer
 
 
-def split(rt: Runtime, *, plan_id: int, code: str, line: shapely.Geometry) -> str:
+def split(rt: Runtime, *, acting: Acting, plan_id: int, code: str, line: shapely.Geometry) -> str:
     """Split one area of a draft along ``line``; returns the new area's code."""
 
     def cut(
@@ -167,18 +196,30 @@ def split(rt: Runtime, *, plan_id: int, code: str, line: shapely.Geometry) -> st
         used = plan_sql.used_codes(conn, scope_code=plan.scope_code, level=plan.level)
         return edit.split_in(areas, code, line, plan.scope_code, used)
 
-    new_code: str = _edit(rt, plan_id, cut)
+    new_code: str = _edit(rt, acting, plan_id, "split", cut)
     return new_code
 
 
-def merge(rt: Runtime, *, plan_id: int, codes: list[str]) -> None:
+def merge(rt: Runtime, *, acting: Acting, plan_id: int, codes: list[str]) -> None:
     """Merge adjacent areas of a draft into the first code given."""
-    _edit(rt, plan_id, lambda _, areas, __: (edit.merge_in(areas, codes), None))
+    _edit(rt, acting, plan_id, "merge", lambda _, areas, __: (edit.merge_in(areas, codes), None))
 
 
-def move(rt: Runtime, *, plan_id: int, source: str, target: str, piece: shapely.Geometry) -> None:
+def move(
+    rt: Runtime,
+    *,
+    acting: Acting,
+    plan_id: int,
+    source: str,
+    target: str,
+    piece: shapely.Geometry,
+) -> None:
     """Move the part of ``source`` inside ``piece`` to the neighbouring ``target``."""
-    _edit(rt, plan_id, lambda _, areas, __: (edit.move_in(areas, source, target, piece), None))
+
+    def moved(_: Connection, areas: gpd.GeoDataFrame, __: PlanRecord) -> tuple[Any, None]:
+        return edit.move_in(areas, source, target, piece), None
+
+    _edit(rt, acting, plan_id, "move", moved)
 
 
 @dataclass(frozen=True)
@@ -206,15 +247,16 @@ class Renumbering:
         }
 
 
-def renumber(rt: Runtime, *, plan_id: int, everything: bool = False) -> Renumbering:
+def renumber(rt: Runtime, *, acting: Acting, plan_id: int, everything: bool = False) -> Renumbering:
     """Give a draft's new areas the next free codes; with ``everything``, renumber them all.
 
     By default an area keeps the code of the current area it continues (`kept_codes`): incidents,
     statistics and people are tied to codes. ``everything`` renumbers all areas west→east,
     north→south (DB11/T 2157-2023) from 001, and the incidents whose code that changes are listed.
     """
-    with rt.write() as conn:
-        plan = _draft(conn, plan_id)
+    with audited(rt, acting.actor, "plans.renumber", f"plan:{plan_id}") as trail:
+        conn = trail.conn
+        plan = _writable(conn, plan_id, acting)
         areas = plan_sql.plan_areas(conn, plan_id=plan_id).reset_index(drop=True)
         old_codes = list(areas["code"])
         if everything:
@@ -224,7 +266,8 @@ def renumber(rt: Runtime, *, plan_id: int, everything: bool = False) -> Renumber
         areas = _with_households(conn, scope_of(conn, plan.scope_code), areas)
         plan_sql.replace_plan_areas(conn, plan_id=plan_id, areas=areas)
         moving = _incidents_regridded(conn, plan.scope_code, areas, statuses=None)
-    codes = list(zip(old_codes, areas["code"], strict=True))
+        codes = list(zip(old_codes, areas["code"], strict=True))
+        trail.detail.update(all=everything, changed=sum(old != new for old, new in codes))
     return Renumbering(codes, moving.drop(columns=["lon", "lat"]))
 
 
@@ -256,10 +299,10 @@ def _check(
     )
 
 
-def check_plan(rt: Runtime, plan_id: int) -> list[Finding]:
+def check_plan(rt: Runtime, plan_id: int, *, acting: Acting) -> list[Finding]:
     """All the boundary rules on a plan, against its scope."""
     with rt.read() as conn:
-        return _check(conn, plan_sql.get_plan(conn, plan_id=plan_id))
+        return _check(conn, _readable(conn, plan_id, acting))
 
 
 def _diff(conn: Connection, plan: PlanRecord) -> AreaDiff:
@@ -287,10 +330,10 @@ def _incidents_regridded(
     return regridded(here, shaped.set_geometry([shapely.make_valid(g) for g in shaped.geometry]))
 
 
-def diff_plan(rt: Runtime, plan_id: int) -> AreaDiff:
+def diff_plan(rt: Runtime, plan_id: int, *, acting: Acting) -> AreaDiff:
     """What publishing the plan would change, against the scope's current areas."""
     with rt.read() as conn:
-        return _diff(conn, plan_sql.get_plan(conn, plan_id=plan_id))
+        return _diff(conn, _readable(conn, plan_id, acting))
 
 
 @dataclass(frozen=True)
@@ -304,10 +347,10 @@ class PlanReview:
     diff: AreaDiff
 
 
-def review(rt: Runtime, plan_id: int) -> PlanReview:
+def review(rt: Runtime, plan_id: int, *, acting: Acting) -> PlanReview:
     """The plan with its findings and diff, read from one connection."""
     with rt.read() as conn:
-        plan = plan_sql.get_plan(conn, plan_id=plan_id)
+        plan = _readable(conn, plan_id, acting)
         current = area_sql.find_areas(conn, level=parse_level(plan.level), parent=plan.scope_code)
         proposed = _plan_areas(conn, plan)
         findings = _check(conn, plan, areas=proposed)
@@ -316,7 +359,12 @@ def review(rt: Runtime, plan_id: int) -> PlanReview:
 
 
 def publish(
-    rt: Runtime, *, plan_id: int, force: bool = False, reason: str | None = None
+    rt: Runtime,
+    *,
+    acting: Acting,
+    plan_id: int,
+    force: bool = False,
+    reason: str | None = None,
 ) -> PlanRecord:
     """Make the plan's areas the current ones of its scope, atomically.
 
@@ -325,22 +373,31 @@ def publish(
     looked at again once the areas write lock is held, which is taken for the writes only) or
     the plan was edited while it was checked. The checks and the comparison run before the
     transaction, which only writes: none sits idle while Python computes.
-    Returns the published plan (its ``check_summary`` says what the checks found).
+    Returns the published plan (its ``check_summary`` says what the checks found). The audit
+    record names the caller as the publisher.
     """
-    if force and not (reason and reason.strip()):
-        raise InvalidInput("reason: an override (force) needs a reason")
-    with rt.read() as conn:  # the checks and the comparison, before any transaction
-        edited = plan_sql.plan_version(conn, plan_id=plan_id)
-        plan = _draft(conn, plan_id)
-        _scope_unchanged(conn, plan)
-        ready = _prepare_publish(conn, plan, force=force)
-    with rt.write() as conn:
-        plan = _draft(conn, plan_id)  # an edit waits from here on
-        plan_sql.lock_scope(conn, scope_code=plan.scope_code)
-        if plan_sql.plan_version(conn, plan_id=plan_id) != edited:
-            raise Conflict(f"plan: plan {plan_id} was edited while it was published; publish again")
-        _write_publish(conn, plan, ready, reason=reason if force else None)
-        return plan_sql.get_plan(conn, plan_id=plan_id)
+    with audited(rt, acting.actor, "plans.publish", f"plan:{plan_id}") as trail:
+        if force and not (reason and reason.strip()):
+            raise InvalidInput("reason: an override (force) needs a reason")
+        with rt.read() as conn:  # the checks and the comparison, before the writes
+            edited = plan_sql.plan_version(conn, plan_id=plan_id)
+            plan = _writable(conn, plan_id, acting)
+            _scope_unchanged(conn, plan)
+            ready = _prepare_publish(conn, plan, force=force)
+        trail.detail.update(scope=plan.scope_code, force=force, checks=ready.summary)
+        return _publish_now(trail.conn, plan_id, edited, ready, reason if force else None)
+
+
+def _publish_now(
+    conn: Connection, plan_id: int, edited: Any, ready: _Publishing, reason: str | None
+) -> PlanRecord:
+    """The publishing transaction: only writes (and looks again at what may have changed)."""
+    plan = _draft(conn, plan_id)  # an edit waits from here on
+    plan_sql.lock_scope(conn, scope_code=plan.scope_code)
+    if plan_sql.plan_version(conn, plan_id=plan_id) != edited:
+        raise Conflict(f"plan: plan {plan_id} was edited while it was published; publish again")
+    _write_publish(conn, plan, ready, reason=reason)
+    return plan_sql.get_plan(conn, plan_id=plan_id)
 
 
 def _scope_unchanged(conn: Connection, plan: PlanRecord) -> None:
@@ -430,12 +487,14 @@ def _left_alone(proposed: gpd.GeoDataFrame, current: gpd.GeoDataFrame) -> gpd.Ge
     return proposed.drop(columns="households_source").assign(households=households)
 
 
-def revert(rt: Runtime, *, scope_code: str, note: str = "") -> PlanRecord:
+def revert(rt: Runtime, *, acting: Acting, scope_code: str, note: str = "") -> PlanRecord:
     """Publish the scope's previous version again, as a new version; returns the new plan.
 
     One transaction: if the previous version cannot be published, no plan is left behind.
     """
-    with rt.write() as conn:
+    with audited(rt, acting.actor, "plans.revert", f"scope:{scope_code}") as trail:
+        conn = trail.conn
+        acting.act(scope_code, f"scope: {scope_code}")
         scope = scope_of(conn, scope_code)
         current = area_sql.find_areas(conn, level=scope.level, parent=scope.code)
         if current.empty:

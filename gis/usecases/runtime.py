@@ -21,6 +21,7 @@ from gis.db.engine import (
     server_versions,
     transaction,
 )
+from gis.identity.tokens import TokenCache
 from gis.incidents.catalogue import Catalogue
 from gis.settings import (
     IncidentSettings,
@@ -35,6 +36,10 @@ from gis.stations.settings import AccessSettings
 from gis.usecases.incidents import AddressRegistry
 from gis.usecases.lookup import LookupCache
 from gis.usecases.stations import NetworkCache
+
+TOKEN_CACHE_SECONDS = 10.0
+"""How long a checked bearer token is believed without asking the store again: a revocation
+or a disabled user takes effect in every process within this time."""
 
 
 @dataclass
@@ -59,6 +64,8 @@ class Runtime:
         What one boundary file sent over HTTP may hold, and how long its work may take.
     lookup_settings : LookupSettings
         How long lookups may answer from memory while the store is unreachable.
+    tokens
+        The principals of bearer tokens checked in the last `TOKEN_CACHE_SECONDS`.
     lookup, addresses, networks
         What the process keeps in memory, each kept fresh against the store and built lazily
         on first use: the lookup indexes (`gis.usecases.lookup.LookupCache`), the standard
@@ -75,6 +82,7 @@ class Runtime:
     uploads: UploadSettings = field(default_factory=UploadSettings)
     lookup_settings: LookupSettings = field(default_factory=LookupSettings)
     lookup: LookupCache = field(init=False)
+    tokens: TokenCache = field(init=False)
     addresses: AddressRegistry = field(init=False)
     networks: NetworkCache = field(init=False)
 
@@ -83,6 +91,7 @@ class Runtime:
             self.engine, stale_seconds=self.lookup_settings.lookup_stale_seconds
         )
         self.addresses = AddressRegistry(self.engine)
+        self.tokens = TokenCache(ttl=TOKEN_CACHE_SECONDS)
         self.networks = NetworkCache()
 
     @classmethod

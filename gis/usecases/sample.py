@@ -8,11 +8,16 @@ network already stored is only made current again.
 from __future__ import annotations
 
 from gis.areas import ORDER, Level
+from gis.identity.access import Acting
+from gis.identity.records import Actor
 from gis.io import read_boundaries
 from gis.settings import SAMPLE_ADDRESSES, SAMPLE_DIR, SAMPLE_OSM, SAMPLE_STATIONS
 from gis.stations.records import read_stations
 from gis.usecases import boundaries, stations
 from gis.usecases.runtime import Runtime
+
+SAMPLE_LOADER = Acting.machine(Actor(principal="system:sample", source="sample"))
+"""Who loads the sample (its writes are audited under this name)."""
 
 SAMPLE_FILES = {
     Level.DISTRICT: "xueyuanlu_district.geojson",
@@ -42,6 +47,6 @@ def load_sample_extras(rt: Runtime) -> list[str]:
     parsed = read_stations(
         SAMPLE_STATIONS.read_bytes(), kind="geojson", catalogue=rt.station_types, crs="wgs84"
     )
-    summary = stations.import_stations(rt, parsed)
+    summary = stations.import_stations(rt, parsed, acting=SAMPLE_LOADER)
     lines.append(f"stations: {summary.created} created, {summary.updated} updated")
     return lines

@@ -25,6 +25,7 @@ from gis.db import areas as area_sql
 from gis.db import stations as station_sql
 from gis.db.engine import Connection
 from gis.errors import InvalidInput, NotFound
+from gis.identity.access import Acting
 from gis.network import Unsnappable, WalkNetwork, network_from_osm, walk_metres
 from gis.network.graph import StoredNetwork
 from gis.stations import coverage as cover
@@ -41,6 +42,7 @@ from gis.stations.reach import (
 )
 from gis.stations.records import Station, StationIn
 from gis.stations.suggest import Demand, Suggestion, suggest_sites
+from gis.usecases.trail import audited
 from gis.values import BBox, PointIn
 
 if TYPE_CHECKING:
@@ -83,24 +85,47 @@ def get_station(rt: Runtime, station_id: int) -> Station:
         return station_sql.get_station(conn, station_id=station_id)
 
 
-def save_station(rt: Runtime, station: StationIn) -> tuple[Station, bool]:
-    """Add a station (a known ``source_id`` updates that one); the station and whether it is new."""
-    with rt.write() as conn:
+def _in_scope(acting: Acting, station: Station) -> Station:
+    """Refuse (403) a station outside the caller's areas; the station otherwise."""
+    acting.act(station.grid_code, f"station {station.id} ({station.name})")
+    return station
+
+
+def save_station(rt: Runtime, station: StationIn, *, acting: Acting) -> tuple[Station, bool]:
+    """Add a station (a known ``source_id`` updates that one); the station and whether it is new.
+
+    The station (before and after) must lie within the caller's areas (`Forbidden`).
+    """
+    with audited(rt, acting.actor, "stations.save", None) as trail:
+        conn = trail.conn
+        if station.source_id is not None:
+            for before in station_sql.list_stations(conn, source_ids=[station.source_id]):
+                _in_scope(acting, before)
         [(station_id, created)] = station_sql.upsert_stations(conn, stations=[station])
-        return station_sql.get_station(conn, station_id=station_id), created
+        trail.target = f"station:{station_id}"
+        trail.detail.update(created=created, type=station.type)
+        return _in_scope(acting, station_sql.get_station(conn, station_id=station_id)), created
 
 
-def replace_station(rt: Runtime, station_id: int, station: StationIn) -> Station:
-    """Overwrite a station's fields; moving it drops its cached isochrones."""
-    with rt.write() as conn:
+def replace_station(rt: Runtime, station_id: int, station: StationIn, *, acting: Acting) -> Station:
+    """Overwrite a station's fields; moving it drops its cached isochrones.
+
+    The station must lie within the caller's areas before and after (`Forbidden`).
+    """
+    with audited(rt, acting.actor, "stations.replace", f"station:{station_id}") as trail:
+        conn = trail.conn
+        _in_scope(acting, station_sql.get_station(conn, station_id=station_id))
         station_sql.replace_station(conn, station_id=station_id, station=station)
-        return station_sql.get_station(conn, station_id=station_id)
+        return _in_scope(acting, station_sql.get_station(conn, station_id=station_id))
 
 
-def delete_station(rt: Runtime, station_id: int) -> None:
-    """Delete a station (and its cached isochrones)."""
-    with rt.write() as conn:
-        station_sql.delete_station(conn, station_id=station_id)
+def delete_station(rt: Runtime, station_id: int, *, acting: Acting) -> None:
+    """Delete a station (and its cached isochrones); one outside the caller's areas is 403."""
+    with audited(rt, acting.actor, "stations.delete", f"station:{station_id}") as trail:
+        found = station_sql.get_station(trail.conn, station_id=station_id)
+        _in_scope(acting, found)
+        trail.detail.update(type=found.type, name=found.name)
+        station_sql.delete_station(trail.conn, station_id=station_id)
 
 
 @dataclass(frozen=True)
@@ -113,10 +138,17 @@ class ImportSummary:
     ids: list[int]
 
 
-def import_stations(rt: Runtime, stations: list[StationIn]) -> ImportSummary:
-    """Upsert validated stations in one transaction (all or nothing)."""
-    with rt.write() as conn:
-        return _import(conn, stations)
+def import_stations(rt: Runtime, stations: list[StationIn], *, acting: Acting) -> ImportSummary:
+    """Upsert validated stations in one transaction (all or nothing).
+
+    Every station must lie within the caller's areas (`Forbidden`, nothing written).
+    """
+    with audited(rt, acting.actor, "stations.import", None) as trail:
+        summary = _import(trail.conn, stations)
+        for station in station_sql.list_stations(trail.conn, ids=summary.ids):
+            _in_scope(acting, station)
+        trail.detail.update(created=summary.created, updated=summary.updated)
+        return summary
 
 
 def _import(conn: Connection, stations: list[StationIn]) -> ImportSummary:

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 from api.app import create_app
 from gis import clock
 from gis.settings import StoreSettings
+from tests.principals import operator_headers
 
 INSIDE = {"lon": 116.3553, "lat": 40.0073}
 
@@ -75,7 +76,9 @@ def urumqi_client(
 ) -> Iterator[TestClient]:
     monkeypatch.setenv("GRIDMAP_TIME_ZONE", "Asia/Urumqi")
     try:
-        with TestClient(create_app(store_settings)) as test_client:
+        with TestClient(
+            create_app(store_settings), headers=operator_headers(store_settings)
+        ) as test_client:
             yield test_client
     finally:
         clock.use_zone(clock.DEFAULT_ZONE)

@@ -17,6 +17,7 @@ from gis import limits
 from gis.crs import wgs84_to_bd09, wgs84_to_gcj02
 from gis.settings import StoreSettings
 from gis.usecases.runtime import Runtime
+from tests.principals import operator_headers
 from tests.stores import MOVED, load_hierarchy, move_shared_edge
 
 INSIDE_001 = (116.345, 40.0)
@@ -32,7 +33,9 @@ def loaded(rt: Runtime, tmp_path: Path) -> Runtime:
 
 @pytest.fixture
 def client(store_settings: StoreSettings, loaded: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(store_settings)) as test_client:
+    with TestClient(
+        create_app(store_settings), headers=operator_headers(store_settings)
+    ) as test_client:
         yield test_client
 
 

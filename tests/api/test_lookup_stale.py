@@ -13,6 +13,7 @@ from gis.settings import StoreSettings
 from gis.usecases.lookup import LookupCache
 from gis.usecases.runtime import Runtime, running
 from tests.clusters import frozen, throwaway_cluster
+from tests.principals import operator_headers
 from tests.stores import load_hierarchy
 from tests.stores_down import database_down
 
@@ -30,7 +31,7 @@ def serve(
     store_settings: StoreSettings, monkeypatch: pytest.MonkeyPatch, stale_seconds: str
 ) -> TestClient:
     monkeypatch.setenv("GRIDMAP_LOOKUP_STALE_SECONDS", stale_seconds)
-    return TestClient(create_app(store_settings))
+    return TestClient(create_app(store_settings), headers=operator_headers(store_settings))
 
 
 def lookup(client: TestClient, **params: str) -> object:

@@ -7,12 +7,14 @@ from sqlalchemy import Engine, text
 
 from gis.crs import wgs84_to_gcj02
 from gis.db import incidents as incident_sql
+from gis.usecases.runtime import Runtime
+from tests.principals import role_token
 
 # inside grid 110108010018002 of the 学院路 sample
 LON, LAT = 116.3553, 40.0073
 # the GeoReport v2 example of POST requests.json, with our service code and a sample point
 EXAMPLE = {
-    "api_key": "xyz",
+    "api_key": "xyz",  # a client's token in the tests (the fixture)
     "service_code": "hazard",
     "lat": str(LAT),
     "long": str(LON),
@@ -48,7 +50,9 @@ REQUEST_FIELDS = {
 
 
 @pytest.fixture
-def client(sample_client: TestClient) -> TestClient:
+def client(sample_client: TestClient, rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    """The sample's client; the example's ``api_key`` is a real client token (issue 12)."""
+    monkeypatch.setitem(EXAMPLE, "api_key", role_token(rt, "client", "110108"))
     return sample_client
 
 
@@ -164,15 +168,26 @@ def test_item3_the_same_key_with_another_request_is_422(client: TestClient, engi
 
 
 def test_item3_keys_are_scoped_per_api_key_which_is_not_stored(
-    client: TestClient, engine: Engine
+    client: TestClient, rt: Runtime, engine: Engine
 ) -> None:
-    one = keyed(client, "k1", api_key="key-one").json()[0]
-    two = keyed(client, "k1", api_key="key-two").json()[0]
+    """Issue 12: the ``api_key`` is a client's token; keys are scoped to its principal."""
+    key_one, key_two = (role_token(rt, "client", "1", login=name) for name in ("one", "two"))
+    one = keyed(client, "k1", api_key=key_one).json()[0]
+    two = keyed(client, "k1", api_key=key_two).json()[0]
+    again = keyed(client, "k1", api_key=key_one)
     assert one["service_request_id"] != two["service_request_id"]
+    assert again.status_code == 200 and again.json()[0] == one
     with engine.connect() as conn:
         clients = conn.execute(text("SELECT scope, client FROM idempotency_keys")).all()
-    assert {scope for scope, _ in clients} == {"open311"} and len(clients) == 2
-    assert not any("key-one" in c or "key-two" in c for _, c in clients)
+    assert sorted(clients) == [("open311", "one"), ("open311", "two")]
+    assert not any(key_one in c or key_two in c for _, c in clients)
+
+
+def test_issue12_an_api_key_that_is_no_token_is_refused(client: TestClient, engine: Engine) -> None:
+    answer = keyed(client, "k1", api_key="not-a-token")
+    assert answer.status_code == 401
+    assert answer.json() == [{"code": 401, "description": answer.json()[0]["description"]}]
+    assert incident_count(engine) == 0
 
 
 def test_item3_open311_and_native_keys_do_not_meet(client: TestClient, engine: Engine) -> None:

@@ -15,6 +15,7 @@ from gis.settings import StoreSettings
 from gis.usecases import stations
 from gis.usecases.runtime import Runtime
 from gis.usecases.sample import load_sample
+from tests.principals import operator_headers
 from tests.stores import address_row
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +38,9 @@ def client(store_settings: StoreSettings, empty_store: Engine, rt: Runtime) -> I
     clear_stations(empty_store)
     load_sample(rt)
     stations.load_network(rt, OSM)
-    with TestClient(create_app(store_settings)) as test_client:
+    with TestClient(
+        create_app(store_settings), headers=operator_headers(store_settings)
+    ) as test_client:
         yield test_client
 
 

@@ -12,6 +12,7 @@ from gis.settings import StoreSettings
 from gis.usecases import planning
 from gis.usecases.runtime import Runtime
 from gis.usecases.sample import load_sample
+from tests.principals import OWNER, operator_headers
 
 GRID_A = "110108010018001"  # 石油大院社区第01网格
 GRID_B = "110108010018002"  # its neighbour, sharing an edge
@@ -26,7 +27,9 @@ POINTS = {
 @pytest.fixture
 def client(store_settings: StoreSettings, rt: Runtime) -> Iterator[TestClient]:
     load_sample(rt)
-    with TestClient(create_app(store_settings)) as test_client:
+    with TestClient(
+        create_app(store_settings), headers=operator_headers(store_settings)
+    ) as test_client:
         yield test_client
 
 
@@ -143,9 +146,9 @@ def test_unlocated_incidents_have_a_row_of_their_own(client: TestClient) -> None
 
 
 def merge_b_into_a(rt: Runtime) -> None:
-    plan_id = planning.create_plan(rt, scope_code="110108010018", note="merge").id
-    planning.merge(rt, plan_id=plan_id, codes=[GRID_A, GRID_B])
-    planning.publish(rt, plan_id=plan_id, force=True, reason="test redraw")
+    plan_id = planning.create_plan(rt, acting=OWNER, scope_code="110108010018", note="merge").id
+    planning.merge(rt, acting=OWNER, plan_id=plan_id, codes=[GRID_A, GRID_B])
+    planning.publish(rt, acting=OWNER, plan_id=plan_id, force=True, reason="test redraw")
 
 
 def test_redraw_moves_current_counts_but_not_recorded(

@@ -24,6 +24,7 @@ from sqlalchemy import Engine, text
 from api.app import create_app
 from gis.settings import StoreSettings
 from gis.usecases.runtime import Runtime
+from tests.principals import operator_headers
 from tests.stores import load_hierarchy
 
 COMMUNITY = "110108010019"
@@ -60,8 +61,8 @@ def app(store_settings: StoreSettings, rt: Runtime, tmp_path: Path) -> FastAPI:
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    with TestClient(app) as test_client:
+def client(app: FastAPI, store_settings: StoreSettings) -> Iterator[TestClient]:
+    with TestClient(app, headers=operator_headers(store_settings)) as test_client:
         yield test_client
 
 
@@ -98,7 +99,7 @@ def test_item6_the_feature_limit_is_configurable(
 ) -> None:
     monkeypatch.setenv("GRIDMAP_MAX_AREAS", "10")
     zipped = zipped_shapefile(squares(11), tmp_path)
-    with TestClient(create_app(store_settings)) as client:
+    with TestClient(create_app(store_settings), headers=operator_headers(store_settings)) as client:
         response = upload(client, "/checks", zipped)
     assert response.status_code == 413
     assert "at most 10 areas per upload" in response.json()["detail"]
@@ -113,7 +114,7 @@ def test_item6_a_zip_that_unzips_to_too_much_is_refused_before_extracting(
     monkeypatch.setenv("GRIDMAP_MAX_UNZIPPED_BYTES", str(2**20))
     zipped = zipped_shapefile(squares(4), tmp_path, extra=bytes(2 * 2**20))
     assert zipped.stat().st_size < 2**16  # a small zip of a larger whole: the bomb's shape
-    with TestClient(create_app(store_settings)) as client:
+    with TestClient(create_app(store_settings), headers=operator_headers(store_settings)) as client:
         response = upload(client, "/checks", zipped)
     assert response.status_code == 413
     detail = response.json()["detail"]
@@ -128,6 +129,7 @@ def test_item6_a_zip_that_unzips_to_too_much_is_refused_before_extracting(
 def test_item6_the_work_on_an_upload_stops_when_its_time_is_up(
     app: FastAPI,
     engine: Engine,
+    store_settings: StoreSettings,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     path: str,
@@ -135,7 +137,7 @@ def test_item6_the_work_on_an_upload_stops_when_its_time_is_up(
 ) -> None:
     monkeypatch.setenv("GRIDMAP_WORK_SECONDS", "0.001")
     zipped = zipped_shapefile(squares(200), tmp_path)
-    with TestClient(app) as client:
+    with TestClient(app, headers=operator_headers(store_settings)) as client:
         response = upload(client, path, zipped)
     assert response.status_code == 413
     assert response.json() == {
@@ -189,7 +191,11 @@ def asgi(
 
 def test_item6_a_check_stops_when_the_client_disconnects(client: TestClient) -> None:
     body = squares(20_000).to_json().encode()
-    headers = {"content-type": "application/geo+json", "content-length": str(len(body))}
+    headers = {
+        "content-type": "application/geo+json",
+        "content-length": str(len(body)),
+        "authorization": client.headers["authorization"],
+    }
     status, answer, _ = asgi(client, "POST", "/checks", headers, [body])
     # nobody reads this answer; that it is one says the work stopped before it was done
     assert (status, answer) == (

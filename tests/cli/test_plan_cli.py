@@ -17,6 +17,7 @@ from gis.settings import SAMPLE_DIR, StoreSettings
 from gis.usecases.runtime import Runtime
 from gis.usecases.sample import load_sample
 from tests import geoms
+from tests.principals import OWNER
 
 runner = CliRunner()
 COMMUNITY = "110108010019"  # 中国农业大学东校区社区: 12 grids in the sample
@@ -221,7 +222,7 @@ def test_item16_plan_renumber_keeps_codes_and_all_lists_incidents(
         grid = area_sql.find_areas(conn, codes=[f"{COMMUNITY}011"]).geometry.iloc[0]
     inside = grid.representative_point()
     found, _ = incidents.report(
-        rt, IncidentReport(category="hazard", lon=inside.x, lat=inside.y), actor="test"
+        rt, IncidentReport(category="hazard", lon=inside.x, lat=inside.y), acting=OWNER
     )
     plan_id = gridmap("plan", "create", "--scope", COMMUNITY).output.split()[1]
     line = "LINESTRING (116.352 39.99, 116.352 40.02)"

@@ -8,12 +8,13 @@ from gis.db.stats import incident_stats
 from gis.incidents.report import IncidentReport
 from gis.usecases import incidents
 from gis.usecases.runtime import Runtime
+from tests.principals import OWNER
 from tests.stores import load_hierarchy
 
 
 def test_unlocated_reports_stay_in_their_own_bucket(rt: Runtime, tmp_path: Path) -> None:
     load_hierarchy(rt, tmp_path)
-    incidents.report(rt, IncidentReport(category="hazard", address="月球背面1号"), actor="test")
+    incidents.report(rt, IncidentReport(category="hazard", address="月球背面1号"), acting=OWNER)
     for by in ("recorded", "current"):
         with rt.read() as conn:
             rows = {

@@ -20,6 +20,7 @@ from gis.settings import IncidentSettings
 from gis.usecases import incidents
 from gis.usecases.imports import Importer
 from gis.usecases.runtime import Runtime
+from tests.principals import OWNER
 
 REPORT = IncidentReport(
     category="hazard",
@@ -79,8 +80,8 @@ def imported(rt: Runtime, reports: list[IncidentReport], **options: str) -> Impo
 
 
 def test_item3_the_same_key_and_report_answers_the_first_incident(rt: Runtime) -> None:
-    first, created = incidents.report(rt, REPORT, actor="a", key=native("k"))
-    again, created_again = incidents.report(rt, REPORT, actor="a", key=native("k"))
+    first, created = incidents.report(rt, REPORT, acting=OWNER, key=native("k"))
+    again, created_again = incidents.report(rt, REPORT, acting=OWNER, key=native("k"))
     assert (created, created_again) == (True, False)
     assert again.incident.id == first.incident.id
     assert counts(rt) == (1, 1, 1)
@@ -89,28 +90,28 @@ def test_item3_the_same_key_and_report_answers_the_first_incident(rt: Runtime) -
 def test_item3_the_same_key_with_another_report_is_refused_and_writes_nothing(
     rt: Runtime,
 ) -> None:
-    first, _ = incidents.report(rt, REPORT, actor="a", key=native("k"))
+    first, _ = incidents.report(rt, REPORT, acting=OWNER, key=native("k"))
     with pytest.raises(IdempotencyKeyReused, match=r"^Idempotency-Key: already used") as refused:
-        incidents.report(rt, OTHER, actor="a", key=native("k"))
+        incidents.report(rt, OTHER, acting=OWNER, key=native("k"))
     assert f"incident {first.incident.id}" in refused.value.detail
     assert counts(rt) == (1, 1, 1)
-    assert incidents.details(rt, first.incident.id).incident.description == "电线裸露"
+    assert incidents.details(rt, first.incident.id, acting=OWNER).incident.description == "电线裸露"
 
 
 def test_item3_keys_are_per_client(rt: Runtime) -> None:
-    one, _ = incidents.report(rt, REPORT, actor="a", key=native("k", "app-1"))
-    two, created = incidents.report(rt, OTHER, actor="a", key=native("k", "app-2"))
+    one, _ = incidents.report(rt, REPORT, acting=OWNER, key=native("k", "app-1"))
+    two, created = incidents.report(rt, OTHER, acting=OWNER, key=native("k", "app-2"))
     assert created and two.incident.id != one.incident.id
     assert counts(rt) == (2, 2, 2)
 
 
 @pytest.mark.parametrize("scope", ["open311", "import"])
 def test_item3_keys_are_per_source(rt: Runtime, scope: str) -> None:
-    incidents.report(rt, REPORT, actor="a", key=native("k"))
+    incidents.report(rt, REPORT, acting=OWNER, key=native("k"))
     _, created = incidents.report(
         rt,
         OTHER,
-        actor="a",
+        acting=OWNER,
         key=IdempotencyKey(scope, ANONYMOUS, "k"),  # type: ignore[arg-type]
     )
     assert created and counts(rt) == (2, 2, 2)
@@ -120,32 +121,32 @@ def test_item3_no_http_client_can_pre_empt_an_import_row(rt: Runtime) -> None:
     row_key = import_key(DIGEST, 1)
     for scope in ("native", "open311"):
         taken = IdempotencyKey(scope, row_key.client, row_key.key)  # type: ignore[arg-type]
-        incidents.report(rt, OTHER, actor="a", key=taken)
+        incidents.report(rt, OTHER, acting=OWNER, key=taken)
     tally = imported(rt, [REPORT]).tally
     assert (tally.added, tally.already) == (1, 0)
 
 
 def test_item3_an_http_key_expires_after_the_configured_hours(rt: Runtime) -> None:
     rt.incidents = IncidentSettings(idempotency_hours=2)
-    first, _ = incidents.report(rt, REPORT, actor="a", key=native("k"))
+    first, _ = incidents.report(rt, REPORT, acting=OWNER, key=native("k"))
     age_keys(rt, 1.9)
-    assert incidents.report(rt, REPORT, actor="a", key=native("k"))[1] is False
+    assert incidents.report(rt, REPORT, acting=OWNER, key=native("k"))[1] is False
     age_keys(rt, 0.2)
-    later, created = incidents.report(rt, OTHER, actor="a", key=native("k"))
+    later, created = incidents.report(rt, OTHER, acting=OWNER, key=native("k"))
     assert created and later.incident.id != first.incident.id
     # the key now belongs to the new incident, and counts from now
-    again, created_again = incidents.report(rt, OTHER, actor="a", key=native("k"))
+    again, created_again = incidents.report(rt, OTHER, acting=OWNER, key=native("k"))
     assert (created_again, again.incident.id) == (False, later.incident.id)
     assert counts(rt) == (2, 2, 1)
 
 
 def test_item3_http_keys_last_24_hours_by_default(rt: Runtime) -> None:
     assert IncidentSettings().idempotency_hours == 24
-    incidents.report(rt, REPORT, actor="a", key=native("k"))
+    incidents.report(rt, REPORT, acting=OWNER, key=native("k"))
     age_keys(rt, 23.9)
-    assert incidents.report(rt, REPORT, actor="a", key=native("k"))[1] is False
+    assert incidents.report(rt, REPORT, acting=OWNER, key=native("k"))[1] is False
     age_keys(rt, 0.2)
-    assert incidents.report(rt, REPORT, actor="a", key=native("k"))[1] is True
+    assert incidents.report(rt, REPORT, acting=OWNER, key=native("k"))[1] is True
 
 
 def test_item3_import_keys_never_expire(rt: Runtime) -> None:
@@ -172,16 +173,16 @@ def test_item3_a_row_read_differently_is_refused_the_others_are_written(rt: Runt
 
 
 def test_item3_a_key_stored_before_fingerprints_matches_any_report(rt: Runtime) -> None:
-    first, _ = incidents.report(rt, REPORT, actor="a", key=native("k"))
+    first, _ = incidents.report(rt, REPORT, acting=OWNER, key=native("k"))
     with rt.write() as conn:
         conn.execute(text("UPDATE idempotency_keys SET fingerprint = NULL"))
-    again, created = incidents.report(rt, OTHER, actor="a", key=native("k"))
+    again, created = incidents.report(rt, OTHER, acting=OWNER, key=native("k"))
     assert (created, again.incident.id) == (False, first.incident.id)
 
 
 def test_item3_concurrent_requests_with_one_key_make_one_incident(rt: Runtime) -> None:
     def send(_: int) -> tuple[int, bool]:
-        found, created = incidents.report(rt, REPORT, actor="a", key=native("race"))
+        found, created = incidents.report(rt, REPORT, acting=OWNER, key=native("race"))
         return found.incident.id, created
 
     with ThreadPoolExecutor(max_workers=2) as pool:

@@ -15,6 +15,7 @@ from gis.incidents.report import IncidentReport
 from gis.usecases import incidents
 from gis.usecases.imports import Importer
 from gis.usecases.runtime import Runtime
+from tests.principals import OWNER
 from tests.stores import address_row, load_hierarchy
 
 REPORTED = datetime(2026, 11, 1, 8, tzinfo=UTC)
@@ -37,7 +38,7 @@ def store(rt: Runtime, tmp_path: Path) -> Runtime:
 
 
 def stored(rt: Runtime) -> list[Incident]:
-    return incidents.list_incidents(rt, IncidentQuery())
+    return incidents.list_incidents(rt, IncidentQuery(), acting=OWNER)
 
 
 def comparable(incident: Incident) -> dict:
@@ -70,7 +71,7 @@ def key(name: str, scope: Scope = "native", client: str = ANONYMOUS) -> Idempote
 def test_one_report_and_a_batch_of_one_write_the_same_row(
     store: Runtime, report: IncidentReport, status: str, grid: str | None
 ) -> None:
-    single, created = incidents.report(store, report, actor="a", key=key("one"))
+    single, created = incidents.report(store, report, acting=OWNER, key=key("one"))
     batch(store, [report])
     first, second = stored(store)
     assert created and first.id == single.incident.id
@@ -81,7 +82,7 @@ def test_one_report_and_a_batch_of_one_write_the_same_row(
 def test_duplicates_are_linked_alike_one_by_one_and_in_a_batch(store: Runtime) -> None:
     near = replace(BY_POINT, lon=116.3451)  # ~9 m away: same category and grid
     for name, report in (("a", BY_POINT), ("b", near)):
-        incidents.report(store, report, actor="a", key=key(name))
+        incidents.report(store, report, acting=OWNER, key=key(name))
     tally = batch(store, [BY_POINT, near]).tally
     flags = [i.possible_duplicate for i in stored(store)]
     assert flags == [False, True, True, True]  # each later report links to the earlier ones
@@ -101,32 +102,32 @@ def test_a_batch_the_store_refuses_is_retried_row_by_row(store: Runtime) -> None
 
 
 def test_a_retried_key_returns_the_first_incident(store: Runtime) -> None:
-    first, created = incidents.report(store, BY_POINT, actor="a", key=key("k"))
-    again, created_again = incidents.report(store, BY_POINT, actor="a", key=key("k"))
+    first, created = incidents.report(store, BY_POINT, acting=OWNER, key=key("k"))
+    again, created_again = incidents.report(store, BY_POINT, acting=OWNER, key=key("k"))
     assert (created, created_again) == (True, False)
     assert again.incident.id == first.incident.id and len(stored(store)) == 1
 
 
 def test_the_first_log_entry_names_the_source_and_a_missing_place(store: Runtime) -> None:
-    found, _ = incidents.report(store, NOWHERE, actor="api:app")
+    found, _ = incidents.report(store, NOWHERE, acting=OWNER)
     [event] = found.events
-    assert (event.actor, event.from_status, event.to_status) == ("api:app", None, "needs_location")
+    assert (event.actor, event.from_status, event.to_status) == ("os:test", None, "needs_location")
     assert event.note == "via app; place unknown"
 
 
 def close(rt: Runtime, incident_id: int, **feedback: object) -> None:
     for status in ("triaged", "dispatched", "in_progress", "resolved"):
-        incidents.transition(rt, incident_id, Transition(status, assignee="网格员"))
-    incidents.transition(rt, incident_id, Transition("closed", **feedback))  # type: ignore[arg-type]
+        incidents.transition(rt, incident_id, Transition(status, assignee="网格员"), acting=OWNER)
+    incidents.transition(rt, incident_id, Transition("closed", **feedback), acting=OWNER)  # type: ignore[arg-type]
 
 
 def test_reopen_drops_the_earlier_feedback(store: Runtime) -> None:
     """Issue 11, item 18: after a reopen the old "satisfied" no longer counts."""
-    found, _ = incidents.report(store, BY_POINT, actor="a")
+    found, _ = incidents.report(store, BY_POINT, acting=OWNER)
     close(store, found.incident.id, satisfied=True)
-    incidents.transition(store, found.incident.id, Transition("reopened"))
-    [grid] = [s for s in incidents.area_stats(store, level=Level.GRID) if s.total]
+    incidents.transition(store, found.incident.id, Transition("reopened"), acting=OWNER)
+    [grid] = [s for s in incidents.area_stats(store, acting=OWNER, level=Level.GRID) if s.total]
     assert (grid.with_feedback, grid.satisfaction_rate) == (0, None)
     close(store, found.incident.id, score=2)
-    [grid] = [s for s in incidents.area_stats(store, level=Level.GRID) if s.total]
+    [grid] = [s for s in incidents.area_stats(store, acting=OWNER, level=Level.GRID) if s.total]
     assert (grid.with_feedback, grid.satisfaction_rate) == (1, 0.0)

@@ -24,6 +24,7 @@ from gis.stations.records import read_stations
 from gis.usecases import boundaries, planning, stations
 from gis.usecases.runtime import Runtime, running
 from gis.usecases.sample import load_sample
+from tests.principals import OWNER
 from tests.stores import load_hierarchy
 
 COMMUNITY = "110108010019"
@@ -97,12 +98,14 @@ def test_item6_the_watch_sees_a_lock_held_idle(engine: Engine) -> None:
 def test_item6_publish_does_not_hold_the_areas_lock_while_it_checks(
     store: Runtime, engine: Engine
 ) -> None:
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=dense_grids()).id
+    plan_id = planning.create_plan(
+        store, acting=OWNER, scope_code=COMMUNITY, areas=dense_grids()
+    ).id
     started = time.monotonic()
-    planning.check_plan(store, plan_id)
+    planning.check_plan(store, plan_id, acting=OWNER)
     checking = time.monotonic() - started
     with LockWatch(engine) as watch:
-        planning.publish(store, plan_id=plan_id, force=True, reason="item 6")
+        planning.publish(store, acting=OWNER, plan_id=plan_id, force=True, reason="item 6")
     assert checking > 0.5  # the checks take long enough to be seen
     assert watch.longest < checking / 4, (watch.longest, checking)
     assert len(boundaries.children(store, COMMUNITY)) == 900
@@ -125,7 +128,7 @@ def test_item9_isochrones_are_computed_with_no_transaction_idle(
     load_sample(rt)
     stations.load_network(rt, OSM)
     found = read_stations(SAMPLE.read_bytes(), kind="geojson", catalogue=rt.station_types)
-    stations.import_stations(rt, found)
+    stations.import_stations(rt, found, acting=OWNER)
     brief = store_settings.model_copy(update={"idle_in_transaction_timeout": 0.2})
     with running(brief, pool_size=2) as impatient:
         started = time.monotonic()
@@ -142,10 +145,12 @@ def test_item9_a_large_plan_is_made_and_published_with_no_transaction_idle(
     brief = store_settings.model_copy(update={"idle_in_transaction_timeout": 0.5})
     with running(brief, pool_size=2) as impatient:
         started = time.monotonic()
-        plan_id = planning.create_plan(impatient, scope_code=COMMUNITY, areas=dense_grids()).id
+        plan_id = planning.create_plan(
+            impatient, acting=OWNER, scope_code=COMMUNITY, areas=dense_grids()
+        ).id
         making = time.monotonic() - started
         started = time.monotonic()
-        planning.publish(impatient, plan_id=plan_id, force=True, reason="item 9")
+        planning.publish(impatient, acting=OWNER, plan_id=plan_id, force=True, reason="item 9")
         publishing = time.monotonic() - started
     # each long enough that one transaction open throughout would have been ended
     assert making > 1.0 and publishing > 1.0, (making, publishing)

@@ -20,6 +20,7 @@ from gis.usecases import boundaries, planning
 from gis.usecases.runtime import Runtime
 from gis.usecases.sample import load_sample
 from tests import geoms
+from tests.principals import OWNER
 from tests.stores import address_row, load_hierarchy
 
 COMMUNITY = "110108010019"
@@ -45,13 +46,13 @@ def registry_households(rt: Runtime, area: shapely.Geometry) -> int:
 
 
 def split_012(rt: Runtime) -> tuple[int, str]:
-    plan_id = planning.create_plan(rt, scope_code=COMMUNITY).id
-    return plan_id, planning.split(rt, plan_id=plan_id, code=GRID_012, line=SPLIT_012)
+    plan_id = planning.create_plan(rt, acting=OWNER, scope_code=COMMUNITY).id
+    return plan_id, planning.split(rt, acting=OWNER, plan_id=plan_id, code=GRID_012, line=SPLIT_012)
 
 
 def test_item15_split_halves_take_their_households_from_the_registry(sample: Runtime) -> None:
     plan_id, new_code = split_012(sample)
-    _, areas = planning.get_plan(sample, plan_id)
+    _, areas = planning.get_plan(sample, plan_id, acting=OWNER)
     halves = areas.set_index("code").loc[[GRID_012, new_code]]
     assert sorted(halves["households"]) == [118, 274]  # not 392 and 392
     for geometry, households in zip(halves.geometry, halves["households"], strict=True):
@@ -71,8 +72,8 @@ def test_item15_a_file_s_own_households_are_not_used(sample: Runtime) -> None:
     with sample.read() as conn:
         current = area_sql.find_areas(conn, level=Level.GRID, parent=COMMUNITY)
     claimed = current[["code", "name", "geometry"]].assign(households=9_999)
-    plan_id = planning.create_plan(sample, scope_code=COMMUNITY, areas=claimed).id
-    _, areas = planning.get_plan(sample, plan_id)
+    plan_id = planning.create_plan(sample, acting=OWNER, scope_code=COMMUNITY, areas=claimed).id
+    _, areas = planning.get_plan(sample, plan_id, acting=OWNER)
     assert sum(areas["households"]) == COMMUNITY_HOUSEHOLDS
     assert areas.set_index("code").loc[GRID_012, "households"] == 392
 
@@ -81,7 +82,7 @@ def test_item15_size_balance_checks_the_registry_figures(sample: Runtime) -> Non
     plan_id, new_code = split_012(sample)
     balance = {
         f.codes[0]: f
-        for f in planning.check_plan(sample, plan_id)
+        for f in planning.check_plan(sample, plan_id, acting=OWNER)
         if f.rule == "size-balance" and f.codes[0] in (GRID_012, new_code)
     }
     assert {code: f.measure for code, f in balance.items()} == {GRID_012: 118, new_code: 274}
@@ -91,7 +92,7 @@ def test_item15_size_balance_checks_the_registry_figures(sample: Runtime) -> Non
 
 def test_item15_households_moved_are_whole_registry_numbers(sample: Runtime) -> None:
     plan_id, new_code = split_012(sample)
-    diff = planning.diff_plan(sample, plan_id)
+    diff = planning.diff_plan(sample, plan_id, acting=OWNER)
     [moved] = diff.transfers.to_dict("records")
     assert (moved["from_code"], moved["to_code"]) == (GRID_012, new_code)
     assert moved["households_moved"] == 274 and isinstance(moved["households_moved"], int)
@@ -106,7 +107,7 @@ def test_item15_households_moved_are_whole_registry_numbers(sample: Runtime) -> 
 
 def test_item15_publish_writes_the_registry_figures(sample: Runtime) -> None:
     plan_id, new_code = split_012(sample)
-    planning.publish(sample, plan_id=plan_id, force=True, reason="size warnings only")
+    planning.publish(sample, acting=OWNER, plan_id=plan_id, force=True, reason="size warnings only")
     with sample.read() as conn:
         grids = area_sql.find_areas(conn, level=Level.GRID, parent=COMMUNITY).set_index("code")
     assert int(grids["households"].sum()) == COMMUNITY_HOUSEHOLDS
@@ -122,15 +123,16 @@ def test_item15_without_a_registry_households_are_shared_by_area_in_whole_number
     store = load_hierarchy(rt, tmp_path)
     counted = geoms.frame(geoms.HIERARCHY["grid"], households=[391, 100])
     boundaries.load(store, boundaries_file(counted, tmp_path), level=Level.GRID)
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY).id
+    plan_id = planning.create_plan(store, acting=OWNER, scope_code=COMMUNITY).id
     third = 116.34 + 0.01 / 3  # a third of the western grid is cut off
     new_code = planning.split(
         store,
+        acting=OWNER,
         plan_id=plan_id,
         code=f"{COMMUNITY}001",
         line=LineString([(third, 39.98), (third, 40.02)]),
     )
-    _, areas = planning.get_plan(store, plan_id)
+    _, areas = planning.get_plan(store, plan_id, acting=OWNER)
     shared = areas.set_index("code")
     assert shared.loc[new_code, "households"] + shared.loc[f"{COMMUNITY}001", "households"] == 391
     assert shared.loc[new_code, "households"] in (130, 131)  # 391 / 3, whole
@@ -148,8 +150,10 @@ def test_item15_addresses_explain_part_and_area_share_the_rest(rt: Runtime, tmp_
         (f"{COMMUNITY}003", "m", box(116.345, 39.99, 116.35, 40.01)),
         (f"{COMMUNITY}002", "e", geoms.GRIDS[1]),
     ]
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=geoms.frame(halves)).id
-    _, areas = planning.get_plan(store, plan_id)
+    plan_id = planning.create_plan(
+        store, acting=OWNER, scope_code=COMMUNITY, areas=geoms.frame(halves)
+    ).id
+    _, areas = planning.get_plan(store, plan_id, acting=OWNER)
     found = areas.set_index("code")[["households", "households_source"]]
     assert found.loc[f"{COMMUNITY}001"].tolist() == [350, "registry + area share"]
     assert found.loc[f"{COMMUNITY}003"].tolist() == [50, "area share"]
@@ -175,12 +179,16 @@ def test_item15_a_grid_the_plan_leaves_alone_keeps_its_row_whatever_the_registry
         (f"{COMMUNITY}001", "第01网格", geoms.GRIDS[0]),
         (f"{COMMUNITY}002", "第02网格", box(116.35, 39.99, 116.361, 40.01)),
     ]
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=geoms.frame(grown)).id
-    _, areas = planning.get_plan(store, plan_id)
+    plan_id = planning.create_plan(
+        store, acting=OWNER, scope_code=COMMUNITY, areas=geoms.frame(grown)
+    ).id
+    _, areas = planning.get_plan(store, plan_id, acting=OWNER)
     assert areas.set_index("code").loc[f"{COMMUNITY}001", "households"] == 300
     with store.read() as conn:
         [row_id] = area_sql.find_areas(conn, codes=[f"{COMMUNITY}001"])["id"]
-    planning.publish(store, plan_id=plan_id, force=True, reason="east grows past the community")
+    planning.publish(
+        store, acting=OWNER, plan_id=plan_id, force=True, reason="east grows past the community"
+    )
     with store.read() as conn:
         west = area_sql.find_areas(conn, codes=[f"{COMMUNITY}001"])
     assert west[["id", "households"]].values.tolist() == [[row_id, 100]]
@@ -197,7 +205,9 @@ def test_item15_a_community_without_grids_shares_its_own_households_by_area(
         path = geoms.write(counted, tmp_path / f"{level.value}.geojson")
         boundaries.load(rt, read_boundaries(path, level=level), level=level)
     first = [(f"{COMMUNITY}001", "w", geoms.GRIDS[0]), (f"{COMMUNITY}002", "e", geoms.GRIDS[1])]
-    plan_id = planning.create_plan(rt, scope_code=COMMUNITY, areas=geoms.frame(first)).id
-    _, areas = planning.get_plan(rt, plan_id)
+    plan_id = planning.create_plan(
+        rt, acting=OWNER, scope_code=COMMUNITY, areas=geoms.frame(first)
+    ).id
+    _, areas = planning.get_plan(rt, plan_id, acting=OWNER)
     assert sorted(areas["households"]) == [500, 501]  # 1,001 in two halves, whole numbers
     assert set(areas["households_source"]) == {"area share"}

@@ -15,6 +15,7 @@ from gis.settings import SAMPLE_ADDRESSES
 from gis.usecases import boundaries, incidents, planning
 from gis.usecases.runtime import Runtime
 from gis.usecases.sample import load_sample
+from tests.principals import OWNER
 
 COMMUNITY = "110108010019"
 SPLIT_012 = LineString([(116.352, 39.99), (116.352, 40.02)])
@@ -35,13 +36,15 @@ def current_grids(rt: Runtime) -> gpd.GeoDataFrame:
 
 
 def split_012(rt: Runtime) -> tuple[int, str]:
-    plan_id = planning.create_plan(rt, scope_code=COMMUNITY).id
-    return plan_id, planning.split(rt, plan_id=plan_id, code=f"{COMMUNITY}012", line=SPLIT_012)
+    plan_id = planning.create_plan(rt, acting=OWNER, scope_code=COMMUNITY).id
+    return plan_id, planning.split(
+        rt, acting=OWNER, plan_id=plan_id, code=f"{COMMUNITY}012", line=SPLIT_012
+    )
 
 
 def report_at(rt: Runtime, lon: float, lat: float) -> int:
     found, _ = incidents.report(
-        rt, IncidentReport(category="hazard", lon=lon, lat=lat), actor="test"
+        rt, IncidentReport(category="hazard", lon=lon, lat=lat), acting=OWNER
     )
     return found.incident.id
 
@@ -49,19 +52,19 @@ def report_at(rt: Runtime, lon: float, lat: float) -> int:
 def test_item16_renumber_gives_existing_grids_back_their_codes(sample: Runtime) -> None:
     """A planner's file numbered afresh (006→008 …): existing grids get their codes back."""
     plan_id, new_code = split_012(sample)
-    _, drawn = planning.get_plan(sample, plan_id)
+    _, drawn = planning.get_plan(sample, plan_id, acting=OWNER)
     renumbered = drawn[["code", "name", "geometry"]].assign(
         code=sequence_codes(COMMUNITY, drawn.geometry.to_numpy())
     )
     assert (renumbered["code"] != drawn["code"]).sum() == 3  # the file re-codes 011, 012, 013
-    fresh = planning.create_plan(sample, scope_code=COMMUNITY, areas=renumbered).id
-    done = planning.renumber(sample, plan_id=fresh)
-    _, kept = planning.get_plan(sample, fresh)
+    fresh = planning.create_plan(sample, acting=OWNER, scope_code=COMMUNITY, areas=renumbered).id
+    done = planning.renumber(sample, acting=OWNER, plan_id=fresh)
+    _, kept = planning.get_plan(sample, fresh, acting=OWNER)
     assert sorted(kept["code"]) == sorted(drawn["code"])
     by_shape = dict(zip(kept.geometry.map(lambda g: g.wkb), kept["code"], strict=True))
     assert by_shape == dict(zip(drawn.geometry.map(lambda g: g.wkb), drawn["code"], strict=True))
     assert done.changed  # it undid the file's re-coding
-    diff = planning.diff_plan(sample, fresh)
+    diff = planning.diff_plan(sample, fresh, acting=OWNER)
     assert diff.transfers[["from_code", "to_code"]].values.tolist() == [
         [f"{COMMUNITY}012", new_code]
     ]  # one split, not a mass redraw
@@ -70,18 +73,22 @@ def test_item16_renumber_gives_existing_grids_back_their_codes(sample: Runtime) 
 def test_item16_new_grids_take_the_next_free_numbers(sample: Runtime) -> None:
     plan_id, new_code = split_012(sample)
     assert new_code == f"{COMMUNITY}013"
-    assert planning.renumber(sample, plan_id=plan_id).changed == []
+    assert planning.renumber(sample, acting=OWNER, plan_id=plan_id).changed == []
 
 
 def test_item16_a_retired_code_is_never_given_to_other_land(sample: Runtime) -> None:
-    merged = planning.create_plan(sample, scope_code=COMMUNITY).id
-    planning.merge(sample, plan_id=merged, codes=[f"{COMMUNITY}010", f"{COMMUNITY}012"])
-    planning.publish(sample, plan_id=merged, force=True, reason="merge 010 and 012")
+    merged = planning.create_plan(sample, acting=OWNER, scope_code=COMMUNITY).id
+    planning.merge(
+        sample, acting=OWNER, plan_id=merged, codes=[f"{COMMUNITY}010", f"{COMMUNITY}012"]
+    )
+    planning.publish(sample, acting=OWNER, plan_id=merged, force=True, reason="merge 010 and 012")
     assert f"{COMMUNITY}012" not in set(current_grids(sample)["code"])
-    plan_id = planning.create_plan(sample, scope_code=COMMUNITY).id
-    new_code = planning.split(sample, plan_id=plan_id, code=f"{COMMUNITY}010", line=SPLIT_012)
+    plan_id = planning.create_plan(sample, acting=OWNER, scope_code=COMMUNITY).id
+    new_code = planning.split(
+        sample, acting=OWNER, plan_id=plan_id, code=f"{COMMUNITY}010", line=SPLIT_012
+    )
     assert new_code == f"{COMMUNITY}013"  # 012 is retired: its incidents keep their meaning
-    assert planning.renumber(sample, plan_id=plan_id).changed == []
+    assert planning.renumber(sample, acting=OWNER, plan_id=plan_id).changed == []
 
 
 def test_item16_a_full_renumber_needs_the_flag_and_lists_the_incidents(sample: Runtime) -> None:
@@ -89,12 +96,12 @@ def test_item16_a_full_renumber_needs_the_flag_and_lists_the_incidents(sample: R
     in_011 = report_at(sample, inside_011.x, inside_011.y)
     cut_off = report_at(sample, *IN_012_WEST)
     plan_id, new_code = split_012(sample)
-    kept = planning.renumber(sample, plan_id=plan_id)
+    kept = planning.renumber(sample, acting=OWNER, plan_id=plan_id)
     assert kept.changed == []
     assert kept.incidents[["id", "grid_code", "new_grid_code"]].values.tolist() == [
         [cut_off, f"{COMMUNITY}012", new_code]  # only the land that moved
     ]
-    everything = planning.renumber(sample, plan_id=plan_id, everything=True)
+    everything = planning.renumber(sample, acting=OWNER, plan_id=plan_id, everything=True)
     mapping = dict(everything.codes)
     assert mapping[GRID_011] != GRID_011
     listed = everything.incidents.set_index("id")["new_grid_code"].to_dict()
@@ -103,7 +110,7 @@ def test_item16_a_full_renumber_needs_the_flag_and_lists_the_incidents(sample: R
     assert {"id", "category", "status", "grid_code", "new_grid_code"} == set(
         everything.incidents.columns
     )
-    diff = planning.diff_plan(sample, plan_id)
+    diff = planning.diff_plan(sample, plan_id, acting=OWNER)
     renumbered = dict(diff.renumbered.values.tolist())
     assert renumbered[GRID_011] == mapping[GRID_011]  # the diff says renumbered, not redrawn
     assert diff.transfers.loc[diff.transfers["renumber"], "from_code"].tolist() == sorted(

@@ -17,6 +17,7 @@ from gis.errors import Conflict, InvalidInput, NotFound
 from gis.usecases import incidents, planning
 from gis.usecases.runtime import Runtime
 from tests import geoms
+from tests.principals import OWNER
 from tests.stores import load_hierarchy
 
 COMMUNITY = "110108010019"
@@ -40,7 +41,7 @@ def areas_of(store: Runtime, plan_id: int) -> gpd.GeoDataFrame:
 
 
 def test_plan_copies_current_areas(store: Runtime) -> None:
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, note="test").id
+    plan_id = planning.create_plan(store, acting=OWNER, scope_code=COMMUNITY, note="test").id
     assert list(areas_of(store, plan_id)["code"]) == [WEST, EAST]
     with store.read() as conn:
         plan = plan_sql.get_plan(conn, plan_id=plan_id)
@@ -48,26 +49,41 @@ def test_plan_copies_current_areas(store: Runtime) -> None:
 
 
 def test_split_merge_and_renumber(store: Runtime) -> None:
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY).id
+    plan_id = planning.create_plan(store, acting=OWNER, scope_code=COMMUNITY).id
     new = planning.split(
-        store, plan_id=plan_id, code=WEST, line=LineString([(116.33, 40.0), (116.351, 40.0)])
+        store,
+        acting=OWNER,
+        plan_id=plan_id,
+        code=WEST,
+        line=LineString([(116.33, 40.0), (116.351, 40.0)]),
     )
     assert new == "110108010019003"
     assert len(areas_of(store, plan_id)) == 3
-    assert not [f for f in planning.check_plan(store, plan_id) if f.severity == "error"]
-    assert planning.renumber(store, plan_id=plan_id).changed == []  # existing grids keep codes
-    mapping = dict(planning.renumber(store, plan_id=plan_id, everything=True).codes)
+    assert not [
+        f for f in planning.check_plan(store, plan_id, acting=OWNER) if f.severity == "error"
+    ]
+    assert (
+        planning.renumber(store, acting=OWNER, plan_id=plan_id).changed == []
+    )  # existing grids keep codes
+    mapping = dict(planning.renumber(store, acting=OWNER, plan_id=plan_id, everything=True).codes)
     assert sorted(mapping.values()) == ["110108010019001", "110108010019002", "110108010019003"]
     assert mapping[EAST] == "110108010019002"  # north-west first, then east, then south-west
-    planning.merge(store, plan_id=plan_id, codes=["110108010019001", "110108010019003"])
+    planning.merge(
+        store, acting=OWNER, plan_id=plan_id, codes=["110108010019001", "110108010019003"]
+    )
     merged = areas_of(store, plan_id).set_index("code").geometry["110108010019001"]
     assert merged.normalize().equals(shapely.multipolygons([geoms.GRIDS[0]]).normalize())
 
 
 def test_move_piece(store: Runtime) -> None:
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY).id
+    plan_id = planning.create_plan(store, acting=OWNER, scope_code=COMMUNITY).id
     planning.move(
-        store, plan_id=plan_id, source=WEST, target=EAST, piece=box(116.345, 39.98, 116.36, 40.02)
+        store,
+        acting=OWNER,
+        plan_id=plan_id,
+        source=WEST,
+        target=EAST,
+        piece=box(116.345, 39.98, 116.36, 40.02),
     )
     areas = areas_of(store, plan_id).set_index("code").geometry
     assert areas[WEST].bounds == pytest.approx((116.34, 39.99, 116.345, 40.01))
@@ -79,20 +95,30 @@ def test_move_piece(store: Runtime) -> None:
     [
         (
             lambda e, p: planning.split(
-                e, plan_id=p, code=WEST, line=LineString([(116.0, 39.0), (116.1, 39.1)])
+                e,
+                acting=OWNER,
+                plan_id=p,
+                code=WEST,
+                line=LineString([(116.0, 39.0), (116.1, 39.1)]),
             ),
             "does not cross",
         ),
-        (lambda e, p: planning.merge(e, plan_id=p, codes=[WEST]), "at least two"),
+        (lambda e, p: planning.merge(e, acting=OWNER, plan_id=p, codes=[WEST]), "at least two"),
         (
             lambda e, p: planning.move(
-                e, plan_id=p, source=WEST, target=EAST, piece=box(116.341, 39.995, 116.342, 39.996)
+                e,
+                acting=OWNER,
+                plan_id=p,
+                source=WEST,
+                target=EAST,
+                piece=box(116.341, 39.995, 116.342, 39.996),
             ),
             "does not touch",
         ),
         (
             lambda e, p: planning.split(
                 e,
+                acting=OWNER,
                 plan_id=p,
                 code="110108010019099",
                 line=LineString([(116.0, 39.0), (116.1, 39.1)]),
@@ -102,7 +128,7 @@ def test_move_piece(store: Runtime) -> None:
     ],
 )
 def test_bad_edits_are_refused_and_change_nothing(store: Runtime, operation, message: str) -> None:
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY).id
+    plan_id = planning.create_plan(store, acting=OWNER, scope_code=COMMUNITY).id
     before = areas_of(store, plan_id)
     with pytest.raises((InvalidInput, NotFound), match=message):
         operation(store, plan_id)
@@ -116,21 +142,27 @@ def test_merge_of_non_adjacent_grids_refused(store: Runtime) -> None:
         (WEST, "w", box(116.34, 39.99, 116.345, 40.01)),
         (EAST, "e", box(116.355, 39.99, 116.36, 40.01)),
     ]
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(far)).id
+    plan_id = planning.create_plan(
+        store, acting=OWNER, scope_code=COMMUNITY, areas=plan_frame(far)
+    ).id
     with pytest.raises(InvalidInput, match="share no edge"):
-        planning.merge(store, plan_id=plan_id, codes=[WEST, EAST])
+        planning.merge(store, acting=OWNER, plan_id=plan_id, codes=[WEST, EAST])
 
 
 def test_plan_with_grid_outside_its_scope_refused(store: Runtime) -> None:
     with pytest.raises(InvalidInput, match="not in scope 110108010019"):
         planning.create_plan(
             store,
+            acting=OWNER,
             scope_code=COMMUNITY,
             areas=plan_frame([("110108010020001", "x", geoms.GRIDS[0])]),
         )
     with pytest.raises(InvalidInput, match="entirely outside scope"):
         planning.create_plan(
-            store, scope_code=COMMUNITY, areas=plan_frame([(WEST, "x", box(117, 41, 117.1, 41.1))])
+            store,
+            acting=OWNER,
+            scope_code=COMMUNITY,
+            areas=plan_frame([(WEST, "x", box(117, 41, 117.1, 41.1))]),
         )
     with store.read() as conn:
         assert plan_sql.find_plans(conn) == []
@@ -141,8 +173,10 @@ def test_diff_reports_transfers(store: Runtime) -> None:
         (WEST, "w", box(116.34, 39.99, 116.352, 40.01)),
         (EAST, "e", box(116.352, 39.99, 116.36, 40.01)),
     ]
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved)).id
-    diff = planning.diff_plan(store, plan_id)
+    plan_id = planning.create_plan(
+        store, acting=OWNER, scope_code=COMMUNITY, areas=plan_frame(moved)
+    ).id
+    diff = planning.diff_plan(store, plan_id, acting=OWNER)
     transfers = diff.transfers.set_index(["from_code", "to_code"])
     strip_m2 = float(geoms_area(box(116.35, 39.99, 116.352, 40.01)))
     assert transfers.loc[(EAST, WEST), "area_m2"] == pytest.approx(strip_m2, rel=1e-6)
@@ -164,8 +198,10 @@ def test_publish_makes_a_new_version_and_keeps_the_old(store: Runtime) -> None:
         (WEST, "w", box(116.34, 39.99, 116.352, 40.01)),
         (EAST, "e", box(116.352, 39.99, 116.36, 40.01)),
     ]
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved)).id
-    summary = planning.publish(store, plan_id=plan_id).check_summary
+    plan_id = planning.create_plan(
+        store, acting=OWNER, scope_code=COMMUNITY, areas=plan_frame(moved)
+    ).id
+    summary = planning.publish(store, acting=OWNER, plan_id=plan_id).check_summary
     assert summary is not None and summary["errors"] == 0
     with store.read() as conn:
         now = area_sql.find_areas(conn, level=Level.GRID)
@@ -175,7 +211,7 @@ def test_publish_makes_a_new_version_and_keeps_the_old(store: Runtime) -> None:
     assert then.geometry.iloc[0].bounds[2] == pytest.approx(116.35)
     assert plan.status == "published" and plan.published_at is not None
     with pytest.raises(Conflict, match="is published"):
-        planning.publish(store, plan_id=plan_id)
+        planning.publish(store, acting=OWNER, plan_id=plan_id)
 
 
 def test_publish_refused_while_errors_remain(store: Runtime) -> None:
@@ -183,12 +219,16 @@ def test_publish_refused_while_errors_remain(store: Runtime) -> None:
         (WEST, "w", box(116.34, 39.99, 116.349, 40.01)),
         (EAST, "e", box(116.35, 39.99, 116.36, 40.01)),
     ]
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(gap)).id
+    plan_id = planning.create_plan(
+        store, acting=OWNER, scope_code=COMMUNITY, areas=plan_frame(gap)
+    ).id
     with pytest.raises(Conflict, match=r"has 1 errors \(gap\)"):
-        planning.publish(store, plan_id=plan_id)
+        planning.publish(store, acting=OWNER, plan_id=plan_id)
     with pytest.raises(InvalidInput, match="needs a reason"):
-        planning.publish(store, plan_id=plan_id, force=True)
-    planning.publish(store, plan_id=plan_id, force=True, reason="lake drained, survey pending")
+        planning.publish(store, acting=OWNER, plan_id=plan_id, force=True)
+    planning.publish(
+        store, acting=OWNER, plan_id=plan_id, force=True, reason="lake drained, survey pending"
+    )
     with store.read() as conn:
         plan = plan_sql.get_plan(conn, plan_id=plan_id)
     assert (
@@ -201,11 +241,13 @@ def test_outdated_plan_is_refused(store: Runtime) -> None:
         (WEST, "w", box(116.34, 39.99, 116.352, 40.01)),
         (EAST, "e", box(116.352, 39.99, 116.36, 40.01)),
     ]
-    first = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved)).id
-    second = planning.create_plan(store, scope_code=COMMUNITY).id
-    planning.publish(store, plan_id=first)
+    first = planning.create_plan(
+        store, acting=OWNER, scope_code=COMMUNITY, areas=plan_frame(moved)
+    ).id
+    second = planning.create_plan(store, acting=OWNER, scope_code=COMMUNITY).id
+    planning.publish(store, acting=OWNER, plan_id=first)
     with pytest.raises(Conflict, match="changed since plan"):
-        planning.publish(store, plan_id=second)
+        planning.publish(store, acting=OWNER, plan_id=second)
     with store.read() as conn:
         assert plan_sql.get_plan(conn, plan_id=second).status == "draft"
 
@@ -216,7 +258,7 @@ def test_two_concurrent_publishes_one_wins(store: Runtime) -> None:
         (EAST, "e", box(116.352, 39.99, 116.36, 40.01)),
     ]
     plans = [
-        planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved)).id
+        planning.create_plan(store, acting=OWNER, scope_code=COMMUNITY, areas=plan_frame(moved)).id
         for _ in range(2)
     ]
     outcomes: dict[int, str] = {}
@@ -225,7 +267,7 @@ def test_two_concurrent_publishes_one_wins(store: Runtime) -> None:
     def publish(plan_id: int) -> None:
         barrier.wait()
         try:
-            planning.publish(store, plan_id=plan_id)
+            planning.publish(store, acting=OWNER, plan_id=plan_id)
             outcomes[plan_id] = "published"
         except Conflict:
             outcomes[plan_id] = "conflict"
@@ -252,9 +294,13 @@ def test_revert_publishes_the_previous_version_again(store: Runtime) -> None:
         (EAST, "e", box(116.352, 39.99, 116.36, 40.01)),
     ]
     planning.publish(
-        store, plan_id=planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved)).id
+        store,
+        acting=OWNER,
+        plan_id=planning.create_plan(
+            store, acting=OWNER, scope_code=COMMUNITY, areas=plan_frame(moved)
+        ).id,
     )
-    planning.revert(store, scope_code=COMMUNITY)
+    planning.revert(store, acting=OWNER, scope_code=COMMUNITY)
     with store.read() as conn:
         now = area_sql.find_areas(conn, level=Level.GRID)
         versions = area_sql.history(conn, code=WEST)
@@ -264,20 +310,22 @@ def test_revert_publishes_the_previous_version_again(store: Runtime) -> None:
 
 def test_unknown_plan(store: Runtime) -> None:
     with pytest.raises(NotFound, match="no plan 999"):
-        planning.publish(store, plan_id=999)
+        planning.publish(store, acting=OWNER, plan_id=999)
 
 
 def test_diff_lists_open_incidents_whose_grid_would_change(store: Runtime) -> None:
     from gis.incidents.report import IncidentReport
 
     for lon in (116.351, 116.358):  # in the strip that moves from EAST to WEST, and far east
-        incidents.report(store, IncidentReport(category="hazard", lon=lon, lat=40.0), actor="test")
+        incidents.report(store, IncidentReport(category="hazard", lon=lon, lat=40.0), acting=OWNER)
     moved = [
         (WEST, "w", box(116.34, 39.99, 116.352, 40.01)),
         (EAST, "e", box(116.352, 39.99, 116.36, 40.01)),
     ]
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(moved)).id
-    moved_incidents = planning.diff_plan(store, plan_id).incidents
+    plan_id = planning.create_plan(
+        store, acting=OWNER, scope_code=COMMUNITY, areas=plan_frame(moved)
+    ).id
+    moved_incidents = planning.diff_plan(store, plan_id, acting=OWNER).incidents
     assert moved_incidents[["grid_code", "new_grid_code"]].values.tolist() == [[EAST, WEST]]
 
 
@@ -289,11 +337,15 @@ def test_item17_an_area_the_plan_leaves_alone_keeps_its_row(store: Runtime) -> N
         (WEST, "第01网格", geoms.GRIDS[0]),
         (EAST, "第02网格", box(116.35, 39.99, 116.361, 40.01)),
     ]
-    plan_id = planning.create_plan(store, scope_code=COMMUNITY, areas=plan_frame(grown_east)).id
-    assert planning.diff_plan(store, plan_id).summary.set_index("code").loc[WEST, "status"] == (
-        "unchanged"
+    plan_id = planning.create_plan(
+        store, acting=OWNER, scope_code=COMMUNITY, areas=plan_frame(grown_east)
+    ).id
+    assert planning.diff_plan(store, plan_id, acting=OWNER).summary.set_index("code").loc[
+        WEST, "status"
+    ] == ("unchanged")
+    planning.publish(
+        store, acting=OWNER, plan_id=plan_id, force=True, reason="east grows past the community"
     )
-    planning.publish(store, plan_id=plan_id, force=True, reason="east grows past the community")
     with store.read() as conn:
         assert list(area_sql.history(conn, code=WEST)["id"]) == [west_id]
         assert len(area_sql.history(conn, code=EAST)) == 2
