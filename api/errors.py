@@ -72,7 +72,8 @@ async def _domain(request: Request, exc: Exception) -> Response:
     await access.audit_refusal(request, exc)
     detail = public_detail(exc)
     if request.url.path == "/maps" or request.url.path.startswith("/maps/"):
-        if status_for(exc) == 401:  # a page: to the login page, and back afterwards
+        if status_for(exc) == 401 and "text/html" in request.headers.get("accept", ""):
+            # a browser: to the login page, and back afterwards
             path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             return RedirectResponse(f"/login?next={quote(path, safe='')}", status_code=303)
         return error_page(detail, exc.code, status_for(exc))

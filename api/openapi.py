@@ -109,6 +109,10 @@ def _permissions(app: FastAPI, schema: dict[str, Any]) -> None:
             continue
         who = requirement.describe()
         operation["x-permission"] = who
+        if requirement.signing:  # reads the credentials of its own form
+            operation.pop("security", None)
+        elif requirement.public:  # credentials optional: {} is "none needed" (OpenAPI 3)
+            operation["security"] = [{}, *operation.get("security", [])]
         operation["description"] = f"{operation.get('description', '')}\n\n**Who:** {who}".strip()
 
 

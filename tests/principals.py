@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 
 from gis.db import identity as identity_sql
 from gis.db.store import database_url
@@ -33,10 +33,17 @@ _DAY = timedelta(days=1)
 EVERYWHERE = tuple(str(digit) for digit in range(10))
 """Scopes that together cover every area code."""
 
+_ALL = tuple(
+    Grant(role.name, scope if role.scoped else None)
+    for role in ROLES.values()
+    for scope in (EVERYWHERE if role.scoped else ("",))
+)
+"""Every role: the scoped ones on every area, admin and auditor unscoped."""
 
-def user_token(rt: Runtime, login: str, grants: tuple[Grant, ...]) -> str:
+
+def user_token(rt: Runtime | Engine, login: str, grants: tuple[Grant, ...]) -> str:
     """Store a user with ``grants`` (scopes taken as given) and a token; the token's text."""
-    with rt.write() as conn:
+    with rt.write() if isinstance(rt, Runtime) else rt.begin() as conn:
         user_id = identity_sql.insert_user(
             conn, user=UserIn(login=login, password_hash=_HASH, grants=grants)
         )
@@ -54,11 +61,8 @@ def role_token(rt: Runtime, role: str, scope: str | None, login: str | None = No
 
 
 def operator_token(rt: Runtime, login: str = "operator") -> str:
-    """A token of a user holding every scoped role everywhere."""
-    grants = tuple(
-        Grant(role.name, scope) for role in ROLES.values() if role.scoped for scope in EVERYWHERE
-    )
-    return user_token(rt, login, grants)
+    """A token of a user holding every role, the scoped ones everywhere."""
+    return user_token(rt, login, _ALL)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -76,15 +80,9 @@ def operator_headers(settings: StoreSettings) -> dict[str, str]:
         with engine.begin() as conn:
             found = identity_sql.user_id(conn, login="operator")
         if found is None:
-            grants = tuple(
-                Grant(role.name, scope)
-                for role in ROLES.values()
-                if role.scoped
-                for scope in EVERYWHERE
-            )
             with engine.begin() as conn:
                 user_id = identity_sql.insert_user(
-                    conn, user=UserIn(login="operator", password_hash=_HASH, grants=grants)
+                    conn, user=UserIn(login="operator", password_hash=_HASH, grants=_ALL)
                 )
         else:
             user_id = found[0]

@@ -11,13 +11,16 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
 
+from gis.identity.roles import Grant
 from gis.settings import StoreSettings
 from gis.usecases.runtime import running
 from gis.usecases.sample import load_sample, load_sample_extras
+from tests.principals import PASSWORD, operator_headers, user_token
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -90,7 +93,7 @@ def _wait(base: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def chromium() -> Iterator[Any]:
     """Debian's Chromium under Playwright (fails, never skips, when it is missing)."""
     from playwright.sync_api import sync_playwright
 
@@ -99,6 +102,54 @@ def browser() -> Iterator[object]:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield launched
         launched.close()
+
+
+BROWSER_USER = "browser-user"
+"""Who the browser tests sign in as: planner, dispatcher and viewer of the whole district."""
+
+
+@pytest.fixture(scope="module")
+def auth(server: str, store_settings: StoreSettings) -> dict[str, str]:
+    """A bearer header for writing through the API (the all-roles test user)."""
+    return operator_headers(store_settings)
+
+
+@pytest.fixture(scope="module")
+def login_base(server: str) -> str:
+    """The server whose login page the module's browser signs in on (a module may override)."""
+    return server
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: Any, login_base: str, engine: Engine) -> Iterator[Any]:
+    """A browser context signed in through the login page, as `BROWSER_USER`."""
+    from sqlalchemy import text
+
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM users WHERE login = :login"), {"login": BROWSER_USER})
+    grants = tuple(Grant(role, "110108") for role in ("planner", "dispatcher", "viewer"))
+    user_token(engine, BROWSER_USER, grants)
+    context = chromium.new_context(viewport={"width": 1200, "height": 800})
+    sign_in(context, login_base, BROWSER_USER)
+    yield context
+    context.close()
+
+
+def sign_in(context: Any, base: str, login: str, password: str = PASSWORD) -> None:
+    """Sign in as a person would: the login page, the form, the redirect to the maps."""
+    page = context.new_page()
+    page.goto(f"{base}/maps/grids.html")  # not signed in: to the login page
+    assert "/login?next=" in page.url, page.url
+    page.fill("input[name=username]", login)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/maps/grids.html")
+    cookies = {c["name"]: c for c in context.cookies()}
+    assert (
+        cookies["gridmap_session"]["httpOnly"]
+        and cookies["gridmap_session"]["sameSite"] == "Strict"
+    )
+    page.close()
 
 
 @pytest.fixture

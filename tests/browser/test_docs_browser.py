@@ -7,7 +7,7 @@ from typing import Any
 
 
 def test_item20_docs_render_offline(server: str, browser: Any, artifacts: Path) -> None:
-    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page = browser.new_page()
     foreign: list[str] = []
     failed: list[str] = []
     page.on("request", lambda r: foreign.append(r.url) if not r.url.startswith(server) else None)

@@ -8,13 +8,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, text
+
+from gis.identity.roles import Grant
+from tests.browser.conftest import sign_in
+from tests.principals import user_token
 
 INSIDE = [(116.3553, 40.0073), (116.3561, 40.0069), (116.3498, 40.0011), (116.3465, 39.9990)]
 
 
 def open_page(browser: Any, url: str) -> tuple[Any, list[str], list[str]]:
     """Load ``url``; return the page, console errors and requests to other origins."""
-    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page = browser.new_page()
     errors: list[str] = []
     foreign: list[str] = []
     origin = url.split("/maps")[0]
@@ -81,21 +86,23 @@ def test_english_and_choropleth(server: str, browser: Any) -> None:
     assert "Closure rate" in page.locator(".gm-legend").inner_text()
 
 
-def _report(server: str, lon: float, lat: float, category: str = "hazard") -> None:
+def _report(
+    server: str, auth: dict[str, str], lon: float, lat: float, category: str = "hazard"
+) -> None:
     body = json.dumps(
         {"category": category, "lon": lon, "lat": lat, "description": "测试"}
     ).encode()
     request = urllib.request.Request(
-        f"{server}/incidents", data=body, headers={"Content-Type": "application/json"}
+        f"{server}/incidents", data=body, headers={"Content-Type": "application/json", **auth}
     )
     with urllib.request.urlopen(request) as response:
         assert response.status == 201
 
 
-def test_hazard_map(server: str, browser: Any, artifacts: Path) -> None:
+def test_hazard_map(server: str, browser: Any, artifacts: Path, auth: dict[str, str]) -> None:
     for lon, lat in INSIDE:
-        _report(server, lon, lat)
-    _report(server, 116.3500, 40.0050, category="sanitation")
+        _report(server, auth, lon, lat)
+    _report(server, auth, 116.3500, 40.0050, category="sanitation")
     page, errors, foreign = open_page(browser, f"{server}/maps/hazards.html")
     assert errors == [] and foreign == []
     singles = page.locator("path.leaflet-interactive[fill='#d62728']").count()
@@ -129,7 +136,7 @@ def test_bad_input_is_a_page_not_a_blank_map(
 
 
 def test_plan_map_shows_findings_and_moved_pieces(
-    server: str, browser: Any, artifacts: Path
+    server: str, browser: Any, artifacts: Path, auth: dict[str, str]
 ) -> None:
     grids = json.loads(
         urllib.request.urlopen(f"{server}/areas?scope=110108010018&level=grid").read()
@@ -141,7 +148,7 @@ def test_plan_map_shows_findings_and_moved_pieces(
     request = urllib.request.Request(
         f"{server}/plans?scope=110108010018",
         data=body,
-        headers={"Content-Type": "application/geo+json"},
+        headers={"Content-Type": "application/geo+json", **auth},
     )
     plan_id = json.loads(urllib.request.urlopen(request).read())["id"]
     page, errors, foreign = open_page(browser, f"{server}/maps/plans/{plan_id}.html")
@@ -174,3 +181,37 @@ def test_coverage_share_choropleth(server: str, browser: Any) -> None:
     )
     assert errors == [] and foreign == []
     assert "一刻钟覆盖户数比例" in page.locator(".gm-legend").inner_text()
+
+
+def test_issue12_a_community_viewer_sees_only_its_community(
+    server: str, chromium: Any, engine: Engine
+) -> None:
+    """Signed in through the login page, a viewer of one community sees its 12 grids only."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM users WHERE login = 'browser-viewer'"))
+    user_token(engine, "browser-viewer", (Grant("viewer", "110108010019"),))
+    context = chromium.new_context(viewport={"width": 1200, "height": 800})
+    try:
+        sign_in(context, server, "browser-viewer")
+        page, errors, foreign = open_page(context, f"{server}/maps/grids.html")
+        assert errors == [] and foreign == []
+        assert page.locator(".gm-label").count() == 12
+        assert page.locator("path.leaflet-interactive").count() == 12 + 1  # and the community
+        elsewhere = page.goto(f"{server}/maps/grids.html?scope=110108010021")
+        assert elsewhere is not None and elsewhere.status == 404
+        refused = page.goto(f"{server}/maps/plans/1.html")  # a viewer reads no plans
+        assert refused is not None and refused.status == 403
+    finally:
+        context.close()
+
+
+def test_issue12_signed_out_pages_go_to_the_login_page(server: str, chromium: Any) -> None:
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
+        response = page.goto(f"{server}/maps/hazards.html?lang=en")
+        assert response is not None and response.status == 200
+        assert page.url.startswith(f"{server}/login?next=")
+        assert page.locator("input[name=password]").count() == 1
+    finally:
+        context.close()

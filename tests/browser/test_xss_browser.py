@@ -33,6 +33,7 @@ from gis.usecases import boundaries
 from gis.usecases.runtime import running
 from gis.usecases.sample import SAMPLE_FILES, load_sample_extras
 from tests.browser.conftest import empty_tables, serving
+from tests.principals import operator_headers
 
 PAYLOADS = [
     "${window.__x=1}",
@@ -101,9 +102,14 @@ def _hostile_boundaries(store_settings: StoreSettings) -> None:
         load_sample_extras(rt)
 
 
+AUTH: dict[str, str] = {}
+"""The bearer header the hostile records are written with (set by `hostile`)."""
+
+
 def _send(url: str, body: Any, content_type: str = "application/json") -> Any:
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type})
+    headers = {"Content-Type": content_type, **AUTH}
+    request = urllib.request.Request(url, data=data, headers=headers)
     try:
         with urllib.request.urlopen(request) as response:
             return json.loads(response.read())
@@ -176,15 +182,22 @@ def hostile(store_settings: StoreSettings, engine: Engine) -> Iterator[Hostile]:
     """A server over a store where every text field holds a payload."""
     empty_tables(engine)
     _hostile_boundaries(store_settings)
+    AUTH.update(operator_headers(store_settings))
     with serving(store_settings) as base:
         yield Hostile(base, _hostile_records(base))
     with engine.begin() as conn:  # the stations it added (the sample's are upserted anyway)
         conn.execute(sa.text("DELETE FROM stations WHERE source_id LIKE 'xss-%'"))
 
 
+@pytest.fixture(scope="module")
+def login_base(hostile: Hostile) -> str:
+    """The browser signs in on the hostile server."""
+    return hostile.base
+
+
 def _open(browser: Any, url: str) -> tuple[Any, list[str]]:
     """Load ``url``; the page and every error it reports (scripts, console, failed requests)."""
-    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page = browser.new_page()
     errors: list[str] = []
     origin = url.split("/maps")[0]
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -294,7 +307,7 @@ def test_item1_standalone_pages(
         check=True,
         capture_output=True,
     )
-    page = browser.new_page(viewport={"width": 1200, "height": 800})
+    page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("requestfailed", lambda r: errors.append(r.url))
