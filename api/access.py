@@ -31,6 +31,7 @@ from gis.errors import Forbidden, GridmapError, OutOfScope, Unauthenticated
 from gis.identity.access import Acting, role_names
 from gis.identity.records import Actor, Principal
 from gis.identity.roles import PERMISSIONS, allows
+from gis.identity.settings import AuthSettings
 from gis.usecases import identity, trail
 
 LOG = logging.getLogger("gridmap.audit")
@@ -71,6 +72,16 @@ class Requirement:
     """Whether the token may also come as the body's ``api_key`` field (Open311 GeoReport v2)."""
     signing: bool = False
     """A public route that signs in or out: it reads credentials itself, not through here."""
+    closable: bool = False
+    """A public route that ``GRIDMAP_PUBLIC_READS=false`` closes to signed-in principals."""
+    opened_by: str | None = None
+    """The `AuthSettings` flag that opens this route to anyone (``public_grid_map``)."""
+
+    def _open(self, settings: AuthSettings) -> bool:
+        """Whether anyone may call the route under ``settings``."""
+        if self.opened_by is not None and getattr(settings, self.opened_by):
+            return True
+        return self.public and not (self.closable and not settings.public_reads)
 
     def describe(self) -> str:
         """Who may call, in words (for the API's documentation).
@@ -85,10 +96,13 @@ class Requirement:
         if self.signing:
             return "anyone (signing in or out)"
         if self.public:
-            return "anyone (a token sent along is still checked)"
+            closed = "; signed in with GRIDMAP_PUBLIC_READS=false" if self.closable else ""
+            return f"anyone (a token sent along is still checked){closed}"
         if not self.permissions:
             return "any signed-in principal"
         extra = "; Open311's `api_key` counts as a token" if self.api_key else ""
+        if self.opened_by:
+            extra += f"; anyone with GRIDMAP_{self.opened_by.upper()}=true"
         held = " or ".join(self.permissions)
         return f"a principal holding {held} (within its areas){extra}"
 
@@ -107,7 +121,7 @@ class Requirement:
             return acting_for(request, None, None)
         principal = await _api_key_principal(request) if self.api_key else None
         principal = principal or await auth.principal_of(request)
-        if self.public:
+        if self._open(auth.auth_settings(request)):
             return acting_for(request, principal, None)
         if principal is None:
             acting_for(request, None, self.permissions[0] if self.permissions else None)
@@ -140,16 +154,26 @@ async def _api_key_principal(request: Request) -> Principal | None:
     return await run_in_threadpool(identity.authenticate_token, runtime(request), key.strip())
 
 
-def requires(*permissions: str, api_key: bool = False) -> Any:
+def requires(*permissions: str, api_key: bool = False, opened_by: str | None = None) -> Any:
     """A dependency needing one of ``permissions`` (on some area; the use case checks which).
 
-    ``api_key`` also accepts the token as the body's ``api_key`` field (Open311).
+    ``api_key`` also accepts the token as the body's ``api_key`` field (Open311);
+    ``opened_by`` names the `AuthSettings` flag that opens the route to anyone.
     """
-    return Depends(Requirement(permissions, api_key=api_key))
+    return Depends(Requirement(permissions, api_key=api_key, opened_by=opened_by))
 
 
 def public() -> Any:
-    """A dependency for a route anyone may call (a token sent along is still checked)."""
+    """A dependency for a public read: anyone may call it, unless a setting closes it.
+
+    A token sent along is still checked; ``GRIDMAP_PUBLIC_READS=false`` closes the route to
+    signed-in principals.
+    """
+    return Depends(Requirement(public=True, closable=True))
+
+
+def open_route() -> Any:
+    """A dependency for what always answers anyone: health, the docs, static assets."""
     return Depends(Requirement(public=True))
 
 
@@ -184,7 +208,10 @@ def requirement_of(route: APIRoute) -> Requirement | None:
 
 
 Public = Annotated[Acting, public()]
-"""A route parameter: the caller of a public route (anonymous or not)."""
+"""A route parameter: the caller of a public read (anonymous or not)."""
+
+Open = Annotated[Acting, open_route()]
+"""A route parameter: the caller of a route that always answers anyone."""
 
 SignedIn = Annotated[Acting, signed_in()]
 """A route parameter: any authenticated caller."""

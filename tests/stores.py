@@ -11,6 +11,7 @@ from gis.io import read_boundaries
 from gis.usecases import boundaries
 from gis.usecases.runtime import Runtime
 from tests import geoms
+from tests.principals import OWNER
 
 MOVED = (116.352, 40.0)  # in grid 002, then in 001 once the shared edge moves east
 
@@ -19,7 +20,9 @@ def load_hierarchy(rt: Runtime, folder: Path) -> Runtime:
     """Commit district → subdistrict → community → the two grids of `tests.geoms.HIERARCHY`."""
     files = geoms.hierarchy_files(folder)
     for level in ORDER:
-        boundaries.load(rt, read_boundaries(files[level.value], level=level), level=level)
+        boundaries.load(
+            rt, read_boundaries(files[level.value], level=level), acting=OWNER, level=level
+        )
     return rt
 
 
@@ -30,7 +33,7 @@ def move_shared_edge(rt: Runtime, folder: Path) -> None:
         ("110108010019002", "第02网格", box(116.355, 39.99, 116.36, 40.01)),
     ]
     path = geoms.write(geoms.frame(rows), folder / "moved.geojson")
-    boundaries.load(rt, read_boundaries(path, level=Level.GRID), level=Level.GRID)
+    boundaries.load(rt, read_boundaries(path, level=Level.GRID), acting=OWNER, level=Level.GRID)
 
 
 def address_row(address: str, lon: float, lat: float, households: int = 60, **more: object) -> dict:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.base import app, err, runtime, say
+from api.cli.base import app, err, machine, runtime, say
 
 addresses_app = typer.Typer(help="The standard-address registry (一标三实).", no_args_is_help=True)
 app.add_typer(addresses_app, name="addresses")
@@ -23,5 +23,5 @@ def addresses_import(
     from gis.usecases.boundaries import import_addresses
 
     with err.status(f"importing {file.name} …"), runtime(ctx) as rt:
-        count = import_addresses(rt, file, crs=crs)
+        count = import_addresses(rt, file, acting=machine(), crs=crs)
     say(f"{count} addresses imported")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli.base import LevelOption, app, err, runtime, say, warn
+from api.cli.base import LevelOption, app, err, machine, runtime, say, warn
 from gis import clock
 
 if TYPE_CHECKING:
@@ -59,7 +59,9 @@ def load(
     with runtime(ctx) as rt:
         if commit:
             with err.status("writing …"):
-                plan = boundaries.load(rt, boundary, level=level, retire_missing=retire_missing)
+                plan = boundaries.load(
+                    rt, boundary, acting=machine(), level=level, retire_missing=retire_missing
+                )
         else:
             plan = boundaries.preview_load(rt, boundary, level=level, retire_missing=retire_missing)
     _print_plan(plan, committed=commit, source=f"{file.name} ({boundary.source_crs})")

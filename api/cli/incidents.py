@@ -78,7 +78,9 @@ def import_incidents(
         reject_file(reject_path, header) as reject,
         Progress("importing", *columns, console=err, transient=True) as progress,
     ):
-        importer = Importer(rt, file.name, crs, source, reject, digest=file_digest(file))
+        importer = Importer(
+            rt, file.name, crs, source, reject, digest=file_digest(file), acting=machine()
+        )
         task = progress.add_task("import", total=len(records))
         tally = importer.run(
             records,

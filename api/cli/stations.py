@@ -44,7 +44,7 @@ def network_load(
     from gis.usecases import stations
 
     with runtime(ctx) as rt:
-        network, new = stations.load_network(rt, file, name=name)
+        network, new = stations.load_network(rt, file, acting=machine(), name=name)
     version = network.version
     state = "loaded" if new else "already loaded; made current"
     say(

@@ -7,7 +7,6 @@ are read from stdin only (never an argument, which ``ps`` and shell history woul
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from datetime import datetime
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from api.cli.base import app, runtime, say
+from api.cli.base import app, machine, runtime, say
 from gis import clock
 from gis.identity.records import Actor
 
@@ -39,7 +38,7 @@ PasswordStdin = Annotated[
 
 def cli_actor() -> Actor:
     """The CLI's principal: the OS user, as ``os:<user>`` from source ``cli``."""
-    return Actor(principal=f"os:{getpass.getuser()}", source="cli")
+    return machine().actor
 
 
 def _password(from_stdin: bool) -> str:

@@ -6,14 +6,14 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
-from api.access import Public
+from api.access import Open
 from maps.assets import DOCS_CSS, DOCS_JS, STATIC_PREFIX
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/docs")
-def docs(request: Request, _: Public) -> HTMLResponse:
+def docs(request: Request, _: Open) -> HTMLResponse:
     """Swagger UI over ``/openapi.json``; its script and stylesheet come from ``/static``."""
     return get_swagger_ui_html(
         openapi_url=request.app.openapi_url,

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
-from api.access import Public
+from api.access import Open
 from api.deps import Rt
 from gis.errors import StoreTimeout
 from gis.limits import HEALTH_SECONDS
@@ -48,7 +48,7 @@ def _probe(request: Request) -> Probe:
 
 
 @router.get("/healthz")
-async def healthz(request: Request, rt: Rt, _: Public) -> dict[str, Any]:
+async def healthz(request: Request, rt: Rt, _: Open) -> dict[str, Any]:
     """The database answers: PostgreSQL and PostGIS versions (503 within 1 s when not)."""
     versions = await _probe(request).versions(rt, HEALTH_SECONDS)
     return {"status": "ok", "database": "ok", **versions}

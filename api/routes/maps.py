@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api import pages
-from api.access import Public, requires
+from api.access import Open, requires
 from api.deps import Id, Rt
 from gis.errors import NotFound
 from gis.identity.access import Acting
@@ -28,7 +28,7 @@ MapReader = Annotated[Acting, requires("maps:read")]
 
 
 @router.get("/static/{path:path}", include_in_schema=False)
-def static(_: Public, path: str) -> FileResponse:
+def static(_: Open, path: str) -> FileResponse:
     """Leaflet, its plugins and the other assets the map pages load."""
     found = static_file(path)
     if found is None:
@@ -51,7 +51,7 @@ FAVICON = (
 
 
 @router.get("/favicon.ico", include_in_schema=False)
-def favicon(_: Public) -> Response:
+def favicon(_: Open) -> Response:
     """A small grid icon, so browsers asking for one get it."""
     return Response(FAVICON, media_type="image/svg+xml")
 
@@ -80,7 +80,7 @@ def index(_: MapReader, lang: Lang = None) -> HTMLResponse:
 @router.get("/maps/grids.html", response_class=HTMLResponse)
 def grids_page(
     rt: Rt,
-    acting: MapReader,
+    acting: Annotated[Acting, requires("maps:read", opened_by="public_grid_map")],
     scope: Annotated[str | None, Query(description="area code to show (and below)")] = None,
     measure: Annotated[str | None, Query(description=" | ".join(pages.MEASURES))] = None,
     start: str | None = None,

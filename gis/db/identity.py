@@ -258,10 +258,12 @@ class Credentials:
     locked_until: datetime | None
     totp_secret: str | None
     grants: tuple[Grant, ...]
+    password_age_days: float = 0.0
 
 
 _CREDENTIALS = text(
     "SELECT u.id, u.login, u.password_hash, u.enabled, u.totp_secret, "
+    "extract(epoch FROM now() - u.password_changed_at) / 86400 AS password_age_days, "
     "CASE WHEN u.locked_until > now() THEN u.locked_until END AS locked_until, "
     "coalesce(array_agg(g.role ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
     "'{}') AS roles, "
@@ -285,6 +287,7 @@ def credentials(conn: Connection, *, login: str) -> Credentials | None:
         locked_until=row.locked_until,
         totp_secret=row.totp_secret,
         grants=tuple(Grant(r, s) for r, s in zip(row.roles, row.scopes, strict=True)),
+        password_age_days=float(row.password_age_days),
     )
 
 

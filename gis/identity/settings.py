@@ -35,6 +35,15 @@ class AuthSettings(BaseSettings):
         factor to sign in with a password.
     cookie_secure : bool
         Send the session cookie only over HTTPS (set it behind TLS).
+    password_max_days : int
+        A password older than this many days no longer signs in (it must be reset);
+        0, the default, never expires (``GRIDMAP_PASSWORD_MAX_DAYS``, e.g. 90).
+    public_reads : bool
+        Whether the public reads (``GET /lookup``, ``/areas``, the Open311 ``GET``s, station
+        listings) answer without credentials (``GRIDMAP_PUBLIC_READS``; false: signed in).
+    public_grid_map : bool
+        Whether the grid map page answers without signing in, showing every area
+        (``GRIDMAP_PUBLIC_GRID_MAP``).
     """
 
     model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
@@ -47,6 +56,9 @@ class AuthSettings(BaseSettings):
     access_token_minutes: int = Field(default=60, gt=0)
     totp_required_roles: str = ""
     cookie_secure: bool = False
+    password_max_days: int = Field(default=0, ge=0)
+    public_reads: bool = True
+    public_grid_map: bool = False
 
     @field_validator("totp_required_roles")
     @classmethod

@@ -20,10 +20,12 @@ from gis.db import areas as area_sql
 from gis.db import lookup as lookup_sql
 from gis.db.engine import Connection
 from gis.errors import InvalidInput, NotFound
+from gis.identity.access import Acting
 from gis.incidents.registry_file import read_addresses
 from gis.io import BoundaryFile
 from gis.loader import LoadPlan, check_parents, plan_load
 from gis.usecases.runtime import Runtime
+from gis.usecases.trail import audited
 
 
 def _plan(
@@ -52,23 +54,35 @@ def preview_load(
 
 
 def load(
-    rt: Runtime, boundary: BoundaryFile, *, level: Level, retire_missing: bool = False
+    rt: Runtime,
+    boundary: BoundaryFile,
+    *,
+    acting: Acting,
+    level: Level,
+    retire_missing: bool = False,
 ) -> LoadPlan:
     """Plan and apply a load in one transaction: all of it is written, or nothing.
 
     The plan is made before the transaction, so that the areas write lock is never held while
     a large file is compared with the store; under the lock it is made again only if the areas
-    changed in between (another load or a publish moved the areas version).
+    changed in between (another load or a publish moved the areas version). Every area the
+    load adds, changes or retires must lie within the caller's scope (`Forbidden`).
     """
     with rt.read() as conn:
         version = lookup_sql.areas_version(conn)
         plan = _plan(conn, boundary, level=level, retire_missing=retire_missing)
-    with rt.write() as conn:
+    with audited(rt, acting.actor, "boundaries.load", f"level:{level.value}") as trail:
+        conn = trail.conn
         area_sql.lock_for_load(conn)
         if lookup_sql.areas_version(conn) != version:
             plan = _plan(conn, boundary, level=level, retire_missing=retire_missing)
+        for code in [*plan.added, *plan.changed, *plan.retired]:
+            acting.act(code, f"code: area {code}")
         area_sql.retire(conn, codes=plan.to_retire)
         area_sql.insert_versions(conn, level=level, areas=plan.to_insert)
+        trail.detail.update(
+            added=len(plan.added), changed=len(plan.changed), retired=len(plan.retired)
+        )
     return plan
 
 
@@ -121,8 +135,10 @@ def export_areas(
     return found
 
 
-def import_addresses(rt: Runtime, path: Path, *, crs: str | None = None) -> int:
+def import_addresses(rt: Runtime, path: Path, *, acting: Acting, crs: str | None = None) -> int:
     """Add or update standard addresses from a file (matched on their normalised form)."""
     rows = read_addresses(path, crs=crs)
-    with rt.write() as conn:
-        return address_sql.upsert_addresses(conn, rows=rows)
+    with audited(rt, acting.actor, "addresses.import", f"file:{path.name}") as trail:
+        count = address_sql.upsert_addresses(trail.conn, rows=rows)
+        trail.detail.update(rows=count)
+    return count

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -22,6 +20,7 @@ from gis import clock
 from gis.db import identity as store
 from gis.db.engine import Connection
 from gis.errors import Conflict, GridmapError, InvalidInput, Locked, NotFound, Unauthenticated
+from gis.identity.access import role_names
 from gis.identity.passwords import check_password, hash_password, verify_password
 from gis.identity.records import (
     Actor,
@@ -39,6 +38,7 @@ from gis.identity.settings import AuthSettings
 from gis.identity.tokens import new_token, parse_expiry, token_hash
 from gis.incidents.privacy import mask_phone
 from gis.usecases.runtime import Runtime
+from gis.usecases.trail import AUDITED, audited
 from gis.values import parse_text
 
 TOKEN_NAME_CHARS = 80
@@ -64,34 +64,6 @@ def audit(
     actor = Actor(principal=principal, source=source, role=role)
     entry = AuditEntry(actor, action, object, result, detail or {})
     return store.insert_audit(conn, entry=entry)
-
-
-@dataclass
-class _Write:
-    """An audited write in progress: its connection, and what its record will say."""
-
-    conn: Connection
-    target: str
-    detail: dict[str, object] = field(default_factory=dict)
-
-
-def _record(conn: Connection, actor: Actor, action: str, write: _Write, result: str) -> None:
-    store.insert_audit(conn, entry=AuditEntry(actor, action, write.target, result, write.detail))
-
-
-@contextmanager
-def _audited(rt: Runtime, actor: Actor, action: str, target: str) -> Iterator[_Write]:
-    """One audited write: ``ok`` with the write, or ``refused`` alone when it fails on purpose."""
-    try:
-        with rt.write() as conn:
-            write = _Write(conn, target)
-            yield write
-            _record(conn, actor, action, write, "ok")
-    except GridmapError as exc:
-        refusal = {"code": exc.code, "detail": exc.detail}
-        with rt.write() as conn:
-            store.insert_audit(conn, entry=AuditEntry(actor, action, target, "refused", refusal))
-        raise
 
 
 def _grants(conn: Connection, role: Role, scopes: list[str]) -> tuple[Grant, ...]:
@@ -138,7 +110,7 @@ def add_user(
     Conflict when the login is taken, whatever its case.
     """
     login = parse_login(login)
-    with _audited(rt, actor, "users.add", f"user:{login}") as write:
+    with audited(rt, actor, "users.add", f"user:{login}") as write:
         conn = write.conn
         grants = _grants(conn, parse_role(role), scopes)
         user = UserIn(
@@ -168,7 +140,7 @@ def set_enabled(rt: Runtime, actor: Actor, *, login: str, enabled: bool) -> bool
     """Enable or disable a user; whether it was enabled before (NotFound naming the login)."""
     login = parse_login(login)
     action = "users.enable" if enabled else "users.disable"
-    with _audited(rt, actor, action, f"user:{login}") as write:
+    with audited(rt, actor, action, f"user:{login}") as write:
         before = store.set_enabled(write.conn, user_id=_user_id(write.conn, login), enabled=enabled)
         write.detail["was_enabled"] = before
     return before
@@ -177,7 +149,7 @@ def set_enabled(rt: Runtime, actor: Actor, *, login: str, enabled: bool) -> bool
 def reset_password(rt: Runtime, actor: Actor, *, login: str, password: str) -> None:
     """Give a user a new password (the rule applies) and lift any lock."""
     login = parse_login(login)
-    with _audited(rt, actor, "users.reset_password", f"user:{login}") as write:
+    with audited(rt, actor, "users.reset_password", f"user:{login}") as write:
         found = _user_id(write.conn, login)
         new_hash = hash_password(check_password(password, login=login))
         store.set_password(write.conn, user_id=found, password_hash=new_hash)
@@ -190,7 +162,7 @@ def create_token(
     login = parse_login(login)
     lifetime = parse_expiry(expires)
     name = parse_text(name, "name", TOKEN_NAME_CHARS) or "token"
-    with _audited(rt, actor, "tokens.create", f"user:{login}") as write:
+    with audited(rt, actor, "tokens.create", f"user:{login}") as write:
         found, enabled = _user(write.conn, login)
         if not enabled:
             raise Conflict(f"login: {login!r} is disabled")
@@ -213,7 +185,7 @@ def list_tokens(rt: Runtime, *, login: str | None = None) -> list[TokenView]:
 
 def revoke_token(rt: Runtime, actor: Actor, *, token_id: int) -> TokenView:
     """Revoke a token (NotFound naming the id; Conflict when already revoked)."""
-    with _audited(rt, actor, "tokens.revoke", f"token:{token_id}") as write:
+    with audited(rt, actor, "tokens.revoke", f"token:{token_id}") as write:
         conn = write.conn
         found = store.tokens(conn, token_id=token_id)
         if not found:
@@ -354,6 +326,8 @@ def _verdict(
         return "locked"
     if not right:
         return "wrong_password"
+    if settings.password_max_days and found.password_age_days > settings.password_max_days:
+        return "password_expired"
     return _second_factor(found, totp, settings)
 
 
@@ -377,6 +351,11 @@ def _refusal(reason: str, found: store.Credentials | None) -> GridmapError:
             "totp: this account's role needs a second factor (动态口令) and it has none; "
             f"an administrator runs `gridmap users totp {found.login}` to set it up"
         )
+    if reason == "password_expired" and found is not None:
+        return Unauthenticated(
+            "password: expired (older than GRIDMAP_PASSWORD_MAX_DAYS); an administrator sets "
+            f"a new one with `gridmap users reset-password {found.login} --password-stdin`"
+        )
     return Unauthenticated(WRONG_LOGIN)
 
 
@@ -389,14 +368,10 @@ def _typed(login: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in login.strip())[:64]
 
 
-def _roles(grants: tuple[Grant, ...]) -> str | None:
-    return ",".join(sorted({g.role for g in grants})) or None
-
-
 def _login_actor(login: str, found: store.Credentials | None, source: str) -> Actor:
     if found is None:
         return Actor(principal=_typed(login), source=source)
-    return Actor(principal=found.login, source=source, role=_roles(found.grants))
+    return Actor(principal=found.login, source=source, role=role_names(found.grants))
 
 
 def _settle(
@@ -488,6 +463,7 @@ def login(
     with rt.write() as conn:
         refusal = _settle(conn, found, reason, actor, settings)
     if refusal is not None:
+        setattr(refusal, AUDITED, True)  # recorded above: the HTTP edge records it no more
         raise refusal
     assert found is not None
     return Principal(login=found.login, grants=found.grants)
@@ -501,7 +477,7 @@ def _live_user(conn: Connection, login: str) -> int:
 
 
 def _signed_in_actor(principal: Principal, source: str) -> Actor:
-    return Actor(principal=principal.login, source=source, role=_roles(principal.grants))
+    return Actor(principal=principal.login, source=source, role=role_names(principal.grants))
 
 
 def issue_access_token(
@@ -593,7 +569,7 @@ def set_totp(rt: Runtime, actor: Actor, *, login: str) -> str:
     """
     login = parse_login(login)
     secret = pyotp.random_base32()
-    with _audited(rt, actor, "users.totp", f"user:{login}") as write:
+    with audited(rt, actor, "users.totp", f"user:{login}") as write:
         found = _user_id(write.conn, login)
         store.set_totp_secret(write.conn, user_id=found, secret=secret)
     return pyotp.TOTP(secret).provisioning_uri(name=login, issuer_name="gridmap")

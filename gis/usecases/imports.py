@@ -19,6 +19,7 @@ from pathlib import Path
 
 from gis.db.engine import store_refused
 from gis.errors import InvalidInput, StoreRefused
+from gis.identity.access import Acting
 from gis.incidents.keys import CLI, import_key
 from gis.incidents.records import NewIncident
 from gis.incidents.report import SOURCES, IncidentReport, parse_report
@@ -26,6 +27,7 @@ from gis.limits import IMPORT_BATCH_ROWS
 from gis.pointfiles import Record
 from gis.usecases.incidents import prepare, write
 from gis.usecases.runtime import Runtime
+from gis.usecases.trail import audited
 
 FIELDS = (
     "category",
@@ -74,7 +76,7 @@ class Importer:
     """Validates rows and commits them in batches; refused rows go to ``reject``.
 
     ``digest`` is the sha256 of the file (`file_digest`) and ``client`` who imports it: with
-    the row number they make each row's idempotency key.
+    the row number they make each row's idempotency key. Each batch is audited, as ``acting``.
     """
 
     rt: Runtime
@@ -83,6 +85,7 @@ class Importer:
     source: str
     reject: Reject
     digest: str
+    acting: Acting
     client: str = CLI
     tally: Tally = field(default_factory=Tally)
     seen: dict[str, int] = field(default_factory=dict)
@@ -145,8 +148,11 @@ class Importer:
                     self._refuse(row[1], exc.detail)
 
     def _insert(self, rows: list[Row], prepared: list[NewIncident]) -> None:
-        with store_refused("row"), self.rt.write() as conn:
-            written = write(self.rt, conn, prepared, f"import:{self.file_name}")
+        target = f"file:{self.file_name}"
+        with audited(self.rt, self.acting.actor, "incidents.import", target) as trail:
+            with store_refused("row"):
+                written = write(self.rt, trail.conn, prepared, f"import:{self.file_name}")
+            trail.detail.update(rows=len(rows), added=len(written.created))
         self.tally.added += len(written.created)
         self.tally.already += len(written.retried)
         self.tally.duplicates += written.flagged

@@ -32,15 +32,16 @@ def load_sample(rt: Runtime) -> list[str]:
     lines = []
     for level in ORDER:
         boundary = read_boundaries(SAMPLE_DIR / SAMPLE_FILES[level], level=level)
-        lines.append(boundaries.load(rt, boundary, level=level).summary())
+        lines.append(boundaries.load(rt, boundary, acting=SAMPLE_LOADER, level=level).summary())
     return lines
 
 
 def load_sample_extras(rt: Runtime) -> list[str]:
     """Standard addresses, the walking network (from ../shared when present) and the stations."""
-    lines = [f"addresses: {boundaries.import_addresses(rt, SAMPLE_ADDRESSES)} standard addresses"]
+    added = boundaries.import_addresses(rt, SAMPLE_ADDRESSES, acting=SAMPLE_LOADER)
+    lines = [f"addresses: {added} standard addresses"]
     if SAMPLE_OSM.exists():
-        network, _ = stations.load_network(rt, SAMPLE_OSM)
+        network, _ = stations.load_network(rt, SAMPLE_OSM, acting=SAMPLE_LOADER)
         lines.append(f"walking network {network.version} from {SAMPLE_OSM.name}")
     else:
         lines.append(f"no walking network: {SAMPLE_OSM} is missing (isochrones need one)")

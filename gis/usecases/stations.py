@@ -163,14 +163,17 @@ def _import(conn: Connection, stations: list[StationIn]) -> ImportSummary:
     )
 
 
-def load_network(rt: Runtime, path: Path, *, name: str | None = None) -> tuple[WalkNetwork, bool]:
+def load_network(
+    rt: Runtime, path: Path, *, acting: Acting, name: str | None = None
+) -> tuple[WalkNetwork, bool]:
     """Build the walking network of an OSM XML file and make it current (idempotent).
 
     Returns the network and whether it was new to the store.
     """
     network = network_from_osm(path, name=name)
-    with rt.write() as conn:
-        _, new = station_sql.save_network(conn, network=network)
+    with audited(rt, acting.actor, "network.load", f"file:{path.name}") as trail:
+        _, new = station_sql.save_network(trail.conn, network=network)
+        trail.detail.update(version=network.version, new=new)
     return network, new
 
 

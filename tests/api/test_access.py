@@ -21,6 +21,7 @@ from api.access import api_routes, requirement_of
 from api.app import create_app
 from gis.db import identity as identity_sql
 from gis.identity.roles import ROLES
+from gis.identity.settings import AuthSettings
 from gis.incidents.report import parse_report
 from gis.settings import StoreSettings
 from gis.stations.records import parse_station
@@ -318,3 +319,17 @@ def test_issue12_the_auditor_sees_writes_and_refusals(world: World) -> None:
     assert any(r["action"] == "GET /incidents" for r in anonymous.json())
     # administration and audit are separated: the admin cannot read the log
     assert client.get("/audit", headers=_as(world, "admin")).status_code == 403
+
+
+def test_issue12_settings_close_the_public_reads_and_open_the_grid_map(
+    world: World, store_settings: StoreSettings
+) -> None:
+    closed = AuthSettings(public_reads=False, public_grid_map=True)
+    with TestClient(create_app(store_settings, auth_settings=closed)) as client:
+        for path in ("/areas?level=grid", "/lookup?lon=116.3484&lat=40.0079", "/stations"):
+            assert client.get(path).status_code == 401, path
+            assert client.get(path, headers=_as(world, "viewer")).status_code == 200, path
+        assert client.get("/healthz").status_code == 200  # health never closes
+        page = client.get("/maps/grids.html")  # opened: every area, to anyone
+        assert page.status_code == 200 and f"{B}001" in page.text
+        assert client.get("/maps/hazards.html").status_code == 401  # the others stay closed

@@ -56,7 +56,7 @@ def served(store_settings: StoreSettings, engine: Engine) -> Iterator[None]:
         )
     with running(store_settings, pool_size=2) as rt:
         load_sample(rt)
-        stations.load_network(rt, SAMPLE_OSM)
+        stations.load_network(rt, SAMPLE_OSM, acting=OWNER)
         found = read_stations(
             SAMPLE_STATIONS.read_bytes(), kind="geojson", catalogue=rt.station_types
         )

@@ -15,7 +15,7 @@ from gis.settings import StoreSettings
 from gis.usecases import stations
 from gis.usecases.runtime import Runtime
 from gis.usecases.sample import load_sample
-from tests.principals import operator_headers
+from tests.principals import OWNER, operator_headers
 from tests.stores import address_row
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,7 @@ def clear_stations(engine: Engine) -> None:
 def client(store_settings: StoreSettings, empty_store: Engine, rt: Runtime) -> Iterator[TestClient]:
     clear_stations(empty_store)
     load_sample(rt)
-    stations.load_network(rt, OSM)
+    stations.load_network(rt, OSM, acting=OWNER)
     with TestClient(
         create_app(store_settings), headers=operator_headers(store_settings)
     ) as test_client:

@@ -33,7 +33,7 @@ from gis.usecases import boundaries
 from gis.usecases.runtime import running
 from gis.usecases.sample import SAMPLE_FILES, load_sample_extras
 from tests.browser.conftest import empty_tables, serving
-from tests.principals import operator_headers
+from tests.principals import OWNER, operator_headers
 
 PAYLOADS = [
     "${window.__x=1}",
@@ -98,7 +98,7 @@ def _hostile_boundaries(store_settings: StoreSettings) -> None:
                 areas["attributes"] = [
                     {"worker": HOSTILE[i % len(HOSTILE)]} for i in range(len(areas))
                 ]
-            boundaries.load(rt, boundary, level=level)
+            boundaries.load(rt, boundary, acting=OWNER, level=level)
         load_sample_extras(rt)
 
 

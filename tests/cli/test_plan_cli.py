@@ -201,7 +201,7 @@ def test_item15_plan_show_and_diff_say_where_households_come_from(
     from gis.settings import SAMPLE_ADDRESSES
     from gis.usecases import boundaries
 
-    boundaries.import_addresses(rt, SAMPLE_ADDRESSES)
+    boundaries.import_addresses(rt, SAMPLE_ADDRESSES, acting=OWNER)
     plan_id = gridmap("plan", "create", "--scope", COMMUNITY).output.split()[1]
     line = "LINESTRING (116.352 39.99, 116.352 40.02)"
     split = gridmap("plan", "split", plan_id, "--grid", f"{COMMUNITY}012", "--line", line)

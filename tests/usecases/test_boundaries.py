@@ -15,6 +15,7 @@ from gis.io import BoundaryFile, read_boundaries
 from gis.usecases import boundaries
 from gis.usecases.runtime import Runtime
 from tests import geoms
+from tests.principals import OWNER
 
 
 def boundary(
@@ -31,7 +32,10 @@ def boundary(
 def load_hierarchy(rt: Runtime, tmp_path: Path) -> None:
     for level in ORDER:
         boundaries.load(
-            rt, boundary(level.value, geoms.HIERARCHY[level.value], tmp=tmp_path), level=level
+            rt,
+            boundary(level.value, geoms.HIERARCHY[level.value], tmp=tmp_path),
+            acting=OWNER,
+            level=level,
         )
 
 
@@ -59,7 +63,7 @@ def test_commit_writes_the_hierarchy(rt: Runtime, tmp_path: Path) -> None:
 def test_reloading_the_same_file_changes_nothing(rt: Runtime, tmp_path: Path) -> None:
     load_hierarchy(rt, tmp_path)
     plan = boundaries.load(
-        rt, boundary("grid", geoms.HIERARCHY["grid"], tmp=tmp_path), level=Level.GRID
+        rt, boundary("grid", geoms.HIERARCHY["grid"], tmp=tmp_path), acting=OWNER, level=Level.GRID
     )
     assert plan.is_empty and len(plan.unchanged) == 2
     assert count(rt.engine) == 5
@@ -72,7 +76,9 @@ def test_changed_boundary_retires_old_version(rt: Runtime, tmp_path: Path) -> No
         ("110108010019001", "第01网格", shapely.box(116.34, 39.99, 116.352, 40.01)),
         ("110108010019002", "第02网格", shapely.box(116.352, 39.99, 116.36, 40.01)),
     ]
-    plan = boundaries.load(rt, boundary("grid", moved, tmp=tmp_path), level=Level.GRID)
+    plan = boundaries.load(
+        rt, boundary("grid", moved, tmp=tmp_path), acting=OWNER, level=Level.GRID
+    )
     assert plan.changed == ["110108010019001", "110108010019002"]
     assert count(rt.engine, "level = 'grid'") == 4
     assert count(rt.engine, "level = 'grid' AND valid_to IS NULL") == 2
@@ -88,7 +94,9 @@ def test_changed_boundary_retires_old_version(rt: Runtime, tmp_path: Path) -> No
 def test_changed_name_is_a_new_version_too(rt: Runtime, tmp_path: Path) -> None:
     load_hierarchy(rt, tmp_path)
     renamed = [("110108", "海淀区（新）", geoms.DISTRICT)]
-    plan = boundaries.load(rt, boundary("district", renamed, tmp=tmp_path), level=Level.DISTRICT)
+    plan = boundaries.load(
+        rt, boundary("district", renamed, tmp=tmp_path), acting=OWNER, level=Level.DISTRICT
+    )
     assert plan.changed == ["110108"]
 
 
@@ -100,7 +108,7 @@ def test_unknown_parent_refused_before_writing(rt: Runtime, tmp_path: Path) -> N
         match=r"feature 1 \(code 110108010099001\): field code: parent "
         "community 110108010099 does not exist",
     ):
-        boundaries.load(rt, boundary("grid", orphan, tmp=tmp_path), level=Level.GRID)
+        boundaries.load(rt, boundary("grid", orphan, tmp=tmp_path), acting=OWNER, level=Level.GRID)
     assert count(rt.engine) == 5
 
 
@@ -117,7 +125,7 @@ def test_failure_mid_write_rolls_everything_back(rt: Runtime, tmp_path: Path) ->
         "name",
     )
     with pytest.raises(InvalidInput, match="ck_areas_counts"):
-        boundaries.load(rt, both, level=Level.GRID)
+        boundaries.load(rt, both, acting=OWNER, level=Level.GRID)
     assert count(rt.engine) == 5 and count(rt.engine, "valid_to IS NOT NULL") == 0
 
 
@@ -125,7 +133,11 @@ def test_retire_missing(rt: Runtime, tmp_path: Path) -> None:
     load_hierarchy(rt, tmp_path)
     merged = [("110108010019001", "合并网格", geoms.COMMUNITY)]
     plan = boundaries.load(
-        rt, boundary("grid", merged, tmp=tmp_path), level=Level.GRID, retire_missing=True
+        rt,
+        boundary("grid", merged, tmp=tmp_path),
+        acting=OWNER,
+        level=Level.GRID,
+        retire_missing=True,
     )
     assert plan.changed == ["110108010019001"] and plan.retired == ["110108010019002"]
     assert count(rt.engine, "level = 'grid' AND valid_to IS NULL") == 1
@@ -138,6 +150,7 @@ def test_retire_missing_refuses_areas_with_children(rt: Runtime, tmp_path: Path)
         boundaries.load(
             rt,
             boundary("community", other, tmp=tmp_path),
+            acting=OWNER,
             level=Level.COMMUNITY,
             retire_missing=True,
         )

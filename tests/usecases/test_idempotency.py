@@ -73,6 +73,7 @@ def imported(rt: Runtime, reports: list[IncidentReport], **options: str) -> Impo
         given["source"],
         lambda _, error: refused.append(error),
         digest=given["digest"],
+        acting=OWNER,
     )
     importer.run([record(r) for r in reports])
     importer.refused = refused  # type: ignore[attr-defined]

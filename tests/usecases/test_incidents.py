@@ -48,7 +48,13 @@ def comparable(incident: Incident) -> dict:
 def batch(rt: Runtime, reports: list[IncidentReport], digest: str = "f" * 64) -> Importer:
     refused: list[str] = []
     importer = Importer(
-        rt, "file.csv", "wgs84", "app", lambda _, error: refused.append(error), digest=digest
+        rt,
+        "file.csv",
+        "wgs84",
+        "app",
+        lambda _, error: refused.append(error),
+        digest=digest,
+        acting=OWNER,
     )
     importer.commit([(number, {}, r) for number, r in enumerate(reports, start=1)])
     assert refused == []
@@ -92,7 +98,13 @@ def test_duplicates_are_linked_alike_one_by_one_and_in_a_batch(store: Runtime) -
 def test_a_batch_the_store_refuses_is_retried_row_by_row(store: Runtime) -> None:
     refused: list[str] = []
     importer = Importer(
-        store, "file.csv", "wgs84", "app", lambda _, error: refused.append(error), digest="f" * 64
+        store,
+        "file.csv",
+        "wgs84",
+        "app",
+        lambda _, error: refused.append(error),
+        digest="f" * 64,
+        acting=OWNER,
     )
     unstorable = replace(BY_POINT, description="坏\x00")  # past the parser, as a bug might be
     importer.commit([(n, {}, r) for n, r in enumerate([BY_POINT, unstorable, BY_ADDRESS], 1)])

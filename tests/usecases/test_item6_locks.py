@@ -126,7 +126,7 @@ def test_item9_isochrones_are_computed_with_no_transaction_idle(
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE stations, station_isochrones RESTART IDENTITY CASCADE"))
     load_sample(rt)
-    stations.load_network(rt, OSM)
+    stations.load_network(rt, OSM, acting=OWNER)
     found = read_stations(SAMPLE.read_bytes(), kind="geojson", catalogue=rt.station_types)
     stations.import_stations(rt, found, acting=OWNER)
     brief = store_settings.model_copy(update={"idle_in_transaction_timeout": 0.2})

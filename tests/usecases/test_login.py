@@ -251,3 +251,14 @@ def test_issue12_a_session_moves_last_seen_at_most_once_a_minute(wang: Runtime) 
     sql(wang, "UPDATE sessions SET last_seen_at = now() - interval '29 minutes'")
     identity.authenticate_session(wang, cookie, settings=SETTINGS)
     assert seen() > first  # used within the idle time: moved forward
+
+
+def test_issue12_an_expired_password_signs_in_no_more_until_reset(wang: Runtime) -> None:
+    expiring = SETTINGS.model_copy(update={"password_max_days": 90})
+    assert sign_in(wang, settings=expiring)  # a fresh password
+    sql(wang, "UPDATE users SET password_changed_at = now() - interval '91 days'")
+    refused = refusal(wang, settings=expiring)
+    assert isinstance(refused, Unauthenticated) and refused.detail.startswith("password: expired")
+    assert sign_in(wang)  # without the setting it never expires
+    identity.reset_password(wang, ACTOR, login="wang", password=PASSWORD + "x")
+    assert sign_in(wang, password=PASSWORD + "x", settings=expiring)

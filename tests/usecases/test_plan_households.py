@@ -33,7 +33,7 @@ COMMUNITY_HOUSEHOLDS = 2_321
 @pytest.fixture
 def sample(rt: Runtime) -> Runtime:
     load_sample(rt)
-    boundaries.import_addresses(rt, SAMPLE_ADDRESSES)
+    boundaries.import_addresses(rt, SAMPLE_ADDRESSES, acting=OWNER)
     return rt
 
 
@@ -122,7 +122,7 @@ def test_item15_without_a_registry_households_are_shared_by_area_in_whole_number
 ) -> None:
     store = load_hierarchy(rt, tmp_path)
     counted = geoms.frame(geoms.HIERARCHY["grid"], households=[391, 100])
-    boundaries.load(store, boundaries_file(counted, tmp_path), level=Level.GRID)
+    boundaries.load(store, boundaries_file(counted, tmp_path), acting=OWNER, level=Level.GRID)
     plan_id = planning.create_plan(store, acting=OWNER, scope_code=COMMUNITY).id
     third = 116.34 + 0.01 / 3  # a third of the western grid is cut off
     new_code = planning.split(
@@ -142,7 +142,7 @@ def test_item15_without_a_registry_households_are_shared_by_area_in_whole_number
 def test_item15_addresses_explain_part_and_area_share_the_rest(rt: Runtime, tmp_path: Path) -> None:
     store = load_hierarchy(rt, tmp_path)
     counted = geoms.frame(geoms.HIERARCHY["grid"], households=[400, 100])
-    boundaries.load(store, boundaries_file(counted, tmp_path), level=Level.GRID)
+    boundaries.load(store, boundaries_file(counted, tmp_path), acting=OWNER, level=Level.GRID)
     with store.write() as conn:  # 300 of the western grid's 400 households in the registry
         address_sql.upsert_addresses(conn, rows=[address_row("学院路1号", 116.341, 40.0, 300)])
     halves = [
@@ -172,7 +172,7 @@ def test_item15_a_grid_the_plan_leaves_alone_keeps_its_row_whatever_the_registry
     """Item 17 still holds: the registry (300) disagrees with the stored 100, the boundary not."""
     store = load_hierarchy(rt, tmp_path)
     counted = geoms.frame(geoms.HIERARCHY["grid"], households=[100, 100])
-    boundaries.load(store, boundaries_file(counted, tmp_path), level=Level.GRID)
+    boundaries.load(store, boundaries_file(counted, tmp_path), acting=OWNER, level=Level.GRID)
     with store.write() as conn:
         address_sql.upsert_addresses(conn, rows=[address_row("学院路1号", 116.341, 40.0, 300)])
     grown = [
@@ -203,7 +203,7 @@ def test_item15_a_community_without_grids_shares_its_own_households_by_area(
         rows = geoms.HIERARCHY[level.value]
         counted = geoms.frame(rows, households=[1_001] * len(rows))
         path = geoms.write(counted, tmp_path / f"{level.value}.geojson")
-        boundaries.load(rt, read_boundaries(path, level=level), level=level)
+        boundaries.load(rt, read_boundaries(path, level=level), acting=OWNER, level=level)
     first = [(f"{COMMUNITY}001", "w", geoms.GRIDS[0]), (f"{COMMUNITY}002", "e", geoms.GRIDS[1])]
     plan_id = planning.create_plan(
         rt, acting=OWNER, scope_code=COMMUNITY, areas=geoms.frame(first)

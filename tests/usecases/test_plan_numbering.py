@@ -26,7 +26,7 @@ IN_012_WEST = (116.349496, 40.006217)  # 住宅18号楼: the part of 012 the spl
 @pytest.fixture
 def sample(rt: Runtime) -> Runtime:
     load_sample(rt)
-    boundaries.import_addresses(rt, SAMPLE_ADDRESSES)
+    boundaries.import_addresses(rt, SAMPLE_ADDRESSES, acting=OWNER)
     return rt
 
 
