@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from api import pages
@@ -58,8 +58,8 @@ def favicon(_: Open) -> Response:
 
 @router.get("/maps", response_class=HTMLResponse)
 @router.get("/maps/", response_class=HTMLResponse, include_in_schema=False)
-def index(_: MapReader, lang: Lang = None) -> HTMLResponse:
-    """The list of map pages."""
+def index(request: Request, acting: MapReader, lang: Lang = None) -> HTMLResponse:
+    """The list of map pages, who is signed in, and a sign-out button (with the CSRF token)."""
     options = map_options(lang)
     links = [
         ("grids.html", options.t("网格地图", "Grid map")),
@@ -73,7 +73,22 @@ def index(_: MapReader, lang: Lang = None) -> HTMLResponse:
     title = html_text(options.t("gridmap 地图", "gridmap maps"))
     return HTMLResponse(
         f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
-        f"</head><body><h1>{title}</h1><ul>{items}</ul></body></html>"
+        f"</head><body><h1>{title}</h1>{_signed_in(request, acting, options)}"
+        f"<ul>{items}</ul></body></html>"
+    )
+
+
+def _signed_in(request: Request, acting: Acting, options: MapOptions) -> str:
+    """Who is signed in, and the sign-out form (a session's: it carries the CSRF token)."""
+    csrf = getattr(request.state, "csrf", None)
+    if csrf is None:
+        return ""
+    who = html_text(options.t(f"已登录：{acting.login}", f"Signed in as {acting.login}"))
+    leave = html_text(options.t("退出", "Sign out"))
+    return (
+        f"<form class='gm-user' method='post' action='/logout'><span>{who}</span> "
+        f"<input type='hidden' name='csrf_token' value='{html_text(csrf)}'>"
+        f"<button type='submit'>{leave}</button></form>"
     )
 
 

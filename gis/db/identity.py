@@ -110,13 +110,19 @@ def set_enabled(conn: Connection, *, user_id: int, enabled: bool) -> bool:
     return bool(conn.execute(query, {"id": user_id, "enabled": enabled}).scalar())
 
 
-def set_password(conn: Connection, *, user_id: int, password_hash: str) -> None:
-    """Replace a user's password hash, and lift its lock and failed-login count."""
+def set_password(conn: Connection, *, user_id: int, password_hash: str) -> int:
+    """Replace a user's password hash; the number of its browser sessions ended.
+
+    Also lifts its lock and failed-login count, and ends its sessions: whoever knew the old
+    password is signed out.
+    """
     query = text(
         "UPDATE users SET password_hash = :hash, password_changed_at = now(), "
         "failed_logins = 0, locked_until = NULL WHERE id = :id"
     )
     conn.execute(query, {"id": user_id, "hash": password_hash})
+    ended = text("UPDATE sessions SET ended_at = now() WHERE user_id = :id AND ended_at IS NULL")
+    return conn.execute(ended, {"id": user_id}).rowcount
 
 
 def insert_token(

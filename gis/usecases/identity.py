@@ -147,12 +147,13 @@ def set_enabled(rt: Runtime, actor: Actor, *, login: str, enabled: bool) -> bool
 
 
 def reset_password(rt: Runtime, actor: Actor, *, login: str, password: str) -> None:
-    """Give a user a new password (the rule applies) and lift any lock."""
+    """Give a user a new password (the rule applies), lift any lock, end its sessions."""
     login = parse_login(login)
     with audited(rt, actor, "users.reset_password", f"user:{login}") as write:
         found = _user_id(write.conn, login)
         new_hash = hash_password(check_password(password, login=login))
-        store.set_password(write.conn, user_id=found, password_hash=new_hash)
+        ended = store.set_password(write.conn, user_id=found, password_hash=new_hash)
+        write.detail["sessions_ended"] = ended
 
 
 def create_token(

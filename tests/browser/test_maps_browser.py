@@ -215,3 +215,25 @@ def test_issue12_signed_out_pages_go_to_the_login_page(server: str, chromium: An
         assert page.locator("input[name=password]").count() == 1
     finally:
         context.close()
+
+
+def test_issue12_signing_out_from_the_index_ends_the_session(
+    server: str, chromium: Any, engine: Engine
+) -> None:
+    """The index's sign-out form carries the session's CSRF token; afterwards pages ask again."""
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM users WHERE login = 'browser-leaver'"))
+    user_token(engine, "browser-leaver", (Grant("viewer", "110108"),))
+    context = chromium.new_context()
+    try:
+        sign_in(context, server, "browser-leaver")
+        page = context.new_page()
+        page.goto(f"{server}/maps/")
+        assert "browser-leaver" in page.locator(".gm-user").inner_text()
+        page.click(".gm-user button")
+        page.wait_for_url(f"{server}/login")
+        assert "gridmap_session" not in {c["name"] for c in context.cookies()}
+        page.goto(f"{server}/maps/grids.html")
+        assert page.url.startswith(f"{server}/login?next=")
+    finally:
+        context.close()

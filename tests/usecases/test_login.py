@@ -262,3 +262,11 @@ def test_issue12_an_expired_password_signs_in_no_more_until_reset(wang: Runtime)
     assert sign_in(wang)  # without the setting it never expires
     identity.reset_password(wang, ACTOR, login="wang", password=PASSWORD + "x")
     assert sign_in(wang, password=PASSWORD + "x", settings=expiring)
+
+
+def test_issue12_a_password_reset_ends_the_users_sessions(wang: Runtime) -> None:
+    cookie, _ = identity.start_session(wang, sign_in(wang), "203.0.113.7", settings=SETTINGS)
+    assert identity.authenticate_session(wang, cookie, settings=SETTINGS)[0].login == "wang"
+    identity.reset_password(wang, ACTOR, login="wang", password=PASSWORD + "y")
+    with pytest.raises(Unauthenticated):
+        identity.authenticate_session(wang, cookie, settings=SETTINGS)
