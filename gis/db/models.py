@@ -130,6 +130,8 @@ class Incident(Base):
     reporter_phone: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text, nullable=False)
     assignee: Mapped[str | None] = mapped_column(Text)
+    assignee_person: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    assignee_department: Mapped[str | None] = mapped_column(Text)
     reported_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
@@ -391,3 +393,68 @@ class AuditRow(Base):
     object: Mapped[str | None] = mapped_column(Text)
     result: Mapped[str] = mapped_column(Text, nullable=False)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, nullable=False, server_default="{}")
+
+
+class PersonRow(Base):
+    """One version of a person of the roster (``person_key`` names the person across versions).
+
+    Never overwritten in place nor deleted (migration 0010): a change retires the version.
+    """
+
+    __tablename__ = "people"
+    __table_args__ = (
+        Index("ix_people_current", "person_key", unique=True, postgresql_where="valid_to IS NULL"),
+        Index(
+            "ix_people_login_current",
+            text("lower(login)"),
+            unique=True,
+            postgresql_where="valid_to IS NULL AND login IS NOT NULL",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    person_key: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    name: Mapped[str] = mapped_column(Text, nullable=False)
+    phone: Mapped[str | None] = mapped_column(Text)
+    login: Mapped[str | None] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(Text)
+    party_member: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default="false")
+    valid_from: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DutyRow(Base):
+    """A person's post on an area (a grid's 网格长, 专职网格员 …), versioned like ``people``."""
+
+    __tablename__ = "duties"
+    __table_args__ = (
+        CheckConstraint(
+            "duty IN ('grid_leader', 'full_time', 'part_time', 'seconded', 'volunteer', "
+            "'community_secretary', 'community_director', 'street_dispatcher')",
+            name="ck_duties_duty",
+        ),
+        CheckConstraint(
+            "(duty = 'seconded') = (department IS NOT NULL)", name="ck_duties_department"
+        ),
+        Index(
+            "ix_duties_current",
+            "person_key",
+            "duty",
+            "area_code",
+            unique=True,
+            postgresql_where="valid_to IS NULL",
+        ),
+        Index("ix_duties_area_current", "area_code", postgresql_where="valid_to IS NULL"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    person_key: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    duty: Mapped[str] = mapped_column(Text, nullable=False)
+    area_code: Mapped[str] = mapped_column(String(15), nullable=False)
+    department: Mapped[str | None] = mapped_column(Text)
+    valid_from: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
