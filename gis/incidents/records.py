@@ -47,6 +47,8 @@ class Incident:
     reporter_phone: str | None = None
     source: str = "app"
     assignee: str | None = None
+    assignee_person: int | None = None
+    assignee_department: str | None = None
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     feedback_satisfied: bool | None = None
