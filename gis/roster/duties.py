@@ -7,6 +7,9 @@ secretary and director, a subdistrict (街道) its dispatcher.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
 from gis.areas import CODE_DIGITS, Level
 from gis.errors import InvalidInput
 
@@ -124,3 +127,45 @@ def check_duty_area(duty: str, area_code: str, field: str = "grid_code") -> str:
             f"not on {level.value} {area_code}"
         )
     return area_code
+
+
+@dataclass(frozen=True)
+class GridGap:
+    """A grid lacking one of the duties every grid needs (`STAFFED_BY`)."""
+
+    code: str
+    name: str
+    missing: tuple[str, ...]
+
+    @property
+    def missing_zh(self) -> str:
+        """The missing duties in Chinese, joined.
+
+        Examples
+        --------
+        >>> GridGap("110108010019001", "第01网格", ("grid_leader", "full_time")).missing_zh
+        '网格长、专职网格员'
+        """
+        return "、".join(DUTIES[duty] for duty in self.missing)
+
+
+def staffing_gaps(
+    grids: Sequence[tuple[str, str]], held: Iterable[tuple[str, str]]
+) -> list[GridGap]:
+    """The grids (code, name) lacking a duty of `STAFFED_BY`, given the (area, duty) held.
+
+    Examples
+    --------
+    >>> grids = [("110108010019001", "第01网格"), ("110108010019002", "第02网格")]
+    >>> held = [("110108010019001", "grid_leader"), ("110108010019001", "full_time"),
+    ...         ("110108010019002", "part_time")]
+    >>> staffing_gaps(grids, held)  # doctest: +NORMALIZE_WHITESPACE
+    [GridGap(code='110108010019002', name='第02网格', missing=('grid_leader', 'full_time'))]
+    """
+    have = set(held)
+    gaps = []
+    for code, name in grids:
+        missing = tuple(duty for duty in STAFFED_BY if (code, duty) not in have)
+        if missing:
+            gaps.append(GridGap(code, name, missing))
+    return gaps

@@ -203,6 +203,15 @@ class RosterEntry:
 
 
 @dataclass(frozen=True)
+class PersonCard:
+    """One person as ``roster show`` tells them: the current version, duties, versions kept."""
+
+    person: Person
+    duties: tuple[Duty, ...]
+    versions: int
+
+
+@dataclass(frozen=True)
 class RosterRow:
     """One row of a roster file: who, which duty, on which area (``row``: its line, header 1)."""
 
