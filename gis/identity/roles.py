@@ -40,10 +40,13 @@ PERMISSIONS = {
     "stats:read": "statistics",
     "maps:read": "the map pages",
     "lookup:batch": "batch lookups and uploaded checks (they cost CPU)",
+    "roster:read": "see the roster: who answers for which area (phones masked)",
+    "roster:write": "import and change the roster",
 }
 """Every permission, with what it allows."""
 
 _VIEW = frozenset({"maps:read", "stats:read"})
+_ROSTER = frozenset({"roster:read"})
 ROLES: dict[str, Role] = {
     role.name: role
     for role in (
@@ -52,26 +55,26 @@ ROLES: dict[str, Role] = {
         Role(
             "planner",
             "网格规划员",
-            _VIEW | {"plans:read", "plans:write", "boundaries:write", "lookup:batch"},
+            _VIEW | _ROSTER | {"plans:read", "plans:write", "boundaries:write", "lookup:batch"},
         ),
         Role(
             "dispatcher",
             "街道/社区调度员",
             _VIEW
             | {"incidents:read", "incidents:report", "incidents:handle", "pii:read"}
-            | {"stations:write"},
+            | {"stations:write", "roster:read", "roster:write"},
         ),
         Role(
             "handler",
             "职能部门",
-            _VIEW | {"incidents:assigned", "incidents:handle", "pii:read"},
+            _VIEW | _ROSTER | {"incidents:assigned", "incidents:handle", "pii:read"},
         ),
         Role(
             "grid_worker",
             "网格员",
-            _VIEW | {"incidents:read", "incidents:report", "incidents:handle"},
+            _VIEW | _ROSTER | {"incidents:read", "incidents:report", "incidents:handle"},
         ),
-        Role("viewer", "查看者", _VIEW),
+        Role("viewer", "查看者", _VIEW | _ROSTER),
         Role("client", "接入系统", frozenset({"incidents:report", "lookup:batch"})),
     )
 }
