@@ -112,7 +112,7 @@ def _same_person(group: _Group, row: RosterRow) -> None:
     name = _differs(first.person, row.person)
     if name is None:
         return
-    if first.person.login and row.person.login:
+    if name == "name" and row.person.login:
         raise InvalidInput(
             f"row {row.row}: login: {row.person.login!r} is row {first.row}'s "
             f"({first.person.name}) too; one login is one person"
