@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from api import errors, openapi
 from api.middleware import HeadAsGet, RequestGuard
@@ -13,9 +17,13 @@ from api.routes import areas, audit, auth, docs, health, lookup, maps, open311, 
 from api.routes import incidents as incident_routes
 from api.routes import stations as station_routes
 from api.uploads import BodyLimits
+from gis.errors import GridmapError
 from gis.identity.settings import AuthSettings
 from gis.settings import IncidentSettings, StoreSettings
+from gis.usecases import dispatch
 from gis.usecases.runtime import Runtime
+
+LOG = logging.getLogger("gridmap.api")
 
 
 def create_app(
@@ -35,9 +43,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.runtime = Runtime.start(settings, incidents=incidents)
+        supervision = asyncio.create_task(supervising(app.state.runtime))
         try:
             yield
         finally:
+            supervision.cancel()
             app.state.runtime.close()
 
     app = FastAPI(
@@ -69,6 +79,21 @@ def create_app(
     ):
         app.include_router(module.router)
     return app
+
+
+async def supervising(rt: Runtime) -> None:
+    """Escalate overdue incidents every ``supervise_seconds`` (督办) while the app runs.
+
+    With several workers each runs it; the rows one is escalating are skipped by the others.
+    A failure (the store down) is logged and tried again next time.
+    """
+    every = rt.incidents.supervise_seconds
+    while every > 0:
+        await asyncio.sleep(every)
+        try:
+            await run_in_threadpool(dispatch.supervise, rt, now=datetime.now(UTC))
+        except GridmapError as exc:
+            LOG.warning("supervision: %s", exc.code)
 
 
 def app_factory() -> FastAPI:

@@ -83,6 +83,9 @@ class IncidentSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
 
     catalogue: Path = PROJECT_ROOT / "data" / "catalogue" / "services.yaml"
+    supervise_seconds: float = Field(default=300, ge=0)
+    """How often ``gridmap serve`` escalates overdue incidents (``GRIDMAP_SUPERVISE_SECONDS``;
+    0: never, leave it to ``gridmap incidents supervise`` from cron)."""
     idempotency_hours: float = Field(default=24, gt=0)
     """How long an HTTP ``Idempotency-Key`` answers its first incident
     (``GRIDMAP_IDEMPOTENCY_HOURS``); import keys never expire."""

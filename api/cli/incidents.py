@@ -202,3 +202,29 @@ def _stats_line(row: dict[str, Any]) -> str:
         f"  overdue {row['overdue']}  satisfied {rate(row['satisfaction_rate'])}"
         + (f"  [{categories}]" if categories else "")
     )
+
+
+@incidents_app.command("supervise")
+def incidents_supervise(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="the time to judge overdue by (default: now)")
+    ] = None,
+) -> None:
+    """Escalate overdue incidents (督办): to the grid leader, then the street's dispatcher.
+
+    Run it from cron (e.g. every 5 minutes); ``gridmap serve`` also runs it every
+    GRIDMAP_SUPERVISE_SECONDS (300; 0: never).
+    """
+    from datetime import UTC, datetime
+
+    from gis.usecases import dispatch
+    from gis.values import optional_time
+
+    now = optional_time(as_of, "--as-of") or datetime.now(UTC)
+    with runtime(ctx) as rt:
+        done = dispatch.supervise(rt, now=now)
+    for step in done:
+        whom = step.to.name if step.to else "nobody on duty"
+        say(f"incident {step.incident_id}: escalated to level {step.level} ({whom})")
+    say(f"{len(done)} escalations")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.access import requires
+from api.access import SignedIn, requires
 from api.deps import Coordinate, Id, Offset, Rt
 from api.schemas import IncidentDetails, IncidentView, Statistics, answer
 from gis import clock
@@ -20,7 +21,7 @@ from gis.incidents.records import IncidentQuery
 from gis.incidents.report import parse_report
 from gis.incidents.stats import parse_attribution
 from gis.incidents.views import details_view, public_view
-from gis.usecases import incidents
+from gis.usecases import dispatch, incidents
 from gis.values import optional_time, parse_bbox, parse_period
 
 router = APIRouter(tags=["incidents"])
@@ -106,6 +107,10 @@ def list_incidents(
     start: str | None = None,
     end: str | None = None,
     bbox: str | None = None,
+    assignee: Annotated[
+        str | None, Query(description="a roster login, person:<key>, or a department")
+    ] = None,
+    overdue: Annotated[bool | None, Query(description="only open past due (false: not)")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     offset: Offset = 0,
 ) -> Any:
@@ -121,8 +126,9 @@ def list_incidents(
         bbox=parse_bbox(bbox) if bbox else None,
         limit=limit,
         offset=offset,
+        overdue=overdue,
     )
-    found = incidents.list_incidents(rt, query, acting=acting)
+    found = incidents.list_incidents(rt, query, acting=acting, assignee=assignee)
     return [public_view(row, personal=False) for row in found]
 
 
@@ -186,6 +192,16 @@ def locate_queued(
     incoming = parse_report({**body.model_dump(), "category": "livelihood"}, rt.catalogue)
     found = incidents.give_place(rt, incident_id, incoming, acting=acting)
     return details_view(found, personal=False)
+
+
+@router.get("/me/tasks", responses=answer(list[IncidentView], "my open incidents, newest first"))
+def my_tasks(rt: Rt, acting: SignedIn) -> Any:
+    """The caller's open incidents (its roster person's, its departments'), newest first.
+
+    Each carries its due time and ``overdue``; 404 when the caller is on no roster.
+    """
+    now = datetime.now(UTC)
+    return [public_view(found, now=now) for found in dispatch.my_tasks(rt, acting=acting)]
 
 
 @router.get("/stats", responses=answer(Statistics, "per area"))

@@ -8,10 +8,10 @@ idempotency keys (`gis.incidents.keys`) are claimed by the same statement that i
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, false, func, insert, or_, select, text, update
+from sqlalchemy import Connection, and_, false, func, insert, not_, or_, select, text, update
 
 from gis.crs import STORAGE_SRID
 from gis.db.models import Area
@@ -19,7 +19,7 @@ from gis.db.models import Incident as IncidentRow
 from gis.db.models import IncidentEvent as EventRow
 from gis.errors import NotFound
 from gis.incidents.keys import IdempotencyKey
-from gis.incidents.lifecycle import LOCATED_OPEN, sql_list
+from gis.incidents.lifecycle import LOCATED_OPEN, OPEN, sql_list
 from gis.incidents.records import (
     Incident,
     IncidentDetails,
@@ -125,8 +125,16 @@ def list_incidents(conn: Connection, query: IncidentQuery) -> list[Incident]:
         select_ = select_.where(IncidentRow.grid_code.startswith(query.scope, autoescape=True))
     if query.within is not None:
         select_ = select_.where(within_scopes(IncidentRow.grid_code, query.within))
-    if query.assignee is not None:
-        select_ = select_.where(IncidentRow.assignee == query.assignee)
+    if query.assignee_person is not None or query.assignee_departments:
+        select_ = select_.where(
+            or_(
+                IncidentRow.assignee_person == query.assignee_person,
+                IncidentRow.assignee_department.in_(query.assignee_departments),
+            )
+        )
+    if query.overdue is not None:
+        late = and_(IncidentRow.due_at < func.now(), IncidentRow.status.in_(sorted(OPEN)))
+        select_ = select_.where(late if query.overdue else not_(late))
     period = query.period
     if period is not None and period.start is not None:
         select_ = select_.where(IncidentRow.reported_at >= period.start)
@@ -320,3 +328,21 @@ def link_batch_duplicates(
         "windows": [window for _, window in rules.values()],
     }
     return len(conn.execute(LINK_BATCH, params).all())
+
+
+def overdue_to_escalate(conn: Connection, *, now: datetime, limit: int) -> list[Incident]:
+    """Open, located incidents past due and escalated less than twice, oldest due first.
+
+    Locked for the caller's transaction; rows another transaction holds are skipped, so two
+    supervisors never escalate one incident twice.
+    """
+    query = (
+        select(*_columns())
+        .where(IncidentRow.status.in_(sorted(LOCATED_OPEN)))
+        .where(IncidentRow.due_at < now)
+        .where(IncidentRow.escalation_level < 2)
+        .order_by(IncidentRow.due_at, IncidentRow.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=IncidentRow)
+    )
+    return _incidents(conn.execute(query))

@@ -132,6 +132,7 @@ class Incident(Base):
     assignee: Mapped[str | None] = mapped_column(Text)
     assignee_person: Mapped[int | None] = mapped_column(BigInteger, index=True)
     assignee_department: Mapped[str | None] = mapped_column(Text)
+    escalation_level: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="0")
     reported_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )

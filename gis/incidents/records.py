@@ -49,6 +49,7 @@ class Incident:
     assignee: str | None = None
     assignee_person: int | None = None
     assignee_department: str | None = None
+    escalation_level: int = 0
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     feedback_satisfied: bool | None = None
@@ -124,8 +125,10 @@ class IncidentQuery:
     """Which incidents, by id: a page (``limit``, ``offset``) of those matching every filter.
 
     ``category`` is a code, ``scope`` a code prefix, ``period`` the reported time.
-    ``within`` restricts to the caller's area scopes (None: everywhere, (): nowhere) and
-    ``assignee`` to the incidents assigned to one principal.
+    ``within`` restricts to the caller's area scopes (None: everywhere, (): nowhere);
+    ``assignee_person`` / ``assignee_departments`` to the incidents assigned to a roster person
+    or to one of the departments (either matches); ``overdue`` to those open past their due
+    time (False: not overdue).
     """
 
     category: str | None = None
@@ -136,4 +139,6 @@ class IncidentQuery:
     limit: int = 1000
     offset: int = 0
     within: tuple[str, ...] | None = None
-    assignee: str | None = None
+    assignee_person: int | None = None
+    assignee_departments: tuple[str, ...] = ()
+    overdue: bool | None = None

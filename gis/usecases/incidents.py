@@ -36,6 +36,7 @@ from gis.incidents.lifecycle import Transition, check_transition, transition_val
 from gis.incidents.records import Incident, IncidentDetails, IncidentQuery, NewIncident
 from gis.incidents.report import IncidentReport
 from gis.incidents.stats import AreaStats, Attribution
+from gis.usecases import dispatch
 from gis.usecases.trail import audited
 from gis.values import ANY_TIME, Period
 
@@ -195,11 +196,15 @@ def report(
         incident_id = written.created[0] if written.created else written.retried[0]
         trail.target = f"incident:{incident_id}"
         trail.detail.update(grid=row.grid_code, new=bool(written.created))
+        if written.created:  # dispatched by its category's rule, in this transaction
+            new = incident_sql.get_incident(trail.conn, incident_id=incident_id)
+            routed = dispatch.dispatch_new(rt, trail.conn, new)
+            trail.detail.update(dispatched_to=routed.name if routed else None)
         found = incident_sql.details(trail.conn, incident_id=incident_id)
     return found, bool(written.created)
 
 
-def _handles(acting: Acting, current: Incident) -> None:
+def _handles(conn: Connection, acting: Acting, current: Incident) -> None:
     """Refuse a status change the caller may not make (403).
 
     Outside its area, or, for a department, an incident not assigned to it.
@@ -207,7 +212,7 @@ def _handles(acting: Acting, current: Incident) -> None:
     what = f"incident {current.id}"
     acting.act(current.grid_code, what)
     assigned_only = not acting.may("incidents:read", current.grid_code)
-    if assigned_only and current.assignee != acting.login:
+    if assigned_only and not dispatch.mine(conn, acting.login).holds(current):
         raise Forbidden(f"{what}: not assigned to {acting.login}")
 
 
@@ -223,9 +228,11 @@ def transition(
         conn = trail.conn
         with store_refused("incident"):
             current = incident_sql.get_incident(conn, incident_id=incident_id, for_update=True)
-            _handles(acting, current)
+            _handles(conn, acting, current)
             check_transition(current.status, change.status)
             values = transition_values(change, datetime.now(UTC))
+            if change.assignee:  # a roster person on duty here, or a department
+                values.update(dispatch.named(rt, conn, change.assignee, current).columns())
             incident_sql.set_status(conn, incident_id=incident_id, values=values)
             incident_sql.add_event(
                 conn,
@@ -283,14 +290,14 @@ def give_place(
         return incident_sql.details(conn, incident_id=incident_id)
 
 
-def _sees(acting: Acting, found: Incident) -> None:
+def _sees(acting: Acting, found: Incident, own: dispatch.Mine | None = None) -> None:
     """Refuse to show an incident the caller may not see, as if it did not exist.
 
     Outside its scope, or, for a department, one not assigned to it.
     """
     missing = f"incident: no incident {found.id}"  # as the store says it
     if acting.assigned_only:
-        if found.assignee != acting.login or not acting.covers(found.grid_code):
+        if not (own and own.holds(found)) or not acting.covers(found.grid_code):
             raise OutOfScope(missing)
         return
     acting.see(found.grid_code, missing)
@@ -306,7 +313,8 @@ def details(
     """
     with rt.read() as conn:
         found = incident_sql.details(conn, incident_id=incident_id)
-    _sees(acting, found.incident)
+        own = dispatch.mine(conn, acting.login) if acting.assigned_only else None
+    _sees(acting, found.incident, own)
     if reveal:
         target = f"incident:{incident_id}"
         with audited(rt, acting.actor, "incidents.reveal_contact", target):
@@ -319,20 +327,31 @@ def get_incident(rt: Runtime, incident_id: int, *, acting: Acting) -> Incident:
     """One incident (`NotFound` when there is none, or when outside the caller's scope)."""
     with rt.read() as conn:
         found = incident_sql.get_incident(conn, incident_id=incident_id)
-    _sees(acting, found)
+        own = dispatch.mine(conn, acting.login) if acting.assigned_only else None
+    _sees(acting, found, own)
     return found
 
 
-def list_incidents(rt: Runtime, query: IncidentQuery, *, acting: Acting) -> list[Incident]:
+def list_incidents(
+    rt: Runtime, query: IncidentQuery, *, acting: Acting, assignee: str | None = None
+) -> list[Incident]:
     """The incidents the query asks for within the caller's scope, by id.
 
-    The query's category may be a code or a name.
+    The query's category may be a code or a name; ``assignee`` a login, ``person:<key>`` or
+    a department. A department's principal sees only what is assigned to it.
     """
     if query.category:
         query = replace(query, category=rt.catalogue.find(query.category).code)
-    assignee = acting.login if acting.assigned_only else None
-    query = replace(query, within=acting.scopes, assignee=assignee)
+    query = replace(query, within=acting.scopes)
     with rt.read() as conn:
+        if assignee is not None:  # whose: a roster person or a department
+            who = dispatch.whose(rt, conn, assignee)
+            query = replace(query, assignee_person=who.person, assignee_departments=who.departments)
+        if acting.assigned_only:  # a department's: what is assigned to it
+            own = dispatch.mine(conn, acting.login)
+            if own.person is None and not own.departments:
+                return []
+            query = replace(query, assignee_person=own.person, assignee_departments=own.departments)
         return incident_sql.list_incidents(conn, query)
 
 

@@ -21,6 +21,8 @@ from gis.db.engine import (
     server_versions,
     transaction,
 )
+from gis.dispatch.departments import Departments
+from gis.dispatch.rules import Rules
 from gis.identity.tokens import TokenCache
 from gis.incidents.catalogue import Catalogue
 from gis.settings import (
@@ -54,6 +56,9 @@ class Runtime:
         The incident categories (Open311 services).
     station_types : StationCatalogue
         The station types and their tiers.
+    departments, dispatch_rules : Departments, Rules
+        The departments (职能部门) and the dispatch rules (``data/catalogue/*.yaml``), checked
+        against the catalogue when the runtime is built.
     access : AccessSettings
         Walking speed, isochrone buffer, snapping distance, coverage minutes.
     incidents : IncidentSettings
@@ -81,12 +86,18 @@ class Runtime:
     maps: MapSettings = field(default_factory=MapSettings)
     uploads: UploadSettings = field(default_factory=UploadSettings)
     lookup_settings: LookupSettings = field(default_factory=LookupSettings)
+    departments: Departments = field(default_factory=Departments.load)
+    dispatch_rules: Rules = field(default_factory=Rules.load)
     lookup: LookupCache = field(init=False)
     tokens: TokenCache = field(init=False)
     addresses: AddressRegistry = field(init=False)
     networks: NetworkCache = field(init=False)
 
     def __post_init__(self) -> None:
+        self.dispatch_rules.check(
+            {c.code for c in self.catalogue},
+            {c for d in self.departments for c in d.categories},
+        )
         self.lookup = LookupCache(
             self.engine, stale_seconds=self.lookup_settings.lookup_stale_seconds
         )

@@ -54,7 +54,7 @@ def close(client: TestClient, incident_id: int, *, satisfied: bool) -> None:
         client,
         incident_id,
         {"status": "triaged"},
-        {"status": "dispatched", "assignee": "网格员"},
+        {"status": "dispatched", "assignee": "城管执法"},
         {"status": "in_progress"},
         {"status": "resolved"},
         {"status": "closed", "satisfied": satisfied},

@@ -129,7 +129,7 @@ def test_the_first_log_entry_names_the_source_and_a_missing_place(store: Runtime
 
 def close(rt: Runtime, incident_id: int, **feedback: object) -> None:
     for status in ("triaged", "dispatched", "in_progress", "resolved"):
-        incidents.transition(rt, incident_id, Transition(status, assignee="网格员"), acting=OWNER)
+        incidents.transition(rt, incident_id, Transition(status, assignee="城管执法"), acting=OWNER)
     incidents.transition(rt, incident_id, Transition("closed", **feedback), acting=OWNER)  # type: ignore[arg-type]
 
 
