@@ -15,6 +15,7 @@ from api import errors, openapi
 from api.middleware import HeadAsGet, RequestGuard
 from api.routes import areas, audit, auth, docs, health, lookup, maps, open311, plans
 from api.routes import incidents as incident_routes
+from api.routes import roster as roster_routes
 from api.routes import stations as station_routes
 from api.uploads import BodyLimits
 from gis.errors import GridmapError
@@ -76,6 +77,7 @@ def create_app(
         maps,
         open311,
         station_routes,
+        roster_routes,
     ):
         app.include_router(module.router)
     return app

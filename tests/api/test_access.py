@@ -143,6 +143,7 @@ def _path(template: str, world: World, where: str = "A") -> str:
         "{service_code}": "hazard",
         "{station_type}": next(iter(world.rt.station_types)).code,
         "{path:path}": "none.js",
+        "{duty_id}": 999_999,  # no such duty: a writer gets 404, the others 401/403
     }
     for name, value in values.items():
         template = template.replace(name, str(value))
