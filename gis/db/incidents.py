@@ -178,6 +178,20 @@ def set_location(
     )
 
 
+def set_grid(conn: Connection, *, incident_id: int, grid_code: str) -> None:
+    """Move an incident to another grid (a redraw), with that grid's current version."""
+    grid_version = select(func.min(Area.id)).where(Area.code == grid_code, Area.valid_to.is_(None))
+    conn.execute(
+        update(IncidentRow)
+        .where(IncidentRow.id == incident_id)
+        .values(
+            grid_code=grid_code,
+            grid_area_id=grid_version.scalar_subquery(),
+            updated_at=func.now(),
+        )
+    )
+
+
 def incidents_by_id(conn: Connection, *, ids: list[int]) -> list[Incident]:
     """The incidents with these ids (those that exist), by id."""
     query = select(*_columns()).where(IncidentRow.id.in_(ids)).order_by(IncidentRow.id)

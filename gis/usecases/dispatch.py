@@ -9,7 +9,7 @@ for the incident's area, or a department — never free text.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -127,6 +127,37 @@ def named(rt: Runtime, conn: Connection, text: str, incident: Incident) -> Assig
             "dispatch to someone on duty there, or to a department"
         )
     return _person(found[0])
+
+
+def follow_redraw(rt: Runtime, conn: Connection, moving: dict[int, str], *, actor: str) -> int:
+    """After a redraw, open incidents take their new grid, and their responsibility follows.
+
+    An incident a ``grid`` rule gave to the old grid's worker goes to the new grid's (by the
+    same rule); one with a department or the street's dispatcher stays with them. Each move is
+    an event naming both grids. Returns how many changed hands.
+    """
+    handed = 0
+    for incident in incident_sql.incidents_by_id(conn, ids=sorted(moving)):
+        new_grid = moving[incident.id]
+        incident_sql.set_grid(conn, incident_id=incident.id, grid_code=new_grid)
+        note = f"redraw: grid {incident.grid_code} → {new_grid}"
+        rule = rt.dispatch_rules.for_category(incident.category)
+        if rule is not None and rule.to == "grid" and incident.assignee_person is not None:
+            moved = replace(incident, grid_code=new_grid)
+            to = by_rule(rt, conn, rule, moved)
+            if to is not None and to.person != incident.assignee_person:
+                incident_sql.set_status(conn, incident_id=incident.id, values=to.columns())
+                note += f"; responsibility follows rule {rule.name}: {to.name}"
+                handed += 1
+        incident_sql.add_event(
+            conn,
+            incident_id=incident.id,
+            actor=actor,
+            from_status=incident.status,
+            to_status=incident.status,
+            note=note,
+        )
+    return handed
 
 
 @dataclass(frozen=True)

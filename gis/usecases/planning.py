@@ -33,7 +33,7 @@ from gis.limits import Deadline
 from gis.loader import LoadPlan, plan_load, same_area
 from gis.numbering import kept_codes
 from gis.plans import COLUMNS, PlanRecord, Scope, check_in_scope
-from gis.usecases import boundaries
+from gis.usecases import boundaries, dispatch
 from gis.usecases.runtime import Runtime
 from gis.usecases.trail import audited
 
@@ -385,7 +385,10 @@ def publish(
             _scope_unchanged(conn, plan)
             ready = _prepare_publish(conn, plan, force=force)
         trail.detail.update(scope=plan.scope_code, force=force, checks=ready.summary)
-        return _publish_now(trail.conn, plan_id, edited, ready, reason if force else None)
+        published = _publish_now(trail.conn, plan_id, edited, ready, reason if force else None)
+        followed = dispatch.follow_redraw(rt, trail.conn, ready.moving, actor=acting.login)
+        trail.detail.update(incidents_moved=len(ready.moving), reassigned=followed)
+        return published
 
 
 def _publish_now(
@@ -419,15 +422,18 @@ class _Publishing:
     changes: LoadPlan
     dropped: list[str]
     summary: dict[str, Any]
+    moving: dict[int, str]
+    """Open incidents whose grid the redraw changes: id → new grid code."""
 
 
-def _publish(conn: Connection, *, plan_id: int, force: bool, reason: str | None) -> None:
+def _publish(conn: Connection, *, plan_id: int, force: bool, reason: str | None) -> _Publishing:
     """Publish within the caller's transaction (`revert`: a plan made and published at once)."""
     plan = _draft(conn, plan_id)
     plan_sql.lock_scope(conn, scope_code=plan.scope_code)
     _scope_unchanged(conn, plan)
     ready = _prepare_publish(conn, plan, force=force)
     _write_publish(conn, plan, ready, reason=reason if force else None)
+    return ready
 
 
 def _prepare_publish(conn: Connection, plan: PlanRecord, *, force: bool) -> _Publishing:
@@ -454,7 +460,11 @@ def _prepare_publish(conn: Connection, plan: PlanRecord, *, force: bool) -> _Pub
     # version, with the plan's households; dropped ones are retired
     changes = plan_load(_left_alone(proposed, current), current, level=level)
     dropped = sorted(set(current["code"]) - set(proposed["code"]))
-    return _Publishing(level, changes, dropped, summary)
+    moving: dict[int, str] = {}
+    if level == Level.GRID:
+        found = _incidents_regridded(conn, plan.scope_code, proposed, statuses=sorted(OPEN))
+        moving = dict(zip(found["id"].astype(int), found["new_grid_code"], strict=True))
+    return _Publishing(level, changes, dropped, summary, moving)
 
 
 def _write_publish(
@@ -511,7 +521,8 @@ def revert(rt: Runtime, *, acting: Acting, scope_code: str, note: str = "") -> P
             areas=previous[COLUMNS],
             note=note or f"revert to the version before {clock.shown(latest, seconds=True)}",
         )
-        _publish(conn, plan_id=plan_id, force=False, reason=None)
+        ready = _publish(conn, plan_id=plan_id, force=False, reason=None)
+        dispatch.follow_redraw(rt, conn, ready.moving, actor=acting.login)
         return plan_sql.get_plan(conn, plan_id=plan_id)
 
 

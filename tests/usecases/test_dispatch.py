@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from shapely import box
 from sqlalchemy import text
 
 from gis.errors import InvalidInput
@@ -15,10 +16,10 @@ from gis.identity.records import Actor
 from gis.identity.roles import Grant
 from gis.incidents.lifecycle import Transition
 from gis.incidents.report import IncidentReport
-from gis.usecases import dispatch, incidents
+from gis.usecases import dispatch, incidents, planning
 from gis.usecases.runtime import Runtime
 from tests.principals import OWNER
-from tests.stores import load_hierarchy
+from tests.stores import MOVED, load_hierarchy
 
 GRID, OTHER_GRID, STREET = "110108010019001", "110108010019002", "110108010"
 IN_GRID = (116.345, 40.0)
@@ -165,3 +166,27 @@ def test_issue13_overdue_incidents_escalate_to_the_leader_then_the_street(
     assert incidents.get_incident(staffed, on_time, acting=OWNER).escalation_level == 0
     assert dispatch.supervise(staffed, now=NOW) == []  # each step once
     assert [t.id for t in dispatch.my_tasks(staffed, acting=acting("zhao.dispatch"))] == [later]
+
+
+def test_issue13_after_a_redraw_responsibility_follows_the_new_grid(staffed: Runtime) -> None:
+    person(staffed, 5, "孙专职", "sun.ft", ("full_time", OTHER_GRID))
+    found, _ = incidents.report(
+        staffed, IncidentReport(category="hazard", lon=MOVED[0], lat=MOVED[1]), acting=OWNER
+    )
+    assert (found.incident.grid_code, found.incident.assignee_person) == (OTHER_GRID, 5)
+    plan_id = planning.create_plan(staffed, acting=OWNER, scope_code="110108010019").id
+    piece = box(116.35, 39.99, 116.355, 40.01)  # the western strip of grid 002, with the point
+    planning.move(
+        staffed, acting=OWNER, plan_id=plan_id, source=OTHER_GRID, target=GRID, piece=piece
+    )
+    planning.publish(staffed, acting=OWNER, plan_id=plan_id)
+    after = incidents.details(staffed, found.incident.id, acting=OWNER)
+    assert (after.incident.grid_code, after.incident.assignee_person) == (GRID, 1)
+    assert after.events[-1].note == (
+        f"redraw: grid {OTHER_GRID} → {GRID}; responsibility follows rule grid-first: "
+        "王专职（wang.ft）"
+    )
+    assert [t.id for t in dispatch.my_tasks(staffed, acting=acting("wang.ft"))] == [
+        found.incident.id
+    ]
+    assert dispatch.my_tasks(staffed, acting=acting("sun.ft")) == []
