@@ -19,7 +19,6 @@ from gis import clock
 from gis.errors import UnreadableFile
 from gis.identity.access import Acting
 from gis.incidents.privacy import mask_phone
-from gis.limits import ID_MAX
 from gis.roster.changes import DutyChange, PersonChange, RosterChanges
 from gis.roster.files import read_roster
 from gis.roster.people import Duty, RosterEntry
@@ -34,11 +33,11 @@ ROSTER_FILE_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "a roster CSV (name,phone,duty,grid_code[,login,unit,department,"
-        "party_member] or 姓名,电话,职务,网格编码…; UTF-8 or GBK), an .xlsx workbook, or either "
-        "as the multipart field `file`",
+        "party_member] or 姓名,电话,职务,网格编码…; UTF-8 or GBK), an .xlsx workbook (as "
+        "application/octet-stream or its own media type), or either as the multipart field `file`",
         "content": {
             "text/csv": {"schema": {"type": "string"}},
-            XLSX: {"schema": {"type": "string", "format": "binary"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
@@ -55,7 +54,7 @@ ROSTER_FILE_BODY: dict[str, Any] = {
 class DutyBody(BaseModel):
     """A duty to give a person of the roster."""
 
-    person_key: StrictInt = Field(ge=1, le=ID_MAX, description="the person (roster show)")
+    person_key: StrictInt = Field(ge=1, description="the person (`gridmap roster show`)")
     duty: str = Field(description="grid_leader | full_time | … or 网格长 | 专职网格员 | …")
     area_code: str = Field(description="the grid (community, subdistrict) the duty is on")
     department: str | None = Field(default=None, description="下沉力量 (seconded) only")

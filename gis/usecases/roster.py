@@ -19,6 +19,7 @@ from gis.db import roster as roster_sql
 from gis.db.engine import Connection
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.identity.access import Acting
+from gis.limits import ID_MAX
 from gis.roster.changes import DutyChange, PersonChange, RosterChanges, plan_roster
 from gis.roster.duties import GridGap, check_duty_area, parse_duty, staffing_gaps
 from gis.roster.files import read_roster_file
@@ -189,7 +190,7 @@ def add_duty(
         if not current:
             raise InvalidInput(f"area_code: no current area {area_code}")
         acting.act(area_code, f"area_code {area_code}")
-        person = roster_sql.person_by_key(conn, person_key)
+        person = roster_sql.person_by_key(conn, person_key) if person_key <= ID_MAX else None
         if person is None:
             raise NotFound(f"person_key: no person {person_key} on the roster")
         held = roster_sql.current_duties(conn, area_codes=[area_code], person_key=person_key)
