@@ -20,7 +20,7 @@ _PERSON = "id, person_key, name, phone, login, unit, party_member, valid_from, v
 _DUTY = "id, person_key, duty, area_code, department, valid_from, valid_to"
 _ORDER = "array_position(CAST(:order AS text[]), d.duty)"
 _ON_DUTY = (
-    "SELECT p.person_key, p.name, p.login, d.duty, d.area_code, d.department "
+    "SELECT p.person_key, p.name, p.login, d.duty, d.area_code, d.department, d.id AS duty_id "
     "FROM duties d JOIN people p ON p.person_key = d.person_key AND p.valid_to IS NULL "
     "WHERE d.valid_to IS NULL"
 )
@@ -63,7 +63,9 @@ def _duty(row: Row) -> Duty:
 
 
 def _on_duty(row: Row) -> OnDuty:
-    return OnDuty(row.person_key, row.name, row.login, row.duty, row.area_code, row.department)
+    return OnDuty(
+        row.person_key, row.name, row.login, row.duty, row.area_code, row.department, row.duty_id
+    )
 
 
 def current_people(conn: Connection) -> list[Person]:
@@ -201,45 +203,33 @@ def retire_duty(conn: Connection, *, duty_id: int) -> bool:
 
 
 def on_duty(conn: Connection, *, area_code: str, duties: Sequence[str]) -> list[OnDuty]:
-    """The current people holding any of ``duties`` on exactly the area ``area_code``.
+    """The current people holding one of ``duties`` on exactly the area ``area_code``.
 
-    Ordered as ``duties`` lists them (``("full_time", "grid_leader")``: the full-time workers
+    In the order of ``duties`` (``("full_time", "grid_leader")``: the full-time workers
     first), then by ``person_key``.
     """
     query = text(
-        f"{_ON_DUTY} AND d.area_code = :area AND d.duty = ANY(:order) "
+        f"{_ON_DUTY} AND d.area_code = :area AND d.duty = ANY(CAST(:order AS text[])) "
         f"ORDER BY {_ORDER}, p.person_key"
     )
     rows = conn.execute(query, {"area": area_code, "order": list(duties)})
     return [_on_duty(row) for row in rows]
 
 
-def _person_on_duty(conn: Connection, where: str, value: object) -> OnDuty | None:
-    query = text(
-        "SELECT p.person_key, p.name, p.login, d.duty, d.area_code, d.department "
-        "FROM people p LEFT JOIN duties d ON d.person_key = p.person_key AND d.valid_to IS NULL "
-        f"WHERE p.valid_to IS NULL AND {where} "
-        f"ORDER BY {_ORDER} NULLS LAST, d.area_code LIMIT 1"
-    )
-    row = conn.execute(query, {"value": value, "order": list(DUTIES)}).first()
-    return _on_duty(row) if row is not None else None
+def person_by_key(conn: Connection, person_key: int) -> list[OnDuty]:
+    """The current duties of the person ``person_key`` ([] when none, or no such person)."""
+    query = text(f"{_ON_DUTY} AND p.person_key = :key ORDER BY d.id")
+    return [_on_duty(row) for row in conn.execute(query, {"key": person_key})]
 
 
-def person_by_key(conn: Connection, key: int) -> OnDuty | None:
-    """The current person ``key`` with their first duty (`DUTIES` order, then area code).
-
-    None when the person is not on the roster (never was, or retired); ``duty``,
-    ``area_code`` and ``department`` are None when they hold no duty.
-    """
-    return _person_on_duty(conn, "p.person_key = :value", key)
+def person_by_login(conn: Connection, login: str) -> list[OnDuty]:
+    """The current duties of the current person with this login (any case; [] when none)."""
+    query = text(f"{_ON_DUTY} AND lower(p.login) = lower(:login) ORDER BY d.id")
+    return [_on_duty(row) for row in conn.execute(query, {"login": login})]
 
 
-def person_by_login(conn: Connection, login: str) -> OnDuty | None:
-    """The current person with this login (any case), as `person_by_key` answers."""
-    return _person_on_duty(conn, "lower(p.login) = lower(:value)", login)
-
-
-def duties_of(conn: Connection, key: int) -> list[OnDuty]:
-    """Every current duty of the person ``key`` (`DUTIES` order, then area code)."""
-    query = text(f"{_ON_DUTY} AND p.person_key = :key ORDER BY {_ORDER}, d.area_code")
-    return [_on_duty(row) for row in conn.execute(query, {"key": key, "order": list(DUTIES)})]
+def current_person(conn: Connection, *, key: int) -> Person | None:
+    """The current version of the person ``key`` (None when there is none)."""
+    query = text(f"SELECT {_PERSON} FROM people WHERE person_key = :key AND valid_to IS NULL")
+    row = conn.execute(query, {"key": key}).first()
+    return _person(row) if row is not None else None

@@ -170,18 +170,18 @@ class Duty:
 
 @dataclass(frozen=True)
 class OnDuty:
-    """A current person holding a duty on an area: whom an incident there can be given to.
+    """A current duty of a current roster person: who (``person_key``, name, login) and where.
 
-    ``duty``, ``area_code`` and ``department`` are None for a person who holds no duty
-    (`gis.db.roster.person_by_key` and ``person_by_login`` may answer one).
+    What dispatch reads (`gis.db.roster.on_duty`, ``person_by_key``, ``person_by_login``).
     """
 
     person_key: int
     name: str
     login: str | None
-    duty: str | None
-    area_code: str | None
+    duty: str
+    area_code: str
     department: str | None
+    duty_id: int
 
 
 @dataclass(frozen=True)

@@ -190,7 +190,7 @@ def add_duty(
         if not current:
             raise InvalidInput(f"area_code: no current area {area_code}")
         acting.act(area_code, f"area_code {area_code}")
-        person = roster_sql.person_by_key(conn, person_key) if person_key <= ID_MAX else None
+        person = roster_sql.current_person(conn, key=person_key) if person_key <= ID_MAX else None
         if person is None:
             raise NotFound(f"person_key: no person {person_key} on the roster")
         held = roster_sql.current_duties(conn, area_codes=[area_code], person_key=person_key)

@@ -63,13 +63,13 @@ def test_issue13_the_sample_roster_staffs_every_grid(sample: Runtime) -> None:
 def test_issue13_sample_logins_are_kept_only_for_existing_users(sample: Runtime) -> None:
     roster.load_sample_roster(sample)
     with sample.read() as conn:
-        assert roster_sql.person_by_login(conn, "demo-grid-worker") is None
+        assert roster_sql.person_by_login(conn, "demo-grid-worker") == []
     role_token(sample, "grid_worker", GRID, login="demo-grid-worker")
     again = roster.load_sample_roster(sample)
     assert [p.changed for p in again.changed_people] == [("login",)]
     with sample.read() as conn:
-        found = roster_sql.person_by_login(conn, "DEMO-GRID-WORKER")
-    assert found is not None and (found.duty, found.area_code) == ("full_time", GRID)
+        [found] = roster_sql.person_by_login(conn, "DEMO-GRID-WORKER")
+    assert (found.duty, found.area_code) == ("full_time", GRID)
 
 
 def test_issue13_import_then_reimport_changes_only_the_differences(sample: Runtime) -> None:
@@ -230,6 +230,9 @@ def test_issue13_who_is_on_duty(sample: Runtime) -> None:
         found = roster_sql.on_duty(conn, area_code=GRID, duties=("full_time", "grid_leader"))
         assert [(o.name, o.duty) for o in found] == [("李娜", "full_time"), ("张伟", "grid_leader")]
         assert roster_sql.on_duty(conn, area_code="110108010019", duties=("full_time",)) == []
-        person = roster_sql.person_by_key(conn, found[0].person_key)
-        assert person == OnDuty(found[0].person_key, "李娜", None, "full_time", GRID, None)
-        assert roster_sql.person_by_key(conn, 10**9) is None
+        [person] = roster_sql.person_by_key(conn, found[0].person_key)
+        assert person == OnDuty(
+            found[0].person_key, "李娜", None, "full_time", GRID, None, person.duty_id
+        )
+        assert person == found[0]
+        assert roster_sql.person_by_key(conn, 10**9) == []
