@@ -18,7 +18,10 @@ MEASURES = pages.MEASURES
 
 
 def grids(page: pages.GridsPage, options: MapOptions) -> Page:
-    """The grid map: outlines by level, labels, popups, a choropleth of the measure."""
+    """The grid map: outlines by level, labels, popups with the roster, a choropleth.
+
+    The grids lacking a 网格长 or a 专职网格员 are outlined in a layer of their own.
+    """
     label = options.t(*MEASURES[page.measure]) if page.measure else ""
     return grid_map(
         page.areas,
@@ -26,6 +29,8 @@ def grids(page: pages.GridsPage, options: MapOptions) -> Page:
         open_incidents=page.open_incidents,
         measure=page.values,
         measure_label=label,
+        staff=page.staff,
+        unstaffed=[gap.code for gap in page.unstaffed],
     )
 
 

@@ -1,8 +1,13 @@
-"""The grid map: district → subdistrict → community → grid outlines, labels, popups, choropleth."""
+"""The grid map: district → subdistrict → community → grid outlines, labels, popups, choropleth.
+
+A grid's popup names its 网格长 and 专职网格员 from the roster; the grids lacking one are
+outlined red and dashed in a layer of their own, counted in the legend.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping, Sequence
 
 import folium
 import geopandas as gpd
@@ -11,6 +16,7 @@ import pandas as pd
 import shapely
 
 from gis.areas import ORDER, Level
+from gis.roster.people import OnDuty
 from maps.base import Legend, MapOptions, finish, for_display, new_map
 from maps.coords import latlon
 from maps.safe import html_text
@@ -19,6 +25,10 @@ WEIGHTS = {"district": 4.0, "subdistrict": 3.0, "community": 2.0, "grid": 1.0}
 COLORS = {"district": "#6a1b9a", "subdistrict": "#283593", "community": "#00695c", "grid": "#555"}
 PALETTE = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603")
 SIMPLIFY_DEG = 2e-6  # ~0.2 m: display only, coverage-preserving
+UNSTAFFED_COLOR = "#d62728"
+UNSTAFFED_STYLE = {"color": UNSTAFFED_COLOR, "weight": 2.5, "dashArray": "6 4", "fill": False}
+Staff = Mapping[str, Sequence[OnDuty]]
+"""Each grid's current roster people by grid code (`gis.usecases.pages.GridsPage.staff`)."""
 
 
 def simplified(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -59,15 +69,31 @@ def classes(values: pd.Series, no_data: str = "无数据") -> tuple[np.ndarray, 
     return colors, [*legend, *absent]
 
 
+def names_on_duty(people: Sequence[OnDuty], duty: str, nobody: str = "无") -> str:
+    """The names of the people holding ``duty``, joined (``nobody`` when none does).
+
+    Examples
+    --------
+    >>> people = [OnDuty(1, "王专职", None, "full_time", "110108010019001", None, 1),
+    ...           OnDuty(2, "李网格长", None, "grid_leader", "110108010019001", None, 2),
+    ...           OnDuty(3, "赵专职", None, "full_time", "110108010019001", None, 3)]
+    >>> names_on_duty(people, "full_time"), names_on_duty(people, "part_time", "none")
+    ('王专职、赵专职', 'none')
+    """
+    return "、".join(p.name for p in people if p.duty == duty) or nobody
+
+
 def _popup_frame(
-    grids: gpd.GeoDataFrame, open_incidents: dict[str, int], measure: pd.Series | None
+    grids: gpd.GeoDataFrame,
+    open_incidents: dict[str, int],
+    measure: pd.Series | None,
+    staff: Staff,
+    nobody: str,
 ) -> gpd.GeoDataFrame:
-    attributes = grids["attributes"] if "attributes" in grids else pd.Series([{}] * len(grids))
     frame = grids[["code", "name", "geometry"]].copy()
     frame["households"] = grids["households"].map(lambda v: "" if pd.isna(v) else int(v))
-    frame["worker"] = [
-        str((a or {}).get("worker") or (a or {}).get("网格员") or "") for a in attributes
-    ]
+    for duty in ("grid_leader", "full_time"):
+        frame[duty] = [names_on_duty(staff.get(c, ()), duty, nobody) for c in grids["code"]]
     frame["open_incidents"] = [open_incidents.get(c, 0) for c in grids["code"]]
     if measure is not None:
         frame["measure"] = [
@@ -84,10 +110,14 @@ def grid_map(
     open_incidents: dict[str, int] | None = None,
     measure: pd.Series | None = None,
     measure_label: str = "",
+    staff: Staff | None = None,
+    unstaffed: Collection[str] | None = None,
 ) -> folium.Map:
     """A grid map of ``areas`` (current areas of any levels, EPSG:4326), fitted to them.
 
     ``measure`` (indexed by grid code) colours the grids in five classes with a legend.
+    ``staff`` names each grid's 网格长 and 专职网格员 in its popup; ``unstaffed`` (grid codes)
+    are outlined in the layer `unstaffed_label`, and counted in the legend.
     """
     west, south, east, north = (float(v) for v in areas.total_bounds)
     page = new_map((west, south, east, north), options)
@@ -98,19 +128,56 @@ def grid_map(
             continue
         rows = simplified(rows)
         if level is Level.GRID:
-            colors = _grid_layer(page, rows, options, open_incidents or {}, measure)
+            colors = _grid_layer(page, rows, options, open_incidents or {}, measure, staff or {})
+            _unstaffed_layer(page, rows, unstaffed or (), options)
         else:
             _outline_layer(page, rows, level, options)
     _labels(page, areas[areas["level"] == "grid"], options)
-    legend = None
-    if measure is not None and colors is not None:
-        legend = Legend(measure_label, colors)
-    else:
-        legend = Legend(
-            options.t("图例", "Legend"),
-            [(COLORS[lv], options.t(lv.label_zh, lv.label_en)) for lv in ORDER],
-        )
+    legend = _legend(options, colors if measure is not None else None, measure_label, unstaffed)
     return finish(page, options, legend, title=options.t("网格地图", "Grid map"))
+
+
+def unstaffed_label(options: MapOptions) -> str:
+    """The name of the layer of grids lacking a 网格长 or a 专职网格员."""
+    return options.t("无专职网格员的网格", "Grids without a full-time worker")
+
+
+def _legend(
+    options: MapOptions,
+    colors: list[tuple[str, str]] | None,
+    measure_label: str,
+    unstaffed: Collection[str] | None,
+) -> Legend:
+    """The measure's classes (else each level's outline colour), and the unstaffed grids' count."""
+    if colors is not None:
+        title, entries = measure_label, colors
+    else:
+        title = options.t("图例", "Legend")
+        entries = [(COLORS[lv], options.t(lv.label_zh, lv.label_en)) for lv in ORDER]
+    if unstaffed is not None:
+        label = f"{unstaffed_label(options)}: {len(unstaffed)}"
+        entries = [*entries, (UNSTAFFED_COLOR, label)]
+    return Legend(title, entries)
+
+
+def _unstaffed_layer(
+    page: folium.Map, rows: gpd.GeoDataFrame, unstaffed: Collection[str], options: MapOptions
+) -> None:
+    """Red dashed outlines of the ``unstaffed`` grids among ``rows``, letting clicks through.
+
+    Not interactive, so a click on an outlined grid still opens that grid's popup.
+    """
+    shown = rows[rows["code"].isin(list(unstaffed))]
+    if shown.empty:
+        return
+    group = folium.FeatureGroup(name=unstaffed_label(options), show=True)
+    folium.GeoJson(
+        for_display(shown[["code", "geometry"]], options),
+        name="unstaffed",
+        style_function=lambda _: UNSTAFFED_STYLE,
+        interactive=False,
+    ).add_to(group)
+    group.add_to(page)
 
 
 def _outline_layer(
@@ -133,20 +200,23 @@ def _grid_layer(
     options: MapOptions,
     open_incidents: dict[str, int],
     measure: pd.Series | None,
+    staff: Staff,
 ) -> list[tuple[str, str]] | None:
-    frame = for_display(_popup_frame(rows, open_incidents, measure), options)
+    nobody = options.t("无", "none")
+    frame = for_display(_popup_frame(rows, open_incidents, measure, staff, nobody), options)
     legend = None
     if measure is not None:
         fill, legend = classes(frame["measure"].astype(float), options.t("无数据", "No data"))
         frame["fill"] = fill
     else:
         frame["fill"] = "#9ecae1"
-    fields = ["name", "code", "households", "worker", "open_incidents"]
+    fields = ["name", "code", "households", "grid_leader", "full_time", "open_incidents"]
     aliases = [
         options.t("网格", "Grid"),
         options.t("编码", "Code"),
         options.t("户数", "Households"),
-        options.t("网格员", "Grid worker"),
+        options.t("网格长", "Grid leader"),
+        options.t("专职网格员", "Full-time grid worker"),
         options.t("未办结事件", "Open incidents"),
     ]
     if measure is not None:

@@ -233,3 +233,21 @@ def current_person(conn: Connection, *, key: int) -> Person | None:
     query = text(f"SELECT {_PERSON} FROM people WHERE person_key = :key AND valid_to IS NULL")
     row = conn.execute(query, {"key": key}).first()
     return _person(row) if row is not None else None
+
+
+def staff_of(
+    conn: Connection, *, area_codes: Sequence[str], duties: Sequence[str]
+) -> dict[str, list[OnDuty]]:
+    """The current people holding one of ``duties`` on each of ``area_codes``, in one query.
+
+    Every code is a key (``[]`` when nobody holds such a duty there); each list is in the
+    order of ``duties``, then by ``person_key``, like `on_duty`.
+    """
+    query = text(
+        f"{_ON_DUTY} AND d.area_code = ANY(:areas) AND d.duty = ANY(CAST(:order AS text[])) "
+        f"ORDER BY d.area_code, {_ORDER}, p.person_key"
+    )
+    staff: dict[str, list[OnDuty]] = {code: [] for code in area_codes}
+    for row in conn.execute(query, {"areas": list(area_codes), "order": list(duties)}):
+        staff.setdefault(row.area_code, []).append(_on_duty(row))
+    return staff

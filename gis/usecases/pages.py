@@ -17,12 +17,15 @@ import shapely
 from gis.areas import Level
 from gis.db import areas as area_sql
 from gis.db import incidents as incident_sql
+from gis.db import roster as roster_sql
 from gis.db import stations as station_sql
 from gis.db import stats as stats_sql
 from gis.errors import InvalidInput, NotFound
 from gis.identity.access import Acting
 from gis.incidents.records import Incident, IncidentQuery
 from gis.incidents.stats import AreaStats
+from gis.roster.duties import STAFFED_BY, GridGap, staffing_gaps
+from gis.roster.people import OnDuty
 from gis.stations.circles import circles
 from gis.stations.records import Station
 from gis.usecases import stations as station_cases
@@ -33,17 +36,25 @@ MEASURES = {
     "incidents_per_100_households": ("每百户事件数", "Incidents per 100 households"),
     "closure_rate": ("办结率", "Closure rate"),
     "coverage_share": ("一刻钟覆盖户数比例", "Households within 15 minutes"),
+    "overdue_rate": ("超期率（超期 / 未办结事件）", "Overdue rate (overdue / open incidents)"),
 }
+INCIDENT_MEASURES = ("incidents_per_100_households", "closure_rate", "overdue_rate")
 
 
 @dataclass(frozen=True)
 class GridsPage:
-    """Areas of every level, open incidents per grid, and the measure of the choropleth."""
+    """Areas of every level, open incidents per grid, and the measure of the choropleth.
+
+    ``staff`` lists each grid's current 网格长 and 专职网格员 from the roster (`STAFFED_BY`);
+    ``unstaffed`` the grids lacking one of them, as `gridmap roster check` reports them.
+    """
 
     areas: gpd.GeoDataFrame
     open_incidents: dict[str, int]
     measure: str | None = None
     values: pd.Series | None = None
+    staff: dict[str, list[OnDuty]] = field(default_factory=dict)
+    unstaffed: list[GridGap] = field(default_factory=list)
 
 
 def _visible(acting: Acting, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -62,10 +73,11 @@ def grids_page(
     period: Period = ANY_TIME,
     station_type: str | None = None,
 ) -> GridsPage:
-    """Grids by level; with ``measure``, its value per grid.
+    """Grids by level with their roster staff; with ``measure``, its value per grid.
 
     ``coverage_share`` is the share of a grid's households within a 15-minute walk of a
-    station of ``station_type``.
+    station of ``station_type``; ``overdue_rate`` the share of a grid's open incidents that
+    are past due (None where none is open).
     """
     if measure is not None and measure not in MEASURES:
         raise InvalidInput(f"measure: {measure!r} is not one of {', '.join(MEASURES)}")
@@ -77,10 +89,12 @@ def grids_page(
             raise NotFound(
                 f"scope: no current area {scope!r}" if scope else "areas: none loaded yet"
             )
+        grids = areas[areas["level"] == Level.GRID.value]
+        staff = roster_sql.staff_of(conn, area_codes=list(grids["code"]), duties=STAFFED_BY)
         now = datetime.now(UTC)
         stats = stats_sql.incident_stats(conn, level=Level.GRID, by="current", now=now)
         in_period = stats
-        if measure in ("incidents_per_100_households", "closure_rate") and period != ANY_TIME:
+        if measure in INCIDENT_MEASURES and period != ANY_TIME:
             in_period = stats_sql.incident_stats(
                 conn, level=Level.GRID, by="current", period=period, now=now
             )
@@ -91,10 +105,24 @@ def grids_page(
         values = pd.Series(report.grid_shares(), dtype=float)
     elif measure is not None:
         values = _incident_measure(measure, areas, in_period)
-    return GridsPage(areas, open_incidents, measure, values)
+    return GridsPage(areas, open_incidents, measure, values, staff, _unstaffed(grids, staff))
+
+
+def _unstaffed(grids: gpd.GeoDataFrame, staff: dict[str, list[OnDuty]]) -> list[GridGap]:
+    """The grids lacking a duty of `STAFFED_BY`, by the rule of `gridmap roster check`."""
+    held = [(person.area_code, person.duty) for people in staff.values() for person in people]
+    return staffing_gaps(list(zip(grids["code"], grids["name"], strict=True)), held)
+
+
+def _overdue_rate(row: AreaStats) -> float | None:
+    """Open incidents past due over open incidents (None when none is open)."""
+    return row.overdue / row.open if row.open else None
 
 
 def _incident_measure(name: str, areas: gpd.GeoDataFrame, stats: list[AreaStats]) -> pd.Series:
+    if name == "overdue_rate":
+        rates = {row.code: _overdue_rate(row) for row in stats if row.code}
+        return pd.Series(rates, dtype=float)
     rows = pd.DataFrame([vars(row) for row in stats if row.code]).set_index("code")
     if name == "closure_rate":
         return rows["closure_rate"].astype(float)
