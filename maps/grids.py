@@ -117,7 +117,7 @@ def grid_map(
 
     ``measure`` (indexed by grid code) colours the grids in five classes with a legend.
     ``staff`` names each grid's 网格长 and 专职网格员 in its popup; ``unstaffed`` (grid codes)
-    are outlined in the layer `unstaffed_label`, and counted in the legend.
+    are outlined in the layer `unstaffed_label`, and counted in the legend (None: no layer).
     """
     west, south, east, north = (float(v) for v in areas.total_bounds)
     page = new_map((west, south, east, north), options)
@@ -129,7 +129,8 @@ def grid_map(
         rows = simplified(rows)
         if level is Level.GRID:
             colors = _grid_layer(page, rows, options, open_incidents or {}, measure, staff or {})
-            _unstaffed_layer(page, rows, unstaffed or (), options)
+            if unstaffed is not None:
+                _unstaffed_layer(page, rows, unstaffed, options)
         else:
             _outline_layer(page, rows, level, options)
     _labels(page, areas[areas["level"] == "grid"], options)
@@ -165,18 +166,18 @@ def _unstaffed_layer(
 ) -> None:
     """Red dashed outlines of the ``unstaffed`` grids among ``rows``, letting clicks through.
 
-    Not interactive, so a click on an outlined grid still opens that grid's popup.
+    Not interactive, so a click on an outlined grid still opens that grid's popup. The layer
+    is listed even when no grid lacks anyone (the check ran and found none).
     """
-    shown = rows[rows["code"].isin(list(unstaffed))]
-    if shown.empty:
-        return
     group = folium.FeatureGroup(name=unstaffed_label(options), show=True)
-    folium.GeoJson(
-        for_display(shown[["code", "geometry"]], options),
-        name="unstaffed",
-        style_function=lambda _: UNSTAFFED_STYLE,
-        interactive=False,
-    ).add_to(group)
+    shown = rows[rows["code"].isin(list(unstaffed))]
+    if not shown.empty:
+        folium.GeoJson(
+            for_display(shown[["code", "geometry"]], options),
+            name="unstaffed",
+            style_function=lambda _: UNSTAFFED_STYLE,
+            interactive=False,
+        ).add_to(group)
     group.add_to(page)
 
 

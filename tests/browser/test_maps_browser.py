@@ -11,8 +11,11 @@ import pytest
 from sqlalchemy import Engine, text
 
 from gis.identity.roles import Grant
+from gis.settings import StoreSettings
+from gis.usecases import roster
+from gis.usecases.runtime import running
 from tests.browser.conftest import sign_in
-from tests.principals import user_token
+from tests.principals import OWNER, user_token
 
 INSIDE = [(116.3553, 40.0073), (116.3561, 40.0069), (116.3498, 40.0011), (116.3465, 39.9990)]
 
@@ -39,11 +42,23 @@ def open_page(browser: Any, url: str) -> tuple[Any, list[str], list[str]]:
     return page, errors, foreign
 
 
-def test_grid_map(server: str, browser: Any, artifacts: Path) -> None:
+def test_grid_map(
+    server: str, browser: Any, artifacts: Path, store_settings: StoreSettings
+) -> None:
     page, errors, foreign = open_page(browser, f"{server}/maps/grids.html")
     assert errors == [] and foreign == []
     grids = page.locator("path.leaflet-interactive")
     assert grids.count() == 23 + 6 + 1 + 1  # grids, communities, subdistrict, district outlines
+    # the grids `roster check` reports (the fixture loads no roster; earlier tests may leave
+    # some), outlined dashed and not interactive: a click reaches the grid below
+    with running(store_settings, pool_size=1) as rt:
+        unstaffed = len(roster.check_roster(rt, acting=OWNER))
+    outlined = page.locator("path[stroke-dasharray='6 4']:not(.leaflet-interactive)")
+    assert outlined.count() == unstaffed
+    assert f"无专职网格员的网格: {unstaffed}" in page.locator(".gm-legend").inner_text()
+    assert (
+        page.locator(".leaflet-control-layers-overlays", has_text="无专职网格员的网格").count() == 1
+    )
     assert page.locator(".gm-label").count() == 23
     assert "© OpenStreetMap contributors" in page.content()
     page.screenshot(path=str(artifacts / "grids.png"))

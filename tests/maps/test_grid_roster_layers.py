@@ -16,7 +16,7 @@ from gis.roster.duties import GridGap
 from gis.roster.people import OnDuty
 from gis.usecases.pages import GridsPage
 from maps.base import Legend, map_options
-from maps.grids import UNSTAFFED_STYLE
+from maps.grids import UNSTAFFED_STYLE, grid_map
 from maps.safe import html_text
 from tests.browser.test_xss_browser import HOSTILE
 
@@ -107,11 +107,16 @@ def test_the_legend_counts_the_unstaffed_grids(grids: gpd.GeoDataFrame) -> None:
     assert f"Grids without a full-time worker: {len(grids) - 1}" in english
 
 
-def test_no_unstaffed_grid_no_layer_but_a_count_of_zero(grids: gpd.GeoDataFrame) -> None:
-    page = GridsPage(grids, {}, unstaffed=[])
-    shown = pages.grids(page, map_options())
-    assert "无专职网格员的网格" not in groups(shown)
+def test_no_unstaffed_grid_an_empty_layer_and_a_count_of_zero(grids: gpd.GeoDataFrame) -> None:
+    shown = pages.grids(GridsPage(grids, {}, unstaffed=[]), map_options())
+    assert list(groups(shown)["无专职网格员的网格"]._children) == []
     assert legend_of(shown).entries[-1] == ("#d62728", "无专职网格员的网格: 0")
+
+
+def test_without_roster_data_no_layer_and_no_count(grids: gpd.GeoDataFrame) -> None:
+    shown = grid_map(grids, map_options())
+    assert "无专职网格员的网格" not in groups(shown)
+    assert all("无专职" not in label for _, label in legend_of(shown).entries)
 
 
 @pytest.mark.parametrize(
