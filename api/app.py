@@ -17,6 +17,7 @@ from api.routes import areas, audit, auth, docs, health, lookup, maps, open311, 
 from api.routes import incidents as incident_routes
 from api.routes import roster as roster_routes
 from api.routes import stations as station_routes
+from api.routes import worker as worker_routes
 from api.uploads import BodyLimits
 from gis.errors import GridmapError
 from gis.identity.settings import AuthSettings
@@ -78,6 +79,7 @@ def create_app(
         open311,
         station_routes,
         roster_routes,
+        worker_routes,
     ):
         app.include_router(module.router)
     return app

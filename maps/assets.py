@@ -20,6 +20,8 @@ from branca.element import Element
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 VENDOR_DIR = ASSETS_DIR / "node_modules"
 FOLIUM_DIR = Path(folium.__file__).resolve().parent / "templates"
+APP_DIR = Path(__file__).resolve().parent / "app"
+"""gridmap's own scripts and stylesheets (the grid worker's phone page)."""
 STATIC_PREFIX = "/static"
 
 # CDN file name → local path under /static (None: not needed by gridmap's maps, dropped)
@@ -84,8 +86,11 @@ REFERENCED_FILES = ("vendor/leaflet.fullscreen/icon-fullscreen.svg",)
 # Swagger UI for /docs (FastAPI's default page loads it from a CDN)
 DOCS_JS = "vendor/swagger-ui-dist/swagger-ui-bundle.js"
 DOCS_CSS = "vendor/swagger-ui-dist/swagger-ui.css"
+# gridmap's own page assets
+WORKER_JS = "app/worker.js"
+WORKER_CSS = "app/worker.css"
 SERVED = frozenset(path for path in LOCAL.values() if path) | frozenset(
-    (*REFERENCED_FILES, DOCS_JS, DOCS_CSS)
+    (*REFERENCED_FILES, DOCS_JS, DOCS_CSS, WORKER_JS, WORKER_CSS)
 )
 
 
@@ -109,7 +114,7 @@ def static_file(relative: str) -> Path | None:
     if relative not in SERVED and not relative.startswith(REFERENCED_DIRS):
         return None
     root, _, rest = relative.partition("/")
-    base = {"vendor": VENDOR_DIR, "folium": FOLIUM_DIR}.get(root)
+    base = {"vendor": VENDOR_DIR, "folium": FOLIUM_DIR, "app": APP_DIR}.get(root)
     if base is None or not rest:
         return None
     path = (base / rest).resolve()
