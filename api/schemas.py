@@ -195,6 +195,21 @@ class AreaStatistics(_Open):
     total: int
 
 
+class PersonStatistics(_Open):
+    """``GET /stats/people``: one roster person's incidents."""
+
+    person_key: int
+    name: str | None = None
+    login: str | None = None
+    received: int
+    resolved_or_closed: int
+    closed_on_time: int
+    overdue: int
+    escalated: int
+    with_feedback: int
+    satisfaction_rate: float | None = None
+
+
 class Statistics(_Open):
     """``GET /stats``: per area of a level, over a period."""
 

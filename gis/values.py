@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 import numpy as np
 import numpy.typing as npt
@@ -429,3 +430,26 @@ def _failing(
         half = rows.size // 2
         return np.concatenate([_failing(x, y, crs, rows[:half]), _failing(x, y, crs, rows[half:])])
     return rows[:0]
+
+
+URL_CHARS = 500
+"""The longest link (a photo's) gridmap keeps."""
+
+
+def parse_url(value: object, field: str) -> str:
+    """An ``http(s)`` link with a host, at most `URL_CHARS` characters, no spaces.
+
+    Examples
+    --------
+    >>> parse_url(" https://img.example.cn/a.jpg ", "photo_url")
+    'https://img.example.cn/a.jpg'
+    >>> parse_url("javascript:alert(1)", "photo_url")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: photo_url: 'javascript:alert(1)' is not an http(s) link
+    """
+    text = parse_text(value, field, URL_CHARS) or ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
+        raise InvalidInput(f"{field}: {text[:80]!r} is not an http(s) link")
+    return text

@@ -42,10 +42,11 @@ def demo(
     port: Annotated[int, typer.Option(help="port")] = 8000,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="set up only")] = False,
 ) -> None:
-    """Start the store, load the 学院路 sample (idempotent), make its demo users, and serve."""
+    """Start the store, load the 学院路 sample (idempotent), its demo users and roster; serve."""
     from api.cli.users import cli_actor
     from gis.db import store
     from gis.usecases.demo_users import ensure_demo_users, table_lines
+    from gis.usecases.roster import load_sample_roster
     from gis.usecases.sample import load_sample, load_sample_extras
 
     settings = settings_of(ctx)
@@ -55,6 +56,9 @@ def demo(
         for line in [*load_sample(rt), *load_sample_extras(rt)]:
             warn(f"sample {line}")
         logins = ensure_demo_users(rt, cli_actor())
+        changes = load_sample_roster(rt)  # after the users: the roster names their logins
+        counts = ", ".join(f"{n} {what}" for what, n in changes.counts().items())
+        warn(f"sample roster: {counts}")
     base = f"http://{host}:{port}"
     for path in (
         "/healthz",

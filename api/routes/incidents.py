@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.access import SignedIn, requires
 from api.deps import Coordinate, Id, Offset, Rt
-from api.schemas import IncidentDetails, IncidentView, Statistics, answer
+from api.schemas import IncidentDetails, IncidentView, PersonStatistics, Statistics, answer
 from gis import clock
 from gis.areas import parse_level
 from gis.identity.access import Acting
@@ -22,7 +23,7 @@ from gis.incidents.report import parse_report
 from gis.incidents.stats import parse_attribution
 from gis.incidents.views import details_view, public_view
 from gis.usecases import dispatch, incidents
-from gis.values import optional_time, parse_bbox, parse_period
+from gis.values import optional_time, parse_bbox, parse_period, parse_url
 
 router = APIRouter(tags=["incidents"])
 
@@ -52,6 +53,9 @@ class TransitionIn(BaseModel):
 
     status: str
     note: str = ""
+    photo_url: str | None = Field(
+        default=None, description="an http(s) link to a photo of the work (kept in the log)"
+    )
     assignee: str | None = None
     satisfied: bool | None = None
     score: int | None = None
@@ -174,7 +178,11 @@ def change_status(
     body: TransitionIn,
 ) -> Any:
     """Move the incident through the loop; 409 lists the allowed moves when refused."""
-    change = Transition(**body.model_dump(), actor=acting.login)
+    fields = body.model_dump(exclude={"photo_url"})
+    if body.photo_url is not None:  # the log keeps it with the note
+        photo = parse_url(body.photo_url, "photo_url")
+        fields["note"] = f"{body.note} 照片 photo: {photo}".strip()
+    change = Transition(**fields, actor=acting.login)
     found = incidents.transition(rt, incident_id, change, acting=acting)
     return details_view(found, personal=False)
 
@@ -202,6 +210,21 @@ def my_tasks(rt: Rt, acting: SignedIn) -> Any:
     """
     now = datetime.now(UTC)
     return [public_view(found, now=now) for found in dispatch.my_tasks(rt, acting=acting)]
+
+
+@router.get("/stats/people", responses=answer(list[PersonStatistics], "per roster person"))
+def people_stats(
+    rt: Rt,
+    acting: Annotated[Acting, requires("stats:read")],
+    start: Annotated[str | None, Query(alias="from", description="ISO time, included")] = None,
+    end: Annotated[str | None, Query(alias="to", description="ISO time, excluded")] = None,
+) -> Any:
+    """Per roster person: the incidents now assigned to them within the caller's areas.
+
+    Received, resolved or closed, closed on time, overdue, escalated, satisfaction rate.
+    """
+    period = parse_period(start, end, ("from", "to"))
+    return [asdict(row) for row in incidents.person_stats(rt, acting=acting, period=period)]
 
 
 @router.get("/stats", responses=answer(Statistics, "per area"))

@@ -123,6 +123,7 @@ class Incident(Base):
     location_method: Mapped[str] = mapped_column(Text, nullable=False, server_default="none")
     match_score: Mapped[float | None] = mapped_column(Float)
     grid_code: Mapped[str | None] = mapped_column(String(15))
+    intake_grid_code: Mapped[str | None] = mapped_column(String(15))
     grid_area_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("areas.id"))
     status: Mapped[str] = mapped_column(Text, nullable=False)
     severity: Mapped[int] = mapped_column(SmallInteger, nullable=False, server_default="3")

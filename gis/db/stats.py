@@ -3,8 +3,9 @@
 Two ways to say which area an incident belongs to:
 
 ``recorded``
-    the grid code recorded at intake; a level's code is the prefix of the grid code (6/9/12/15
-    digits), so an incident stays where it was reported even after a redraw.
+    the grid code recorded at intake (``intake_grid_code``, which a redraw leaves alone: 0012);
+    a level's code is the prefix of the grid code (6/9/12/15 digits), so an incident stays
+    where it was reported even after a redraw.
 ``current``
     the incident's point against the current areas of the level (``ST_Intersects``, the lowest
     code on a shared edge), so after a redraw the counts follow the new boundaries.
@@ -22,7 +23,7 @@ from sqlalchemy import Connection, text
 from gis.areas import Level
 from gis.incidents import lifecycle
 from gis.incidents.lifecycle import sql_list
-from gis.incidents.stats import AreaStats, Attribution
+from gis.incidents.stats import AreaStats, Attribution, PersonStats
 from gis.values import ANY_TIME, Period
 
 OPEN = sql_list(lifecycle.OPEN)
@@ -30,7 +31,7 @@ DONE = sql_list(lifecycle.DONE)
 NOT_COUNTED = sql_list(lifecycle.NOT_COUNTED)
 
 _AREA = {
-    "recorded": "left(i.grid_code, :digits)",
+    "recorded": "left(coalesce(i.intake_grid_code, i.grid_code), :digits)",
     "current": (
         "(SELECT min(a.code) FROM areas a WHERE a.level = :level AND a.valid_to IS NULL "
         "AND ST_Intersects(a.geom, i.geom))"
@@ -39,7 +40,8 @@ _AREA = {
 _QUERY = """
 WITH base AS (
     SELECT {area} AS code, i.category, i.status, i.reported_at, i.due_at,
-           coalesce(i.closed_at, i.resolved_at) AS done_at, i.feedback_satisfied
+           coalesce(i.closed_at, i.resolved_at) AS done_at, i.feedback_satisfied,
+           i.escalation_level
     FROM incidents i
     WHERE (CAST(:start AS timestamptz) IS NULL OR i.reported_at >= :start)
       AND (CAST(:end AS timestamptz) IS NULL OR i.reported_at < :end)
@@ -63,6 +65,8 @@ totals AS (
                ORDER BY extract(epoch FROM done_at - reported_at) / 3600
            ) FILTER (WHERE done_at IS NOT NULL AND status IN {done}) AS median_hours_to_close,
            count(*) FILTER (WHERE status IN {open} AND due_at < :now) AS overdue,
+           count(*) FILTER (WHERE escalation_level > 0) AS escalated,
+           count(*) FILTER (WHERE status IN {done} AND done_at <= due_at) AS closed_on_time,
            count(*) FILTER (WHERE feedback_satisfied) AS satisfied,
            count(*) FILTER (WHERE feedback_satisfied IS NOT NULL) AS with_feedback
     FROM base GROUP BY code
@@ -80,6 +84,8 @@ SELECT coalesce(t.code, c.code) AS code, n.name,
        CASE WHEN t.counted > 0 THEN t.done::float8 / t.counted END AS closure_rate,
        t.median_hours_to_close,
        coalesce(t.overdue, 0) AS overdue,
+       coalesce(t.escalated, 0) AS escalated,
+       coalesce(t.closed_on_time, 0) AS closed_on_time,
        coalesce(t.with_feedback, 0) AS with_feedback,
        CASE WHEN t.with_feedback > 0 THEN t.satisfied::float8 / t.with_feedback END
            AS satisfaction_rate
@@ -132,3 +138,51 @@ def incident_stats(
         "now": now,
     }
     return [AreaStats(**row._mapping) for row in conn.execute(QUERIES[by], params)]
+
+
+_PEOPLE = text(
+    f"""
+SELECT i.assignee_person AS person_key, max(p.name) AS name, max(p.login) AS login,
+       count(*) AS received,
+       count(*) FILTER (WHERE i.status IN {DONE}) AS resolved_or_closed,
+       count(*) FILTER (WHERE i.status IN {DONE}
+                        AND coalesce(i.closed_at, i.resolved_at) <= i.due_at) AS closed_on_time,
+       count(*) FILTER (WHERE i.status IN {OPEN} AND i.due_at < :now) AS overdue,
+       count(*) FILTER (WHERE i.escalation_level > 0) AS escalated,
+       count(*) FILTER (WHERE i.feedback_satisfied IS NOT NULL) AS with_feedback,
+       CASE WHEN count(*) FILTER (WHERE i.feedback_satisfied IS NOT NULL) > 0 THEN
+           (count(*) FILTER (WHERE i.feedback_satisfied))::float8
+           / count(*) FILTER (WHERE i.feedback_satisfied IS NOT NULL) END AS satisfaction_rate
+FROM incidents i
+LEFT JOIN people p ON p.person_key = i.assignee_person AND p.valid_to IS NULL
+WHERE i.assignee_person IS NOT NULL
+  AND (CAST(:start AS timestamptz) IS NULL OR i.reported_at >= :start)
+  AND (CAST(:end AS timestamptz) IS NULL OR i.reported_at < :end)
+  AND (CAST(:scopes AS text[]) IS NULL
+       OR EXISTS (SELECT 1 FROM unnest(CAST(:scopes AS text[])) s
+                  WHERE starts_with(i.grid_code, s)))
+GROUP BY i.assignee_person
+ORDER BY i.assignee_person
+"""
+)
+
+
+def person_stats(
+    conn: Connection,
+    *,
+    period: Period = ANY_TIME,
+    now: datetime,
+    scopes: tuple[str, ...] | None = None,
+) -> list[PersonStats]:
+    """Per roster person: incidents received, closed on time, overdue, escalated, satisfaction.
+
+    Counts the incidents assigned to each person now, reported in ``period`` and lying in one
+    of ``scopes`` (None: everywhere).
+    """
+    params = {
+        "start": period.start,
+        "end": period.end,
+        "now": now,
+        "scopes": None if scopes is None else list(scopes),
+    }
+    return [PersonStats(**row._mapping) for row in conn.execute(_PEOPLE, params)]

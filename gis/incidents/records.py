@@ -50,6 +50,7 @@ class Incident:
     assignee_person: int | None = None
     assignee_department: str | None = None
     escalation_level: int = 0
+    intake_grid_code: str | None = None
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
     feedback_satisfied: bool | None = None

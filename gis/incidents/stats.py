@@ -31,6 +31,22 @@ def parse_attribution(value: str, field: str = "by") -> Attribution:
 
 
 @dataclass(frozen=True)
+class PersonStats:
+    """One roster person's incidents (those assigned to the person now) in a period."""
+
+    person_key: int
+    name: str | None
+    login: str | None
+    received: int
+    resolved_or_closed: int
+    closed_on_time: int
+    overdue: int
+    escalated: int
+    with_feedback: int
+    satisfaction_rate: float | None
+
+
+@dataclass(frozen=True)
 class AreaStats:
     """One area's incidents in a period (``code`` None: incidents in no area).
 
@@ -50,6 +66,8 @@ class AreaStats:
     overdue: int
     with_feedback: int
     satisfaction_rate: float | None
+    escalated: int = 0
+    closed_on_time: int = 0
 
     @property
     def open(self) -> int:

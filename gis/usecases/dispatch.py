@@ -14,16 +14,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from gis import clock
-from gis.db import assignments as roster_sql
 from gis.db import incidents as incident_sql
+from gis.db import roster as roster_sql
 from gis.db.engine import Connection
-from gis.dispatch.records import OnDuty
 from gis.dispatch.rules import GRID_DUTIES, Rule, subdistrict_of
 from gis.errors import InvalidInput, NotFound
 from gis.identity.access import Acting
 from gis.identity.records import Actor
 from gis.incidents.lifecycle import OPEN
 from gis.incidents.records import Incident, IncidentQuery
+from gis.roster.people import OnDuty
 from gis.usecases.trail import audited
 
 if TYPE_CHECKING:
@@ -174,11 +174,23 @@ class Mine:
         )
 
 
-def mine(conn: Connection, login: str) -> Mine:
-    """The roster person of a login and its departments (none when it is on no roster)."""
+def mine(rt: Runtime, conn: Connection, login: str) -> Mine:
+    """The roster person of a login and the departments it is seconded from.
+
+    Departments are given as their codes in the directory (a name it does not know stays as
+    given); none when the login is on no roster.
+    """
     found = roster_sql.person_by_login(conn, login)
-    departments = tuple(sorted({d.department for d in found if d.department}))
-    return Mine(found[0].person_key if found else None, departments)
+    named = {d.department for d in found if d.department}
+    codes = {(rt.departments.get(name) or _as_given(name)).code for name in named}
+    return Mine(found[0].person_key if found else None, tuple(sorted(codes)))
+
+
+@dataclass(frozen=True)
+class _as_given:  # noqa: N801 (stands in for a Department)
+    """A department the directory does not know, matched by the name given."""
+
+    code: str
 
 
 def whose(rt: Runtime, conn: Connection, text: str) -> Mine:
@@ -192,7 +204,7 @@ def whose(rt: Runtime, conn: Connection, text: str) -> Mine:
     key = text.strip()
     if key.startswith("person:") and key[7:].isdigit():
         return Mine(int(key[7:]), ())
-    found = mine(conn, key)
+    found = mine(rt, conn, key)
     if found.person is None:
         raise InvalidInput(f"assignee: {text!r} is no roster login, person:<key> or department")
     return Mine(found.person, ())
@@ -204,7 +216,7 @@ def my_tasks(rt: Runtime, *, acting: Acting) -> list[Incident]:
     Those assigned to its roster person, or to a department it serves in (seconded to it).
     """
     with rt.read() as conn:
-        own = mine(conn, acting.login)
+        own = mine(rt, conn, acting.login)
         if own.person is None and not own.departments:
             raise NotFound(
                 f"login: {acting.login} is on no roster; tasks are a roster person's "

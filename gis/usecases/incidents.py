@@ -35,7 +35,7 @@ from gis.incidents.keys import EXPIRING, IdempotencyKey
 from gis.incidents.lifecycle import Transition, check_transition, transition_values
 from gis.incidents.records import Incident, IncidentDetails, IncidentQuery, NewIncident
 from gis.incidents.report import IncidentReport
-from gis.incidents.stats import AreaStats, Attribution
+from gis.incidents.stats import AreaStats, Attribution, PersonStats
 from gis.usecases import dispatch
 from gis.usecases.trail import audited
 from gis.values import ANY_TIME, Period
@@ -204,7 +204,7 @@ def report(
     return found, bool(written.created)
 
 
-def _handles(conn: Connection, acting: Acting, current: Incident) -> None:
+def _handles(rt: Runtime, conn: Connection, acting: Acting, current: Incident) -> None:
     """Refuse a status change the caller may not make (403).
 
     Outside its area, or, for a department, an incident not assigned to it.
@@ -212,7 +212,7 @@ def _handles(conn: Connection, acting: Acting, current: Incident) -> None:
     what = f"incident {current.id}"
     acting.act(current.grid_code, what)
     assigned_only = not acting.may("incidents:read", current.grid_code)
-    if assigned_only and not dispatch.mine(conn, acting.login).holds(current):
+    if assigned_only and not dispatch.mine(rt, conn, acting.login).holds(current):
         raise Forbidden(f"{what}: not assigned to {acting.login}")
 
 
@@ -228,7 +228,7 @@ def transition(
         conn = trail.conn
         with store_refused("incident"):
             current = incident_sql.get_incident(conn, incident_id=incident_id, for_update=True)
-            _handles(conn, acting, current)
+            _handles(rt, conn, acting, current)
             check_transition(current.status, change.status)
             values = transition_values(change, datetime.now(UTC))
             if change.assignee:  # a roster person on duty here, or a department
@@ -313,7 +313,7 @@ def details(
     """
     with rt.read() as conn:
         found = incident_sql.details(conn, incident_id=incident_id)
-        own = dispatch.mine(conn, acting.login) if acting.assigned_only else None
+        own = dispatch.mine(rt, conn, acting.login) if acting.assigned_only else None
     _sees(acting, found.incident, own)
     if reveal:
         target = f"incident:{incident_id}"
@@ -327,7 +327,7 @@ def get_incident(rt: Runtime, incident_id: int, *, acting: Acting) -> Incident:
     """One incident (`NotFound` when there is none, or when outside the caller's scope)."""
     with rt.read() as conn:
         found = incident_sql.get_incident(conn, incident_id=incident_id)
-        own = dispatch.mine(conn, acting.login) if acting.assigned_only else None
+        own = dispatch.mine(rt, conn, acting.login) if acting.assigned_only else None
     _sees(acting, found, own)
     return found
 
@@ -348,7 +348,7 @@ def list_incidents(
             who = dispatch.whose(rt, conn, assignee)
             query = replace(query, assignee_person=who.person, assignee_departments=who.departments)
         if acting.assigned_only:  # a department's: what is assigned to it
-            own = dispatch.mine(conn, acting.login)
+            own = dispatch.mine(rt, conn, acting.login)
             if own.person is None and not own.departments:
                 return []
             query = replace(query, assignee_person=own.person, assignee_departments=own.departments)
@@ -388,3 +388,16 @@ def area_stats(
             conn, level=level, by=by, period=period, now=now or datetime.now(UTC)
         )
     return [row for row in rows if acting.covers(row.code)]
+
+
+def person_stats(
+    rt: Runtime, *, acting: Acting, period: Period = ANY_TIME, now: datetime | None = None
+) -> list[PersonStats]:
+    """Per roster person: the incidents assigned to them within the caller's areas.
+
+    Received, closed on time, overdue (at ``now``), escalated, satisfaction.
+    """
+    with rt.read() as conn:
+        return stats_sql.person_stats(
+            conn, period=period, now=now or datetime.now(UTC), scopes=acting.scopes
+        )

@@ -35,7 +35,7 @@ from gis.numbering import kept_codes
 from gis.plans import COLUMNS, PlanRecord, Scope, check_in_scope
 from gis.usecases import boundaries, dispatch
 from gis.usecases.runtime import Runtime
-from gis.usecases.trail import audited
+from gis.usecases.trail import audited, refusals
 
 CHILD = {Level.SUBDISTRICT: Level.COMMUNITY, Level.COMMUNITY: Level.GRID}
 
@@ -94,10 +94,11 @@ def create_plan(
 
     The scope must lie within the caller's areas (`Forbidden` otherwise).
     """
-    with audited(rt, acting.actor, "plans.create", f"scope:{scope_code}") as trail:
+    target = f"scope:{scope_code}"
+    with refusals(rt, acting.actor, "plans.create", target), rt.read() as conn:
         acting.act(scope_code, f"scope: {scope_code}")
-        with rt.read() as conn:  # worked out before the writing statements
-            draft = _drafted(conn, scope_code=scope_code, areas=areas)
+        draft = _drafted(conn, scope_code=scope_code, areas=areas)  # before the transaction
+    with audited(rt, acting.actor, "plans.create", target) as trail:
         plan_id = _insert(trail.conn, draft, note=note)
         trail.target = f"plan:{plan_id}"
         trail.detail.update(scope=scope_code, areas=len(draft.areas))
@@ -376,14 +377,16 @@ def publish(
     Returns the published plan (its ``check_summary`` says what the checks found). The audit
     record names the caller as the publisher.
     """
-    with audited(rt, acting.actor, "plans.publish", f"plan:{plan_id}") as trail:
+    target = f"plan:{plan_id}"
+    with refusals(rt, acting.actor, "plans.publish", target), rt.read() as conn:
         if force and not (reason and reason.strip()):
             raise InvalidInput("reason: an override (force) needs a reason")
-        with rt.read() as conn:  # the checks and the comparison, before the writes
-            edited = plan_sql.plan_version(conn, plan_id=plan_id)
-            plan = _writable(conn, plan_id, acting)
-            _scope_unchanged(conn, plan)
-            ready = _prepare_publish(conn, plan, force=force)
+        # the checks and the comparison, before the transaction (none sits idle meanwhile)
+        edited = plan_sql.plan_version(conn, plan_id=plan_id)
+        plan = _writable(conn, plan_id, acting)
+        _scope_unchanged(conn, plan)
+        ready = _prepare_publish(conn, plan, force=force)
+    with audited(rt, acting.actor, "plans.publish", target) as trail:
         trail.detail.update(scope=plan.scope_code, force=force, checks=ready.summary)
         published = _publish_now(trail.conn, plan_id, edited, ready, reason if force else None)
         followed = dispatch.follow_redraw(rt, trail.conn, ready.moving, actor=acting.login)

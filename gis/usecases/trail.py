@@ -70,3 +70,18 @@ def audited(rt: Runtime, actor: Actor, action: str, target: str | None) -> Itera
         if not getattr(exc, AUDITED, False):
             record_refusal(rt, actor, action, write.target if write else target, exc)
         raise
+
+
+@contextmanager
+def refusals(rt: Runtime, actor: Actor, action: str, target: str | None) -> Iterator[None]:
+    """Record a refusal of the work done before an audited write (no transaction held).
+
+    For a write that computes first (checks, comparisons) and then writes in `audited`: a
+    refusal while computing is recorded here, and no transaction sits idle meanwhile.
+    """
+    try:
+        yield
+    except GridmapError as exc:
+        if not getattr(exc, AUDITED, False):
+            record_refusal(rt, actor, action, target, exc)
+        raise

@@ -3,8 +3,11 @@ names the roster; listings by assignee and overdue."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi.testclient import TestClient
 
+from gis.usecases import dispatch
 from gis.usecases.runtime import Runtime
 from tests.principals import bearer, role_token
 from tests.usecases.test_dispatch import person
@@ -44,3 +47,19 @@ def test_issue13_tasks_need_a_roster_person(sample_client: TestClient, rt: Runti
     nobody = bearer(role_token(rt, "viewer", GRID, login="nobody"))
     answer = sample_client.get("/me/tasks", headers=nobody)
     assert answer.status_code == 404 and "on no roster" in answer.json()["detail"]
+
+
+def test_issue13_stats_per_grid_and_per_person(sample_client: TestClient, rt: Runtime) -> None:
+    person(rt, 1, "王专职", "wang.ft", ("full_time", GRID))
+    late = {"category": "hazard", **INSIDE, "reported_at": "2026-01-01T08:00"}
+    made = [sample_client.post("/incidents", json=body).json() for body in (late, late)]
+    path = f"/incidents/{made[0]['id']}/transitions"
+    for status in ("in_progress", "resolved"):
+        assert sample_client.post(path, json={"status": status}).status_code == 200
+    steps = dispatch.supervise(rt, now=datetime.now(UTC))  # as the server's loop runs it
+    assert [(s.incident_id, s.level) for s in steps] == [(made[1]["id"], 1), (made[1]["id"], 2)]
+    [row] = sample_client.get("/stats/people").json()
+    assert (row["login"], row["received"], row["resolved_or_closed"]) == ("wang.ft", 2, 1)
+    assert (row["closed_on_time"], row["overdue"], row["escalated"]) == (0, 1, 1)
+    grid = next(a for a in sample_client.get("/stats").json()["areas"] if a["code"] == GRID)
+    assert (grid["overdue"], grid["escalated"], grid["closed_on_time"]) == (1, 1, 0)

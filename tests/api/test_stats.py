@@ -161,9 +161,11 @@ def test_redraw_moves_current_counts_but_not_recorded(
     current = stats(client, level="grid", by="current")
     assert (recorded[GRID_A]["total"], recorded[GRID_B]["total"]) == (1, 1)
     assert current[GRID_A]["total"] == 2 and GRID_B not in current
-    with engine.connect() as conn:
-        grid = conn.execute(text("SELECT grid_code FROM incidents WHERE id = :i"), {"i": in_b})
-        assert grid.scalar_one() == GRID_B
+    with engine.connect() as conn:  # open: it moves to its new grid, its intake grid stays
+        grids = conn.execute(
+            text("SELECT grid_code, intake_grid_code FROM incidents WHERE id = :i"), {"i": in_b}
+        )
+        assert tuple(grids.one()) == (GRID_A, GRID_B)
 
 
 def test_redraw_keeps_community_counts(client: TestClient, rt: Runtime) -> None:

@@ -45,14 +45,14 @@ def server(store_settings: StoreSettings, engine: Engine) -> Iterator[str]:
 
 
 def empty_tables(engine: Engine) -> None:
-    """Empty the areas, plans, incidents and addresses (stations are upserted by source id)."""
+    """Empty the areas, plans, incidents, addresses and the roster (stations are upserted)."""
     from sqlalchemy import text
 
     with engine.begin() as conn:
         conn.execute(
             text(
                 "TRUNCATE areas, plans, plan_areas, incidents, incident_events, "
-                "incident_links, addresses RESTART IDENTITY CASCADE"
+                "incident_links, addresses, people, duties RESTART IDENTITY CASCADE"
             )
         )
 
