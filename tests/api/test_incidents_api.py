@@ -151,8 +151,7 @@ def test_closed_loop(client: TestClient) -> None:
     missing = client.post(path, json={"status": "dispatched"})
     assert missing.status_code == 400 and "assignee" in missing.json()["detail"]
     assert (
-        client.post(path, json={"status": "dispatched", "assignee": "城管执法"}).status_code
-        == 200
+        client.post(path, json={"status": "dispatched", "assignee": "城管执法"}).status_code == 200
     )
     assert client.post(path, json={"status": "in_progress"}).status_code == 200
     assert client.post(path, json={"status": "resolved", "note": "已修复"}).status_code == 200
