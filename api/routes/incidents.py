@@ -202,6 +202,16 @@ def locate_queued(
     return details_view(found, personal=False)
 
 
+@router.get("/departments", responses=answer(list[dict[str, Any]], "the departments"))
+def departments(rt: Rt, _: SignedIn) -> Any:
+    """The departments (职能部门) incidents are dispatched or transferred to.
+
+    Each with its code, names, duty phone and the categories it accepts
+    (``data/catalogue/departments.yaml``).
+    """
+    return [asdict(department) for department in rt.departments]
+
+
 @router.get("/me/tasks", responses=answer(list[IncidentView], "my open incidents, newest first"))
 def my_tasks(rt: Rt, acting: SignedIn) -> Any:
     """The caller's open incidents (its roster person's, its departments'), newest first.

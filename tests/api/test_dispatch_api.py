@@ -63,3 +63,12 @@ def test_issue13_stats_per_grid_and_per_person(sample_client: TestClient, rt: Ru
     assert (row["closed_on_time"], row["overdue"], row["escalated"]) == (0, 1, 1)
     grid = next(a for a in sample_client.get("/stats").json()["areas"] if a["code"] == GRID)
     assert (grid["overdue"], grid["escalated"], grid["closed_on_time"]) == (1, 1, 0)
+
+
+def test_issue13_the_departments_directory(sample_client: TestClient) -> None:
+    listed = {d["code"]: d for d in sample_client.get("/departments").json()}
+    assert (
+        listed["chengguan"]["zh"] == "城管执法"
+        and "sanitation" in listed["chengguan"]["categories"]
+    )
+    assert sample_client.get("/departments", headers={"Authorization": ""}).status_code == 401
