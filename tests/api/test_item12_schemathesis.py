@@ -28,12 +28,15 @@ from tests.principals import OWNER, operator_headers
 APP = create_app(_test_settings())
 # A schema-valid request may still name something that does not exist or does not fit (an
 # area code, a CRS, a point outside China, a token that is not one): gridmap answers 400/401/
-# 404/409 naming the field, which a schema cannot express; a 422 there would mean the schema lies
-# about a type, and fails.
+# 404/409 naming the field, which a schema cannot express — or 403 for an area outside every
+# scope the caller holds (a made-up code such as "J" is in none); a 422 there would mean the
+# schema lies about a type, and fails.
 CONFIG = SchemathesisConfig.from_dict(
     {
         "checks": {
-            "positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "404", "409"]}
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "400", "401", "403", "404", "409"]
+            }
         }
     }
 )
