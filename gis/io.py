@@ -13,12 +13,14 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+import shapely.geometry
 from pyogrio.errors import DataLayerError, DataSourceError
 
 from gis import crs as crslib
@@ -460,9 +462,41 @@ def read_shape(value: str, *, crs: str | None = None, field: str = "geometry") -
                 f"{field}: {value[:40]!r} is neither WKT nor a readable file"
             ) from None
         source = crslib.parse_crs(crs or "wgs84")
+    return _in_wgs84(geometry, source, field)
+
+
+def _in_wgs84(geometry: shapely.Geometry, source: Any, field: str) -> shapely.Geometry:
     xy = shapely.get_coordinates(geometry)
     try:
         crslib.check_coordinates(xy[:, 0], xy[:, 1], source)
     except CRSError as exc:
         raise CRSError(f"{field}: {exc.detail}") from None
     return crslib.geometries_to_wgs84(np.array([geometry], dtype=object), source)[0]
+
+
+def geojson_shape(
+    value: object, *, kinds: tuple[str, ...], crs: str | None = None, field: str = "geometry"
+) -> shapely.Geometry:
+    """A GeoJSON geometry object of one of ``kinds`` (in ``crs``, default WGS84), in EPSG:4326.
+
+    Examples
+    --------
+    >>> line = {"type": "LineString", "coordinates": [[116.34, 40.0], [116.36, 40.0]]}
+    >>> geojson_shape(line, kinds=("LineString",)).geom_type
+    'LineString'
+    >>> geojson_shape({"type": "Point", "coordinates": [116.3, 40]}, kinds=("Polygon",))
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidGeometry: geometry: a Point; expected a GeoJSON Polygon
+    """
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind not in kinds:
+        shown = kind if isinstance(kind, str) else type(value).__name__
+        raise InvalidGeometry(f"{field}: a {shown}; expected a GeoJSON {' or '.join(kinds)}")
+    try:
+        geometry = shapely.geometry.shape(value)
+    except (TypeError, ValueError, IndexError, KeyError, shapely.errors.GEOSException):
+        raise InvalidGeometry(f"{field}: not a valid GeoJSON {kind}") from None
+    if geometry.is_empty:
+        raise InvalidGeometry(f"{field}: an empty {kind}")
+    return _in_wgs84(geometry, crslib.parse_crs(crs or "wgs84"), field)

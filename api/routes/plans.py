@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.access import requires
 from api.deps import Id, Rt
@@ -18,9 +18,10 @@ from api.schemas import BOUNDARY_BODY, CheckReport, PlanDetails, PlanDiff, PlanV
 from api.uploads import boundary_upload, with_deadline
 from gis.areas import Level, child_level, parse_level
 from gis.checks import findings_to_geojson, findings_to_json
+from gis.errors import InvalidInput
 from gis.geojson import feature_collection
 from gis.identity.access import Acting
-from gis.io import read_boundaries
+from gis.io import geojson_shape, read_boundaries
 from gis.limits import Deadline
 from gis.usecases import planning
 from gis.usecases.runtime import Runtime
@@ -134,9 +135,115 @@ def list_plans(
     rt: Rt,
     acting: Annotated[Acting, requires("plans:read")],
     scope: Annotated[str | None, Query(description="the plans of one scope code")] = None,
+    status: Annotated[str | None, Query(description="draft | published")] = None,
 ) -> Any:
     """Plans within the caller's areas, newest first."""
-    return [plan.to_json() for plan in planning.list_plans(rt, acting=acting, scope=scope)]
+    found = planning.list_plans(rt, acting=acting, scope=scope, status=status)
+    return [plan.to_json() for plan in found]
+
+
+@router.delete("/plans/{plan_id}", status_code=204)
+def delete_plan(
+    rt: Rt, acting: Annotated[Acting, requires("plans:write")], plan_id: Id
+) -> Response:
+    """Discard a draft plan (409 for a published one, which stays as history)."""
+    planning.delete_plan(rt, acting=acting, plan_id=plan_id)
+    return Response(status_code=204)
+
+
+class OperationIn(BaseModel):
+    """One edit of a draft: ``split``, ``merge`` or ``move``.
+
+    ``split`` cuts a grid along a line, ``merge`` joins grids into the first, ``move`` gives a
+    piece of one grid to a neighbour. Geometry is GeoJSON in ``crs``.
+    """
+
+    op: Literal["split", "merge", "move"]
+    grid: str | None = Field(default=None, description="split: the grid to cut")
+    line: dict[str, Any] | None = Field(default=None, description="split: a LineString")
+    grids: list[str] | None = Field(default=None, description="merge: the grids, first kept")
+    piece: dict[str, Any] | None = Field(default=None, description="move: a Polygon")
+    source: str | None = Field(default=None, description="move: the grid the piece leaves")
+    to: str | None = Field(default=None, description="move: the grid the piece joins")
+    crs: str = Field(default="wgs84", description="wgs84 | gcj02 | bd09 | EPSG:n")
+
+
+def _needs(value: Any, field: str, what: str) -> Any:
+    if value is None or value == []:
+        raise InvalidInput(f"{field}: this operation needs {what}")
+    return value
+
+
+def _operate(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[str, Any]:
+    """Apply one operation; the plan's grids and findings as they are now."""
+    done: dict[str, Any] = {"op": body.op}
+    if body.op == "split":
+        line = geojson_shape(
+            _needs(body.line, "line", "a LineString"),
+            kinds=("LineString",),
+            crs=body.crs,
+            field="line",
+        )
+        done["new_grid"] = planning.split(
+            rt,
+            acting=acting,
+            plan_id=plan_id,
+            code=_needs(body.grid, "grid", "a grid code"),
+            line=line,
+        )
+    elif body.op == "merge":
+        planning.merge(
+            rt,
+            acting=acting,
+            plan_id=plan_id,
+            codes=_needs(body.grids, "grids", "two grid codes or more"),
+        )
+    else:
+        piece = geojson_shape(
+            _needs(body.piece, "piece", "a Polygon"),
+            kinds=("Polygon", "MultiPolygon"),
+            crs=body.crs,
+            field="piece",
+        )
+        planning.move(
+            rt,
+            acting=acting,
+            plan_id=plan_id,
+            source=_needs(body.source, "source", "a grid code"),
+            target=_needs(body.to, "to", "a grid code"),
+            piece=piece,
+        )
+    return {**done, **_bench(planning.workbench(rt, plan_id, acting=acting))}
+
+
+def _bench(bench: planning.Workbench) -> dict[str, Any]:
+    collection = feature_collection(bench.areas)
+    for feature, area in zip(collection["features"], bench.areas["area_m2"], strict=True):
+        feature["properties"]["area_m2"] = round(float(area), 1)
+    return {
+        "plan": bench.plan.to_json(),
+        "areas": collection,
+        "findings": findings_to_json(bench.findings),
+    }
+
+
+@router.post(
+    "/plans/{plan_id}/operations",
+    responses=answer(dict[str, Any], "the plan's grids (households, area_m2) and findings now"),
+)
+def operate(
+    rt: Rt,
+    acting: Annotated[Acting, requires("plans:write")],
+    plan_id: Id,
+    body: OperationIn,
+) -> Any:
+    """Edit a draft (split, merge or move) in one transaction; its grids and findings now.
+
+    The answer holds the plan's grids (households, area in m²) and the check findings, as the
+    editor shows them. A split line that does not cross the grid, grids that do not touch, a
+    piece not touching its target: 400, the draft unchanged.
+    """
+    return _operate(rt, acting, plan_id, body)
 
 
 @router.get("/plans/{plan_id}", responses=answer(PlanDetails, "the plan and its areas"))

@@ -106,12 +106,21 @@ def get_plan(conn: Connection, *, plan_id: int, for_update: bool = False) -> Pla
     return PlanRecord(*row)
 
 
-def find_plans(conn: Connection, *, scope: str | None = None) -> list[PlanRecord]:
-    """Plans, newest first, optionally of one scope."""
+def find_plans(
+    conn: Connection, *, scope: str | None = None, status: str | None = None
+) -> list[PlanRecord]:
+    """Plans, newest first, optionally of one scope and one status."""
     query = select(*_PLAN_COLUMNS).order_by(Plan.id.desc())
     if scope is not None:
         query = query.where(Plan.scope_code == scope)
+    if status is not None:
+        query = query.where(Plan.status == status)
     return [PlanRecord(*row) for row in conn.execute(query)]
+
+
+def delete_plan(conn: Connection, *, plan_id: int) -> None:
+    """Delete a plan and its areas (the caller checked it is a draft)."""
+    conn.execute(delete(Plan).where(Plan.id == plan_id))
 
 
 def plan_areas(conn: Connection, *, plan_id: int) -> gpd.GeoDataFrame:

@@ -26,6 +26,7 @@ from gis.db import plans as plan_sql
 from gis.db.engine import Connection
 from gis.diff import AreaDiff, diff_areas, json_records, plan_households, regridded
 from gis.errors import Conflict, InvalidInput, NotFound
+from gis.geometry import area_m2
 from gis.identity.access import Acting
 from gis.incidents.lifecycle import OPEN
 from gis.incidents.records import IncidentQuery
@@ -138,11 +139,49 @@ def _create(conn: Connection, *, scope_code: str, areas: gpd.GeoDataFrame | None
     return _insert(conn, _drafted(conn, scope_code=scope_code, areas=areas), note=note)
 
 
-def list_plans(rt: Runtime, *, acting: Acting, scope: str | None = None) -> list[PlanRecord]:
-    """Plans within the caller's areas, newest first, optionally of one scope."""
+PLAN_STATUSES = ("draft", "published")
+"""What a plan's status may be."""
+
+
+def list_plans(
+    rt: Runtime, *, acting: Acting, scope: str | None = None, status: str | None = None
+) -> list[PlanRecord]:
+    """Plans within the caller's areas, newest first, optionally of one scope and status."""
+    if status is not None and status not in PLAN_STATUSES:
+        raise InvalidInput(f"status: {status!r} is not one of {', '.join(PLAN_STATUSES)}")
     with rt.read() as conn:
-        found = plan_sql.find_plans(conn, scope=scope)
+        found = plan_sql.find_plans(conn, scope=scope, status=status)
     return [plan for plan in found if acting.covers(plan.scope_code)]
+
+
+def delete_plan(rt: Runtime, *, acting: Acting, plan_id: int) -> None:
+    """Discard a draft (a published plan is history and stays: `Conflict`)."""
+    with audited(rt, acting.actor, "plans.delete", f"plan:{plan_id}") as trail:
+        plan = _writable(trail.conn, plan_id, acting)
+        plan_sql.delete_plan(trail.conn, plan_id=plan_id)
+        trail.detail.update(scope=plan.scope_code)
+
+
+@dataclass(frozen=True)
+class Workbench:
+    """A draft as its editor shows it: the plan, its areas, and what the checks find.
+
+    The areas carry their households and their area in m² (``area_m2``).
+    """
+
+    plan: PlanRecord
+    areas: gpd.GeoDataFrame
+    findings: list[Finding]
+
+
+def workbench(rt: Runtime, plan_id: int, *, acting: Acting) -> Workbench:
+    """The plan, its areas with households and area, and the findings, from one connection."""
+    with rt.read() as conn:
+        plan = _readable(conn, plan_id, acting)
+        areas = _plan_areas(conn, plan)
+        findings = _check(conn, plan, areas=areas)
+    shaped = areas[areas.geometry.notna()]
+    return Workbench(plan, shaped.assign(area_m2=area_m2(shaped.geometry.to_numpy())), findings)
 
 
 def _readable(conn: Connection, plan_id: int, acting: Acting) -> PlanRecord:
