@@ -178,7 +178,8 @@ def workbench(rt: Runtime, plan_id: int, *, acting: Acting) -> Workbench:
     """The plan, its areas with households and area, and the findings, from one connection."""
     with rt.read() as conn:
         plan = _readable(conn, plan_id, acting)
-        areas = _plan_areas(conn, plan)
+        # the households as the last edit stored them (an edit computes them; not again here)
+        areas = plan_sql.plan_areas(conn, plan_id=plan.id)
         findings = _check(conn, plan, areas=areas)
     shaped = areas[areas.geometry.notna()]
     return Workbench(plan, shaped.assign(area_m2=area_m2(shaped.geometry.to_numpy())), findings)
