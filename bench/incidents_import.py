@@ -124,7 +124,7 @@ def main() -> None:
         conn.execute(
             text(
                 "TRUNCATE areas, plans, plan_areas, incidents, incident_events, incident_links, "
-                "idempotency_keys, addresses RESTART IDENTITY"
+                "idempotency_keys, addresses, plan_steps RESTART IDENTITY"
             )
         )
     with running(StoreSettings(database_url=url)) as rt:

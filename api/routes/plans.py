@@ -152,13 +152,13 @@ def delete_plan(
 
 
 class OperationIn(BaseModel):
-    """One edit of a draft: ``split``, ``merge`` or ``move``.
+    """One edit of a draft: ``split``, ``merge``, ``move``, or ``undo`` / ``redo`` one.
 
     ``split`` cuts a grid along a line, ``merge`` joins grids into the first, ``move`` gives a
     piece of one grid to a neighbour. Geometry is GeoJSON in ``crs``.
     """
 
-    op: Literal["split", "merge", "move"]
+    op: Literal["split", "merge", "move", "undo", "redo"]
     grid: str | None = Field(default=None, description="split: the grid to cut")
     line: dict[str, Any] | None = Field(default=None, description="split: a LineString")
     grids: list[str] | None = Field(default=None, description="merge: the grids, first kept")
@@ -177,7 +177,11 @@ def _needs(value: Any, field: str, what: str) -> Any:
 def _operate(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[str, Any]:
     """Apply one operation; the plan's grids and findings as they are now."""
     done: dict[str, Any] = {"op": body.op}
-    if body.op == "split":
+    if body.op in ("undo", "redo"):
+        done["step"] = planning.step_back(
+            rt, acting=acting, plan_id=plan_id, redo=body.op == "redo"
+        )
+    elif body.op == "split":
         line = geojson_shape(
             _needs(body.line, "line", "a LineString"),
             kinds=("LineString",),

@@ -460,3 +460,24 @@ class DutyRow(Base):
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PlanStep(Base):
+    """A snapshot of a draft's areas on its undo or redo stack (migration 0013)."""
+
+    __tablename__ = "plan_steps"
+    __table_args__ = (
+        CheckConstraint("stack IN ('undo', 'redo')", name="ck_plan_steps_stack"),
+        Index("ix_plan_steps_plan_stack", "plan_id", "stack", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False
+    )
+    stack: Mapped[str] = mapped_column(Text, nullable=False)
+    op: Mapped[str] = mapped_column(Text, nullable=False)
+    areas: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )

@@ -11,7 +11,7 @@ from geoalchemy2.shape import from_shape
 from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from gis.crs import STORAGE_CRS, STORAGE_SRID
-from gis.db.models import Plan, PlanArea
+from gis.db.models import Plan, PlanArea, PlanStep
 from gis.errors import NotFound
 from gis.geometry import polygonal_part
 from gis.plans import COLUMNS, PlanRecord
@@ -159,3 +159,53 @@ def mark_published(
             check_summary=check_summary,
         )
     )
+
+
+UNDO_DEPTH = 50
+"""How many steps of a draft can be undone (older ones are forgotten)."""
+
+
+def _snapshot(areas: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    rows = areas[[*COLUMNS[:-1]]].astype(object).where(areas[[*COLUMNS[:-1]]].notna(), None)
+    geoms = [None if g is None else shapely.to_wkb(g, hex=True) for g in areas.geometry]
+    return [{**row, "wkb": wkb} for row, wkb in zip(rows.to_dict("records"), geoms, strict=True)]
+
+
+def _restored(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
+    frame = pd.DataFrame(rows, columns=[*COLUMNS[:-1], "wkb"])
+    geoms = [None if w is None else shapely.from_wkb(w) for w in frame.pop("wkb")]
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=STORAGE_CRS))
+
+
+def push_step(
+    conn: Connection, *, plan_id: int, stack: str, op: str, areas: gpd.GeoDataFrame
+) -> None:
+    """Put the areas on a stack of the plan (keeping the newest `UNDO_DEPTH`)."""
+    conn.execute(
+        insert(PlanStep).values(plan_id=plan_id, stack=stack, op=op, areas=_snapshot(areas))
+    )
+    conn.execute(
+        text(
+            "DELETE FROM plan_steps WHERE plan_id = :p AND stack = :s AND id NOT IN "
+            "(SELECT id FROM plan_steps WHERE plan_id = :p AND stack = :s "
+            "ORDER BY id DESC LIMIT :keep)"
+        ),
+        {"p": plan_id, "s": stack, "keep": UNDO_DEPTH},
+    )
+
+
+def pop_step(conn: Connection, *, plan_id: int, stack: str) -> tuple[str, gpd.GeoDataFrame] | None:
+    """Take the newest snapshot off a stack: its operation and areas (None: the stack is empty)."""
+    row = conn.execute(
+        text(
+            "DELETE FROM plan_steps WHERE id = (SELECT max(id) FROM plan_steps "
+            "WHERE plan_id = :p AND stack = :s) RETURNING op, areas"
+        ),
+        {"p": plan_id, "s": stack},
+    ).first()
+    return None if row is None else (row.op, _restored(row.areas))
+
+
+def clear_steps(conn: Connection, *, plan_id: int, stack: str) -> None:
+    """Empty a stack of the plan (a new edit forgets what was undone)."""
+    conn.execute(delete(PlanStep).where(PlanStep.plan_id == plan_id, PlanStep.stack == stack))

@@ -222,10 +222,33 @@ def _edit(rt: Runtime, acting: Acting, plan_id: int, action: str, change: Edit) 
     with audited(rt, acting.actor, f"plans.{action}", f"plan:{plan_id}") as trail:
         conn = trail.conn
         plan = _writable(conn, plan_id, acting)
-        areas, answer = change(conn, plan_sql.plan_areas(conn, plan_id=plan_id), plan)
+        before = plan_sql.plan_areas(conn, plan_id=plan_id)
+        areas, answer = change(conn, before, plan)
+        plan_sql.push_step(conn, plan_id=plan_id, stack="undo", op=action, areas=before)
+        plan_sql.clear_steps(conn, plan_id=plan_id, stack="redo")
         areas = _with_households(conn, scope_of(conn, plan.scope_code), areas)
         plan_sql.replace_plan_areas(conn, plan_id=plan_id, areas=areas)
     return answer
+
+
+def step_back(rt: Runtime, *, acting: Acting, plan_id: int, redo: bool = False) -> str:
+    """Undo a draft's last edit (or, with ``redo``, redo the last undone one); its name.
+
+    `Conflict` when there is nothing to undo (or redo). Up to `plan_sql.UNDO_DEPTH` steps.
+    """
+    source, other = ("redo", "undo") if redo else ("undo", "redo")
+    with audited(rt, acting.actor, f"plans.{source}", f"plan:{plan_id}") as trail:
+        conn = trail.conn
+        _writable(conn, plan_id, acting)
+        step = plan_sql.pop_step(conn, plan_id=plan_id, stack=source)
+        if step is None:
+            raise Conflict(f"op: plan {plan_id} has nothing to {source}")
+        op, areas = step
+        current = plan_sql.plan_areas(conn, plan_id=plan_id)
+        plan_sql.push_step(conn, plan_id=plan_id, stack=other, op=op, areas=current)
+        plan_sql.replace_plan_areas(conn, plan_id=plan_id, areas=areas)
+        trail.detail.update(op=op)
+    return op
 
 
 def split(rt: Runtime, *, acting: Acting, plan_id: int, code: str, line: shapely.Geometry) -> str:

@@ -80,3 +80,25 @@ def test_issue14_drafts_are_listed_by_status_and_discarded(client: TestClient) -
     refused = client.delete(f"/plans/{kept}")
     assert refused.status_code == 409 and "only drafts" in refused.json()["detail"]
     assert client.get("/plans?status=shelved").status_code == 400
+
+
+def test_issue14_undo_and_redo_step_through_the_edits(client: TestClient) -> None:
+    plan = draft(client)
+    path = f"/plans/{plan}/operations"
+    nothing = client.post(path, json={"op": "undo"})
+    assert nothing.status_code == 409 and "nothing to undo" in nothing.json()["detail"]
+    split = client.post(
+        path, json={"op": "split", "grid": WEST, "line": line((116.345, 39.98), (116.345, 40.02))}
+    ).json()
+    merged = client.post(path, json={"op": "merge", "grids": [WEST, split["new_grid"]]}).json()
+    assert codes(merged) == [WEST, EAST]
+    undone = client.post(path, json={"op": "undo"}).json()
+    assert undone["step"] == "merge" and codes(undone) == codes(split)
+    first = client.post(path, json={"op": "undo"}).json()
+    assert first["step"] == "split" and codes(first) == [WEST, EAST]
+    redone = client.post(path, json={"op": "redo"}).json()
+    assert redone["step"] == "split" and codes(redone) == codes(split)
+    client.post(path, json={"op": "move", "piece": box(116.35, 39.99, 116.352, 40.01),
+                            "source": EAST, "to": split["new_grid"]})  # fmt: skip
+    gone = client.post(path, json={"op": "redo"})  # a new edit forgets what was undone
+    assert gone.status_code == 409 and "nothing to redo" in gone.json()["detail"]
