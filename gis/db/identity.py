@@ -22,6 +22,21 @@ from gis.identity.records import (
 )
 from gis.identity.roles import Grant
 
+_GRANTS = (
+    "coalesce(array_agg(g.role ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
+    "'{}') AS roles, "
+    "coalesce(array_agg(g.scope ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
+    "'{}') AS scopes"
+)
+"""A user's grants as two parallel arrays (``roles``, ``scopes``), with ``user_grants g``
+joined and the rows grouped by user."""
+
+
+def _grants_of(row: Row) -> tuple[Grant, ...]:
+    """The grants of a row selected with `_GRANTS`."""
+    return tuple(Grant(r, s) for r, s in zip(row.roles, row.scopes, strict=True))
+
+
 _USER = text("SELECT id, enabled FROM users WHERE lower(login) = lower(:login)")
 _INSERT_USER = text(
     "INSERT INTO users (login, display_name, phone, password_hash) "
@@ -31,10 +46,7 @@ _INSERT_USER = text(
 _INSERT_GRANT = text("INSERT INTO user_grants (user_id, role, scope) VALUES (:u, :role, :scope)")
 _USERS = text(
     "SELECT u.login, u.display_name, u.phone, u.enabled, u.locked_until, u.created_at, "
-    "coalesce(array_agg(g.role ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
-    "'{}') AS roles, "
-    "coalesce(array_agg(g.scope ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
-    "'{}') AS scopes "
+    f"{_GRANTS} "
     "FROM users u LEFT JOIN user_grants g ON g.user_id = u.id GROUP BY u.id ORDER BY u.login"
 )
 _TOKEN_COLUMNS = (
@@ -89,7 +101,7 @@ def users(conn: Connection) -> list[UserView]:
 
 
 def _user(row: Row) -> UserView:
-    grants = tuple(Grant(r, s) for r, s in zip(row.roles, row.scopes, strict=True))
+    grants = _grants_of(row)
     return UserView(
         login=row.login,
         display_name=row.display_name,
@@ -221,10 +233,7 @@ def last_audit_id(conn: Connection) -> int:
 
 _TOKEN_PRINCIPAL = text(
     "SELECT t.id AS token_id, u.login, "
-    "coalesce(array_agg(g.role ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
-    "'{}') AS roles, "
-    "coalesce(array_agg(g.scope ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
-    "'{}') AS scopes "
+    f"{_GRANTS} "
     "FROM api_tokens t JOIN users u ON u.id = t.user_id "
     "LEFT JOIN user_grants g ON g.user_id = u.id "
     "WHERE t.token_hash = :hash AND t.revoked_at IS NULL AND t.expires_at > now() AND u.enabled "
@@ -237,7 +246,7 @@ def token_principal(conn: Connection, *, token_hash: str) -> Principal | None:
     row = conn.execute(_TOKEN_PRINCIPAL, {"hash": token_hash}).first()
     if row is None:
         return None
-    grants = tuple(Grant(r, s) for r, s in zip(row.roles, row.scopes, strict=True))
+    grants = _grants_of(row)
     return Principal(login=row.login, grants=grants, token_id=int(row.token_id))
 
 
@@ -271,10 +280,7 @@ _CREDENTIALS = text(
     "SELECT u.id, u.login, u.password_hash, u.enabled, u.totp_secret, "
     "extract(epoch FROM now() - u.password_changed_at) / 86400 AS password_age_days, "
     "CASE WHEN u.locked_until > now() THEN u.locked_until END AS locked_until, "
-    "coalesce(array_agg(g.role ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
-    "'{}') AS roles, "
-    "coalesce(array_agg(g.scope ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
-    "'{}') AS scopes "
+    f"{_GRANTS} "
     "FROM users u LEFT JOIN user_grants g ON g.user_id = u.id "
     "WHERE lower(u.login) = lower(:login) GROUP BY u.id"
 )
@@ -292,7 +298,7 @@ def credentials(conn: Connection, *, login: str) -> Credentials | None:
         enabled=bool(row.enabled),
         locked_until=row.locked_until,
         totp_secret=row.totp_secret,
-        grants=tuple(Grant(r, s) for r, s in zip(row.roles, row.scopes, strict=True)),
+        grants=_grants_of(row),
         password_age_days=float(row.password_age_days),
     )
 
@@ -386,10 +392,7 @@ class LiveSession:
 
 _SESSION_PRINCIPAL = text(
     "SELECT s.id, s.csrf, u.login, "
-    "coalesce(array_agg(g.role ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
-    "'{}') AS roles, "
-    "coalesce(array_agg(g.scope ORDER BY g.role, g.scope) FILTER (WHERE g.role IS NOT NULL), "
-    "'{}') AS scopes "
+    f"{_GRANTS} "
     "FROM sessions s JOIN users u ON u.id = s.user_id "
     "LEFT JOIN user_grants g ON g.user_id = u.id "
     "WHERE s.token_hash = :hash AND s.ended_at IS NULL AND s.expires_at > now() "
@@ -406,7 +409,7 @@ def session_principal(conn: Connection, *, token_hash: str, idle: timedelta) -> 
     row = conn.execute(_SESSION_PRINCIPAL, {"hash": token_hash, "idle": idle}).first()
     if row is None:
         return None
-    grants = tuple(Grant(r, s) for r, s in zip(row.roles, row.scopes, strict=True))
+    grants = _grants_of(row)
     return LiveSession(id=int(row.id), principal=Principal(row.login, grants), csrf=row.csrf)
 
 

@@ -108,12 +108,12 @@ def named(rt: Runtime, conn: Connection, text: str, incident: Incident) -> Assig
     department = rt.departments.get(text)
     if department is not None:
         return Assignee(department.zh, department=department.code)
-    key = text.strip()
-    found: list[OnDuty]
-    if key.startswith("person:") and key[7:].isdigit():
-        found = roster_sql.person_by_key(conn, int(key[7:]))
-    else:
-        found = roster_sql.person_by_login(conn, key)
+    key = _person_key(text)
+    found: list[OnDuty] = (
+        roster_sql.person_by_key(conn, key)
+        if key is not None
+        else roster_sql.person_by_login(conn, text.strip())
+    )
     if not found:
         departments = ", ".join(d.code for d in rt.departments)
         raise InvalidInput(
@@ -182,15 +182,20 @@ def mine(rt: Runtime, conn: Connection, login: str) -> Mine:
     """
     found = roster_sql.person_by_login(conn, login)
     named = {d.department for d in found if d.department}
-    codes = {(rt.departments.get(name) or _as_given(name)).code for name in named}
+    codes = {known.code if (known := rt.departments.get(name)) else name for name in named}
     return Mine(found[0].person_key if found else None, tuple(sorted(codes)))
 
 
-@dataclass(frozen=True)
-class _as_given:  # noqa: N801 (stands in for a Department)
-    """A department the directory does not know, matched by the name given."""
+def _person_key(text: str) -> int | None:
+    """The key of a ``person:<key>`` reference (None: the text is no such reference).
 
-    code: str
+    Examples
+    --------
+    >>> _person_key(" person:12 "), _person_key("wang.li")
+    (12, None)
+    """
+    key = text.strip()
+    return int(key[7:]) if key.startswith("person:") and key[7:].isdigit() else None
 
 
 def whose(rt: Runtime, conn: Connection, text: str) -> Mine:
@@ -201,10 +206,10 @@ def whose(rt: Runtime, conn: Connection, text: str) -> Mine:
     department = rt.departments.get(text)
     if department is not None:
         return Mine(None, (department.code,))
-    key = text.strip()
-    if key.startswith("person:") and key[7:].isdigit():
-        return Mine(int(key[7:]), ())
-    found = mine(rt, conn, key)
+    key = _person_key(text)
+    if key is not None:
+        return Mine(key, ())
+    found = mine(rt, conn, text.strip())
     if found.person is None:
         raise InvalidInput(f"assignee: {text!r} is no roster login, person:<key> or department")
     return Mine(found.person, ())
