@@ -23,16 +23,19 @@ app.add_typer(plan_app, name="plan")
 
 FormatOption = Annotated[str, typer.Option("--format", "-f", help="text | json | geojson")]
 CrsOption = Annotated[str | None, typer.Option(help="wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n")]
+LangOption = Annotated[
+    str, typer.Option("--lang", help="zh (default) | en: the language of the findings")
+]
 
 
-def _emit(findings: list[Finding], file_format: str) -> None:
+def _emit(findings: list[Finding], file_format: str, lang: str) -> None:
     from gis.checks import findings_to_geojson, findings_to_json, findings_to_text
 
     if file_format == "text":
-        say(findings_to_text(findings))
+        say(findings_to_text(findings, lang))
     elif file_format in ("json", "geojson"):
-        doc = findings_to_json(findings) if file_format == "json" else findings_to_geojson(findings)
-        say(json.dumps(doc, ensure_ascii=False, indent=1))
+        report = findings_to_json if file_format == "json" else findings_to_geojson
+        say(json.dumps(report(findings, lang), ensure_ascii=False, indent=1))
     else:
         raise typer.BadParameter(
             f"unknown format {file_format!r}; expected text, json or geojson", param_hint="--format"
@@ -67,15 +70,18 @@ def check(
     file_format: FormatOption = "text",
     code_field: Annotated[str | None, typer.Option(help="field holding the code")] = None,
     allowed_holes: Annotated[str | None, typer.Option(help="file of allowed holes")] = None,
+    lang: LangOption = "zh",
 ) -> None:
     """Check boundaries (overlaps, gaps, slivers, parent, codes, sizes).
 
     Exit status 0 when no errors, 1 when errors were found, 2 when the input cannot be read.
     """
     from gis.checks import CheckConfig, check_areas, has_errors
+    from gis.checks.wording import parse_lang
     from gis.errors import GridmapError
     from gis.io import read_boundaries, read_shape
 
+    lang = parse_lang(lang)
     try:
         boundary = read_boundaries(file, level=level, crs=crs, code_field=code_field, lenient=True)
         holes = (read_shape(allowed_holes, field="--allowed-holes"),) if allowed_holes else ()
@@ -87,7 +93,7 @@ def check(
     findings = check_areas(
         boundary.areas, level=level, parent=polygon, parent_code=parent_code, config=config
     )
-    _emit(findings, file_format)
+    _emit(findings, file_format, lang)
     raise typer.Exit(1 if has_errors(findings) else 0)
 
 
@@ -235,14 +241,18 @@ def plan_renumber(
 
 
 @plan_app.command("check")
-def plan_check(ctx: typer.Context, plan_id: int, file_format: FormatOption = "text") -> None:
-    """All boundary rules on a plan. Exit 0 when no errors, 1 otherwise."""
+def plan_check(
+    ctx: typer.Context, plan_id: int, file_format: FormatOption = "text", lang: LangOption = "zh"
+) -> None:
+    """All boundary rules on a plan, in Chinese (``--lang en``: English). Exit 0 when no errors."""
     from gis.checks import has_errors
+    from gis.checks.wording import parse_lang
     from gis.usecases import planning
 
+    lang = parse_lang(lang)
     with runtime(ctx) as rt:
         findings = planning.check_plan(rt, plan_id, acting=machine())
-    _emit(findings, file_format)
+    _emit(findings, file_format, lang)
     raise typer.Exit(1 if has_errors(findings) else 0)
 
 

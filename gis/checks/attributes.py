@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from gis.areas import Level, check_code
+from gis.areas import Level
+from gis.checks import wording
 from gis.checks.model import ERROR, INFO, WARNING, CheckConfig, Finding, finding
-from gis.errors import CodeError
 
 Where = Callable[[npt.ArrayLike], shapely.Geometry | None]
 
@@ -31,22 +30,18 @@ def find_code_problems(
         foreign = ~series.str.startswith(parent_code).to_numpy(dtype=bool)
         for i in np.flatnonzero(foreign):
             code = str(codes[i])
-            message = f"{code}: code does not start with the parent code {parent_code}"
+            words = wording.code_prefix(code, parent_code)
             details = {"parent_code": parent_code}
             findings.append(
-                finding("code-prefix", ERROR, [code], 1, "parts", message, where([i]), details)
+                finding("code-prefix", ERROR, [code], 1, "parts", words, where([i]), details)
             )
     return findings + _duplicates(series, where)
 
 
 def _format(code: str, level: Level, geometry: shapely.Geometry | None) -> Finding:
-    try:
-        check_code(level, code)
-        reason = f"code: {code!r} is not a {level.value} code"  # non-ASCII digits
-    except CodeError as exc:
-        reason = exc.detail
+    words = wording.code_format(code, level)
     details = {"expected_digits": level.digits}
-    return finding("code-format", ERROR, [code], 1, "parts", reason, geometry, details)
+    return finding("code-format", ERROR, [code], 1, "parts", words, geometry, details)
 
 
 def _duplicates(series: pd.Series, where: Where) -> list[Finding]:
@@ -57,10 +52,10 @@ def _duplicates(series: pd.Series, where: Where) -> list[Finding]:
     rows = series.groupby(series).indices
     findings = []
     for code, count in repeated.items():
-        message = f"{code}: code used by {count} areas"
+        words = wording.duplicate_code(str(code), int(count))
         geometry = where(rows[code])
         findings.append(
-            finding("duplicate-code", ERROR, [str(code)], count, "parts", message, geometry)
+            finding("duplicate-code", ERROR, [str(code)], count, "parts", words, geometry)
         )
     return findings
 
@@ -90,36 +85,35 @@ def find_size_problems(
     below = known & (values < low) if low is not None else np.zeros_like(known)
     above = known & (values > high) if high is not None else np.zeros_like(known)
     for i in np.flatnonzero(below | above):
-        found = _unbalanced(str(codes[i]), values[i], mean, config, where([i]))
         source = sources.iloc[i] if sources is not None else None
-        findings.append(_sourced(found, source) if isinstance(source, str) else found)
+        named = source if isinstance(source, str) else None
+        findings.append(_unbalanced(str(codes[i]), values[i], mean, config, where([i]), named))
     return findings
-
-
-def _sourced(found: Finding, source: str) -> Finding:
-    """The finding saying where its household figure comes from."""
-    details = {**found.details, "households_source": source}
-    return replace(found, message=f"{found.message} [households: {source}]", details=details)
 
 
 def _missing(codes: npt.NDArray[np.str_], known: npt.NDArray[np.bool_]) -> list[Finding]:
     unknown = [str(c) for c in codes[~known]]
     if not unknown:
         return []
-    message = f"{len(unknown)} of {known.size} areas have no households; size balance skips them"
-    return [finding("households-missing", INFO, unknown, len(unknown), "parts", message)]
+    words = wording.households_missing(len(unknown), known.size)
+    return [finding("households-missing", INFO, unknown, len(unknown), "parts", words)]
 
 
 def _unbalanced(
-    code: str, value: float, mean: float, config: CheckConfig, geometry: shapely.Geometry | None
+    code: str,
+    value: float,
+    mean: float,
+    config: CheckConfig,
+    geometry: shapely.Geometry | None,
+    source: str | None,
 ) -> Finding:
+    """A ``size-balance`` warning; ``source`` says where the household figure comes from."""
     below = config.households_min is not None and value < config.households_min
-    bound = config.households_min if below else config.households_max
-    side = "below the minimum" if below else "above the maximum"
-    details: dict[str, float | str] = {"mean": mean, "bound": float(bound or 0)}
-    message = f"{code}: {value:,.0f} households, {side} {bound:,}"
+    bound = int((config.households_min if below else config.households_max) or 0)
+    details: dict[str, float | str] = {"mean": mean, "bound": float(bound)}
     if mean > 0:
-        deviation = value / mean - 1
-        details["deviation_from_mean"] = deviation
-        message += f" ({deviation:+.0%} from the mean {mean:,.0f})"
-    return finding("size-balance", WARNING, [code], value, "households", message, geometry, details)
+        details["deviation_from_mean"] = value / mean - 1
+    if source is not None:
+        details["households_source"] = source
+    words = wording.size_balance(code, float(value), bound, below, mean, source)
+    return finding("size-balance", WARNING, [code], value, "households", words, geometry, details)

@@ -10,6 +10,7 @@ import numpy.typing as npt
 import shapely
 
 from gis.areas import Level
+from gis.checks import wording
 from gis.checks.attributes import Where, find_code_problems, find_size_problems
 from gis.checks.gaps import find_gaps
 from gis.checks.model import ERROR, CheckConfig, Finding, finding, sort_findings
@@ -82,7 +83,7 @@ def check_areas(
     parent, parent_findings = _checked_parent(parent, parent_code)
     prep, findings = prepare(areas, parent=parent, holes=config.allowed_holes)
     step()
-    findings += parent_findings + _geometry_rules(prep, config, step)
+    findings += parent_findings + _geometry_rules(prep, config, step, level)
     where = _where(prep, len(areas))
     findings += find_code_problems(prep.codes, level, parent_code, where)
     sources = areas.get("households_source")
@@ -95,9 +96,12 @@ def _go_on() -> None:
 
 
 def _geometry_rules(
-    prep: Prepared, config: CheckConfig, step: Callable[[], None] = _go_on
+    prep: Prepared,
+    config: CheckConfig,
+    step: Callable[[], None] = _go_on,
+    level: Level | None = None,
 ) -> list[Finding]:
-    """The geometric rules, calling ``step`` between them (a deadline's check)."""
+    """The geometric rules over areas of ``level``, calling ``step`` between them."""
     if prep.wgs84.size == 0:
         return []
     findings, suspects = find_overlaps(prep, config)
@@ -105,7 +109,7 @@ def _geometry_rules(
     union = union_of(prep, suspects)
     step()
     if prep.parent is not None:
-        findings += find_outside(prep, prep.parent, config)
+        findings += find_outside(prep, prep.parent, config, level)
         step()
     findings += find_gaps(prep, union, prep.parent, config)
     step()
@@ -128,15 +132,13 @@ def _checked_parent(
         return parent, []
     reason = shapely.is_valid_reason(parent)
     code = parent_code or "parent"
-    message = f"{code}: invalid parent geometry ({reason}); checked against its repair"
+    words = wording.invalid_parent(parent_code, reason)
     repaired = polygonal_part(shapely.make_valid(parent, method="structure"))
     if repaired is None:
         raise InvalidGeometry(f"parent: cannot be repaired ({reason})")
     details = {"reason": reason}
     where = shapely.point_on_surface(parent)
-    return repaired, [
-        finding("invalid-geometry", ERROR, [code], 1, "parts", message, where, details)
-    ]
+    return repaired, [finding("invalid-geometry", ERROR, [code], 1, "parts", words, where, details)]
 
 
 def _where(prep: Prepared, count: int) -> Where:

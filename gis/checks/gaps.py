@@ -6,7 +6,8 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from gis.checks.model import ERROR, INFO, CheckConfig, Finding, finding, joined
+from gis.checks import wording
+from gis.checks.model import ERROR, INFO, CheckConfig, Finding, finding
 from gis.checks.prepare import Geoms, Prepared, polygonal_part
 
 # Accuracy of the maximum inscribed circle (m): a 0.5 m wide gap is measured within 0.4%.
@@ -80,11 +81,9 @@ def _gap(
     piece: shapely.Geometry, area: float, width: float, codes: list[str], allowed: bool
 ) -> Finding:
     rule, severity = ("allowed-hole", INFO) if allowed else ("gap", ERROR)
-    around = f"between {joined(codes)}" if codes else "touching no area"
-    kind = "allowed hole" if allowed else "gap"
-    message = f"{kind} of {area:,.1f} m², {width:.2f} m wide, {around}"
+    words = wording.gap(area, float(width), codes, allowed)
     details = {"area_m2": area, "width_m": width}
-    return finding(rule, severity, codes, area, "m²", message, piece, details)
+    return finding(rule, severity, codes, area, "m²", words, piece, details)
 
 
 def _neighbours(prep: Prepared, pieces: Geoms) -> list[list[str]]:

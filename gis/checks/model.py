@@ -9,6 +9,7 @@ from typing import Any
 import shapely
 
 from gis.areas import Level
+from gis.checks.wording import Words
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)
@@ -104,8 +105,9 @@ class Finding:
         Codes of the areas involved, sorted.
     measure, unit
         The main measure (``m²``, ``m``, ``ratio``, ``households`` or ``parts``).
-    message
-        One human line naming the codes and the measure.
+    words
+        One human line naming the codes and the measure, in Chinese and English
+        (`gis.checks.wording`); `message_in` picks one.
     geometry
         Where the problem is, in EPSG:4326 (point, line or polygon), or None.
     details
@@ -113,9 +115,9 @@ class Finding:
 
     Examples
     --------
-    >>> f = finding("gap", ERROR, ["b", "a"], 2.0, "m²", "a gap")
-    >>> f.codes, f.details
-    (('a', 'b'), {})
+    >>> f = finding("gap", ERROR, ["b", "a"], 2.0, "m²", Words("缝隙", "a gap"))
+    >>> f.codes, f.details, f.message_in("zh")
+    (('a', 'b'), {}, '缝隙')
     """
 
     rule: str
@@ -123,9 +125,23 @@ class Finding:
     codes: tuple[str, ...]
     measure: float
     unit: str
-    message: str
+    words: Words
     geometry: shapely.Geometry | None = None
     details: dict[str, float | str] = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The English line (as the reports had it before they spoke Chinese)."""
+        return self.words.en
+
+    @property
+    def message_zh(self) -> str:
+        """The Chinese line."""
+        return self.words.zh
+
+    def message_in(self, lang: str) -> str:
+        """The line in ``lang`` (``zh`` or ``en``, see `gis.checks.wording.parse_lang`)."""
+        return self.words.pick(lang)
 
 
 def finding(
@@ -134,7 +150,7 @@ def finding(
     codes: Iterable[str],
     measure: float,
     unit: str,
-    message: str,
+    words: Words,
     geometry: shapely.Geometry | None = None,
     details: Mapping[str, float | str] | None = None,
 ) -> Finding:
@@ -144,7 +160,7 @@ def finding(
         for key, value in (details or {}).items()
     }
     return Finding(
-        rule, severity, tuple(sorted(set(codes))), float(measure), unit, message, geometry, plain
+        rule, severity, tuple(sorted(set(codes))), float(measure), unit, words, geometry, plain
     )
 
 
@@ -158,19 +174,7 @@ def has_errors(findings: Iterable[Finding]) -> bool:
 
     Examples
     --------
-    >>> has_errors([]), has_errors([finding("gap", ERROR, ["a"], 2.0, "m²", "gap")])
+    >>> has_errors([]), has_errors([finding("gap", ERROR, ["a"], 2.0, "m²", Words("", ""))])
     (False, True)
     """
     return any(f.severity == ERROR for f in findings)
-
-
-def joined(codes: Iterable[str]) -> str:
-    """Codes for a message: ``a, b and c``.
-
-    Examples
-    --------
-    >>> joined(["a"]), joined(["a", "b", "c"])
-    ('a', 'a, b and c')
-    """
-    items = sorted(set(codes)) or ["(none)"]
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

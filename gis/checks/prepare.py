@@ -15,6 +15,7 @@ import pyproj
 import shapely
 
 from gis import geometry
+from gis.checks import wording
 from gis.checks.model import ERROR, Finding, finding
 from gis.errors import CRSError
 from gis.geometry import WGS84, to_metric
@@ -132,7 +133,7 @@ def _geometry_findings(codes: npt.NDArray[np.str_], geoms: Geoms) -> tuple[list[
 
 
 def _empty(code: str) -> Finding:
-    return finding("empty-geometry", ERROR, [code], 1, "parts", f"{code}: geometry is empty")
+    return finding("empty-geometry", ERROR, [code], 1, "parts", wording.empty_geometry(code))
 
 
 def _invalid(code: str, geom: shapely.Geometry) -> tuple[Finding, shapely.Geometry | None]:
@@ -140,6 +141,7 @@ def _invalid(code: str, geom: shapely.Geometry) -> tuple[Finding, shapely.Geomet
     repaired, where = None, None
     if shapely.get_type_id(geom) not in _POLYGONAL:
         reason, where = f"{geom.geom_type} is not polygonal", _finite_point(geom)
+        words = wording.not_polygonal(code, geom.geom_type)
     else:
         reason = shapely.is_valid_reason(geom)
         if not reason.startswith("Invalid Coordinate"):  # NaN or inf: nothing to repair
@@ -147,9 +149,9 @@ def _invalid(code: str, geom: shapely.Geometry) -> tuple[Finding, shapely.Geomet
             repaired = polygonal_part(
                 shapely.make_valid(geom, method="structure", keep_collapsed=False)
             )
-    message = f"{code}: invalid geometry: {reason}"
+        words = wording.invalid_geometry(code, reason)
     details = {"reason": reason}
-    return finding("invalid-geometry", ERROR, [code], 1, "parts", message, where, details), repaired
+    return finding("invalid-geometry", ERROR, [code], 1, "parts", words, where, details), repaired
 
 
 def _finite_point(geom: shapely.Geometry) -> shapely.Point | None:

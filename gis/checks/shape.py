@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
+from gis.checks import wording
 from gis.checks.model import INFO, WARNING, CheckConfig, Finding, finding
 from gis.checks.prepare import Prepared
 
@@ -32,9 +33,9 @@ def find_slivers(prep: Prepared, config: CheckConfig) -> list[Finding]:
     for position in np.flatnonzero(ratio < config.sliver_ratio):
         (code,) = prep.codes_at([position])
         value = float(ratio[position])
-        message = f"{code}: sliver, Polsby-Popper {value:.3f} < {config.sliver_ratio}"
+        words = wording.sliver(code, value, config.sliver_ratio)
         geometry = prep.wgs84[position]
-        findings.append(finding("sliver", WARNING, [code], value, "ratio", message, geometry))
+        findings.append(finding("sliver", WARNING, [code], value, "ratio", words, geometry))
     return findings
 
 
@@ -59,10 +60,10 @@ def _multipart(
     largest = int(np.argmax(areas))
     rest = float(areas.sum() - areas[largest])
     severity = INFO if code in config.allow_multipart else config.multipart_severity
-    message = f"{code}: {parts.size} separate parts; all but the largest cover {rest:,.1f} m²"
+    words = wording.multipart(code, parts.size, rest)
     geometry = shapely.multipolygons(np.delete(parts, largest))
     details = {"parts": parts.size, "largest_m2": float(areas[largest])}
-    return finding("multipart", severity, [code], rest, "m²", message, geometry, details)
+    return finding("multipart", severity, [code], rest, "m²", words, geometry, details)
 
 
 def find_enclosed(prep: Prepared, parent: shapely.Geometry | None) -> list[Finding]:
@@ -100,9 +101,7 @@ def _enclosed(prep: Prepared, position: int, host: int) -> Finding:
     shared = shapely.length(shapely.intersection(own_edge, shapely.boundary(outer)))
     ratio = float(shared / shapely.length(own_edge))
     code, host_code = prep.codes_at([position, host])
-    message = f"{code} is enclosed by {host_code} ({ratio:.0%} of its boundary shared)"
+    words = wording.enclosed(code, host_code, ratio)
     details = {"enclosed_by": host_code}
     geometry = prep.wgs84[position]
-    return finding(
-        "enclosed", WARNING, [code, host_code], ratio, "ratio", message, geometry, details
-    )
+    return finding("enclosed", WARNING, [code, host_code], ratio, "ratio", words, geometry, details)

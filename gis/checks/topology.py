@@ -12,7 +12,9 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from gis.checks.model import ERROR, CheckConfig, Finding, finding, joined
+from gis.areas import Level
+from gis.checks import wording
+from gis.checks.model import ERROR, CheckConfig, Finding, finding
 from gis.checks.prepare import Prepared, polygonal_part
 
 
@@ -47,9 +49,9 @@ def _overlap(
     prep: Prepared, pair: npt.NDArray[np.intp], shared: shapely.Geometry, area: float
 ) -> Finding:
     codes = prep.codes_at(pair)
-    message = f"{joined(codes)} overlap by {area:,.1f} m²"
+    words = wording.overlap(codes, float(area))
     geometry = polygonal_part(shared)
-    return finding("overlap", ERROR, codes, area, "m²", message, geometry, {"area_m2": area})
+    return finding("overlap", ERROR, codes, area, "m²", words, geometry, {"area_m2": area})
 
 
 def union_of(prep: Prepared, suspects: npt.NDArray[np.intp]) -> shapely.Geometry:
@@ -65,24 +67,30 @@ def union_of(prep: Prepared, suspects: npt.NDArray[np.intp]) -> shapely.Geometry
     return shapely.union_all(np.append(prep.wgs84[suspects], union))
 
 
-def find_outside(prep: Prepared, parent: shapely.Geometry, config: CheckConfig) -> list[Finding]:
-    """``outside-parent`` findings: the part of each area outside ``parent``."""
+def find_outside(
+    prep: Prepared, parent: shapely.Geometry, config: CheckConfig, level: Level | None = None
+) -> list[Finding]:
+    """``outside-parent`` findings: the part of each area (of ``level``) outside ``parent``."""
     candidates = _maybe_outside(prep, parent)
     outside = shapely.difference(prep.wgs84[candidates], parent)
     areas = shapely.area(prep.to_metric(outside))
     whole = shapely.area(prep.metric[candidates])
     keep = np.flatnonzero(areas >= config.overlap_tolerance_m2)
     return [
-        _outside(prep.codes_at([candidates[k]])[0], outside[k], areas[k], areas[k] / whole[k])
+        _outside(
+            prep.codes_at([candidates[k]])[0], outside[k], areas[k], areas[k] / whole[k], level
+        )
         for k in keep
     ]
 
 
-def _outside(code: str, piece: shapely.Geometry, area: float, share: float) -> Finding:
-    message = f"{code}: {area:,.1f} m² ({share:.1%}) outside the parent"
+def _outside(
+    code: str, piece: shapely.Geometry, area: float, share: float, level: Level | None
+) -> Finding:
+    words = wording.outside(code, float(area), float(share), level)
     details = {"area_m2": area, "share": share}
     geometry = polygonal_part(piece)
-    return finding("outside-parent", ERROR, [code], area, "m²", message, geometry, details)
+    return finding("outside-parent", ERROR, [code], area, "m²", words, geometry, details)
 
 
 def _maybe_outside(prep: Prepared, parent: shapely.Geometry) -> npt.NDArray[np.intp]:

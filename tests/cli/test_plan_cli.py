@@ -48,7 +48,10 @@ def test_check_finds_overlap_exits_1(tmp_path: Path) -> None:
     path = geoms.write(geoms.frame(rows), tmp_path / "g.geojson")
     result = gridmap("check", path)
     assert result.exit_code == 1
-    assert "overlap" in result.output and "110108010019001" in result.output
+    assert "[重叠] 110108010019001 与 110108010019002 重叠 " in result.output
+    english = gridmap("check", path, "--lang", "en")
+    assert english.exit_code == 1
+    assert "[overlap] 110108010019001 and 110108010019002 overlap by " in english.output
 
 
 def test_check_geojson_output_is_a_feature_collection(tmp_path: Path) -> None:
@@ -133,6 +136,37 @@ def test_planner_round_trip(sample: Engine, tmp_path: Path) -> None:
         "areas", "list", "--level", "grid", "--scope", COMMUNITY, "--as-of", before.isoformat()
     )
     assert listed.exit_code == 0 and "12 areas" in listed.output
+
+
+def test_plan_check_speaks_chinese_or_english(sample: Engine, tmp_path: Path) -> None:
+    """Issue 14: ``gridmap plan check`` in Chinese by default, ``--lang en`` for English."""
+    exported = tmp_path / "grids.gpkg"
+    gridmap(
+        "export", "--level", "grid", "--scope", COMMUNITY, "--format", "gpkg", "--out", exported
+    )
+    grids = gpd.read_file(exported).sort_values("code")
+    edited = tmp_path / "edited.gpkg"
+    grids.iloc[1:].to_file(edited)  # the first grid left out: a gap where it was
+    created = gridmap("plan", "create", "--scope", COMMUNITY, "--from", edited)
+    plan_id = created.output.split()[1]
+    chinese = gridmap("plan", "check", plan_id)
+    assert chinese.exit_code == 1, chinese.output
+    assert "错误（" in chinese.output and "\n  [缝隙] 缝隙 " in chinese.output
+    assert chinese.output.splitlines()[-1].startswith("合计：")
+    english = gridmap("plan", "check", plan_id, "--lang", "en")
+    assert english.exit_code == 1
+    assert "Errors (" in english.output and "\n  [gap] gap of " in english.output
+    assert english.output.splitlines()[-1].startswith("Summary: ")
+    for lang, start in [("zh", "缝隙 "), ("en", "gap of ")]:
+        found = json.loads(gridmap("plan", "check", plan_id, "-f", "json", "--lang", lang).output)
+        (gap,) = [f for f in found["findings"] if f["rule"] == "gap"]
+        assert gap["message"].startswith(start)
+
+
+def test_plan_check_refuses_another_language(sample: Engine) -> None:
+    result = gridmap("plan", "check", 1, "--lang", "fr")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "error: --lang: 'fr' is not one of zh, en [InvalidInput]"
 
 
 def _neighbours(grids: gpd.GeoDataFrame) -> tuple[str, str]:

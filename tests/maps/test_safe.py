@@ -15,6 +15,7 @@ import shapely
 from branca.element import Element
 
 from gis.checks.model import finding
+from gis.checks.wording import Words
 from gis.incidents.records import Incident
 from gis.stations.records import Station
 from maps.base import for_display, map_options
@@ -58,8 +59,9 @@ def _pages(areas: gpd.GeoDataFrame) -> dict[str, folium.Map]:
         Incident(i, "hazard", "reported", T, T, T, description=text, lon=p.x, lat=p.y)
         for i, (text, p) in enumerate(zip(PAYLOADS, grids.representative_point(), strict=False))
     ]
+    words = Words(EVERYTHING, EVERYTHING)
     gap = finding(
-        "gap", "error", [EVERYTHING], 2.0, "m²", EVERYTHING, shapely.box(116, 40, 116.001, 40.001)
+        "gap", "error", [EVERYTHING], 2.0, "m²", words, shapely.box(116, 40, 116.001, 40.001)
     )
     pieces = gpd.GeoDataFrame(
         {"from_code": [EVERYTHING], "to_code": ["x"], "area_m2": [1.0], "households_moved": [3]},

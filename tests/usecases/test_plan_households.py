@@ -88,6 +88,7 @@ def test_item15_size_balance_checks_the_registry_figures(sample: Runtime) -> Non
     assert {code: f.measure for code, f in balance.items()} == {GRID_012: 118, new_code: 274}
     assert all(f.details["households_source"] == "registry" for f in balance.values())
     assert all("[households: registry]" in f.message for f in balance.values())
+    assert all(f.message_zh.endswith("（户数来源：登记）") for f in balance.values())
 
 
 def test_item15_households_moved_are_whole_registry_numbers(sample: Runtime) -> None:
