@@ -15,6 +15,7 @@ from api import errors, openapi
 from api.middleware import HeadAsGet, RequestGuard
 from api.routes import areas, audit, auth, docs, health, lookup, maps, open311, plans
 from api.routes import incidents as incident_routes
+from api.routes import plan_files as plan_file_routes
 from api.routes import roster as roster_routes
 from api.routes import stations as station_routes
 from api.routes import worker as worker_routes
@@ -72,6 +73,7 @@ def create_app(
         auth,
         audit,
         areas,
+        plan_file_routes,  # before plans: /plans/{plan_id} would take /plans/3.gpkg
         plans,
         lookup,
         incident_routes,

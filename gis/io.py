@@ -8,7 +8,9 @@ EPSG:4326, the storage CRS.
 
 from __future__ import annotations
 
+import io
 import json
+import tempfile
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -34,7 +36,7 @@ from gis.errors import (
     PayloadTooLarge,
     UnreadableFile,
 )
-from gis.geometry import polygonal_part
+from gis.geometry import area_m2, polygonal_part
 
 FORMATS = {
     ".geojson": "GeoJSON",
@@ -64,8 +66,49 @@ NAME_FIELDS = ("name", "名称", "网格名称", "网格名", "grid_name", "mc",
 HOUSEHOLD_FIELDS = ("households", "户数", "hh")
 POPULATION_FIELDS = ("population", "人口", "人口数", "pop")
 COLUMNS = ["code", "name", "households", "population", "attributes", "geometry"]
+EXPORT_FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp.zip": "ESRI Shapefile", "kml": "KML"}
+"""The files a plan's areas are exported as (`export_areas`): extension to GDAL driver.
+
+KML is written by GDAL's own KML driver (always built in); the placemark's name is the area's.
+"""
+EXPORT_COLUMNS = [
+    "code",
+    "name",
+    "level",
+    "parent_code",
+    "households",
+    "households_source",
+    "area_m2",
+]
+"""The attributes of an exported area (`export_table`)."""
+SHAPEFILE_FIELDS = {"parent_code": "parent_cd", "households_source": "hh_source"}
+"""Export columns a Shapefile names otherwise: its field names have at most 10 characters."""
+ENCODINGS = {"utf-8": "UTF-8", "gbk": "GBK"}
+"""Attribute encodings of an exported Shapefile, as its ``.cpg`` names them."""
 # columns of gridmap's own exports that are derived or kept by the store, not attributes
-STRUCTURAL = {"id", "level", "parent_code", "valid_from", "valid_to", "attributes"}
+STRUCTURAL = {
+    "id",
+    "level",
+    "parent_code",
+    "valid_from",
+    "valid_to",
+    "attributes",
+    "households_source",
+    "area_m2",
+    *SHAPEFILE_FIELDS.values(),
+}
+# what GDAL reads from every KML placemark (display and time), not attributes of an area
+KML_PLACEMARK = {
+    "timestamp",
+    "begin",
+    "end",
+    "altitudemode",
+    "tessellate",
+    "extrude",
+    "visibility",
+    "draworder",
+    "icon",
+}
 
 
 @dataclass
@@ -129,7 +172,18 @@ def read_frame(
         ) from exc
     if frame.empty:
         raise UnreadableFile(f"file: {path.name} has no features")
-    return frame
+    return _without_placemark_fields(frame) if suffix == ".kml" else frame
+
+
+def _without_placemark_fields(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A KML's features without the fields every placemark has (a description only if empty)."""
+    dropped = [
+        column
+        for column in frame.columns
+        if column.lower() in KML_PLACEMARK
+        or (column.lower() == "description" and frame[column].isna().all())
+    ]
+    return frame.drop(columns=dropped)
 
 
 def _source(path: Path) -> str:
@@ -437,6 +491,149 @@ def write_areas(areas: gpd.GeoDataFrame, path: Path, file_format: str) -> None:
     if path.exists():
         path.unlink()
     pyogrio.write_dataframe(areas, path, driver=driver)
+
+
+def export_table(areas: gpd.GeoDataFrame, *, level: str, parent_code: str) -> gpd.GeoDataFrame:
+    """Areas (EPSG:4326) as an exported file holds them: `EXPORT_COLUMNS` and the geometry.
+
+    ``households`` becomes a nullable whole number, ``area_m2`` the area in m² to 0.1 m²;
+    ``households_source`` is kept if the areas have it.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> areas = gpd.GeoDataFrame({"code": ["a"], "name": ["西"], "households": [None]},
+    ...                          geometry=[box(116.34, 39.99, 116.35, 40.0)], crs=4326)
+    >>> table = export_table(areas, level="grid", parent_code="110108010019")
+    >>> table.drop(columns="geometry").to_dict("records")
+    [{'code': 'a', 'name': '西', 'level': 'grid', 'parent_code': '110108010019', \
+'households': None, 'households_source': None, 'area_m2': 947550.4}]
+    """
+    sources = areas.get("households_source")
+    table = pd.DataFrame(
+        {
+            "code": areas["code"].astype(str).to_numpy(),
+            "name": areas["name"].astype(str).to_numpy(),
+            "level": level,
+            "parent_code": parent_code,
+            "households": pd.array(areas["households"].to_numpy(), dtype="Int32"),
+            "households_source": [None] * len(areas) if sources is None else sources.to_numpy(),
+            "area_m2": np.round(area_m2(areas.geometry.to_numpy()), 1),
+        }
+    )
+    geometry = to_multipolygons(areas.geometry.to_numpy())
+    return gpd.GeoDataFrame(table, geometry=gpd.GeoSeries(geometry, crs=STORAGE_CRS))
+
+
+def parse_encoding(value: str | None, file_format: str) -> str:
+    """The attribute encoding of an export: ``utf-8`` (the default) or, for a Shapefile, ``gbk``.
+
+    Examples
+    --------
+    >>> parse_encoding("GBK", "shp.zip"), parse_encoding(None, "kml")
+    ('gbk', 'utf-8')
+    >>> parse_encoding("gbk", "kml")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: encoding: only a Shapefile (shp.zip) has a choice; kml is utf-8
+    """
+    if value is None:
+        return "utf-8"
+    encoding = value.strip().lower()
+    if encoding not in ENCODINGS:
+        raise InvalidInput(f"encoding: {value[:20]!r} is not one of {', '.join(ENCODINGS)}")
+    if encoding != "utf-8" and file_format != "shp.zip":
+        raise InvalidInput(
+            f"encoding: only a Shapefile (shp.zip) has a choice; {file_format} is utf-8"
+        )
+    return encoding
+
+
+def export_areas(
+    table: gpd.GeoDataFrame, file_format: str, *, name: str, encoding: str = "utf-8"
+) -> bytes:
+    """The bytes of a file of ``table`` in ``file_format`` (one of `EXPORT_FORMATS`).
+
+    ``name`` names the layer and the file (a zipped Shapefile's members: ``name.shp``,
+    ``.shx``, ``.dbf``, ``.prj`` and ``.cpg``, with no folder). A Shapefile's long field
+    names are shortened as `SHAPEFILE_FIELDS` says, and its attributes are encoded in
+    ``encoding`` (``gbk`` for desktop GIS that read them so; the ``.cpg`` says which). The
+    file is written in a temporary folder, removed afterwards even on error.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown format or encoding, or a text that GBK cannot encode.
+    """
+    driver = EXPORT_FORMATS[parse_export_format(file_format)]
+    encoding = parse_encoding(encoding, file_format)
+    with tempfile.TemporaryDirectory(prefix="gridmap-export-") as folder:
+        if file_format == "shp.zip":
+            return _zipped_shapefile(table, Path(folder), name, encoding)
+        path = Path(folder) / f"{name}.{file_format}"
+        kml = driver == "KML"  # a KML layer is an XML id: no hyphens
+        pyogrio.write_dataframe(
+            table,
+            path,
+            layer=name.replace("-", "_") if kml else name,
+            driver=driver,
+            geometry_type="MultiPolygon",
+            dataset_options={"NameField": "name"} if kml else None,
+        )
+        return path.read_bytes()
+
+
+def parse_export_format(value: str) -> str:
+    """One of `EXPORT_FORMATS` (the file extension, without its dot).
+
+    Examples
+    --------
+    >>> parse_export_format("shp.zip")
+    'shp.zip'
+    >>> parse_export_format("xlsx")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: format: 'xlsx' is not one of .gpkg, .geojson, .shp.zip, .kml
+    """
+    if value not in EXPORT_FORMATS:
+        known = ", ".join(f".{ext}" for ext in EXPORT_FORMATS)
+        raise InvalidInput(f"format: {value[:20]!r} is not one of {known}")
+    return value
+
+
+def _zipped_shapefile(table: gpd.GeoDataFrame, folder: Path, name: str, encoding: str) -> bytes:
+    """A Shapefile of ``table`` written in ``folder``, its files zipped side by side."""
+    if encoding == "gbk":
+        _check_encodable(table, "gbk")
+    renamed = table.rename(columns=SHAPEFILE_FIELDS)
+    pyogrio.write_dataframe(
+        renamed,
+        folder / f"{name}.shp",
+        driver="ESRI Shapefile",
+        geometry_type="MultiPolygon",
+        encoding=ENCODINGS[encoding],
+    )
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        for member in sorted(folder.iterdir()):
+            out.write(member, arcname=member.name)
+    return archive.getvalue()
+
+
+def _check_encodable(table: gpd.GeoDataFrame, encoding: str) -> None:
+    """Refuse a text that ``encoding`` cannot hold (GDAL would write ``?`` in its place)."""
+    for column in table.columns.drop(table.geometry.name):
+        for position, value in enumerate(table[column]):
+            if not isinstance(value, str):
+                continue
+            try:
+                value.encode(encoding)
+            except UnicodeEncodeError:
+                code = table["code"].iloc[position]
+                raise InvalidInput(
+                    f"encoding: field {column} of area {code} has characters {encoding} "
+                    "cannot encode; export with utf-8"
+                ) from None
 
 
 def read_shape(value: str, *, crs: str | None = None, field: str = "geometry") -> shapely.Geometry:

@@ -138,6 +138,7 @@ def _path(template: str, world: World, where: str = "A") -> str:
         "{incident_id}": world.incident[where],
         "{service_request_id}": world.incident[where],
         "{plan_id}": world.plan[where],
+        "{plan_id:int}.{file_format}": f"{world.plan[where]}.gpkg",
         "{station_id:int}": world.station[where],
         "{code}": GRID_A,
         "{service_code}": "hazard",
