@@ -16,6 +16,7 @@ from api.middleware import HeadAsGet, RequestGuard
 from api.routes import areas, audit, auth, docs, health, lookup, maps, open311, plans
 from api.routes import incidents as incident_routes
 from api.routes import plan_files as plan_file_routes
+from api.routes import plan_review as plan_review_routes
 from api.routes import roster as roster_routes
 from api.routes import stations as station_routes
 from api.routes import worker as worker_routes
@@ -75,6 +76,7 @@ def create_app(
         areas,
         plan_file_routes,  # before plans: /plans/{plan_id} would take /plans/3.gpkg
         plans,
+        plan_review_routes,
         lookup,
         incident_routes,
         maps,

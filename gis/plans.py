@@ -79,3 +79,61 @@ def check_in_scope(areas: gpd.GeoDataFrame, scope: Scope) -> None:
             and not shapely.intersects(shapely.make_valid(geometry), scope.geometry)
         ):
             raise InvalidInput(f"{label}: field geometry: entirely outside scope {scope.code}")
+
+
+NOTE_KINDS = ("note", "submitted", "returned", "published")
+"""What a plan note records: a planner's note, or a step of the review."""
+
+NOTE_LIMIT = 2000
+"""The most characters a plan note may have (the store refuses more too)."""
+
+
+@dataclass(frozen=True)
+class PlanNote:
+    """Something said about a plan: by whom (a login), when, and at which step (``kind``)."""
+
+    id: int
+    plan_id: int
+    author: str
+    created_at: datetime
+    text: str
+    kind: str
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready fields (the time in ISO 8601 with its offset)."""
+        return {
+            "id": self.id,
+            "plan_id": self.plan_id,
+            "author": self.author,
+            "created_at": clock.iso(self.created_at),
+            "text": self.text,
+            "kind": self.kind,
+        }
+
+
+def note_text(value: str | None, *, field: str = "text", required: bool = True) -> str:
+    """A note's text, stripped: 1 to `NOTE_LIMIT` characters (empty allowed if not required).
+
+    The refusal says how long the text was, never what it said.
+
+    Examples
+    --------
+    >>> note_text("  请复核第3网格  ")
+    '请复核第3网格'
+    >>> note_text(None, field="note", required=False)
+    ''
+    >>> note_text("   ")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: text: a note needs some text (1 to 2000 characters)
+    >>> note_text("x" * 2001, field="note")
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: note: 2001 characters; at most 2000
+    """
+    said = (value or "").strip()
+    if not said and required:
+        raise InvalidInput(f"{field}: a note needs some text (1 to {NOTE_LIMIT} characters)")
+    if len(said) > NOTE_LIMIT:
+        raise InvalidInput(f"{field}: {len(said)} characters; at most {NOTE_LIMIT}")
+    return said

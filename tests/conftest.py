@@ -64,7 +64,7 @@ def truncate(engine: Engine) -> Engine:
             text(
                 "TRUNCATE areas, plans, plan_areas, incidents, incident_events, incident_links, "
                 "idempotency_keys, addresses, stations, station_isochrones, users, user_grants, "
-                "api_tokens, sessions, people, duties, plan_steps RESTART IDENTITY"
+                "api_tokens, sessions, people, duties, plan_steps, plan_notes RESTART IDENTITY"
             )
         )
     return engine

@@ -65,7 +65,8 @@ def users_add(
         str,
         typer.Option(
             "--role",
-            help="admin | auditor | planner | dispatcher | handler | grid_worker | viewer | client",
+            help="admin | auditor | planner | drafter | dispatcher | handler | grid_worker | "
+            "viewer | client",
         ),
     ],
     password_stdin: PasswordStdin = False,

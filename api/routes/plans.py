@@ -135,7 +135,7 @@ def list_plans(
     rt: Rt,
     acting: Annotated[Acting, requires("plans:read")],
     scope: Annotated[str | None, Query(description="the plans of one scope code")] = None,
-    status: Annotated[str | None, Query(description="draft | published")] = None,
+    status: Annotated[str | None, Query(description="draft | submitted | published")] = None,
 ) -> Any:
     """Plans within the caller's areas, newest first."""
     found = planning.list_plans(rt, acting=acting, scope=scope, status=status)
@@ -313,11 +313,13 @@ def renumber_plan(
 @router.post("/plans/{plan_id}/publish", responses=answer(PlanView, "the plan published"))
 def publish_plan(
     rt: Rt,
-    acting: Annotated[Acting, requires("plans:write")],
+    acting: Annotated[Acting, requires("plans:publish")],
     plan_id: Id,
     body: PublishRequest | None = None,
 ) -> Any:
-    """Publish atomically; 409 while errors remain (unless forced) or if the scope changed.
+    """Publish a draft or a submitted plan atomically; 409 while errors remain (unless forced).
+
+    409 too if the scope changed since the plan was made.
 
     Outside the caller's areas it is 403; the audit log names the publisher.
     """

@@ -280,7 +280,10 @@ class StationIsochrone(Base):
     )
 
 
-_ROLES = "'admin', 'auditor', 'planner', 'dispatcher', 'handler', 'grid_worker', 'viewer', 'client'"
+_ROLES = (
+    "'admin', 'auditor', 'planner', 'dispatcher', 'handler', 'grid_worker', 'viewer', 'client', "
+    "'drafter'"  # migration 0014
+)
 
 
 class User(Base):
@@ -481,3 +484,30 @@ class PlanStep(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), nullable=False, server_default=func.now()
     )
+
+
+class PlanNote(Base):
+    """What was said about a plan: a note, or a review step's (migration 0014)."""
+
+    __tablename__ = "plan_notes"
+    __table_args__ = (
+        CheckConstraint("char_length(text) <= 2000", name="ck_plan_notes_text_length"),
+        CheckConstraint(
+            "kind IN ('note', 'submitted', 'returned', 'published')", name="ck_plan_notes_kind"
+        ),
+        CheckConstraint(
+            "text <> '' OR kind IN ('submitted', 'published')", name="ck_plan_notes_text_said"
+        ),
+        Index("ix_plan_notes_plan", "plan_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("plans.id", ondelete="CASCADE"), nullable=False
+    )
+    author: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), nullable=False, server_default=func.now()
+    )
+    text: Mapped[str] = mapped_column(Text, nullable=False, server_default="")
+    kind: Mapped[str] = mapped_column(Text, nullable=False, server_default="note")

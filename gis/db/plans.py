@@ -12,9 +12,10 @@ from sqlalchemy import Connection, delete, func, insert, select, text, update
 
 from gis.crs import STORAGE_CRS, STORAGE_SRID
 from gis.db.models import Plan, PlanArea, PlanStep
+from gis.db.models import PlanNote as PlanNoteRow
 from gis.errors import NotFound
 from gis.geometry import polygonal_part
-from gis.plans import COLUMNS, PlanRecord
+from gis.plans import COLUMNS, PlanNote, PlanRecord
 
 _PLAN_COLUMNS = [getattr(Plan, f) for f in PlanRecord.__dataclass_fields__]
 
@@ -209,3 +210,27 @@ def pop_step(conn: Connection, *, plan_id: int, stack: str) -> tuple[str, gpd.Ge
 def clear_steps(conn: Connection, *, plan_id: int, stack: str) -> None:
     """Empty a stack of the plan (a new edit forgets what was undone)."""
     conn.execute(delete(PlanStep).where(PlanStep.plan_id == plan_id, PlanStep.stack == stack))
+
+
+def set_status(conn: Connection, *, plan_id: int, status: str) -> None:
+    """Set a plan's status (``draft`` ↔ ``submitted``; publishing has `mark_published`)."""
+    conn.execute(update(Plan).where(Plan.id == plan_id).values(status=status))
+
+
+_NOTE_COLUMNS = [getattr(PlanNoteRow, f) for f in PlanNote.__dataclass_fields__]
+
+
+def insert_note(conn: Connection, *, plan_id: int, author: str, kind: str, text: str) -> PlanNote:
+    """Add a note to a plan (``kind``: note, submitted, returned, published); the note."""
+    statement = (
+        insert(PlanNoteRow)
+        .values(plan_id=plan_id, author=author, kind=kind, text=text)
+        .returning(*_NOTE_COLUMNS)
+    )
+    return PlanNote(*conn.execute(statement).one())
+
+
+def plan_notes(conn: Connection, *, plan_id: int) -> list[PlanNote]:
+    """The notes of a plan, oldest first."""
+    query = select(*_NOTE_COLUMNS).where(PlanNoteRow.plan_id == plan_id).order_by(PlanNoteRow.id)
+    return [PlanNote(*row) for row in conn.execute(query)]

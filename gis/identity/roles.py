@@ -29,7 +29,8 @@ PERMISSIONS = {
     "users:manage": "add, disable and reset users; create and revoke tokens",
     "audit:read": "read the audit log",
     "plans:read": "see plans and their checks and diffs",
-    "plans:write": "create, edit, check and publish plans",
+    "plans:write": "create, edit and check plans, write notes on them, submit them",
+    "plans:publish": "publish a plan, send a submitted one back",
     "boundaries:write": "load boundaries",
     "incidents:read": "list and open incidents",
     "incidents:report": "report incidents",
@@ -47,6 +48,7 @@ PERMISSIONS = {
 
 _VIEW = frozenset({"maps:read", "stats:read"})
 _ROSTER = frozenset({"roster:read"})
+_DRAFTING = frozenset({"plans:read", "plans:write", "lookup:batch"})
 ROLES: dict[str, Role] = {
     role.name: role
     for role in (
@@ -55,8 +57,9 @@ ROLES: dict[str, Role] = {
         Role(
             "planner",
             "网格规划员",
-            _VIEW | _ROSTER | {"plans:read", "plans:write", "boundaries:write", "lookup:batch"},
+            _VIEW | _ROSTER | _DRAFTING | {"plans:publish", "boundaries:write"},
         ),
+        Role("drafter", "网格方案编制员", _VIEW | _ROSTER | _DRAFTING),
         Role(
             "dispatcher",
             "街道/社区调度员",

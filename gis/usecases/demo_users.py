@@ -31,6 +31,7 @@ DEMO_GRANTS: tuple[tuple[str, str | None], ...] = (
     ("admin", None),
     ("auditor", None),
     ("planner", COMMUNITY),
+    ("drafter", COMMUNITY),
     ("dispatcher", COMMUNITY),
     ("handler", SUBDISTRICT),
     ("grid_worker", GRID),

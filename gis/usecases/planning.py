@@ -139,8 +139,13 @@ def _create(conn: Connection, *, scope_code: str, areas: gpd.GeoDataFrame | None
     return _insert(conn, _drafted(conn, scope_code=scope_code, areas=areas), note=note)
 
 
-PLAN_STATUSES = ("draft", "published")
-"""What a plan's status may be."""
+PLAN_STATUSES = ("draft", "submitted", "published")
+"""What a plan's status may be (a submitted plan waits to be published or sent back)."""
+
+EDITABLE = ("draft",)
+"""The statuses in which a plan's areas may change."""
+PUBLISHABLE = ("draft", "submitted")
+"""The statuses from which a plan may be published."""
 
 
 def list_plans(
@@ -192,11 +197,16 @@ def _readable(conn: Connection, plan_id: int, acting: Acting) -> PlanRecord:
     return plan
 
 
-def _writable(conn: Connection, plan_id: int, acting: Acting) -> PlanRecord:
-    """A draft the caller may change, locked (`Forbidden` for one outside its areas)."""
+def _writable(
+    conn: Connection, plan_id: int, acting: Acting, statuses: tuple[str, ...] = EDITABLE
+) -> PlanRecord:
+    """A draft (a plan of ``statuses``) the caller may change, locked.
+
+    `Forbidden` for one outside the caller's areas, `Conflict` for one of another status.
+    """
     plan = plan_sql.get_plan(conn, plan_id=plan_id)
     acting.act(plan.scope_code, f"plan {plan_id} (scope {plan.scope_code})")
-    return _draft(conn, plan_id)
+    return _draft(conn, plan_id, statuses)
 
 
 def get_plan(rt: Runtime, plan_id: int, *, acting: Acting) -> tuple[PlanRecord, gpd.GeoDataFrame]:
@@ -207,9 +217,11 @@ def get_plan(rt: Runtime, plan_id: int, *, acting: Acting) -> tuple[PlanRecord, 
     return plan, areas[areas.geometry.notna()]
 
 
-def _draft(conn: Connection, plan_id: int) -> PlanRecord:
+def _draft(conn: Connection, plan_id: int, statuses: tuple[str, ...] = EDITABLE) -> PlanRecord:
     plan = plan_sql.get_plan(conn, plan_id=plan_id, for_update=True)
-    if plan.status != "draft":
+    if plan.status == "submitted" and plan.status not in statuses:
+        raise Conflict(f"plan: plan {plan_id} is submitted for publishing; send it back to edit")
+    if plan.status not in statuses:
         raise Conflict(f"plan: plan {plan_id} is {plan.status}; only drafts can change")
     return plan
 
@@ -433,12 +445,12 @@ def publish(
     """Make the plan's areas the current ones of its scope, atomically.
 
     Refused while the checks find errors (unless ``force`` with a ``reason``), when the plan is
-    not a draft, and when the scope changed since the plan was made (another publish or a load;
-    looked at again once the areas write lock is held, which is taken for the writes only) or
-    the plan was edited while it was checked. The checks and the comparison run before the
-    transaction, which only writes: none sits idle while Python computes.
-    Returns the published plan (its ``check_summary`` says what the checks found). The audit
-    record names the caller as the publisher.
+    neither a draft nor submitted, and when the scope changed since the plan was made (another
+    publish or a load; looked at again once the areas write lock is held, which is taken for
+    the writes only) or the plan was edited while it was checked. The checks and the
+    comparison run before the transaction, which only writes: none sits idle while Python
+    computes. Returns the published plan (its ``check_summary`` says what the checks found).
+    The audit record and a ``published`` plan note name the caller as the publisher.
     """
     target = f"plan:{plan_id}"
     with refusals(rt, acting.actor, "plans.publish", target), rt.read() as conn:
@@ -446,12 +458,15 @@ def publish(
             raise InvalidInput("reason: an override (force) needs a reason")
         # the checks and the comparison, before the transaction (none sits idle meanwhile)
         edited = plan_sql.plan_version(conn, plan_id=plan_id)
-        plan = _writable(conn, plan_id, acting)
+        plan = _writable(conn, plan_id, acting, PUBLISHABLE)
         _scope_unchanged(conn, plan)
         ready = _prepare_publish(conn, plan, force=force)
     with audited(rt, acting.actor, "plans.publish", target) as trail:
         trail.detail.update(scope=plan.scope_code, force=force, checks=ready.summary)
         published = _publish_now(trail.conn, plan_id, edited, ready, reason if force else None)
+        plan_sql.insert_note(
+            trail.conn, plan_id=plan_id, author=acting.login, kind="published", text=""
+        )
         followed = dispatch.follow_redraw(rt, trail.conn, ready.moving, actor=acting.login)
         trail.detail.update(incidents_moved=len(ready.moving), reassigned=followed)
         return published
@@ -461,7 +476,7 @@ def _publish_now(
     conn: Connection, plan_id: int, edited: Any, ready: _Publishing, reason: str | None
 ) -> PlanRecord:
     """The publishing transaction: only writes (and looks again at what may have changed)."""
-    plan = _draft(conn, plan_id)  # an edit waits from here on
+    plan = _draft(conn, plan_id, PUBLISHABLE)  # an edit waits from here on
     plan_sql.lock_scope(conn, scope_code=plan.scope_code)
     if plan_sql.plan_version(conn, plan_id=plan_id) != edited:
         raise Conflict(f"plan: plan {plan_id} was edited while it was published; publish again")

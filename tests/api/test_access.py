@@ -165,6 +165,28 @@ def test_issue12_every_route_declares_who_may_call_it() -> None:
     assert declared[("POST", "/lookup")].permissions == ("lookup:batch",)
     assert declared[("GET", "/audit")].permissions == ("audit:read",)
     assert declared[("POST", "/open311/v2/requests.json")].api_key
+    # issue 14: drafting and publishing are separate permissions
+    for method, path, permission in (
+        ("GET", "/plans/{plan_id}/notes", "plans:read"),
+        ("POST", "/plans/{plan_id}/notes", "plans:write"),
+        ("POST", "/plans/{plan_id}/submit", "plans:write"),
+        ("POST", "/plans/{plan_id}/return", "plans:publish"),
+        ("POST", "/plans/{plan_id}/publish", "plans:publish"),
+    ):
+        assert declared[(method, path)].permissions == (permission,), (method, path)
+
+
+def test_issue14_a_drafter_drafts_and_only_a_planner_publishes() -> None:
+    drafting = {"plans:read", "plans:write", "lookup:batch", "maps:read", "stats:read"}
+    assert ROLES["drafter"].permissions == drafting | {"roster:read"}
+    assert ROLES["drafter"].scoped and ROLES["drafter"].zh == "网格方案编制员"
+    assert ROLES["planner"].permissions - ROLES["drafter"].permissions == {
+        "plans:publish",
+        "boundaries:write",
+    }
+    assert {name for name, role in ROLES.items() if "plans:publish" in role.permissions} == {
+        "planner"
+    }
 
 
 def _expected(role: str | None, method: str, route: APIRoute) -> str:

@@ -31,6 +31,9 @@ def test_item12_errors_are_documented_as_sent() -> None:
     [
         ("/areas/{code}", "get", "404"),
         ("/plans/{plan_id}/publish", "post", "409"),
+        ("/plans/{plan_id}/submit", "post", "409"),
+        ("/plans/{plan_id}/return", "post", "403"),
+        ("/plans/{plan_id}/notes", "get", "404"),
         ("/lookup", "post", "413"),
         ("/stations/import", "post", "413"),
         ("/incidents/{incident_id}", "get", "404"),
@@ -48,6 +51,9 @@ def test_item12_real_statuses_are_listed(path: str, method: str, status: str) ->
         ("/stations", "get", "application/geo+json"),
         ("/incidents", "get", "application/json"),
         ("/plans/{plan_id}", "get", "application/json"),
+        ("/plans/{plan_id}/notes", "get", "application/json"),
+        ("/plans/{plan_id}/notes", "post", "application/json"),
+        ("/plans/{plan_id}/submit", "post", "application/json"),
     ],
 )
 def test_item12_answers_have_schemas(path: str, method: str, media: str) -> None:

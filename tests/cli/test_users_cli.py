@@ -84,8 +84,8 @@ def test_issue12_unknown_role_refused_naming_the_valid_ones(store: Engine) -> No
     refused = add_wang("mayor")
     assert refused.exit_code == 1
     assert refused.stderr.strip() == (
-        "error: --role: unknown role 'mayor'; one of admin, auditor, planner, dispatcher, "
-        "handler, grid_worker, viewer, client [InvalidInput]"
+        "error: --role: unknown role 'mayor'; one of admin, auditor, planner, drafter, "
+        "dispatcher, handler, grid_worker, viewer, client [InvalidInput]"
     )
     assert refused.stdout == ""
 
