@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from api import errors, openapi
 from api.middleware import HeadAsGet, RequestGuard
 from api.routes import areas, audit, auth, docs, health, lookup, maps, open311, plans
+from api.routes import editor as editor_routes
 from api.routes import incidents as incident_routes
 from api.routes import plan_files as plan_file_routes
 from api.routes import plan_review as plan_review_routes
@@ -84,6 +85,7 @@ def create_app(
         station_routes,
         roster_routes,
         worker_routes,
+        editor_routes,
     ):
         app.include_router(module.router)
     return app

@@ -286,6 +286,30 @@ def to_wgs84(x: npt.ArrayLike, y: npt.ArrayLike, crs: InputCRS) -> tuple[FloatAr
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
+def from_wgs84(
+    lon: npt.ArrayLike, lat: npt.ArrayLike, crs: InputCRS
+) -> tuple[FloatArray, FloatArray]:
+    """Convert WGS84 longitude and latitude to `crs` (the inverse of `to_wgs84`).
+
+    Examples
+    --------
+    >>> [round(float(v), 6) for v in from_wgs84(116.404, 39.915, GCJ02)]
+    [116.410244, 39.916404]
+    >>> x, y = from_wgs84(116.4041, 39.915, parse_crs("EPSG:3857"))
+    >>> round(float(x)), round(float(y))
+    (12958045, 4853598)
+    """
+    if crs.kind == "gcj02":
+        return wgs84_to_gcj02(lon, lat)
+    if crs.kind == "bd09":
+        return wgs84_to_bd09(lon, lat)
+    x_arr, y_arr = _float_pair(lon, lat)
+    if crs.epsg is None or crs.kind in ("wgs84", "cgcs2000"):
+        return x_arr, y_arr
+    x_out, y_out = _transformer(STORAGE_SRID, crs.epsg).transform(x_arr, y_arr)
+    return np.asarray(x_out, dtype=float), np.asarray(y_out, dtype=float)
+
+
 def check_coordinates(x: npt.ArrayLike, y: npt.ArrayLike, crs: InputCRS) -> None:
     """Raise `CRSError` unless every point is a finite, in-range coordinate of `crs`.
 
@@ -364,6 +388,27 @@ def geometries_to_wgs84(geoms: npt.ArrayLike, crs: InputCRS) -> npt.NDArray[np.o
     def convert(coords: FloatArray) -> FloatArray:
         out = coords.copy()
         out[:, 0], out[:, 1] = to_wgs84(coords[:, 0], coords[:, 1], crs)
+        return out
+
+    array = np.asarray(geoms, dtype=object)
+    return np.asarray(shapely.transform(array, convert, include_z=True), dtype=object)
+
+
+def geometries_from_wgs84(geoms: npt.ArrayLike, crs: InputCRS) -> npt.NDArray[np.object_]:
+    """Convert an array (or GeoSeries) of WGS84 shapely geometries to `crs` (for answers).
+
+    Examples
+    --------
+    >>> out = geometries_from_wgs84([shapely.Point(116.404, 39.915), None], GCJ02)
+    >>> [round(v, 6) for v in out[0].coords[0]], out[1]
+    ([116.410244, 39.916404], None)
+    """
+    if crs.kind in ("wgs84", "cgcs2000"):
+        return np.asarray(geoms, dtype=object)
+
+    def convert(coords: FloatArray) -> FloatArray:
+        out = coords.copy()
+        out[:, 0], out[:, 1] = from_wgs84(coords[:, 0], coords[:, 1], crs)
         return out
 
     array = np.asarray(geoms, dtype=object)

@@ -37,6 +37,8 @@ LOCAL: dict[str, str | None] = {
     "Control.FullScreen.min.js": "vendor/leaflet.fullscreen/Control.FullScreen.js",
     "Control.FullScreen.css": "vendor/leaflet.fullscreen/Control.FullScreen.css",
     "leaflet_heat.min.js": "folium/leaflet_heat.min.js",
+    "leaflet-geoman.js": "vendor/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.js",
+    "leaflet-geoman.css": "vendor/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css",
     "leaflet.awesome-markers.js": None,
     "leaflet.awesome-markers.css": None,
     "bootstrap-glyphicons.css": None,
@@ -89,8 +91,14 @@ DOCS_CSS = "vendor/swagger-ui-dist/swagger-ui.css"
 # gridmap's own page assets
 WORKER_JS = "app/worker.js"
 WORKER_CSS = "app/worker.css"
+EDITOR_JS = "app/editor.js"
+EDITOR_CSS = "app/editor.css"
+# the workbench's drawing tools (folium's plugins.GeoMan loads the same files)
+GEOMAN_JS = "vendor/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js"
+GEOMAN_CSS = "vendor/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css"
+APP_FILES = (WORKER_JS, WORKER_CSS, EDITOR_JS, EDITOR_CSS, GEOMAN_JS, GEOMAN_CSS)
 SERVED = frozenset(path for path in LOCAL.values() if path) | frozenset(
-    (*REFERENCED_FILES, DOCS_JS, DOCS_CSS, WORKER_JS, WORKER_CSS)
+    (*REFERENCED_FILES, DOCS_JS, DOCS_CSS, *APP_FILES)
 )
 
 
