@@ -93,10 +93,11 @@ WORKER_JS = "app/worker.js"
 WORKER_CSS = "app/worker.css"
 EDITOR_JS = "app/editor.js"
 EDITOR_CSS = "app/editor.css"
+PLANS_JS = "app/plans.js"
 # the workbench's drawing tools (folium's plugins.GeoMan loads the same files)
 GEOMAN_JS = "vendor/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js"
 GEOMAN_CSS = "vendor/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css"
-APP_FILES = (WORKER_JS, WORKER_CSS, EDITOR_JS, EDITOR_CSS, GEOMAN_JS, GEOMAN_CSS)
+APP_FILES = (WORKER_JS, WORKER_CSS, EDITOR_JS, EDITOR_CSS, PLANS_JS, GEOMAN_JS, GEOMAN_CSS)
 SERVED = frozenset(path for path in LOCAL.values() if path) | frozenset(
     (*REFERENCED_FILES, DOCS_JS, DOCS_CSS, *APP_FILES)
 )

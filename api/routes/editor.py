@@ -15,6 +15,8 @@ from gis.identity.access import Acting
 from gis.usecases import planning, workbench
 from maps.base import map_options
 from maps.editor import EditorSettings, editor_csp, editor_page
+from maps.plan_list import CSP as PLANS_CSP
+from maps.plan_list import plans_page
 
 router = APIRouter(tags=["plans"])
 
@@ -48,6 +50,23 @@ def editor(
     )
     headers = {"Content-Security-Policy": editor_csp(options.basemap), "Cache-Control": "no-store"}
     return HTMLResponse(editor_page(settings), headers=headers)
+
+
+@router.get("/maps/plans.html", response_class=HTMLResponse, tags=["maps"])
+def plans(
+    request: Request, rt: Rt, acting: Annotated[Acting, requires("plans:read")]
+) -> HTMLResponse:
+    """The caller's plans with links to their maps and workbenches, and a new-draft form."""
+    index = workbench.plan_index(rt, acting=acting)
+    page = plans_page(
+        index.plans,
+        index.scopes,
+        login=acting.login,
+        csrf=getattr(request.state, "csrf", None) or "",
+    )
+    return HTMLResponse(
+        page, headers={"Content-Security-Policy": PLANS_CSP, "Cache-Control": "no-store"}
+    )
 
 
 @router.get(

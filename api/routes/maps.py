@@ -66,6 +66,8 @@ def index(request: Request, acting: MapReader, lang: Lang = None) -> HTMLRespons
         ("hazards.html", options.t("隐患与事件地图", "Hazard map")),
         ("stations.html", options.t("服务站点与一刻钟生活圈", "Stations and 15-minute circles")),
     ]
+    if acting.may("plans:read", None):
+        links.append(("plans.html", options.t("网格调整方案", "Redraw plans")))
     items = "".join(
         f'<li><a href="/maps/{html_text(href)}">{html_text(label)}</a></li>'
         for href, label in links

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 
-from gis.areas import Level
+from gis.areas import AreaQuery, Level
 from gis.checks import CheckConfig
 from gis.crs import STORAGE_CRS
 from gis.db import addresses as address_sql
 from gis.db import plans as plan_sql
 from gis.identity.access import Acting
 from gis.plans import PlanRecord
+from gis.usecases import boundaries, planning
 from gis.usecases.runtime import Runtime
 
 CONTEXT_MARGIN_DEG = 0.002
@@ -64,3 +65,29 @@ def context(rt: Runtime, plan_id: int, *, acting: Acting) -> gpd.GeoDataFrame:
         geometry=gpd.points_from_xy(found["lon"], found["lat"]),
         crs=STORAGE_CRS,
     )
+
+
+@dataclass(frozen=True)
+class PlanIndex:
+    """The plans a caller sees (newest first) and the areas it may start a draft for.
+
+    ``scopes``: ``(code, name)`` of the current communities and subdistricts where the caller
+    holds ``plans:write``.
+    """
+
+    plans: list[PlanRecord]
+    scopes: list[tuple[str, str]]
+
+
+def plan_index(rt: Runtime, *, acting: Acting) -> PlanIndex:
+    """What the plans page lists: the caller's plans, and where it may draw a new one."""
+    found = planning.list_plans(rt, acting=acting)
+    scopes: list[tuple[str, str]] = []
+    for level in (Level.SUBDISTRICT, Level.COMMUNITY):
+        areas = boundaries.find_areas(rt, AreaQuery(level=level))
+        scopes += [
+            (str(code), str(name))
+            for code, name in zip(areas["code"], areas["name"], strict=True)
+            if acting.may("plans:write", str(code))
+        ]
+    return PlanIndex(found, scopes)

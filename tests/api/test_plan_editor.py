@@ -122,3 +122,25 @@ def test_issue14_an_unchanged_draft_has_no_diff_pieces(
     pieces = sample_client.get(f"/plans/{plan_id}/diff?format=geojson")
     assert pieces.status_code == 200, pieces.text
     assert pieces.json()["features"] == []
+
+
+def test_issue14_the_plans_page_lists_plans_and_offers_a_new_draft(
+    sample_client: TestClient, plan_id: int, rt: Runtime
+) -> None:
+    sample_client.post(f"/plans?scope={COMMUNITY}&note=<b>east</b>")
+    page = sample_client.get("/maps/plans.html")
+    assert page.status_code == 200
+    assert f'href="/maps/plans/{plan_id}/edit.html"' in page.text
+    assert "&lt;b&gt;east&lt;/b&gt;" in page.text and "<b>east" not in page.text
+    assert f'<option value="{COMMUNITY}">' in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert 'href="/maps/plans.html"' in sample_client.get("/maps").text
+
+    viewer = user_token(rt, "viewer-plans", (Grant("viewer", COMMUNITY),))
+    assert sample_client.get("/maps/plans.html", headers=bearer(viewer)).status_code == 403
+    assert 'href="/maps/plans.html"' not in sample_client.get("/maps", headers=bearer(viewer)).text
+    elsewhere = user_token(rt, "planner-019", (Grant("planner", "110108010019"),))
+    theirs = sample_client.get("/maps/plans.html", headers=bearer(elsewhere)).text
+    assert f"/maps/plans/{plan_id}.html" not in theirs  # another community's plans: not listed
+    assert f'<option value="{COMMUNITY}">' not in theirs
+    assert '<option value="110108010019">' in theirs

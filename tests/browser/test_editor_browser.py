@@ -1,6 +1,7 @@
 """Issue 14: the planner's workbench, driven with the mouse in Chromium.
 
-A planner signed in through the login page opens a draft of a community, merges two grids by
+A planner signed in through the login page starts a draft of a community from the plans page,
+merges two grids by
 clicking them and the merge button, splits a grid by drawing a line across it, watches the
 findings and the household balance change, undoes the split, and publishes; the lookup then
 answers with the merged grid. No request leaves the service and the page logs no error;
@@ -78,17 +79,6 @@ def _ready(page: Any, errors: list[str]) -> None:
 def test_issue14_a_planner_merges_splits_undoes_and_publishes_with_the_mouse(
     server: str, browser: Any, auth: dict[str, str], artifacts: Path
 ) -> None:
-    plan = _call(server, f"/plans?scope={COMMUNITY}&note=browser", auth)
-    first, second = _adjacent_pair(_call(server, f"/plans/{plan['id']}", auth)["areas"])
-    before = _call(server, f"/plans/{plan['id']}/workbench", auth)
-    households = {
-        f["properties"]["code"]: f["properties"]["households"] for f in before["areas"]["features"]
-    }
-    inside = {
-        f["properties"]["code"]: shapely.point_on_surface(shape(f["geometry"])).coords[0]
-        for f in before["areas"]["features"]
-    }
-
     page = browser.new_page()
     page.set_viewport_size({"width": 1400, "height": 900})
     errors: list[str] = []
@@ -97,8 +87,24 @@ def test_issue14_a_planner_merges_splits_undoes_and_publishes_with_the_mouse(
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
     try:
-        page.goto(f"{server}/maps/plans/{plan['id']}/edit.html")
+        # from the plans page: a new draft of the community, opened in the workbench
+        page.goto(f"{server}/maps/plans.html")
+        page.select_option("#scope", COMMUNITY)
+        page.fill("#note", "browser")
+        page.click("#new-plan button[type=submit]")
+        page.wait_for_url(f"{server}/maps/plans/*/edit.html")
+        plan = {"id": int(page.url.rsplit("/", 2)[-2])}
         _ready(page, errors)
+        first, second = _adjacent_pair(_call(server, f"/plans/{plan['id']}", auth)["areas"])
+        before = _call(server, f"/plans/{plan['id']}/workbench", auth)
+        households = {
+            f["properties"]["code"]: f["properties"]["households"]
+            for f in before["areas"]["features"]
+        }
+        inside = {
+            f["properties"]["code"]: shapely.point_on_surface(shape(f["geometry"])).coords[0]
+            for f in before["areas"]["features"]
+        }
         assert len(_balance(page)) == len(households)
         page.screenshot(path=str(artifacts / "editor-1-open.png"))
 
