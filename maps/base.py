@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,19 @@ from maps.coords import leaflet_bounds, to_gcj02
 from maps.safe import html_text
 
 Page = folium.Map  # what every map function returns (render with .get_root().render())
+# Popups are tables of header (th) and value (td). Leaflet squeezes a popup into its maxWidth,
+# and a long value would leave a Chinese header one character per line: headers never wrap.
+# Labels (.gm-label) are centred on their point with .gm-centred; .gm-far ones hide while the
+# map is zoomed out (`HideBelowZoom` sets .gm-zoomed-out on the map).
+PAGE_CSS = (
+    ".leaflet-container{background:#f4f3ef}"
+    ".gm-label{font:12px sans-serif;color:#333;text-shadow:0 0 3px #fff;white-space:nowrap}"
+    ".gm-centred{width:max-content;transform:translate(-50%,-50%)}"
+    ".gm-zoomed-out .gm-far{display:none}"
+    ".leaflet-popup-content th{white-space:nowrap;vertical-align:top;text-align:left;"
+    "padding-right:.6em}"
+    ".leaflet-popup-content td{min-width:8em;vertical-align:top;overflow-wrap:anywhere}"
+)
 BASEMAPS = ("none", "osm", "tianditu", "amap")
 CHINA = (73.5, 18.0, 135.1, 53.6)
 LANGS = ("zh", "en")
@@ -119,12 +133,7 @@ def new_map(bounds: tuple[float, float, float, float], options: MapOptions) -> f
         bounds = CHINA
     page.fit_bounds(leaflet_bounds(bounds))
     root: Any = page.get_root()  # a branca Figure
-    root.header.add_child(
-        Element(
-            "<style>.leaflet-container{background:#f4f3ef}.gm-label{font:12px sans-serif;"
-            "color:#333;text-shadow:0 0 3px #fff;white-space:nowrap}</style>"
-        )
-    )
+    root.header.add_child(Element(f"<style>{PAGE_CSS}</style>"))
     return page
 
 
@@ -142,24 +151,99 @@ def _basemap(page: folium.Map, options: MapOptions) -> None:
         folium.TileLayer(AMAP, name=name, attr="© 高德地图", subdomains="1234").add_to(page)
 
 
+_SYMBOLS = {
+    # what a legend entry shows, as drawn on the map: {c} is the colour
+    "box": '<span style="display:inline-block;width:14px;height:10px;background:{c};'
+    'border:1px solid #666;margin-right:4px"></span>',
+    "area": '<rect x="2" y="1" width="18" height="10" fill="{c}" fill-opacity="0.6" '
+    'stroke="{c}" stroke-width="2"/>',
+    "line": '<line x1="0" y1="6" x2="22" y2="6" stroke="{c}" stroke-width="2"/>',
+    "dash": '<line x1="0" y1="6" x2="22" y2="6" stroke="{c}" stroke-width="2" '
+    'stroke-dasharray="6 4"/>',
+    "dot": '<circle cx="11" cy="6" r="5" fill="{c}" fill-opacity="0.6" stroke="{c}" '
+    'stroke-width="2"/>',
+    "text": '<text x="11" y="10" text-anchor="middle" font-size="11" fill="{c}" '
+    'stroke="#fff" stroke-width="2" paint-order="stroke">Aa</text>',
+    "none": "",
+}
+SYMBOLS = tuple(_SYMBOLS)
+"""What a legend entry can show: a filled ``box`` (the default), an ``area`` (fill and
+outline), a solid ``line``, a ``dash``-ed line (6 4, as the map draws it), a ``dot`` (a circle
+marker), a label (``text``) or ``none`` (a line of text)."""
+
+
+def _swatch(color: str, symbol: str) -> str:
+    """The HTML of one legend symbol.
+
+    Examples
+    --------
+    >>> _swatch("#d62728", "dash")  # doctest: +ELLIPSIS
+    '<svg ...><line ... stroke="#d62728" stroke-width="2" stroke-dasharray="6 4"/></svg>'
+    """
+    shape = _SYMBOLS[symbol].format(c=html_text(color))
+    if symbol in ("box", "none"):
+        return shape or '<span style="display:inline-block;width:26px"></span>'
+    return (
+        '<svg width="22" height="12" style="vertical-align:middle;margin-right:4px" '
+        f'aria-hidden="true">{shape}</svg>'
+    )
+
+
 class Legend(MacroElement):
-    """A fixed legend box (plain HTML: no extra scripts)."""
+    """A fixed legend box (plain HTML and inline SVG: no extra scripts).
+
+    Each entry is ``(colour, label)`` (a filled box) or ``(colour, label, symbol)`` with a
+    symbol of `SYMBOLS`; labels are plain text.
+    """
 
     _template = Template("""
 {% macro html(this, kwargs) %}
 <div class="gm-legend" style="position:absolute;z-index:9999;bottom:28px;right:10px;background:#fff;
- padding:6px 8px;border:1px solid #999;border-radius:4px;font:12px sans-serif;max-width:240px">
-<b>{{ this.title }}</b>{% for color, label in this.entries %}
-<div><span style="display:inline-block;width:14px;height:10px;background:{{ color }};
- border:1px solid #666;margin-right:4px"></span>{{ label }}</div>{% endfor %}
+ padding:6px 8px;border:1px solid #999;border-radius:4px;font:12px sans-serif;max-width:260px">
+<b>{{ this.title }}</b>{% for swatch, label in this.rows %}
+<div style="white-space:nowrap">{{ swatch }}{{ label }}</div>{% endfor %}
 </div>
 {% endmacro %}""")
 
-    def __init__(self, title: str, entries: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, title: str, entries: Sequence[tuple[str, str] | tuple[str, str, str]]
+    ) -> None:
         super().__init__()
         self._name = "Legend"
         self.title = html_text(title)
-        self.entries = [(color, html_text(label)) for color, label in entries]
+        self.entries = [(entry[0], html_text(entry[1])) for entry in entries]
+        self.symbols = [entry[2] if len(entry) > 2 else "box" for entry in entries]
+        unknown = set(self.symbols) - set(SYMBOLS)
+        if unknown:
+            raise ValueError(f"symbol: {sorted(unknown)} not among {SYMBOLS}")
+        self.rows = [
+            (_swatch(color, symbol), label)
+            for (color, label), symbol in zip(self.entries, self.symbols, strict=True)
+        ]
+
+
+class HideBelowZoom(MacroElement):
+    """Hides the page's ``.gm-far`` elements (labels) while the map is zoomed out below ``zoom``.
+
+    Sets the class ``gm-zoomed-out`` on the map's container at every zoom; a CSS rule of
+    `PAGE_CSS` does the hiding, so the layer control still shows and hides the layer itself.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (map) {
+    function toggle() {
+        map.getContainer().classList.toggle("gm-zoomed-out", map.getZoom() < {{ this.zoom }});
+    }
+    map.on("zoomend", toggle);
+    map.whenReady(toggle);
+})({{ this._parent.get_name() }});
+{% endmacro %}""")
+
+    def __init__(self, zoom: int) -> None:
+        super().__init__()
+        self._name = "HideBelowZoom"
+        self.zoom = int(zoom)
 
 
 class Note(MacroElement):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -14,10 +15,19 @@ from gis.identity.roles import Grant
 from gis.settings import StoreSettings
 from gis.usecases import roster
 from gis.usecases.runtime import running
+from maps.grids import short_label
 from tests.browser.conftest import sign_in
 from tests.principals import OWNER, user_token
 
 INSIDE = [(116.3553, 40.0073), (116.3561, 40.0069), (116.3498, 40.0011), (116.3465, 39.9990)]
+
+
+# how many lines each element's text takes (a range has one client rect per line box)
+LINES_OF_TEXT = """els => els.map(el => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set(Array.from(range.getClientRects(), r => Math.round(r.top))).size;
+})"""
 
 
 def open_page(browser: Any, url: str) -> tuple[Any, list[str], list[str]]:
@@ -168,8 +178,23 @@ def test_plan_map_shows_findings_and_moved_pieces(
     plan_id = json.loads(urllib.request.urlopen(request).read())["id"]
     page, errors, foreign = open_page(browser, f"{server}/maps/plans/{plan_id}.html")
     assert errors == [] and foreign == []
-    assert page.locator("path.leaflet-interactive[stroke='#d62728']").count() >= 1  # the gap
-    assert "缝隙" in page.locator(".gm-legend").inner_text()
+    gaps = page.locator("path.leaflet-interactive[stroke='#d62728']")
+    assert gaps.count() >= 1  # the gap
+    legend = page.locator(".gm-legend").inner_text()
+    for entry in ("现行边界", "调整方案", "缝隙（", "网格标注：名称 · 户数"):
+        assert entry in legend, legend
+    assert page.locator(".gm-legend svg line[stroke-dasharray='6 4']").count() == 1
+    (label,) = page.locator(".gm-label").all_inner_texts()
+    assert re.fullmatch(rf"{short_label(first['properties']['name'])} · [\d,]+户", label), label
+    # the finding's popup: the rule's Chinese name, its message, headers on one line each
+    gaps.first.dispatch_event("click", {"bubbles": True, "clientX": 600, "clientY": 400})
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    headers = popup.locator("th").all_inner_texts()
+    assert headers == ["问题", "级别", "网格", "量度", "说明"]
+    lines = popup.locator("th").evaluate_all(LINES_OF_TEXT)
+    assert lines == [1, 1, 1, 1, 1] and popup.locator("td").evaluate_all(LINES_OF_TEXT)[-1] >= 1
+    assert "缝隙 " in popup.locator("td").all_inner_texts()[-1]
     page.screenshot(path=str(artifacts / "plan.png"))
 
 
