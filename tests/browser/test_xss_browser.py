@@ -292,7 +292,29 @@ def test_item1_plan_map(hostile: Hostile, browser: Any) -> None:
 
 def test_item1_maps_index(hostile: Hostile, browser: Any) -> None:
     page, errors = _open(browser, f"{hostile.base}/maps?lang=en")
-    assert page.locator("a").count() == 3 and errors == []
+    assert page.locator("a").count() == 4 and errors == []  # three maps and the plans
+
+
+def test_issue14_the_workbench_and_the_plans_page_show_text_as_text(
+    hostile: Hostile, browser: Any
+) -> None:
+    page, errors = _open(browser, f"{hostile.base}/maps/plans/{hostile.plan_id}/edit.html")
+    ready = page.locator("#editor[data-ready=true]")
+    ready.wait_for(timeout=20_000)
+    labels = page.locator(".gm-grid-label").all_inner_texts()
+    assert any(f"方案{HOSTILE[-1]}" in label for label in labels), labels
+    assert EVERYTHING in page.locator("#status").inner_text()  # the plan's note
+    page.fill("#note-text", EVERYTHING)
+    page.click("#note-form button[type=submit]")
+    page.locator("#notes li").last.wait_for()
+    page.wait_for_function("document.querySelector('#notes').textContent.includes('svg onload')")
+    assert EVERYTHING in page.locator("#notes").inner_text()
+    page.wait_for_timeout(500)
+    assert page.evaluate("typeof window.__x") == "undefined"
+    assert errors == []
+    listing, errors = _open(browser, f"{hostile.base}/maps/plans.html")
+    assert EVERYTHING in listing.locator("td.note").first.inner_text()
+    assert listing.evaluate("typeof window.__x") == "undefined" and errors == []
 
 
 @pytest.mark.parametrize("kind", ["grids", "hazards", "stations"])
