@@ -1,4 +1,4 @@
-"""Edit operations on a plan's areas: split by a line, merge, move a piece, renumber.
+"""Edit operations on a plan's areas: split, merge, move a piece, paint blocks, reshape, renumber.
 
 Pure geometry on EPSG:4326 shapes (kept in 4326 so that shared edges keep identical vertices);
 adjacency and sizes are judged in metres. Each operation raises `InvalidInput` with the reason
@@ -9,7 +9,7 @@ when it cannot be done. The ``*_in`` functions apply an operation to a plan's ta
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 from shapely.ops import split
 
+from gis.blocks import block_ids
 from gis.crs import STORAGE_CRS
 from gis.errors import InvalidInput, NotFound
 from gis.geometry import area_m2, polygonal_part, to_metric
@@ -24,6 +25,12 @@ from gis.numbering import sequence_codes
 
 MIN_SHARED_EDGE_M = 0.5
 MIN_PIECE_M2 = 1.0
+SNAP_DEG = 5e-7
+"""A reshaped grid's vertex this close to a grid's vertex (~5 cm) is that vertex: a shape sent
+back through GCJ-02 (exact to 1 cm) or with rounded coordinates keeps its untouched edges."""
+SLIVER_WIDTH_M = 0.1
+"""Land a reshaped grid gives up that no other grid borders, narrower than this, is rounding:
+the grid keeps it (a vertex on the plan's edge moved along it comes back a hair off)."""
 
 
 def _metric_lengths_areas(geoms: list[shapely.Geometry]) -> tuple[np.ndarray, np.ndarray]:
@@ -251,3 +258,217 @@ def renumber_in(
     areas["name"] = [renamed(n, c) for n, c in zip(areas["name"], codes, strict=True)]
     areas["code"] = codes
     return areas, mapping
+
+
+def assign_in(
+    areas: gpd.GeoDataFrame, blocks: gpd.GeoDataFrame, chosen: Sequence[int], to: str
+) -> gpd.GeoDataFrame:
+    """Move the ``chosen`` blocks into area ``to``, each from the area holding it.
+
+    ``blocks`` are `gis.blocks.plan_blocks` of these very areas (``grid``, geometry) and
+    ``chosen`` their ids. The painted blocks must share an edge with ``to`` (each connected group
+    of them), must not take all of another area, and must not all be in ``to`` already.
+    Households and population go with the land, shared by area.
+    """
+    areas = areas.reset_index(drop=True)
+    target = _row(areas, to)
+    if not chosen:
+        raise InvalidInput("blocks: paint at least one block (block ids, positions or addresses)")
+    picked = blocks.iloc[sorted(set(block_ids(blocks, chosen)))]
+    moving = picked[picked["grid"] != to]
+    if moving.empty:
+        raise InvalidInput(
+            f"blocks: the painted blocks are all in grid {to} already; nothing to do"
+        )
+    before = list(areas.geometry)
+    for source, group in moving.groupby("grid", sort=True):
+        i = _row(areas, str(source))
+        rest = polygonal_part(shapely.difference(before[i], shapely.union_all(group.geometry)))
+        if rest.is_empty or area_m2([rest])[0] < MIN_PIECE_M2:
+            raise InvalidInput(
+                f"blocks: the move would leave grid {source} empty; merge it instead"
+            )
+        areas.loc[i, "geometry"] = _multi(rest)
+    painted = polygonal_part(shapely.union_all(moving.geometry.to_numpy()))
+    if any(_shared_edge_m(part, before[target]) < MIN_SHARED_EDGE_M for part in painted.geoms):
+        raise InvalidInput(f"blocks: the painted blocks do not touch grid {to}")
+    areas.loc[target, "geometry"] = _multi(shapely.union(before[target], painted))
+    _reshared(areas, before)
+    return areas
+
+
+def reshape_in(areas: gpd.GeoDataFrame, code: str, geometry: shapely.Geometry) -> gpd.GeoDataFrame:
+    """Give area ``code`` a new shape (its vertices as the planner edited them).
+
+    The shape is clipped to the plan's extent (the union of its areas); the land it gains is
+    taken from its neighbours, and each piece of land it gives up goes to the neighbour sharing
+    the longest border with that piece. Refused: a shape that crosses itself, one that covers a
+    neighbour entirely, and one that leaves land no other area borders. Vertices within
+    `SNAP_DEG` of an area's vertex are snapped to it. Counts are shared by area.
+    """
+    areas = areas.reset_index(drop=True)
+    i = _row(areas, code)
+    before = list(areas.geometry)
+    new = _clipped(_snapped(_uncrossed(geometry), before), before, i)
+    after = _given_up(before, new, i, areas["code"].tolist())
+    for piece in shapely.get_parts(polygonal_part(shapely.difference(before[i], new))):
+        j = _closest_neighbour(piece, after, i)
+        if j is not None:
+            after[j] = shapely.union(after[j], piece)
+        elif _sliver(piece):  # the outline's rounding along the plan's edge: keep it
+            new = shapely.union(new, piece)
+        else:
+            raise InvalidInput(_gap(piece, before, code))
+    after[i] = new
+    changed = [j for j in range(len(after)) if after[j] is not before[j]]
+    for j in changed:
+        areas.loc[j, "geometry"] = _multi(after[j])
+    _reshared(areas, before)
+    return areas
+
+
+def _uncrossed(geometry: shapely.Geometry) -> shapely.Geometry:
+    """``geometry`` if it is a valid polygon; else `InvalidInput` saying where it is not.
+
+    Examples
+    --------
+    >>> from shapely import Polygon
+    >>> _uncrossed(Polygon([(116.34, 40.0), (116.35, 40.01), (116.35, 40.0), (116.34, 40.01)]))
+    Traceback (most recent call last):
+    ...
+    gis.errors.InvalidInput: geometry: the reshaped grid crosses itself near (116.345000, 40.005000)
+    """
+    if shapely.get_type_id(geometry) not in (3, 6) or geometry.is_empty:
+        raise InvalidInput(
+            f"geometry: expected a Polygon or MultiPolygon, got {geometry.geom_type}"
+        )
+    if shapely.is_valid(geometry):
+        return geometry
+    reason = str(shapely.is_valid_reason(geometry))
+    found = re.fullmatch(r"(.*?)\[(\S+) (\S+)\]", reason)
+    what, near = (
+        (found.group(1), f" near ({float(found.group(2)):.6f}, {float(found.group(3)):.6f})")
+        if found
+        else (reason, "")
+    )
+    if "self-intersection" in what.lower():
+        raise InvalidInput(f"geometry: the reshaped grid crosses itself{near}")
+    raise InvalidInput(f"geometry: the reshaped grid is not a valid polygon ({what}){near}")
+
+
+def _snapped(geometry: shapely.Geometry, shapes: list[shapely.Geometry]) -> shapely.Geometry:
+    """``geometry`` with vertices within `SNAP_DEG` of an area's vertex moved onto it."""
+    window = shapely.buffer(shapely.envelope(geometry), 10 * SNAP_DEG)
+    nearby = [g for g in shapes if g is not None and shapely.intersects(g, window)]
+    if not nearby:
+        return geometry
+    vertices = shapely.multipoints(shapely.get_coordinates(nearby))
+    snapped = shapely.snap(geometry, vertices, SNAP_DEG)
+    return snapped if shapely.is_valid(snapped) else geometry
+
+
+def _clipped(
+    geometry: shapely.Geometry, shapes: list[shapely.Geometry], i: int
+) -> shapely.Geometry:
+    """The new shape of area ``i`` within the plan's extent (`InvalidInput` if no change)."""
+    extent = shapely.union_all([g for g in shapes if g is not None])
+    new = polygonal_part(shapely.intersection(geometry, extent))
+    if new.is_empty or area_m2([new])[0] < MIN_PIECE_M2:
+        raise InvalidInput("geometry: the reshaped grid lies outside the plan's grids")
+    old = shapes[i] if shapes[i] is not None else shapely.Polygon()
+    if area_m2([shapely.symmetric_difference(old, new)])[0] < MIN_PIECE_M2:
+        raise InvalidInput("geometry: the grid's shape did not change; nothing to do")
+    return new
+
+
+def _given_up(
+    shapes: list[shapely.Geometry], new: shapely.Geometry, i: int, codes: list[str]
+) -> list[shapely.Geometry]:
+    """Each area but ``i`` without the land of ``new`` (`InvalidInput` if one would vanish)."""
+    after = list(shapes)
+    for j, shape in enumerate(shapes):
+        if j == i or shape is None or not shapely.intersects(shape, new):
+            continue
+        if shapely.touches(shape, new):
+            continue
+        rest = polygonal_part(shapely.difference(shape, new))
+        if rest.is_empty or area_m2([rest])[0] < MIN_PIECE_M2:
+            raise InvalidInput(
+                f"geometry: the reshaped grid covers grid {codes[j]} entirely; merge them instead"
+            )
+        after[j] = rest
+    return after
+
+
+def _closest_neighbour(
+    piece: shapely.Geometry, shapes: list[shapely.Geometry], i: int
+) -> int | None:
+    """The area (not ``i``) sharing the longest border with ``piece``; None if none shares one."""
+    borders = {
+        j: _shared_edge_m(piece, shape)
+        for j, shape in enumerate(shapes)
+        if j != i and shape is not None and shapely.intersects(shape, piece)
+    }
+    best = max(borders, key=lambda j: (borders[j], -j), default=None)
+    return best if best is not None and borders[best] >= MIN_SHARED_EDGE_M else None
+
+
+def _sliver(piece: shapely.Geometry) -> bool:
+    """Whether ``piece`` is under a square metre, or everywhere narrower than `SLIVER_WIDTH_M`."""
+    (metric,), _ = to_metric([piece])
+    if shapely.area(metric) < MIN_PIECE_M2:
+        return True
+    radius = shapely.length(shapely.maximum_inscribed_circle(metric, SLIVER_WIDTH_M / 100))
+    return bool(2 * radius < SLIVER_WIDTH_M)
+
+
+def _gap(piece: shapely.Geometry, shapes: list[shapely.Geometry], code: str) -> str:
+    """Why land given up with no neighbour is refused: at the plan's edge, or a hole."""
+    outline = shapely.boundary(shapely.union_all([g for g in shapes if g is not None]))
+    if _shared_length_m(piece, outline) >= MIN_SHARED_EDGE_M:
+        return "geometry: the edit leaves a gap at the community's edge"
+    return f"geometry: the edit leaves a hole in grid {code} that no other grid borders"
+
+
+def _shared_length_m(piece: shapely.Geometry, lines: shapely.Geometry) -> float:
+    shared = shapely.intersection(shapely.boundary(piece), lines)
+    return 0.0 if shared.is_empty else float(_metric_lengths_areas([shared])[0][0])
+
+
+def _reshared(areas: gpd.GeoDataFrame, before: list[shapely.Geometry]) -> None:
+    """Share the counts of land that changed hands, by area (in place).
+
+    Each area whose shape changed hands over to each other changed area its count in proportion
+    to the part of its old shape now in the other (never more than it has left); an unknown
+    count gives nothing, and one given to an unknown count is lost with it, as `move_in` does.
+    """
+    counts = _counts(areas)
+    after = areas.geometry.to_numpy()
+    changed = [i for i in range(len(areas)) if not _same(before[i], after[i])]
+    pairs = [(i, j) for i in changed for j in changed if i != j]
+    if not counts or not pairs:
+        return
+    whole = dict(zip(changed, area_m2([_shape(before[i]) for i in changed]), strict=True))
+    given = area_m2([polygonal_part(shapely.intersection(_shape(before[i]), _shape(after[j])))
+                     for i, j in pairs])  # fmt: skip
+    for counted in counts:
+        was = {i: areas.at[i, counted] for i in changed}
+        for (i, j), part in zip(pairs, given, strict=True):
+            moved = _share(was[i], part, whole[i]) or 0
+            moved = min(moved, int(areas.at[i, counted])) if moved > 0 else 0
+            if moved:
+                areas.at[i, counted] = int(areas.at[i, counted]) - moved
+                if _known(areas.at[j, counted]):
+                    areas.at[j, counted] = int(areas.at[j, counted]) + moved
+
+
+def _known(count: object) -> bool:
+    return count is not None and count == count  # not None, not NaN
+
+
+def _shape(geometry: shapely.Geometry | None) -> shapely.Geometry:
+    return shapely.Polygon() if geometry is None else geometry
+
+
+def _same(a: shapely.Geometry | None, b: shapely.Geometry | None) -> bool:
+    return a is b or (a is not None and b is not None and bool(shapely.equals_exact(a, b, 0.0)))

@@ -207,6 +207,79 @@ def plan_move(
     say(f"moved a piece of {source} to {target}")
 
 
+@plan_app.command("blocks")
+def plan_blocks(ctx: typer.Context, plan_id: int) -> None:
+    """The plan's street blocks: its grids cut along the walking network (ids for assign)."""
+    from gis.usecases import planning
+
+    with runtime(ctx) as rt:
+        found = planning.blocks(rt, plan_id, acting=machine())
+    say(f"network {found.network}" if found.network else "no walking network: blocks are grids")
+    for row in found.blocks.itertuples():
+        households = "?" if row.households is None else f"{row.households:,}"
+        say(
+            f"  {row.Index:4d}  {row.grid}  {row.area_m2:10.0f} m²  {households:>6} households"
+            f"  ({row.lon:.6f}, {row.lat:.6f})"
+        )
+
+
+@plan_app.command("assign")
+def plan_assign(
+    ctx: typer.Context,
+    plan_id: int,
+    target: Annotated[str, typer.Option("--to", help="the grid the blocks join")],
+    block: Annotated[
+        list[int] | None, typer.Option(help="a block id (plan blocks); repeatable")
+    ] = None,
+    at: Annotated[
+        list[str] | None, typer.Option(help="a point inside a block: lon,lat; repeatable")
+    ] = None,
+    address: Annotated[
+        list[int] | None, typer.Option(help="a standard address id: its block; repeatable")
+    ] = None,
+    crs: CrsOption = None,
+) -> None:
+    """Paint street blocks into a grid, from whichever grids hold them."""
+    import shapely
+
+    from gis.usecases import planning
+    from gis.values import parse_point
+
+    points = []
+    for text in at or []:
+        x, _, y = text.partition(",")
+        found = parse_point(x, y, crs, fields=("--at", "--at"), where="--at")
+        points.append(shapely.Point(found.lon, found.lat))
+    with runtime(ctx) as rt:
+        planning.assign_blocks(
+            rt,
+            acting=machine(),
+            plan_id=plan_id,
+            to=target,
+            blocks=[*(block or []), *points],
+            addresses=address or [],
+        )
+    say(f"painted {len(block or []) + len(points) + len(address or [])} blocks into {target}")
+
+
+@plan_app.command("reshape")
+def plan_reshape(
+    ctx: typer.Context,
+    plan_id: int,
+    grid: Annotated[str, typer.Option(help="code of the grid redrawn")],
+    geometry: Annotated[str, typer.Option(help="its new outline: WKT polygon or a file")],
+    crs: CrsOption = None,
+) -> None:
+    """Give a grid a new outline; its neighbours give and take the difference."""
+    from gis.io import read_shape
+    from gis.usecases import planning
+
+    shape = read_shape(geometry, crs=crs, field="--geometry")
+    with runtime(ctx) as rt:
+        planning.reshape(rt, acting=machine(), plan_id=plan_id, code=grid, geometry=shape)
+    say(f"reshaped {grid}")
+
+
 @plan_app.command("renumber")
 def plan_renumber(
     ctx: typer.Context,

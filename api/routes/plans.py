@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import shapely
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -13,11 +15,14 @@ from pydantic import BaseModel, Field
 
 from api.access import requires
 from api.deps import Id, Rt
+from api.plan_json import DrawCrs, shown_in
 from api.routes.areas import GeoJSONResponse
 from api.schemas import BOUNDARY_BODY, CheckReport, PlanDetails, PlanDiff, PlanView, answer
 from api.uploads import boundary_upload, with_deadline
 from gis.areas import Level, child_level, parse_level
+from gis.blocks import PlanBlocks
 from gis.checks import findings_to_geojson, findings_to_json
+from gis.crs import from_wgs84, parse_crs
 from gis.errors import InvalidInput
 from gis.geojson import feature_collection
 from gis.identity.access import Acting
@@ -25,6 +30,7 @@ from gis.io import geojson_shape, read_boundaries
 from gis.limits import Deadline
 from gis.usecases import planning
 from gis.usecases.runtime import Runtime
+from gis.values import parse_point
 
 router = APIRouter(tags=["plans"])
 FormatQuery = Annotated[
@@ -152,19 +158,34 @@ def delete_plan(
 
 
 class OperationIn(BaseModel):
-    """One edit of a draft: ``split``, ``merge``, ``move``, or ``undo`` / ``redo`` one.
+    """One edit of a draft (``op``), or ``undo`` / ``redo`` of one.
 
     ``split`` cuts a grid along a line, ``merge`` joins grids into the first, ``move`` gives a
-    piece of one grid to a neighbour. Geometry is GeoJSON in ``crs``.
+    piece of one grid to a neighbour, ``assign_blocks`` paints street blocks (ids of
+    ``GET /plans/{id}/blocks``, ``[lon, lat]`` points inside them, or address ids) into grid
+    ``to``, ``reshape`` gives a grid a new outline (its neighbours give and take the
+    difference). Geometry and points are in ``crs``.
     """
 
-    op: Literal["split", "merge", "move", "undo", "redo"]
-    grid: str | None = Field(default=None, description="split: the grid to cut")
+    op: Literal["split", "merge", "move", "assign_blocks", "reshape", "undo", "redo"]
+    grid: str | None = Field(
+        default=None, description="split: the grid to cut; reshape: the grid redrawn"
+    )
     line: dict[str, Any] | None = Field(default=None, description="split: a LineString")
     grids: list[str] | None = Field(default=None, description="merge: the grids, first kept")
     piece: dict[str, Any] | None = Field(default=None, description="move: a Polygon")
     source: str | None = Field(default=None, description="move: the grid the piece leaves")
-    to: str | None = Field(default=None, description="move: the grid the piece joins")
+    to: str | None = Field(default=None, description="move, assign_blocks: the grid the land joins")
+    blocks: list[int | list[float]] | None = Field(
+        default=None,
+        description="assign_blocks: block ids (GET /plans/{id}/blocks) or [lon, lat] points",
+    )
+    addresses: list[int] | None = Field(
+        default=None, description="assign_blocks: standard address ids (their blocks)"
+    )
+    geometry: dict[str, Any] | None = Field(
+        default=None, description="reshape: the grid's new Polygon or MultiPolygon"
+    )
     crs: str = Field(default="wgs84", description="wgs84 | gcj02 | bd09 | EPSG:n")
 
 
@@ -174,49 +195,94 @@ def _needs(value: Any, field: str, what: str) -> Any:
     return value
 
 
+Operation = Callable[[Runtime, Acting, int, OperationIn], dict[str, Any]]
+
+
+def _step(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[str, Any]:
+    redo = body.op == "redo"
+    return {"step": planning.step_back(rt, acting=acting, plan_id=plan_id, redo=redo)}
+
+
+def _split(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[str, Any]:
+    line = geojson_shape(
+        _needs(body.line, "line", "a LineString"), kinds=("LineString",), crs=body.crs, field="line"
+    )
+    code = _needs(body.grid, "grid", "a grid code")
+    return {"new_grid": planning.split(rt, acting=acting, plan_id=plan_id, code=code, line=line)}
+
+
+def _merge(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[str, Any]:
+    codes = _needs(body.grids, "grids", "two grid codes or more")
+    planning.merge(rt, acting=acting, plan_id=plan_id, codes=codes)
+    return {}
+
+
+def _move(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[str, Any]:
+    piece = geojson_shape(
+        _needs(body.piece, "piece", "a Polygon"),
+        kinds=("Polygon", "MultiPolygon"),
+        crs=body.crs,
+        field="piece",
+    )
+    source = _needs(body.source, "source", "a grid code")
+    target = _needs(body.to, "to", "a grid code")
+    planning.move(rt, acting=acting, plan_id=plan_id, source=source, target=target, piece=piece)
+    return {}
+
+
+def _painted(items: list[int | list[float]], crs: str) -> list[int | shapely.Point]:
+    """Block ids as given, and ``[lon, lat]`` points in ``crs`` as EPSG:4326 points, in order."""
+    if any(isinstance(item, list) and len(item) != 2 for item in items):
+        raise InvalidInput("blocks: expected block ids or [lon, lat] points")
+    return [_point(item, crs) if isinstance(item, list) else item for item in items]
+
+
+def _point(position: list[float], crs: str) -> shapely.Point:
+    lon, lat = position
+    found = parse_point(lon, lat, crs, fields=("blocks", "blocks"), where="blocks")
+    return shapely.Point(found.lon, found.lat)
+
+
+def _assign(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[str, Any]:
+    if not body.blocks and not body.addresses:
+        raise InvalidInput("blocks: this operation needs block ids, [lon, lat] points or addresses")
+    planning.assign_blocks(
+        rt,
+        acting=acting,
+        plan_id=plan_id,
+        to=_needs(body.to, "to", "a grid code"),
+        blocks=_painted(body.blocks or [], body.crs),
+        addresses=body.addresses or [],
+    )
+    return {}
+
+
+def _reshape(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[str, Any]:
+    geometry = geojson_shape(
+        _needs(body.geometry, "geometry", "a Polygon or MultiPolygon"),
+        kinds=("Polygon", "MultiPolygon"),
+        crs=body.crs,
+        field="geometry",
+    )
+    code = _needs(body.grid, "grid", "a grid code")
+    planning.reshape(rt, acting=acting, plan_id=plan_id, code=code, geometry=geometry)
+    return {}
+
+
+OPERATIONS: dict[str, Operation] = {
+    "undo": _step,
+    "redo": _step,
+    "split": _split,
+    "merge": _merge,
+    "move": _move,
+    "assign_blocks": _assign,
+    "reshape": _reshape,
+}
+
+
 def _operate(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[str, Any]:
     """Apply one operation; the plan's grids and findings as they are now."""
-    done: dict[str, Any] = {"op": body.op}
-    if body.op in ("undo", "redo"):
-        done["step"] = planning.step_back(
-            rt, acting=acting, plan_id=plan_id, redo=body.op == "redo"
-        )
-    elif body.op == "split":
-        line = geojson_shape(
-            _needs(body.line, "line", "a LineString"),
-            kinds=("LineString",),
-            crs=body.crs,
-            field="line",
-        )
-        done["new_grid"] = planning.split(
-            rt,
-            acting=acting,
-            plan_id=plan_id,
-            code=_needs(body.grid, "grid", "a grid code"),
-            line=line,
-        )
-    elif body.op == "merge":
-        planning.merge(
-            rt,
-            acting=acting,
-            plan_id=plan_id,
-            codes=_needs(body.grids, "grids", "two grid codes or more"),
-        )
-    else:
-        piece = geojson_shape(
-            _needs(body.piece, "piece", "a Polygon"),
-            kinds=("Polygon", "MultiPolygon"),
-            crs=body.crs,
-            field="piece",
-        )
-        planning.move(
-            rt,
-            acting=acting,
-            plan_id=plan_id,
-            source=_needs(body.source, "source", "a grid code"),
-            target=_needs(body.to, "to", "a grid code"),
-            piece=piece,
-        )
+    done = {"op": body.op, **OPERATIONS[body.op](rt, acting, plan_id, body)}
     return {**done, **_bench(planning.workbench(rt, plan_id, acting=acting))}
 
 
@@ -241,11 +307,12 @@ def operate(
     plan_id: Id,
     body: OperationIn,
 ) -> Any:
-    """Edit a draft (split, merge or move) in one transaction; its grids and findings now.
+    """Edit a draft (split, merge, move, assign_blocks, reshape; undo, redo) in one transaction.
 
     The answer holds the plan's grids (households, area in m²) and the check findings, as the
     editor shows them. A split line that does not cross the grid, grids that do not touch, a
-    piece not touching its target: 400, the draft unchanged.
+    piece or painted blocks not touching their target, a reshaped grid that crosses itself:
+    400, the draft unchanged.
     """
     return _operate(rt, acting, plan_id, body)
 
@@ -258,6 +325,26 @@ def get_plan(rt: Rt, acting: Annotated[Acting, requires("plans:read")], plan_id:
     for feature, source in zip(collection["features"], areas["households_source"], strict=True):
         feature["properties"]["households_source"] = source  # registry | area share | both
     return {**plan.to_json(), "areas": collection}
+
+
+@router.get(
+    "/plans/{plan_id}/blocks",
+    responses=answer(dict[str, Any], "the plan's street blocks (ids for assign_blocks)"),
+)
+def plan_blocks(
+    rt: Rt,
+    acting: Annotated[Acting, requires("plans:read")],
+    plan_id: Id,
+    crs: DrawCrs = "wgs84",
+) -> Any:
+    """The plan's grids cut along the walking network; ``network`` null: blocks are grids.
+
+    ``crs=gcj02`` gives the blocks and their points in GCJ-02 (to draw and paint on AMap).
+    """
+    found = planning.blocks(rt, plan_id, acting=acting)
+    lon, lat = from_wgs84(found.blocks["lon"], found.blocks["lat"], parse_crs(crs))
+    shown = shown_in(found.blocks, crs).assign(lon=lon, lat=lat)
+    return PlanBlocks(found.network, shown).to_geojson()
 
 
 @router.get(

@@ -52,6 +52,14 @@ def households_in(conn: Connection, *, bounds: tuple[float, float, float, float]
     return pd.DataFrame([tuple(r) for r in rows], columns=["lon", "lat", "households"])
 
 
+def points_of(conn: Connection, *, ids: list[int]) -> dict[int, tuple[float, float]]:
+    """The (lon, lat) of the registry's addresses with these ids (unknown ids left out)."""
+    query = select(
+        Address.id, func.ST_X(Address.geom).label("lon"), func.ST_Y(Address.geom).label("lat")
+    ).where(Address.id.in_(ids))
+    return {int(r.id): (float(r.lon), float(r.lat)) for r in conn.execute(query)}
+
+
 def upsert_addresses(conn: Connection, *, rows: list[dict[str, Any]]) -> int:
     """Add or update standard addresses by their normalised form; returns the count."""
     if not rows:

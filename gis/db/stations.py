@@ -224,6 +224,21 @@ def load_network(conn: Connection, *, version: str) -> WalkNetwork:
     )
 
 
+def network_lines(conn: Connection, *, version: str, bbox: BBox) -> np.ndarray:
+    """The edges of network ``version`` that meet a (w, s, e, n) box, as EPSG:4326 LineStrings.
+
+    In stored order; an unknown version has none.
+    """
+    box = f"ST_MakeEnvelope(:w, :s, :e, :n, {STORAGE_SRID})"
+    query = text(
+        "SELECT ST_AsBinary(e.geom) wkb FROM walk_edges e "
+        "JOIN walk_networks n ON n.id = e.network_id WHERE n.version = :v "
+        f"AND e.geom && {box} AND ST_Intersects(e.geom, {box}) ORDER BY e.seq"
+    )
+    rows = conn.execute(query, {"v": version, **dict(zip("wsen", bbox, strict=True))}).all()
+    return np.asarray(shapely.from_wkb([bytes(r.wkb) for r in rows]), dtype=object)
+
+
 def cached_isochrones(
     conn: Connection, *, station_ids: list[int], version: str, speed_kmh: float, buffer_m: float
 ) -> dict[tuple[int, float], shapely.Geometry]:

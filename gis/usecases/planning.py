@@ -7,7 +7,7 @@ load), so two planners publishing on one scope cannot both win.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,11 +18,13 @@ import shapely
 
 from gis import clock, edit
 from gis.areas import Level, parse_level
+from gis.blocks import PlanBlocks, block_households, block_ids, plan_blocks
 from gis.checks import CheckConfig, Finding, check_areas, findings_to_json, has_errors
 from gis.db import addresses as address_sql
 from gis.db import areas as area_sql
 from gis.db import incidents as incident_sql
 from gis.db import plans as plan_sql
+from gis.db import stations as station_sql
 from gis.db.engine import Connection
 from gis.diff import AreaDiff, diff_areas, json_records, plan_households, regridded
 from gis.errors import Conflict, InvalidInput, NotFound
@@ -37,6 +39,7 @@ from gis.plans import COLUMNS, PlanRecord, Scope, check_in_scope
 from gis.usecases import boundaries, dispatch
 from gis.usecases.runtime import Runtime
 from gis.usecases.trail import audited, refusals
+from gis.values import BBox
 
 CHILD = {Level.SUBDISTRICT: Level.COMMUNITY, Level.COMMUNITY: Level.GRID}
 
@@ -296,6 +299,73 @@ def move(
         return edit.move_in(areas, source, target, piece), None
 
     _edit(rt, acting, plan_id, "move", moved)
+
+
+def blocks(rt: Runtime, plan_id: int, *, acting: Acting) -> PlanBlocks:
+    """The plan's street blocks as it is now (ids as `assign_blocks` takes them), households."""
+    with rt.read() as conn:
+        plan = _readable(conn, plan_id, acting)
+        areas = plan_sql.plan_areas(conn, plan_id=plan.id)
+        found = _blocks(conn, areas)
+        addresses = address_sql.households_in(conn, bounds=_bounds(areas))
+    households = block_households(found.blocks, addresses)
+    return PlanBlocks(found.network, found.blocks.assign(households=households))
+
+
+def _blocks(conn: Connection, areas: gpd.GeoDataFrame) -> PlanBlocks:
+    """``areas`` cut along the current walking network (whole grids when none is loaded)."""
+    network = station_sql.current_network(conn)
+    if network is None:
+        return PlanBlocks(None, plan_blocks(areas))
+    box = BBox(*_bounds(areas))
+    streets = station_sql.network_lines(conn, version=network.version, bbox=box)
+    return PlanBlocks(network.version, plan_blocks(areas, streets))
+
+
+def assign_blocks(
+    rt: Runtime,
+    *,
+    acting: Acting,
+    plan_id: int,
+    to: str,
+    blocks: Sequence[int | shapely.Point] = (),
+    addresses: Sequence[int] = (),
+) -> None:
+    """Move painted blocks into grid ``to``: block ids or points inside them, or addresses.
+
+    Ids and points name the blocks of `blocks` for the draft as it is when the edit runs.
+    """
+
+    def paint(conn: Connection, areas: gpd.GeoDataFrame, _: PlanRecord) -> tuple[Any, None]:
+        cut = _blocks(conn, areas).blocks
+        chosen = block_ids(cut, blocks) + block_ids(
+            cut, _address_points(conn, addresses), field="addresses"
+        )
+        return edit.assign_in(areas, cut, chosen, to), None
+
+    _edit(rt, acting, plan_id, "assign_blocks", paint)
+
+
+def _address_points(conn: Connection, ids: Sequence[int]) -> list[shapely.Point]:
+    """The registry's points of these address ids, in order (`InvalidInput` for an unknown)."""
+    if not ids:
+        return []
+    found = address_sql.points_of(conn, ids=[i for i in ids if 0 < i < 2**63])  # a bigint
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise InvalidInput(f"addresses: no standard address {', '.join(missing[:5])}")
+    return [shapely.Point(found[i]) for i in ids]
+
+
+def reshape(
+    rt: Runtime, *, acting: Acting, plan_id: int, code: str, geometry: shapely.Geometry
+) -> None:
+    """Give a draft's grid ``code`` a new shape; its neighbours give and take the difference."""
+
+    def reshaped(_: Connection, areas: gpd.GeoDataFrame, __: PlanRecord) -> tuple[Any, None]:
+        return edit.reshape_in(areas, code, geometry), None
+
+    _edit(rt, acting, plan_id, "reshape", reshaped)
 
 
 @dataclass(frozen=True)
