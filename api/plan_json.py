@@ -23,6 +23,8 @@ DrawCrs = Annotated[
     str, Query(pattern="^(wgs84|gcj02)$", description="coordinates of the answer: wgs84 | gcj02")
 ]
 """The coordinates a page draws in: WGS84, or GCJ-02 on AMap's basemap."""
+Lang = Annotated[str | None, Query(description="messages in zh (default) | en")]
+"""The language of the findings' messages."""
 
 
 def shown_in(frame: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
@@ -34,8 +36,11 @@ def shown_in(frame: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     return frame.set_geometry(gpd.GeoSeries(moved, index=frame.index), crs=None)
 
 
-def bench_json(bench: Workbench, crs: str = "wgs84") -> dict[str, Any]:
-    """``{"plan", "areas", "findings"}``: the areas with ``area_m2``, findings with geometry."""
+def bench_json(bench: Workbench, crs: str = "wgs84", lang: str | None = "zh") -> dict[str, Any]:
+    """``{"plan", "areas", "findings"}``: the areas with ``area_m2``, findings with geometry.
+
+    Geometry in ``crs``; the findings' messages in ``lang`` (``zh``, default, or ``en``).
+    """
     collection = feature_collection(shown_in(bench.areas, crs))
     for feature, area in zip(collection["features"], bench.areas["area_m2"], strict=True):
         feature["properties"]["area_m2"] = round(float(area), 1)
@@ -49,5 +54,5 @@ def bench_json(bench: Workbench, crs: str = "wgs84") -> dict[str, Any]:
     return {
         "plan": bench.plan.to_json(),
         "areas": collection,
-        "findings": findings_to_json(findings),
+        "findings": findings_to_json(findings, lang),
     }

@@ -9,8 +9,9 @@ from fastapi.responses import HTMLResponse
 
 from api.access import requires
 from api.deps import Id, Rt
-from api.plan_json import DrawCrs, bench_json, shown_in
+from api.plan_json import DrawCrs, Lang, bench_json, shown_in
 from api.schemas import answer
+from gis.checks import parse_lang
 from gis.identity.access import Acting
 from gis.usecases import planning, workbench
 from maps.base import map_options
@@ -78,9 +79,11 @@ def draft_now(
     acting: Annotated[Acting, requires("plans:read")],
     plan_id: Id,
     crs: DrawCrs = "wgs84",
+    lang: Lang = None,
 ) -> Any:
     """The plan as the workbench shows it: the same document an operation answers with."""
-    return bench_json(planning.workbench(rt, plan_id, acting=acting), crs)
+    lang = parse_lang(lang)
+    return bench_json(planning.workbench(rt, plan_id, acting=acting), crs, lang)
 
 
 @router.get(

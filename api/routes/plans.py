@@ -15,13 +15,13 @@ from pydantic import BaseModel, Field
 
 from api.access import requires
 from api.deps import Id, Rt
-from api.plan_json import DrawCrs, shown_in
+from api.plan_json import DrawCrs, Lang, bench_json, shown_in
 from api.routes.areas import GeoJSONResponse
 from api.schemas import BOUNDARY_BODY, CheckReport, PlanDetails, PlanDiff, PlanView, answer
 from api.uploads import boundary_upload, with_deadline
 from gis.areas import Level, child_level, parse_level
 from gis.blocks import PlanBlocks
-from gis.checks import findings_to_geojson, findings_to_json
+from gis.checks import findings_to_geojson, findings_to_json, parse_lang
 from gis.crs import from_wgs84, parse_crs
 from gis.errors import InvalidInput
 from gis.geojson import feature_collection
@@ -51,10 +51,10 @@ class RenumberRequest(BaseModel):
     all: bool = False
 
 
-def _findings(findings: list[Any], file_format: str) -> Any:
+def _findings(findings: list[Any], file_format: str, lang: str | None) -> Any:
     if file_format == "geojson":
-        return GeoJSONResponse(findings_to_geojson(findings))
-    return findings_to_json(findings)
+        return GeoJSONResponse(findings_to_geojson(findings, lang))
+    return findings_to_json(findings, lang)
 
 
 def _check_file(
@@ -82,13 +82,14 @@ async def check_upload(
         str | None, Query(description="wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n")
     ] = None,
     file_format: FormatQuery = "json",
+    lang: Lang = None,
 ) -> Any:
     """Check an uploaded boundary file (GeoJSON body or multipart ``file``) without a plan."""
-    parsed = parse_level(level)
+    parsed, lang = parse_level(level), parse_lang(lang)
     async with boundary_upload(request) as path:
         work = partial(_check_file, rt, path, parsed, crs, parent)
         findings = await with_deadline(request, work, what="check")
-    return _findings(findings, file_format)
+    return _findings(findings, file_format, lang)
 
 
 def _create_plan(
@@ -280,21 +281,13 @@ OPERATIONS: dict[str, Operation] = {
 }
 
 
-def _operate(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[str, Any]:
-    """Apply one operation; the plan's grids and findings as they are now."""
+def _operate(
+    rt: Runtime, acting: Acting, plan_id: int, body: OperationIn, lang: str | None
+) -> dict[str, Any]:
+    """Apply one operation; the plan's grids and findings as they are now, in the body's crs."""
+    lang = parse_lang(lang)  # before the edit: a bad lang changes nothing
     done = {"op": body.op, **OPERATIONS[body.op](rt, acting, plan_id, body)}
-    return {**done, **_bench(planning.workbench(rt, plan_id, acting=acting))}
-
-
-def _bench(bench: planning.Workbench) -> dict[str, Any]:
-    collection = feature_collection(bench.areas)
-    for feature, area in zip(collection["features"], bench.areas["area_m2"], strict=True):
-        feature["properties"]["area_m2"] = round(float(area), 1)
-    return {
-        "plan": bench.plan.to_json(),
-        "areas": collection,
-        "findings": findings_to_json(bench.findings),
-    }
+    return {**done, **bench_json(planning.workbench(rt, plan_id, acting=acting), body.crs, lang)}
 
 
 @router.post(
@@ -306,15 +299,16 @@ def operate(
     acting: Annotated[Acting, requires("plans:write")],
     plan_id: Id,
     body: OperationIn,
+    lang: Lang = None,
 ) -> Any:
     """Edit a draft (split, merge, move, assign_blocks, reshape; undo, redo) in one transaction.
 
     The answer holds the plan's grids (households, area in m²) and the check findings, as the
-    editor shows them. A split line that does not cross the grid, grids that do not touch, a
-    piece or painted blocks not touching their target, a reshaped grid that crosses itself:
-    400, the draft unchanged.
+    editor shows them, in the body's ``crs`` (messages in ``lang``). A split line that does not
+    cross the grid, grids that do not touch, a piece or painted blocks not touching their
+    target, a reshaped grid that crosses itself: 400, the draft unchanged.
     """
-    return _operate(rt, acting, plan_id, body)
+    return _operate(rt, acting, plan_id, body, lang)
 
 
 @router.get("/plans/{plan_id}", responses=answer(PlanDetails, "the plan and its areas"))
@@ -358,9 +352,11 @@ def check_plan(
     acting: Annotated[Acting, requires("plans:read")],
     plan_id: Id,
     file_format: FormatQuery = "json",
+    lang: Lang = None,
 ) -> Any:
-    """All the boundary rules on the plan."""
-    return _findings(planning.check_plan(rt, plan_id, acting=acting), file_format)
+    """All the boundary rules on the plan (messages in ``lang``: zh, default, or en)."""
+    lang = parse_lang(lang)
+    return _findings(planning.check_plan(rt, plan_id, acting=acting), file_format, lang)
 
 
 @router.get(
@@ -374,11 +370,15 @@ def diff_plan(
     acting: Annotated[Acting, requires("plans:read")],
     plan_id: Id,
     file_format: FormatQuery = "json",
+    crs: DrawCrs = "wgs84",
 ) -> Any:
-    """Per area gained and lost, the transfer table, households moved; GeoJSON of the pieces."""
+    """Per area gained and lost, the transfer table, households moved; GeoJSON of the pieces.
+
+    ``crs=gcj02`` gives the pieces in GCJ-02 (to draw on AMap).
+    """
     diff = planning.diff_plan(rt, plan_id, acting=acting)
     if file_format == "geojson":
-        return GeoJSONResponse(diff.pieces.__geo_interface__)
+        return GeoJSONResponse(shown_in(diff.pieces, crs).to_geo_dict(drop_id=True))
     return diff.to_json()
 
 

@@ -42,7 +42,8 @@
     return body;
   }
 
-  const withCrs = (path) => path + (path.includes("?") ? "&" : "?") + "crs=" + crs;
+  const lang = root.dataset.lang === "en" ? "en" : "zh";
+  const withCrs = (path) => path + (path.includes("?") ? "&" : "?") + "crs=" + crs + "&lang=" + lang;
 
   function el(tag, text, className) {
     const node = document.createElement(tag);
@@ -63,7 +64,7 @@
     }).addTo(map);
   }
   L.control.scale({ imperial: false }).addTo(map);
-  map.pm.setLang(root.dataset.lang === "en" ? "en" : "zh");
+  map.pm.setLang(lang);
   const context = L.layerGroup().addTo(map);
   const blocksLayer = L.geoJSON(null, { style: blockStyle, onEachFeature: onBlock }).addTo(map);
   const gridsLayer = L.geoJSON(null, { style: gridStyle, onEachFeature: onGrid }).addTo(map);

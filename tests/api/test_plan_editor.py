@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 import shapely
 from fastapi.testclient import TestClient
@@ -144,3 +145,47 @@ def test_issue14_the_plans_page_lists_plans_and_offers_a_new_draft(
     assert f"/maps/plans/{plan_id}.html" not in theirs  # another community's plans: not listed
     assert f'<option value="{COMMUNITY}">' not in theirs
     assert '<option value="110108010019">' in theirs
+
+
+def test_issue14_findings_speak_chinese_by_default_and_english_on_request(
+    sample_client: TestClient, plan_id: int
+) -> None:
+    codes = sorted(
+        f["properties"]["code"]
+        for f in sample_client.get(f"/plans/{plan_id}/workbench").json()["areas"]["features"]
+    )
+    merge = {"op": "merge", "grids": codes[:2]}
+    english = sample_client.post(f"/plans/{plan_id}/operations?lang=en", json=merge).json()
+    messages = [f["message"] for f in english["findings"]["findings"]]
+    assert messages and all("households" in m for m in messages), messages
+    chinese = sample_client.get(f"/plans/{plan_id}/check").json()["findings"]
+    assert chinese and all("户" in f["message"] for f in chinese)
+    assert [f["rule"] for f in chinese] == [f["rule"] for f in english["findings"]["findings"]]
+    checked = sample_client.get(f"/plans/{plan_id}/check?lang=en").json()["findings"]
+    assert checked[0]["message"].startswith(messages[0])  # plus where households come from
+    assert (
+        sample_client.get(f"/plans/{plan_id}/workbench?lang=en").json()["findings"]
+        == (english["findings"])
+    )
+    refused = sample_client.post(f"/plans/{plan_id}/operations?lang=fr", json={"op": "undo"})
+    assert refused.status_code == 400 and refused.json()["detail"].startswith("lang:")
+    still = sample_client.get(f"/plans/{plan_id}/workbench").json()["areas"]["features"]
+    assert len(still) == len(codes) - 1  # the refused undo did not run
+
+
+def test_issue14_an_operation_answers_in_the_crs_it_was_sent_in(
+    sample_client: TestClient, plan_id: int
+) -> None:
+    codes = sorted(
+        f["properties"]["code"]
+        for f in sample_client.get(f"/plans/{plan_id}/workbench").json()["areas"]["features"]
+    )
+    merged = sample_client.post(
+        f"/plans/{plan_id}/operations", json={"op": "merge", "grids": codes[:2], "crs": "gcj02"}
+    ).json()
+    wgs = sample_client.get(f"/plans/{plan_id}/workbench").json()
+    for drawn, stored in zip(merged["areas"]["features"], wgs["areas"]["features"], strict=True):
+        xy = shapely.get_coordinates(shape(stored["geometry"]))
+        lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
+        got = shapely.get_coordinates(shape(drawn["geometry"]))
+        assert np.abs(got - np.column_stack([lon, lat])).max() < 1e-9
