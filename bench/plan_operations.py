@@ -130,9 +130,9 @@ def paint_and_back(
     edge = shapely.boundary(right.geometry)
     chosen = bordering(client, plan, middle.code, edge)
     body = {"op": "assign_blocks", "blocks": [i for i, _ in chosen], "to": right.code}
-    times["assign_blocks"].append(timed(client, path, body))
+    times["assign_blocks ids"].append(timed(client, path, body))
     back = {"op": "assign_blocks", "blocks": [p for _, p in chosen], "to": middle.code}
-    times["assign_blocks back"].append(timed(client, path, back))
+    times["assign back points"].append(timed(client, path, back))
 
 
 def reshape_and_back(
@@ -179,8 +179,8 @@ def main() -> None:
     right = grids.iloc[15]
     strip = shapely.box(east - (east - west) / 4, south - 0.001, east + 0.0001, north + 0.001)
     piece = shapely.geometry.mapping(strip)
-    names = ["split", "merge", "move", "move back", "blocks (GET)", "assign_blocks",
-             "assign_blocks back", "reshape", "reshape back"]  # fmt: skip
+    names = ["split", "merge", "move", "move back", "blocks (GET)", "assign_blocks ids",
+             "assign back points", "reshape", "reshape back"]  # fmt: skip
     times: dict[str, list[float]] = {name: [] for name in names}
     # a strip of the east neighbour along the middle grid: its west quarter
     r_west, _, r_east, _ = right.geometry.bounds

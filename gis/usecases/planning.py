@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -337,13 +338,31 @@ def assign_blocks(
     """
 
     def paint(conn: Connection, areas: gpd.GeoDataFrame, _: PlanRecord) -> tuple[Any, None]:
-        cut = _blocks(conn, areas).blocks
-        chosen = block_ids(cut, blocks) + block_ids(
-            cut, _address_points(conn, addresses), field="addresses"
-        )
+        points = _address_points(conn, addresses)
+        positions = [b for b in blocks if isinstance(b, shapely.Point)]
+        if len(positions) == len(blocks):  # no ids: only the grids painted in need cutting
+            cut = _blocks(conn, _holding(areas, [*positions, *points])).blocks
+        else:
+            cut = _blocks(conn, areas).blocks
+        chosen = block_ids(cut, blocks) + block_ids(cut, points, field="addresses")
         return edit.assign_in(areas, cut, chosen, to), None
 
     _edit(rt, acting, plan_id, "assign_blocks", paint)
+
+
+def _holding(areas: gpd.GeoDataFrame, points: Sequence[shapely.Point]) -> gpd.GeoDataFrame:
+    """The areas holding any of ``points``: their blocks are the plan's blocks there.
+
+    A block lies in one grid and is cut by that grid's edges and the streets in it, so cutting
+    only these areas gives the same blocks at the painted points, for a fraction of the work.
+    """
+    shaped = areas[areas.geometry.notna()]
+    if not len(points):
+        return shaped.iloc[:0]
+    _, hit = shapely.STRtree(shaped.geometry.to_numpy()).query(
+        np.asarray(points, dtype=object), predicate="intersects"
+    )
+    return shaped.iloc[np.unique(hit)]
 
 
 def _address_points(conn: Connection, ids: Sequence[int]) -> list[shapely.Point]:
