@@ -153,6 +153,33 @@ def _shared_edge_m(a: shapely.Geometry, b: shapely.Geometry) -> float:
     return float(_metric_lengths_areas([shared])[0][0])
 
 
+def _tidy(geometry: shapely.Geometry) -> shapely.Geometry:
+    """A MultiPolygon without the hairlines a union or difference of noded shapes leaves.
+
+    Blocks are cut along streets, so where a street meets a grid's edge the block's vertex is
+    the computed crossing, a hair off the edge: joining the block to a grid can leave a slit
+    (a hole of no area) and taking it away a hairline part. Holes and parts under
+    `MIN_PIECE_M2` go; a real enclave or exclave is far larger.
+
+    Examples
+    --------
+    >>> from shapely import Polygon
+    >>> slit = Polygon([(0, 0), (0.01, 0), (0.01, 0.01), (0, 0.01)],
+    ...                [[(0.005, 0.002), (0.005, 0.008), (0.0050000001, 0.005)]])
+    >>> [len(p.interiors) for p in _tidy(slit).geoms]
+    [0]
+    """
+    parts = shapely.get_parts(polygonal_part(geometry))
+    kept = []
+    for part in parts:
+        holes = [
+            ring for ring in part.interiors if area_m2([shapely.Polygon(ring)])[0] >= MIN_PIECE_M2
+        ]
+        if area_m2([part])[0] >= MIN_PIECE_M2:
+            kept.append(shapely.Polygon(part.exterior, holes))
+    return shapely.multipolygons(kept) if kept else _multi(geometry)
+
+
 def _multi(geometry: shapely.Geometry) -> shapely.Geometry:
     polygons = polygonal_part(geometry)
     return polygons if polygons.geom_type == "MultiPolygon" else shapely.multipolygons([polygons])
@@ -288,11 +315,11 @@ def assign_in(
             raise InvalidInput(
                 f"blocks: the move would leave grid {source} empty; merge it instead"
             )
-        areas.loc[i, "geometry"] = _multi(rest)
+        areas.loc[i, "geometry"] = _tidy(rest)
     painted = polygonal_part(shapely.union_all(moving.geometry.to_numpy()))
     if any(_shared_edge_m(part, before[target]) < MIN_SHARED_EDGE_M for part in painted.geoms):
         raise InvalidInput(f"blocks: the painted blocks do not touch grid {to}")
-    areas.loc[target, "geometry"] = _multi(shapely.union(before[target], painted))
+    areas.loc[target, "geometry"] = _tidy(shapely.union(before[target], painted))
     _reshared(areas, before)
     return areas
 
@@ -322,7 +349,7 @@ def reshape_in(areas: gpd.GeoDataFrame, code: str, geometry: shapely.Geometry) -
     after[i] = new
     changed = [j for j in range(len(after)) if after[j] is not before[j]]
     for j in changed:
-        areas.loc[j, "geometry"] = _multi(after[j])
+        areas.loc[j, "geometry"] = _tidy(after[j])
     _reshared(areas, before)
     return areas
 

@@ -13,6 +13,7 @@ from shapely.geometry import shape
 from gis.crs import wgs84_to_gcj02
 from gis.identity.roles import Grant
 from gis.usecases.runtime import Runtime
+from gis.usecases.sample import load_sample_extras
 from tests.principals import bearer, user_token
 
 COMMUNITY = "110108010021"
@@ -189,3 +190,35 @@ def test_issue14_an_operation_answers_in_the_crs_it_was_sent_in(
         lon, lat = wgs84_to_gcj02(xy[:, 0], xy[:, 1])
         got = shapely.get_coordinates(shape(drawn["geometry"]))
         assert np.abs(got - np.column_stack([lon, lat])).max() < 1e-9
+
+
+def test_issue14_painting_real_blocks_leaves_no_slits_gaps_or_overlaps(
+    sample_client: TestClient, plan_id: int, rt: Runtime
+) -> None:
+    """On the sample's streets a block's corners are computed crossings, a hair off the edge."""
+    load_sample_extras(rt)  # the walking network the blocks are cut along
+    now = sample_client.get(f"/plans/{plan_id}/workbench").json()["areas"]["features"]
+    grids = {f["properties"]["code"]: shape(f["geometry"]) for f in now}
+    target = max(grids, key=lambda code: grids[code].area)
+    blocks = sample_client.get(f"/plans/{plan_id}/blocks").json()
+    assert blocks["network"] is not None
+    edge = grids[target].boundary
+    bordering = [
+        b["properties"]["point"]
+        for b in blocks["features"]
+        if b["properties"]["grid"] != target
+        and shapely.intersection(shape(b["geometry"]).boundary, edge).length > 0.0002
+    ]
+    painted = sample_client.post(
+        f"/plans/{plan_id}/operations",
+        json={"op": "assign_blocks", "blocks": bordering, "to": target},
+    )
+    assert painted.status_code == 200, painted.text
+    after = {
+        f["properties"]["code"]: shape(f["geometry"]) for f in painted.json()["areas"]["features"]
+    }
+    assert all(not ring for g in after.values() for p in g.geoms for ring in p.interiors)
+    rules = {f["rule"] for f in painted.json()["findings"]["findings"]}
+    assert not rules & {"gap", "overlap", "invalid-geometry", "sliver"}, rules
+    whole = shapely.union_all(list(grids.values()))
+    assert abs(shapely.union_all(list(after.values())).area - whole.area) < whole.area * 1e-9

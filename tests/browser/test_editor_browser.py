@@ -165,3 +165,141 @@ def test_issue14_a_planner_merges_splits_undoes_and_publishes_with_the_mouse(
         page.close()
     assert not errors, errors
     assert not foreign, foreign
+
+
+def _plan_of(page: Any, server: str) -> int:
+    """Start a draft of the community from the plans page; the workbench it opens, ready."""
+    page.goto(f"{server}/maps/plans.html")
+    page.select_option("#scope", COMMUNITY)
+    page.click("#new-plan button[type=submit]")
+    page.wait_for_url(f"{server}/maps/plans/*/edit.html")
+    return int(page.url.rsplit("/", 2)[-2])
+
+
+def _grids(server: str, plan: int, auth: dict[str, str]) -> dict[str, Any]:
+    areas = _call(server, f"/plans/{plan}/workbench", auth)["areas"]["features"]
+    return {f["properties"]["code"]: shape(f["geometry"]) for f in areas}
+
+
+def _bordering_blocks(
+    server: str, plan: int, auth: dict[str, str], target: str, crs: str = "wgs84"
+) -> list[list[float]]:
+    """Points of the blocks of other grids that share an edge with ``target`` (in ``crs``)."""
+    grids = _grids(server, plan, auth)
+    stored = _call(server, f"/plans/{plan}/blocks", auth)["features"]
+    drawn = _call(server, f"/plans/{plan}/blocks?crs={crs}", auth)["features"]
+    edge = grids[target].boundary
+    return [
+        shown["properties"]["point"]
+        for block, shown in zip(stored, drawn, strict=True)
+        if block["properties"]["grid"] != target
+        and shapely.intersection(shape(block["geometry"]).boundary, edge).length > 0.0002
+    ]
+
+
+def test_issue14_a_planner_paints_blocks_and_drags_a_vertex(
+    server: str, browser: Any, auth: dict[str, str], artifacts: Path
+) -> None:
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1400, "height": 900})
+    errors: list[str] = []
+    foreign: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    try:
+        plan = _plan_of(page, server)
+        _ready(page, errors)
+        grids = _grids(server, plan, auth)
+        target = max(grids, key=lambda code: grids[code].area)
+        painted = _bordering_blocks(server, plan, auth, target)[:2]
+        assert painted, "no block borders the target grid"
+
+        # paint: select the grid, pick two of its neighbours' blocks, apply
+        _click_at(page, *shapely.point_on_surface(grids[target]).coords[0])
+        page.click("button[data-tool=paint]")
+        for lon, lat in painted:
+            _click_at(page, lon, lat)
+        page.screenshot(path=str(artifacts / "editor-5-painting.png"))
+        page.click("button[data-tool=apply]")
+        expect(page.locator("#notice .ok")).to_contain_text("已划入街块", timeout=20_000)
+        _ready(page, errors)
+        after = _grids(server, plan, auth)
+        for lon, lat in painted:
+            assert after[target].contains(shapely.Point(lon, lat))
+        assert after[target].area > grids[target].area
+
+        # reshape: drag a vertex the grid shares with a neighbour, then apply
+        outline = shapely.union_all(list(after.values())).boundary
+        shared = [
+            xy
+            for xy in shapely.get_coordinates(after[target]).tolist()
+            if shapely.Point(xy).distance(outline) > 0.00005
+        ]
+        assert shared, "the grid has no vertex inside the community"
+        page.click("button[data-tool=reshape]")
+        x, y = _pixel(page, *shared[len(shared) // 2])
+        page.mouse.move(x, y)
+        page.mouse.down()
+        page.mouse.move(x + 12, y + 9, steps=5)
+        page.mouse.up()
+        page.click("button[data-tool=apply]")
+        notice = page.locator("#notice div")
+        expect(notice).to_have_count(1)
+        expect(notice).not_to_contain_text("已划入街块", timeout=20_000)
+        _ready(page, errors)
+        page.screenshot(path=str(artifacts / "editor-6-reshaped.png"))
+        assert "已修改边界" in notice.inner_text(), notice.inner_text()
+        reshaped = _grids(server, plan, auth)
+        assert not reshaped[target].equals(after[target])
+        total = sum(g.area for g in after.values())
+        assert abs(sum(g.area for g in reshaped.values()) - total) < total * 1e-6  # no gap
+    finally:
+        page.close()
+    assert not errors, errors
+    assert not foreign, foreign
+
+
+def test_issue14_on_amap_the_workbench_draws_and_paints_in_gcj02(
+    server: str, browser: Any, auth: dict[str, str], artifacts: Path
+) -> None:
+    """AMap's tiles are GCJ-02: the page draws there and the API takes its clicks back."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1400, "height": 900})
+    errors: list[str] = []
+    tiles: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    blank = (Path(__file__).parent / "blank.png").read_bytes()
+
+    def tile(route: Any) -> None:  # AMap's tiles, answered here: no request leaves the test
+        tiles.append(route.request.url)
+        route.fulfill(status=200, content_type="image/png", body=blank)
+
+    page.route("https://*.is.autonavi.com/**", tile)
+    try:
+        plan = _plan_of(page, server)
+        page.goto(f"{server}/maps/plans/{plan}/edit.html?basemap=amap")
+        _ready(page, errors)
+        assert tiles and page.locator("#editor").get_attribute("data-crs") == "gcj02"
+        grids = _grids(server, plan, auth)
+        target = max(grids, key=lambda code: grids[code].area)
+        stored = _bordering_blocks(server, plan, auth, target)[:1]
+        drawn = _bordering_blocks(server, plan, auth, target, crs="gcj02")[:1]
+        centre = shapely.point_on_surface(grids[target])
+        shifted = _call(server, f"/plans/{plan}/workbench?crs=gcj02", auth)["areas"]["features"]
+        here = shapely.point_on_surface(
+            next(shape(f["geometry"]) for f in shifted if f["properties"]["code"] == target)
+        )
+        assert here.x - centre.x > 0.004  # drawn ~500 m east of WGS84, where AMap has it
+        _click_at(page, here.x, here.y)
+        page.click("button[data-tool=paint]")
+        _click_at(page, *drawn[0])
+        page.click("button[data-tool=apply]")
+        expect(page.locator("#notice .ok")).to_contain_text("已划入街块", timeout=20_000)
+        _ready(page, errors)
+        page.screenshot(path=str(artifacts / "editor-7-amap.png"))
+        assert _grids(server, plan, auth)[target].contains(shapely.Point(stored[0]))
+    finally:
+        page.close()
+    assert not errors, errors
