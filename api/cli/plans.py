@@ -164,11 +164,11 @@ def plan_split(
 ) -> None:
     """Split an area of a draft along a line."""
     from gis.io import read_shape
-    from gis.usecases import planning
+    from gis.usecases import plan_edits
 
     shape = read_shape(line, crs=crs, field="--line")
     with runtime(ctx) as rt:
-        new_code = planning.split(rt, acting=machine(), plan_id=plan_id, code=grid, line=shape)
+        new_code = plan_edits.split(rt, acting=machine(), plan_id=plan_id, code=grid, line=shape)
     say(f"split {grid}: new area {new_code}")
 
 
@@ -179,10 +179,10 @@ def plan_merge(
     codes: Annotated[list[str], typer.Argument(help="codes; the first one is kept")],
 ) -> None:
     """Merge adjacent areas of a draft into the first code."""
-    from gis.usecases import planning
+    from gis.usecases import plan_edits
 
     with runtime(ctx) as rt:
-        planning.merge(rt, acting=machine(), plan_id=plan_id, codes=codes)
+        plan_edits.merge(rt, acting=machine(), plan_id=plan_id, codes=codes)
     say(f"merged {', '.join(codes[1:])} into {codes[0]}")
 
 
@@ -197,11 +197,11 @@ def plan_move(
 ) -> None:
     """Move a piece of one area to its neighbour."""
     from gis.io import read_shape
-    from gis.usecases import planning
+    from gis.usecases import plan_edits
 
     shape = read_shape(piece, crs=crs, field="--piece")
     with runtime(ctx) as rt:
-        planning.move(
+        plan_edits.move(
             rt, acting=machine(), plan_id=plan_id, source=source, target=target, piece=shape
         )
     say(f"moved a piece of {source} to {target}")
@@ -210,10 +210,10 @@ def plan_move(
 @plan_app.command("blocks")
 def plan_blocks(ctx: typer.Context, plan_id: int) -> None:
     """The plan's street blocks: its grids cut along the walking network (ids for assign)."""
-    from gis.usecases import planning
+    from gis.usecases import plan_edits
 
     with runtime(ctx) as rt:
-        found = planning.blocks(rt, plan_id, acting=machine())
+        found = plan_edits.blocks(rt, plan_id, acting=machine())
     say(f"network {found.network}" if found.network else "no walking network: blocks are grids")
     for row in found.blocks.itertuples():
         households = "?" if row.households is None else f"{row.households:,}"
@@ -242,7 +242,7 @@ def plan_assign(
     """Paint street blocks into a grid, from whichever grids hold them."""
     import shapely
 
-    from gis.usecases import planning
+    from gis.usecases import plan_edits
     from gis.values import parse_point
 
     points = []
@@ -251,7 +251,7 @@ def plan_assign(
         found = parse_point(x, y, crs, fields=("--at", "--at"), where="--at")
         points.append(shapely.Point(found.lon, found.lat))
     with runtime(ctx) as rt:
-        planning.assign_blocks(
+        plan_edits.assign_blocks(
             rt,
             acting=machine(),
             plan_id=plan_id,
@@ -272,11 +272,11 @@ def plan_reshape(
 ) -> None:
     """Give a grid a new outline; its neighbours give and take the difference."""
     from gis.io import read_shape
-    from gis.usecases import planning
+    from gis.usecases import plan_edits
 
     shape = read_shape(geometry, crs=crs, field="--geometry")
     with runtime(ctx) as rt:
-        planning.reshape(rt, acting=machine(), plan_id=plan_id, code=grid, geometry=shape)
+        plan_edits.reshape(rt, acting=machine(), plan_id=plan_id, code=grid, geometry=shape)
     say(f"reshaped {grid}")
 
 

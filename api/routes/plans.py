@@ -28,7 +28,7 @@ from gis.geojson import feature_collection
 from gis.identity.access import Acting
 from gis.io import geojson_shape, read_boundaries
 from gis.limits import Deadline
-from gis.usecases import planning
+from gis.usecases import plan_edits, planning
 from gis.usecases.runtime import Runtime
 from gis.values import parse_point
 
@@ -201,7 +201,7 @@ Operation = Callable[[Runtime, Acting, int, OperationIn], dict[str, Any]]
 
 def _step(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[str, Any]:
     redo = body.op == "redo"
-    return {"step": planning.step_back(rt, acting=acting, plan_id=plan_id, redo=redo)}
+    return {"step": plan_edits.step_back(rt, acting=acting, plan_id=plan_id, redo=redo)}
 
 
 def _split(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[str, Any]:
@@ -209,12 +209,12 @@ def _split(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict
         _needs(body.line, "line", "a LineString"), kinds=("LineString",), crs=body.crs, field="line"
     )
     code = _needs(body.grid, "grid", "a grid code")
-    return {"new_grid": planning.split(rt, acting=acting, plan_id=plan_id, code=code, line=line)}
+    return {"new_grid": plan_edits.split(rt, acting=acting, plan_id=plan_id, code=code, line=line)}
 
 
 def _merge(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[str, Any]:
     codes = _needs(body.grids, "grids", "two grid codes or more")
-    planning.merge(rt, acting=acting, plan_id=plan_id, codes=codes)
+    plan_edits.merge(rt, acting=acting, plan_id=plan_id, codes=codes)
     return {}
 
 
@@ -227,7 +227,7 @@ def _move(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[
     )
     source = _needs(body.source, "source", "a grid code")
     target = _needs(body.to, "to", "a grid code")
-    planning.move(rt, acting=acting, plan_id=plan_id, source=source, target=target, piece=piece)
+    plan_edits.move(rt, acting=acting, plan_id=plan_id, source=source, target=target, piece=piece)
     return {}
 
 
@@ -247,7 +247,7 @@ def _point(position: list[float], crs: str) -> shapely.Point:
 def _assign(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> dict[str, Any]:
     if not body.blocks and not body.addresses:
         raise InvalidInput("blocks: this operation needs block ids, [lon, lat] points or addresses")
-    planning.assign_blocks(
+    plan_edits.assign_blocks(
         rt,
         acting=acting,
         plan_id=plan_id,
@@ -266,7 +266,7 @@ def _reshape(rt: Runtime, acting: Acting, plan_id: int, body: OperationIn) -> di
         field="geometry",
     )
     code = _needs(body.grid, "grid", "a grid code")
-    planning.reshape(rt, acting=acting, plan_id=plan_id, code=code, geometry=geometry)
+    plan_edits.reshape(rt, acting=acting, plan_id=plan_id, code=code, geometry=geometry)
     return {}
 
 
@@ -335,7 +335,7 @@ def plan_blocks(
 
     ``crs=gcj02`` gives the blocks and their points in GCJ-02 (to draw and paint on AMap).
     """
-    found = planning.blocks(rt, plan_id, acting=acting)
+    found = plan_edits.blocks(rt, plan_id, acting=acting)
     lon, lat = from_wgs84(found.blocks["lon"], found.blocks["lat"], parse_crs(crs))
     shown = shown_in(found.blocks, crs).assign(lon=lon, lat=lat)
     return PlanBlocks(found.network, shown).to_geojson()

@@ -18,7 +18,7 @@ from gis.db.engine import Connection
 from gis.errors import Conflict, Forbidden
 from gis.identity.access import Acting
 from gis.plans import PlanNote, PlanRecord, note_text
-from gis.usecases.planning import PUBLISHABLE, _readable, _writable
+from gis.usecases.planning import PUBLISHABLE, readable, writable
 from gis.usecases.runtime import Runtime
 from gis.usecases.trail import audited
 
@@ -29,7 +29,7 @@ PUBLISH = "plans:publish"
 def notes(rt: Runtime, plan_id: int, *, acting: Acting) -> list[PlanNote]:
     """The notes of a plan the caller may see, oldest first."""
     with rt.read() as conn:
-        _readable(conn, plan_id, acting)
+        readable(conn, plan_id, acting)
         return plan_sql.plan_notes(conn, plan_id=plan_id)
 
 
@@ -40,7 +40,7 @@ def add_note(rt: Runtime, *, acting: Acting, plan_id: int, text: str | None) -> 
     """
     with audited(rt, acting.actor, "plans.note", f"plan:{plan_id}") as trail:
         said = note_text(text, field="text")
-        _writable(trail.conn, plan_id, acting, PUBLISHABLE)
+        writable(trail.conn, plan_id, acting, PUBLISHABLE)
         trail.detail.update(kind="note", length=len(said))
         return _note(trail.conn, acting, plan_id, "note", said)
 
@@ -53,7 +53,7 @@ def submit(rt: Runtime, *, acting: Acting, plan_id: int, note: str | None = None
     """
     with audited(rt, acting.actor, "plans.submit", f"plan:{plan_id}") as trail:
         said = note_text(note, field="note", required=False)
-        plan = _writable(trail.conn, plan_id, acting)
+        plan = writable(trail.conn, plan_id, acting)
         return _step(trail.conn, acting, plan, "submitted", said, trail.detail)
 
 
@@ -65,10 +65,10 @@ def send_back(rt: Runtime, *, acting: Acting, plan_id: int, note: str | None) ->
     """
     with audited(rt, acting.actor, "plans.return", f"plan:{plan_id}") as trail:
         said = note_text(note, field="note")
-        plan = _writable(trail.conn, plan_id, acting, PUBLISHABLE)
+        plan = writable(trail.conn, plan_id, acting, PUBLISHABLE)
         if not acting.may(PUBLISH, plan.scope_code):
             raise Forbidden(f"plan {plan_id} (scope {plan.scope_code}): this needs {PUBLISH}")
-        if plan.status != "submitted":  # a draft (`_writable` refused the others)
+        if plan.status != "submitted":  # a draft (`writable` refused the others)
             raise Conflict(f"plan: plan {plan_id} is a draft; only a submitted plan goes back")
         return _step(trail.conn, acting, plan, "draft", said, trail.detail)
 

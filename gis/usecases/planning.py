@@ -1,4 +1,4 @@
-"""The planner's workflow: create a plan, edit it, check, diff, publish, revert.
+"""The planner's workflow: create a plan, check, diff, publish, revert (edits: `plan_edits`).
 
 Every write is one transaction. Publishing is optimistic: a plan remembers the version of its
 scope it was drawn from, and is refused when the scope has changed since (another publish or a
@@ -7,25 +7,21 @@ load), so two planners publishing on one scope cannot both win.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 
 from gis import clock, edit
 from gis.areas import Level, parse_level
-from gis.blocks import PlanBlocks, block_households, block_ids, plan_blocks
 from gis.checks import CheckConfig, Finding, check_areas, findings_to_json, has_errors
 from gis.db import addresses as address_sql
 from gis.db import areas as area_sql
 from gis.db import incidents as incident_sql
 from gis.db import plans as plan_sql
-from gis.db import stations as station_sql
 from gis.db.engine import Connection
 from gis.diff import AreaDiff, diff_areas, json_records, plan_households, regridded
 from gis.errors import Conflict, InvalidInput, NotFound
@@ -40,7 +36,6 @@ from gis.plans import COLUMNS, PlanRecord, Scope, check_in_scope
 from gis.usecases import boundaries, dispatch
 from gis.usecases.runtime import Runtime
 from gis.usecases.trail import audited, refusals
-from gis.values import BBox
 
 CHILD = {Level.SUBDISTRICT: Level.COMMUNITY, Level.COMMUNITY: Level.GRID}
 
@@ -62,7 +57,7 @@ def scope_of(conn: Connection, scope_code: str) -> Scope:
     return Scope(scope_code, child, found.geometry.iloc[0], known)
 
 
-def _with_households(conn: Connection, scope: Scope, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def with_households(conn: Connection, scope: Scope, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``areas`` with ``households`` and ``households_source`` from the standard-address registry.
 
     What the registry does not explain is shared by area from the current areas of the scope
@@ -71,20 +66,21 @@ def _with_households(conn: Connection, scope: Scope, areas: gpd.GeoDataFrame) ->
     """
     current = area_sql.find_areas(conn, level=scope.level, parent=scope.code)
     reference = current if not current.empty else scope.as_frame()
-    addresses = address_sql.households_in(conn, bounds=_bounds(reference, areas))
+    addresses = address_sql.households_in(conn, bounds=bounds_of(reference, areas))
     return plan_households(reference, areas, addresses)
 
 
-def _bounds(*frames: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+def bounds_of(*frames: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of the shapes of ``frames`` (zeros when there are none)."""
     shapes = [g for frame in frames for g in frame.geometry if g is not None and not g.is_empty]
     west, south, east, north = shapely.total_bounds(shapes) if shapes else (0.0, 0.0, 0.0, 0.0)
     return float(west), float(south), float(east), float(north)
 
 
 def _plan_areas(conn: Connection, plan: PlanRecord) -> gpd.GeoDataFrame:
-    """A plan's areas with their households from the registry (`_with_households`)."""
+    """A plan's areas with their households from the registry (`with_households`)."""
     areas = plan_sql.plan_areas(conn, plan_id=plan.id)
-    return _with_households(conn, scope_of(conn, plan.scope_code), areas)
+    return with_households(conn, scope_of(conn, plan.scope_code), areas)
 
 
 def create_plan(
@@ -124,7 +120,7 @@ def _drafted(conn: Connection, *, scope_code: str, areas: gpd.GeoDataFrame | Non
     if areas is None:
         areas = area_sql.find_areas(conn, level=scope.level, parent=scope.code)[COLUMNS]
     check_in_scope(areas, scope)
-    areas = _with_households(conn, scope, areas)
+    areas = with_households(conn, scope, areas)
     version = plan_sql.scope_version(conn, scope_code=scope.code, level=scope.level.value)
     return _Draft(scope, areas, version)
 
@@ -166,7 +162,7 @@ def list_plans(
 def delete_plan(rt: Runtime, *, acting: Acting, plan_id: int) -> None:
     """Discard a draft (a published plan is history and stays: `Conflict`)."""
     with audited(rt, acting.actor, "plans.delete", f"plan:{plan_id}") as trail:
-        plan = _writable(trail.conn, plan_id, acting)
+        plan = writable(trail.conn, plan_id, acting)
         plan_sql.delete_plan(trail.conn, plan_id=plan_id)
         trail.detail.update(scope=plan.scope_code)
 
@@ -186,7 +182,7 @@ class Workbench:
 def workbench(rt: Runtime, plan_id: int, *, acting: Acting) -> Workbench:
     """The plan, its areas with households and area, and the findings, from one connection."""
     with rt.read() as conn:
-        plan = _readable(conn, plan_id, acting)
+        plan = readable(conn, plan_id, acting)
         # the households as the last edit stored them (an edit computes them; not again here)
         areas = plan_sql.plan_areas(conn, plan_id=plan.id)
         findings = _check(conn, plan, areas=areas)
@@ -194,14 +190,14 @@ def workbench(rt: Runtime, plan_id: int, *, acting: Acting) -> Workbench:
     return Workbench(plan, shaped.assign(area_m2=area_m2(shaped.geometry.to_numpy())), findings)
 
 
-def _readable(conn: Connection, plan_id: int, acting: Acting) -> PlanRecord:
+def readable(conn: Connection, plan_id: int, acting: Acting) -> PlanRecord:
     """A plan the caller may see (`OutOfScope`, a 404, for one outside its areas)."""
     plan = plan_sql.get_plan(conn, plan_id=plan_id)
     acting.see(plan.scope_code, f"plan: no plan {plan_id}")  # as the store says it
     return plan
 
 
-def _writable(
+def writable(
     conn: Connection, plan_id: int, acting: Acting, statuses: tuple[str, ...] = EDITABLE
 ) -> PlanRecord:
     """A draft (a plan of ``statuses``) the caller may change, locked.
@@ -216,7 +212,7 @@ def _writable(
 def get_plan(rt: Runtime, plan_id: int, *, acting: Acting) -> tuple[PlanRecord, gpd.GeoDataFrame]:
     """A plan and its areas (those without a polygon left out)."""
     with rt.read() as conn:
-        plan = _readable(conn, plan_id, acting)
+        plan = readable(conn, plan_id, acting)
         areas = _plan_areas(conn, plan)
     return plan, areas[areas.geometry.notna()]
 
@@ -228,163 +224,6 @@ def _draft(conn: Connection, plan_id: int, statuses: tuple[str, ...] = EDITABLE)
     if plan.status not in statuses:
         raise Conflict(f"plan: plan {plan_id} is {plan.status}; only drafts can change")
     return plan
-
-
-Edit = Callable[[Connection, gpd.GeoDataFrame, PlanRecord], tuple[gpd.GeoDataFrame, Any]]
-
-
-def _edit(rt: Runtime, acting: Acting, plan_id: int, action: str, change: Edit) -> Any:
-    """Apply a pure edit to a draft's areas in one transaction; returns what the edit returns."""
-    with audited(rt, acting.actor, f"plans.{action}", f"plan:{plan_id}") as trail:
-        conn = trail.conn
-        plan = _writable(conn, plan_id, acting)
-        before = plan_sql.plan_areas(conn, plan_id=plan_id)
-        areas, answer = change(conn, before, plan)
-        plan_sql.push_step(conn, plan_id=plan_id, stack="undo", op=action, areas=before)
-        plan_sql.clear_steps(conn, plan_id=plan_id, stack="redo")
-        areas = _with_households(conn, scope_of(conn, plan.scope_code), areas)
-        plan_sql.replace_plan_areas(conn, plan_id=plan_id, areas=areas)
-    return answer
-
-
-def step_back(rt: Runtime, *, acting: Acting, plan_id: int, redo: bool = False) -> str:
-    """Undo a draft's last edit (or, with ``redo``, redo the last undone one); its name.
-
-    `Conflict` when there is nothing to undo (or redo). Up to `plan_sql.UNDO_DEPTH` steps.
-    """
-    source, other = ("redo", "undo") if redo else ("undo", "redo")
-    with audited(rt, acting.actor, f"plans.{source}", f"plan:{plan_id}") as trail:
-        conn = trail.conn
-        _writable(conn, plan_id, acting)
-        step = plan_sql.pop_step(conn, plan_id=plan_id, stack=source)
-        if step is None:
-            raise Conflict(f"op: plan {plan_id} has nothing to {source}")
-        op, areas = step
-        current = plan_sql.plan_areas(conn, plan_id=plan_id)
-        plan_sql.push_step(conn, plan_id=plan_id, stack=other, op=op, areas=current)
-        plan_sql.replace_plan_areas(conn, plan_id=plan_id, areas=areas)
-        trail.detail.update(op=op)
-    return op
-
-
-def split(rt: Runtime, *, acting: Acting, plan_id: int, code: str, line: shapely.Geometry) -> str:
-    """Split one area of a draft along ``line``; returns the new area's code."""
-
-    def cut(
-        conn: Connection, areas: gpd.GeoDataFrame, plan: PlanRecord
-    ) -> tuple[gpd.GeoDataFrame, str]:
-        used = plan_sql.used_codes(conn, scope_code=plan.scope_code, level=plan.level)
-        return edit.split_in(areas, code, line, plan.scope_code, used)
-
-    new_code: str = _edit(rt, acting, plan_id, "split", cut)
-    return new_code
-
-
-def merge(rt: Runtime, *, acting: Acting, plan_id: int, codes: list[str]) -> None:
-    """Merge adjacent areas of a draft into the first code given."""
-    _edit(rt, acting, plan_id, "merge", lambda _, areas, __: (edit.merge_in(areas, codes), None))
-
-
-def move(
-    rt: Runtime,
-    *,
-    acting: Acting,
-    plan_id: int,
-    source: str,
-    target: str,
-    piece: shapely.Geometry,
-) -> None:
-    """Move the part of ``source`` inside ``piece`` to the neighbouring ``target``."""
-
-    def moved(_: Connection, areas: gpd.GeoDataFrame, __: PlanRecord) -> tuple[Any, None]:
-        return edit.move_in(areas, source, target, piece), None
-
-    _edit(rt, acting, plan_id, "move", moved)
-
-
-def blocks(rt: Runtime, plan_id: int, *, acting: Acting) -> PlanBlocks:
-    """The plan's street blocks as it is now (ids as `assign_blocks` takes them), households."""
-    with rt.read() as conn:
-        plan = _readable(conn, plan_id, acting)
-        areas = plan_sql.plan_areas(conn, plan_id=plan.id)
-        found = _blocks(conn, areas)
-        addresses = address_sql.households_in(conn, bounds=_bounds(areas))
-    households = block_households(found.blocks, addresses)
-    return PlanBlocks(found.network, found.blocks.assign(households=households))
-
-
-def _blocks(conn: Connection, areas: gpd.GeoDataFrame) -> PlanBlocks:
-    """``areas`` cut along the current walking network (whole grids when none is loaded)."""
-    network = station_sql.current_network(conn)
-    if network is None:
-        return PlanBlocks(None, plan_blocks(areas))
-    box = BBox(*_bounds(areas))
-    streets = station_sql.network_lines(conn, version=network.version, bbox=box)
-    return PlanBlocks(network.version, plan_blocks(areas, streets))
-
-
-def assign_blocks(
-    rt: Runtime,
-    *,
-    acting: Acting,
-    plan_id: int,
-    to: str,
-    blocks: Sequence[int | shapely.Point] = (),
-    addresses: Sequence[int] = (),
-) -> None:
-    """Move painted blocks into grid ``to``: block ids or points inside them, or addresses.
-
-    Ids and points name the blocks of `blocks` for the draft as it is when the edit runs.
-    """
-
-    def paint(conn: Connection, areas: gpd.GeoDataFrame, _: PlanRecord) -> tuple[Any, None]:
-        points = _address_points(conn, addresses)
-        positions = [b for b in blocks if isinstance(b, shapely.Point)]
-        if len(positions) == len(blocks):  # no ids: only the grids painted in need cutting
-            cut = _blocks(conn, _holding(areas, [*positions, *points])).blocks
-        else:
-            cut = _blocks(conn, areas).blocks
-        chosen = block_ids(cut, blocks) + block_ids(cut, points, field="addresses")
-        return edit.assign_in(areas, cut, chosen, to), None
-
-    _edit(rt, acting, plan_id, "assign_blocks", paint)
-
-
-def _holding(areas: gpd.GeoDataFrame, points: Sequence[shapely.Point]) -> gpd.GeoDataFrame:
-    """The areas holding any of ``points``: their blocks are the plan's blocks there.
-
-    A block lies in one grid and is cut by that grid's edges and the streets in it, so cutting
-    only these areas gives the same blocks at the painted points, for a fraction of the work.
-    """
-    shaped = areas[areas.geometry.notna()]
-    if not len(points):
-        return shaped.iloc[:0]
-    _, hit = shapely.STRtree(shaped.geometry.to_numpy()).query(
-        np.asarray(points, dtype=object), predicate="intersects"
-    )
-    return shaped.iloc[np.unique(hit)]
-
-
-def _address_points(conn: Connection, ids: Sequence[int]) -> list[shapely.Point]:
-    """The registry's points of these address ids, in order (`InvalidInput` for an unknown)."""
-    if not ids:
-        return []
-    found = address_sql.points_of(conn, ids=[i for i in ids if 0 < i < 2**63])  # a bigint
-    missing = [str(i) for i in ids if i not in found]
-    if missing:
-        raise InvalidInput(f"addresses: no standard address {', '.join(missing[:5])}")
-    return [shapely.Point(found[i]) for i in ids]
-
-
-def reshape(
-    rt: Runtime, *, acting: Acting, plan_id: int, code: str, geometry: shapely.Geometry
-) -> None:
-    """Give a draft's grid ``code`` a new shape; its neighbours give and take the difference."""
-
-    def reshaped(_: Connection, areas: gpd.GeoDataFrame, __: PlanRecord) -> tuple[Any, None]:
-        return edit.reshape_in(areas, code, geometry), None
-
-    _edit(rt, acting, plan_id, "reshape", reshaped)
 
 
 @dataclass(frozen=True)
@@ -421,14 +260,14 @@ def renumber(rt: Runtime, *, acting: Acting, plan_id: int, everything: bool = Fa
     """
     with audited(rt, acting.actor, "plans.renumber", f"plan:{plan_id}") as trail:
         conn = trail.conn
-        plan = _writable(conn, plan_id, acting)
+        plan = writable(conn, plan_id, acting)
         areas = plan_sql.plan_areas(conn, plan_id=plan_id).reset_index(drop=True)
         old_codes = list(areas["code"])
         if everything:
             areas, _ = edit.renumber_in(areas, plan.scope_code)
         else:
             areas = _keep_codes(conn, plan, areas)
-        areas = _with_households(conn, scope_of(conn, plan.scope_code), areas)
+        areas = with_households(conn, scope_of(conn, plan.scope_code), areas)
         plan_sql.replace_plan_areas(conn, plan_id=plan_id, areas=areas)
         moving = _incidents_regridded(conn, plan.scope_code, areas, statuses=None)
         codes = list(zip(old_codes, areas["code"], strict=True))
@@ -457,7 +296,7 @@ def _check(
     """The rules on the plan's ``areas`` (with households; read from the plan when None)."""
     scope = scope_of(conn, plan.scope_code)
     if areas is None:
-        areas = _with_households(conn, scope, plan_sql.plan_areas(conn, plan_id=plan.id))
+        areas = with_households(conn, scope, plan_sql.plan_areas(conn, plan_id=plan.id))
     config = config or CheckConfig.for_level(scope.level)
     return check_areas(
         areas, level=scope.level, parent=scope.geometry, parent_code=scope.code, config=config
@@ -467,7 +306,7 @@ def _check(
 def check_plan(rt: Runtime, plan_id: int, *, acting: Acting) -> list[Finding]:
     """All the boundary rules on a plan, against its scope."""
     with rt.read() as conn:
-        return _check(conn, _readable(conn, plan_id, acting))
+        return _check(conn, readable(conn, plan_id, acting))
 
 
 def _diff(conn: Connection, plan: PlanRecord) -> AreaDiff:
@@ -475,7 +314,7 @@ def _diff(conn: Connection, plan: PlanRecord) -> AreaDiff:
     proposed = plan_sql.plan_areas(conn, plan_id=plan.id)
     proposed = proposed[proposed.geometry.notna()].copy()
     proposed["geometry"] = [shapely.make_valid(g) for g in proposed.geometry]
-    addresses = address_sql.households_in(conn, bounds=_bounds(current, proposed))
+    addresses = address_sql.households_in(conn, bounds=bounds_of(current, proposed))
     diff = diff_areas(current, proposed, addresses)
     diff.incidents = _incidents_regridded(conn, plan.scope_code, proposed, statuses=sorted(OPEN))
     return diff
@@ -498,7 +337,7 @@ def _incidents_regridded(
 def diff_plan(rt: Runtime, plan_id: int, *, acting: Acting) -> AreaDiff:
     """What publishing the plan would change, against the scope's current areas."""
     with rt.read() as conn:
-        return _diff(conn, _readable(conn, plan_id, acting))
+        return _diff(conn, readable(conn, plan_id, acting))
 
 
 @dataclass(frozen=True)
@@ -515,7 +354,7 @@ class PlanReview:
 def review(rt: Runtime, plan_id: int, *, acting: Acting) -> PlanReview:
     """The plan with its findings and diff, read from one connection."""
     with rt.read() as conn:
-        plan = _readable(conn, plan_id, acting)
+        plan = readable(conn, plan_id, acting)
         current = area_sql.find_areas(conn, level=parse_level(plan.level), parent=plan.scope_code)
         proposed = _plan_areas(conn, plan)
         findings = _check(conn, plan, areas=proposed)
@@ -547,7 +386,7 @@ def publish(
             raise InvalidInput("reason: an override (force) needs a reason")
         # the checks and the comparison, before the transaction (none sits idle meanwhile)
         edited = plan_sql.plan_version(conn, plan_id=plan_id)
-        plan = _writable(conn, plan_id, acting, PUBLISHABLE)
+        plan = writable(conn, plan_id, acting, PUBLISHABLE)
         _scope_unchanged(conn, plan)
         ready = _prepare_publish(conn, plan, force=force)
     with audited(rt, acting.actor, "plans.publish", target) as trail:

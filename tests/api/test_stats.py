@@ -9,7 +9,7 @@ from sqlalchemy import Engine, text
 
 from api.app import create_app
 from gis.settings import StoreSettings
-from gis.usecases import planning
+from gis.usecases import plan_edits, planning
 from gis.usecases.runtime import Runtime
 from gis.usecases.sample import load_sample
 from tests.principals import OWNER, operator_headers
@@ -147,7 +147,7 @@ def test_unlocated_incidents_have_a_row_of_their_own(client: TestClient) -> None
 
 def merge_b_into_a(rt: Runtime) -> None:
     plan_id = planning.create_plan(rt, acting=OWNER, scope_code="110108010018", note="merge").id
-    planning.merge(rt, acting=OWNER, plan_id=plan_id, codes=[GRID_A, GRID_B])
+    plan_edits.merge(rt, acting=OWNER, plan_id=plan_id, codes=[GRID_A, GRID_B])
     planning.publish(rt, acting=OWNER, plan_id=plan_id, force=True, reason="test redraw")
 
 

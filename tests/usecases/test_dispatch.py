@@ -16,7 +16,7 @@ from gis.identity.records import Actor
 from gis.identity.roles import Grant
 from gis.incidents.lifecycle import Transition
 from gis.incidents.report import IncidentReport
-from gis.usecases import dispatch, incidents, planning
+from gis.usecases import dispatch, incidents, plan_edits, planning
 from gis.usecases.runtime import Runtime
 from tests.principals import OWNER
 from tests.stores import MOVED, load_hierarchy
@@ -176,7 +176,7 @@ def test_issue13_after_a_redraw_responsibility_follows_the_new_grid(staffed: Run
     assert (found.incident.grid_code, found.incident.assignee_person) == (OTHER_GRID, 5)
     plan_id = planning.create_plan(staffed, acting=OWNER, scope_code="110108010019").id
     piece = box(116.35, 39.99, 116.355, 40.01)  # the western strip of grid 002, with the point
-    planning.move(
+    plan_edits.move(
         staffed, acting=OWNER, plan_id=plan_id, source=OTHER_GRID, target=GRID, piece=piece
     )
     planning.publish(staffed, acting=OWNER, plan_id=plan_id)

@@ -16,7 +16,7 @@ from gis.db import addresses as address_sql
 from gis.db import areas as area_sql
 from gis.db import plans as plan_sql
 from gis.settings import SAMPLE_ADDRESSES
-from gis.usecases import boundaries, planning
+from gis.usecases import boundaries, plan_edits, planning
 from gis.usecases.runtime import Runtime
 from gis.usecases.sample import load_sample
 from tests import geoms
@@ -47,7 +47,9 @@ def registry_households(rt: Runtime, area: shapely.Geometry) -> int:
 
 def split_012(rt: Runtime) -> tuple[int, str]:
     plan_id = planning.create_plan(rt, acting=OWNER, scope_code=COMMUNITY).id
-    return plan_id, planning.split(rt, acting=OWNER, plan_id=plan_id, code=GRID_012, line=SPLIT_012)
+    return plan_id, plan_edits.split(
+        rt, acting=OWNER, plan_id=plan_id, code=GRID_012, line=SPLIT_012
+    )
 
 
 def test_item15_split_halves_take_their_households_from_the_registry(sample: Runtime) -> None:
@@ -126,7 +128,7 @@ def test_item15_without_a_registry_households_are_shared_by_area_in_whole_number
     boundaries.load(store, boundaries_file(counted, tmp_path), acting=OWNER, level=Level.GRID)
     plan_id = planning.create_plan(store, acting=OWNER, scope_code=COMMUNITY).id
     third = 116.34 + 0.01 / 3  # a third of the western grid is cut off
-    new_code = planning.split(
+    new_code = plan_edits.split(
         store,
         acting=OWNER,
         plan_id=plan_id,

@@ -12,7 +12,7 @@ from gis.db import areas as area_sql
 from gis.incidents.report import IncidentReport
 from gis.numbering import sequence_codes
 from gis.settings import SAMPLE_ADDRESSES
-from gis.usecases import boundaries, incidents, planning
+from gis.usecases import boundaries, incidents, plan_edits, planning
 from gis.usecases.runtime import Runtime
 from gis.usecases.sample import load_sample
 from tests.principals import OWNER
@@ -37,7 +37,7 @@ def current_grids(rt: Runtime) -> gpd.GeoDataFrame:
 
 def split_012(rt: Runtime) -> tuple[int, str]:
     plan_id = planning.create_plan(rt, acting=OWNER, scope_code=COMMUNITY).id
-    return plan_id, planning.split(
+    return plan_id, plan_edits.split(
         rt, acting=OWNER, plan_id=plan_id, code=f"{COMMUNITY}012", line=SPLIT_012
     )
 
@@ -78,13 +78,13 @@ def test_item16_new_grids_take_the_next_free_numbers(sample: Runtime) -> None:
 
 def test_item16_a_retired_code_is_never_given_to_other_land(sample: Runtime) -> None:
     merged = planning.create_plan(sample, acting=OWNER, scope_code=COMMUNITY).id
-    planning.merge(
+    plan_edits.merge(
         sample, acting=OWNER, plan_id=merged, codes=[f"{COMMUNITY}010", f"{COMMUNITY}012"]
     )
     planning.publish(sample, acting=OWNER, plan_id=merged, force=True, reason="merge 010 and 012")
     assert f"{COMMUNITY}012" not in set(current_grids(sample)["code"])
     plan_id = planning.create_plan(sample, acting=OWNER, scope_code=COMMUNITY).id
-    new_code = planning.split(
+    new_code = plan_edits.split(
         sample, acting=OWNER, plan_id=plan_id, code=f"{COMMUNITY}010", line=SPLIT_012
     )
     assert new_code == f"{COMMUNITY}013"  # 012 is retired: its incidents keep their meaning

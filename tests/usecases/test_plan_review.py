@@ -13,7 +13,7 @@ from gis.errors import Conflict, Forbidden, InvalidInput, NotFound, OutOfScope
 from gis.identity.access import Acting
 from gis.identity.records import Actor, AuditRecord
 from gis.identity.roles import Grant
-from gis.usecases import plan_review, planning
+from gis.usecases import plan_edits, plan_review, planning
 from gis.usecases.runtime import Runtime
 from tests.principals import OWNER
 from tests.stores import load_hierarchy
@@ -95,7 +95,7 @@ def test_issue14_the_review_leaves_its_steps_as_notes(store: Runtime) -> None:
 
 def test_issue14_a_submitted_plan_cannot_change(store: Runtime) -> None:
     plan_id = draft(store)
-    planning.split(
+    plan_edits.split(
         store,
         acting=DRAFTER,
         plan_id=plan_id,
@@ -107,11 +107,11 @@ def test_issue14_a_submitted_plan_cannot_change(store: Runtime) -> None:
         before = plan_sql.plan_areas(conn, plan_id=plan_id)
     message = f"plan {plan_id} is submitted for publishing; send it back to edit"
     for change in (
-        lambda: planning.merge(
+        lambda: plan_edits.merge(
             store, acting=DRAFTER, plan_id=plan_id, codes=[WEST, "110108010019003"]
         ),
-        lambda: planning.step_back(store, acting=DRAFTER, plan_id=plan_id),
-        lambda: planning.step_back(store, acting=DRAFTER, plan_id=plan_id, redo=True),
+        lambda: plan_edits.step_back(store, acting=DRAFTER, plan_id=plan_id),
+        lambda: plan_edits.step_back(store, acting=DRAFTER, plan_id=plan_id, redo=True),
         lambda: planning.renumber(store, acting=DRAFTER, plan_id=plan_id, everything=True),
         lambda: planning.delete_plan(store, acting=DRAFTER, plan_id=plan_id),
         lambda: plan_review.submit(store, acting=DRAFTER, plan_id=plan_id),
@@ -124,7 +124,7 @@ def test_issue14_a_submitted_plan_cannot_change(store: Runtime) -> None:
     assert after.drop(columns="geometry").equals(before.drop(columns="geometry"))
     assert after.geometry.geom_equals(before.geometry).all()
     plan_review.send_back(store, acting=PLANNER, plan_id=plan_id, note="再改改")
-    assert planning.step_back(store, acting=DRAFTER, plan_id=plan_id) == "split"  # editable
+    assert plan_edits.step_back(store, acting=DRAFTER, plan_id=plan_id) == "split"  # editable
 
 
 def test_issue14_submitted_plans_are_listed_by_status(store: Runtime) -> None:

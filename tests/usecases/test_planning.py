@@ -14,7 +14,7 @@ from gis.areas import Level
 from gis.db import areas as area_sql
 from gis.db import plans as plan_sql
 from gis.errors import Conflict, InvalidInput, NotFound
-from gis.usecases import incidents, planning
+from gis.usecases import incidents, plan_edits, planning
 from gis.usecases.runtime import Runtime
 from tests import geoms
 from tests.principals import OWNER
@@ -50,7 +50,7 @@ def test_plan_copies_current_areas(store: Runtime) -> None:
 
 def test_split_merge_and_renumber(store: Runtime) -> None:
     plan_id = planning.create_plan(store, acting=OWNER, scope_code=COMMUNITY).id
-    new = planning.split(
+    new = plan_edits.split(
         store,
         acting=OWNER,
         plan_id=plan_id,
@@ -68,7 +68,7 @@ def test_split_merge_and_renumber(store: Runtime) -> None:
     mapping = dict(planning.renumber(store, acting=OWNER, plan_id=plan_id, everything=True).codes)
     assert sorted(mapping.values()) == ["110108010019001", "110108010019002", "110108010019003"]
     assert mapping[EAST] == "110108010019002"  # north-west first, then east, then south-west
-    planning.merge(
+    plan_edits.merge(
         store, acting=OWNER, plan_id=plan_id, codes=["110108010019001", "110108010019003"]
     )
     merged = areas_of(store, plan_id).set_index("code").geometry["110108010019001"]
@@ -77,7 +77,7 @@ def test_split_merge_and_renumber(store: Runtime) -> None:
 
 def test_move_piece(store: Runtime) -> None:
     plan_id = planning.create_plan(store, acting=OWNER, scope_code=COMMUNITY).id
-    planning.move(
+    plan_edits.move(
         store,
         acting=OWNER,
         plan_id=plan_id,
@@ -94,7 +94,7 @@ def test_move_piece(store: Runtime) -> None:
     ("operation", "message"),
     [
         (
-            lambda e, p: planning.split(
+            lambda e, p: plan_edits.split(
                 e,
                 acting=OWNER,
                 plan_id=p,
@@ -103,9 +103,9 @@ def test_move_piece(store: Runtime) -> None:
             ),
             "does not cross",
         ),
-        (lambda e, p: planning.merge(e, acting=OWNER, plan_id=p, codes=[WEST]), "at least two"),
+        (lambda e, p: plan_edits.merge(e, acting=OWNER, plan_id=p, codes=[WEST]), "at least two"),
         (
-            lambda e, p: planning.move(
+            lambda e, p: plan_edits.move(
                 e,
                 acting=OWNER,
                 plan_id=p,
@@ -116,7 +116,7 @@ def test_move_piece(store: Runtime) -> None:
             "does not touch",
         ),
         (
-            lambda e, p: planning.split(
+            lambda e, p: plan_edits.split(
                 e,
                 acting=OWNER,
                 plan_id=p,
@@ -146,7 +146,7 @@ def test_merge_of_non_adjacent_grids_refused(store: Runtime) -> None:
         store, acting=OWNER, scope_code=COMMUNITY, areas=plan_frame(far)
     ).id
     with pytest.raises(InvalidInput, match="share no edge"):
-        planning.merge(store, acting=OWNER, plan_id=plan_id, codes=[WEST, EAST])
+        plan_edits.merge(store, acting=OWNER, plan_id=plan_id, codes=[WEST, EAST])
 
 
 def test_plan_with_grid_outside_its_scope_refused(store: Runtime) -> None:
