@@ -259,7 +259,11 @@ class WalkEdge(Base):
     u: Mapped[int] = mapped_column(BigInteger, nullable=False)
     v: Mapped[int] = mapped_column(BigInteger, nullable=False)
     length_m: Mapped[float] = mapped_column(Float, nullable=False)
-    geom: Mapped[Any] = mapped_column(Geometry("LINESTRING", srid=STORAGE_SRID), nullable=False)
+    geom: Mapped[Any] = mapped_column(
+        Geometry("LINESTRING", srid=STORAGE_SRID, spatial_index=False), nullable=False
+    )
+
+    __table_args__ = (Index("ix_walk_edges_geom", "geom", postgresql_using="gist"),)
 
 
 class StationIsochrone(Base):
