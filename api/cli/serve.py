@@ -90,10 +90,11 @@ def sample_build(
             shared / "admin_divisions" / "nbs2023_haidian_110108_communities.csv",
         )
         sample.write_sample(built, out_dir)
+        assert built.homes is not None  # the build counts the households from them
         addresses = build_addresses(
             shared / "osm" / "osm_beijing_haidian_cau_east_campus.osm",
             shared / "addresses" / "osm_addresses_sample_wgs84.csv",
-            built.communities,
+            built.homes,
         )
         write_addresses(addresses, SAMPLE_ADDRESSES)
     say(f"wrote the sample to {out_dir} and {SAMPLE_ADDRESSES}")

@@ -29,12 +29,13 @@ import shapely
 from gis.errors import UnreadableFile
 from gis.numbering import grid_order
 from gis.sample import grids as gridlib
+from gis.sample.addresses import building_addresses
 from gis.sample.communities import best_code, face_votes
 from gis.sample.faces import absorb, connected_groups, shared_borders, street_faces
+from gis.sample.grids import METRIC_CRS
 from gis.sample.osm import WGS84, OsmExtract, read_osm_xml, read_roads
 from gis.sample.split import cut_lines
 
-METRIC_CRS = "EPSG:32650"
 SUBDISTRICT_CODE = "110108010"
 MAJOR_ROADS = ("motorway", "trunk", "primary", "secondary", "tertiary")
 MINOR_ROADS = ("residential", "living_street", "unclassified")
@@ -49,13 +50,16 @@ class SampleAreas:
     """The four levels of the sample, each a GeoDataFrame in EPSG:4326 with ``COLUMNS``.
 
     ``communities`` also has ``short_name``; ``district`` has ``extent == "sample"`` because
-    its geometry is only the sample's extent, not the real district.
+    its geometry is only the sample's extent, not the real district. ``homes`` are the
+    registry's rows that carry households (`gis.sample.addresses.building_addresses`), whose
+    sums the levels' ``households`` are.
     """
 
     district: gpd.GeoDataFrame
     subdistrict: gpd.GeoDataFrame
     communities: gpd.GeoDataFrame
     grids: gpd.GeoDataFrame
+    homes: gpd.GeoDataFrame | None = None
 
     def levels(self) -> dict[str, gpd.GeoDataFrame]:
         """Return the levels by name, from the largest down."""
@@ -95,7 +99,70 @@ def build_sample(osm_xml: Path, roads_geojson: Path, communities_csv: Path) -> S
     codes = assign_communities(blocks, pairs, extract)
     grid_of = gridlib.merge_blocks(codes, shapely.area(blocks), households, pairs)
     grids = grid_frame(blocks, codes, grid_of, households, names)
-    return _levels(grids, names)
+    shapes = _levels(grids, names)
+    return registry_households(shapes, building_addresses(extract, shapes.communities))
+
+
+def registry_households(sample: SampleAreas, homes: gpd.GeoDataFrame) -> SampleAreas:
+    """Every level's households as the sum of the registry's counts inside it.
+
+    One source for the households (the standard-address registry, as plans count them —
+    `gis.diff.plan_households`): a grid holds the counts of the registry addresses inside it,
+    a home on an edge between grids counts in the lowest code's, an address with no count
+    (a shop, an office, an address tagged on a POI) adds none; communities, the subdistrict
+    and the district hold the sums of their grids. Population is 2.31 per household
+    (`gis.sample.grids.population`), rounded per grid and summed.
+
+    Parameters
+    ----------
+    sample : SampleAreas
+        The levels (their geometries and codes).
+    homes : geopandas.GeoDataFrame
+        Registry points (EPSG:4326) with ``households`` (None: no count).
+
+    Returns
+    -------
+    SampleAreas
+        The same areas with ``households`` and ``population`` recounted, and ``homes``.
+    """
+    grids = sample.grids.sort_values("code", kind="stable")
+    counts = households_inside(grids.geometry.to_numpy(), homes)
+    grids = grids.assign(households=counts, population=gridlib.population(counts))
+    grids = grids.loc[sample.grids.index]
+    by_community = grids.groupby("parent_code")[["households", "population"]].sum()
+    communities = _totals(sample.communities, by_community.loc[sample.communities["code"]])
+    whole = by_community.sum()
+    return SampleAreas(
+        district=_totals(sample.district, [whole]),
+        subdistrict=_totals(sample.subdistrict, [whole]),
+        communities=communities,
+        grids=grids,
+        homes=homes,
+    )
+
+
+def households_inside(areas: npt.ArrayLike, homes: gpd.GeoDataFrame) -> npt.NDArray[np.int_]:
+    """The registry's households inside each area (an edge counts in the first area).
+
+    Examples
+    --------
+    >>> west, east = shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)
+    >>> homes = gpd.GeoDataFrame({"households": [10, 5, None, 7]},
+    ...     geometry=gpd.points_from_xy([0.5, 1.0, 1.5, 3.0], [0.5] * 4))
+    >>> households_inside([west, east], homes).tolist()
+    [15, 0]
+    """
+    areas = np.asarray(areas, dtype=object)
+    counts = pd.to_numeric(homes["households"], errors="coerce").fillna(0).to_numpy(dtype=int)
+    found, area = shapely.STRtree(areas).query(homes.geometry.to_numpy(), predicate="covered_by")
+    first = pd.Series(area, index=found).groupby(level=0).min()
+    weights = counts[first.index.to_numpy()]
+    return np.bincount(first.to_numpy(), weights=weights, minlength=len(areas)).astype(int)
+
+
+def _totals(frame: gpd.GeoDataFrame, totals: object) -> gpd.GeoDataFrame:
+    values = pd.DataFrame(totals).to_numpy(dtype=int)
+    return frame.assign(households=values[:, 0], population=values[:, 1])
 
 
 def street_blocks(

@@ -22,6 +22,8 @@ import shapely
 from gis.sample.faces import absorb
 from gis.sample.split import MAX_GRID_AREA_M2, MAX_GRID_HOUSEHOLDS
 
+METRIC_CRS = "EPSG:32650"
+"""UTM zone 50N: where the sample measures areas and lengths."""
 RESIDENTIAL_BUILDINGS = frozenset({"residential", "apartments", "dormitory", "house"})
 """``building=*`` values that always hold households; ``building=yes`` does inside
 ``landuse=residential``."""
