@@ -1,21 +1,27 @@
-"""Read the OpenStreetMap inputs of the sample: an OSM XML extract and a road GeoJSON.
+"""Read the OpenStreetMap inputs of the sample: an OSM extract and a road GeoJSON.
 
-Only the standard library parses the XML; the result is plain GeoDataFrames in EPSG:4326,
-so everything downstream is pure geometry and can be tested offline.
+The extract is read by pyosmium (see `gis.network.osm`): OSM XML, PBF or ``.osm.bz2``, node
+locations in libosmium's index rather than a Python dict. Areas are assembled here rather
+than by libosmium's area assembler on purpose: a closed way is repaired with
+``shapely.make_valid`` (libosmium drops a self-touching ring), and a multipolygon whose
+members leave the extract keeps the part inside (libosmium drops the whole relation — it
+would lose one of the sample's three). The result is plain GeoDataFrames in EPSG:4326, so
+everything downstream is pure geometry and can be tested offline.
 """
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import osmium
 import pandas as pd
 import shapely
 
 from gis.crs import STORAGE_CRS
 from gis.errors import UnreadableFile
+from gis.network.osm import LOCATION_INDEX, reading_osm
 
 WGS84 = STORAGE_CRS
 AREA_KEYS = ("building", "landuse", "amenity", "office", "leisure", "name")
@@ -23,6 +29,7 @@ AREA_KEYS = ("building", "landuse", "amenity", "office", "leisure", "name")
 SKIPPED_POINT_KEYS = ("highway", "railway", "public_transport")
 """Named nodes with these tags (bus stops, stations) name a place nearby, not the place itself."""
 AREA_COLUMNS = ["osm_id", "name", "building", "landuse", "levels", "geometry"]
+POINT_COLUMNS = ["osm_id", "name", "geometry"]
 
 
 @dataclass(frozen=True)
@@ -46,31 +53,35 @@ class OsmExtract:
 
 
 def read_osm_xml(path: Path) -> OsmExtract:
-    """Read an OSM XML 0.6 file into bounds, areas and named points.
+    """Read an OSM extract into bounds, areas and named points.
 
     Parameters
     ----------
     path : Path
-        An ``.osm`` file as exported by the OSM API (``<bounds>`` first, then nodes, ways and
-        relations).
+        An OSM XML 0.6 file as exported by the OSM API (its ``<bounds>`` is the extent), or the
+        same data as PBF (a bbox in its header) or ``.osm.bz2``; the suffix names the format.
 
     Returns
     -------
     OsmExtract
+
+    Raises
+    ------
+    UnreadableFile
+        If the file is missing, truncated or in no OSM format (``osm: …``), or has no bounds.
     """
-    try:
-        root = ET.parse(path).getroot()
-    except (OSError, ET.ParseError) as error:
-        raise UnreadableFile(f"{path}: cannot read OSM XML ({error})") from error
-    coords = {node.get("id"): _lon_lat(node) for node in root.iter("node")}
-    ways = {way.get("id"): way for way in root.iter("way")}
-    rows = [_way_area(way, coords) for way in ways.values()]
-    rows += [_relation_area(rel, ways, coords) for rel in root.iter("relation")]
-    areas = [row for row in rows if row is not None]
+    with reading_osm(path, field="osm"):
+        bounds = _bounds(path)
+        relations = _multipolygons(path)
+        scan = _scan(
+            path, {ref for rel in relations for kind, ref, _ in rel.members if kind == "w"}
+        )
+    rows = [_relation_area(rel, scan.members) for rel in relations]
+    areas = scan.areas + [row for row in rows if row is not None]
     return OsmExtract(
-        bounds=_bounds(root, path),
+        bounds=bounds,
         areas=gpd.GeoDataFrame(pd.DataFrame(areas, columns=AREA_COLUMNS), crs=WGS84),
-        points=_named_points(root, coords),
+        points=gpd.GeoDataFrame(pd.DataFrame(scan.points, columns=POINT_COLUMNS), crs=WGS84),
     )
 
 
@@ -101,20 +112,93 @@ def read_roads(path: Path) -> gpd.GeoDataFrame:
     return roads[["osm_id", "highway", "name", "geometry"]].sort_values("osm_id", kind="stable")
 
 
-def _tags(element: ET.Element) -> dict[str, str]:
-    return {tag.get("k", ""): tag.get("v", "") for tag in element.iter("tag")}
+Coords = list[tuple[float, float]]
 
 
-def _lon_lat(node: ET.Element) -> tuple[float, float]:
-    return float(node.get("lon", "nan")), float(node.get("lat", "nan"))
+@dataclass(frozen=True)
+class _Relation:
+    """A multipolygon relation with area tags: its tags and ``(type, ref, role)`` members."""
+
+    osm_id: int
+    tags: dict[str, str]
+    members: list[tuple[str, int, str]]
 
 
-def _bounds(root: ET.Element, path: Path) -> shapely.Polygon:
-    bounds = root.find("bounds")
-    if bounds is None:
-        raise UnreadableFile(f"{path}: no <bounds> element; the extract's extent is unknown")
-    keys = ("minlon", "minlat", "maxlon", "maxlat")
-    return shapely.box(*(float(bounds.get(key, "nan")) for key in keys))
+@dataclass
+class _Scan:
+    """What one pass over the nodes and ways keeps: area rows, member way coordinates, points."""
+
+    member_ids: set[int]
+    areas: list[list[object]] = field(default_factory=list)
+    members: dict[int, Coords] = field(default_factory=dict)
+    points: list[list[object]] = field(default_factory=list)
+
+
+def _bounds(path: Path) -> shapely.Polygon:
+    box = osmium.FileProcessor(path).header.box()
+    if not box.valid():
+        raise UnreadableFile(
+            f"osm: {path.name} has no <bounds> (nor a PBF header bbox); "
+            "the extract's extent is unknown"
+        )
+    corners = (box.bottom_left, box.top_right)
+    return shapely.box(corners[0].lon, corners[0].lat, corners[1].lon, corners[1].lat)
+
+
+def _multipolygons(path: Path) -> list[_Relation]:
+    """First pass: the multipolygon relations that are areas, with their members."""
+    relations = osmium.FileProcessor(path, osmium.osm.RELATION).with_filter(
+        osmium.filter.TagFilter(("type", "multipolygon"))
+    )
+    found = []
+    for relation in relations:
+        tags = dict(relation.tags)
+        if isinstance(relation, osmium.osm.Relation) and _is_area(tags):
+            members = [(m.type, m.ref, m.role) for m in relation.members]
+            found.append(_Relation(relation.id, tags, members))
+    return found
+
+
+def _scan(path: Path, member_ids: set[int]) -> _Scan:
+    """Second pass: closed-way areas, the coordinates of member ways and the named nodes."""
+    named = osmium.filter.KeyFilter("name")
+    named.enable_for(osmium.osm.NODE)
+    scan = _Scan(member_ids)
+    objects = (
+        osmium.FileProcessor(path, osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations(LOCATION_INDEX)
+        .with_filter(named)
+    )
+    for obj in objects:
+        if isinstance(obj, osmium.osm.Way):
+            _add_way(scan, obj)
+        elif isinstance(obj, osmium.osm.Node):
+            _add_point(scan, obj)
+    return scan
+
+
+def _add_way(scan: _Scan, way: osmium.osm.Way) -> None:
+    coords = _coords(way)
+    if way.id in scan.member_ids and coords is not None and len(coords) >= 2:
+        scan.members[way.id] = coords
+    row = _way_area(way, coords)
+    if row is not None:
+        scan.areas.append(row)
+
+
+def _add_point(scan: _Scan, node: osmium.osm.Node) -> None:
+    tags = dict(node.tags)
+    if "name" in tags and not any(key in tags for key in SKIPPED_POINT_KEYS):
+        lon_lat = (node.location.lon, node.location.lat)
+        scan.points.append([f"node/{node.id}", tags["name"], shapely.Point(lon_lat)])
+
+
+def _coords(way: osmium.osm.Way) -> Coords | None:
+    """The way's coordinates, or None when a node is missing from the extract."""
+    locations = [node.location for node in way.nodes]
+    if not all(location.valid() for location in locations):
+        return None
+    return [(location.lon, location.lat) for location in locations]
 
 
 def _area_row(osm_id: str, tags: dict[str, str], polygon: shapely.Geometry) -> list[object]:
@@ -126,48 +210,27 @@ def _is_area(tags: dict[str, str]) -> bool:
     return "highway" not in tags and any(key in tags for key in AREA_KEYS)
 
 
-def _way_area(way: ET.Element, coords: dict) -> list[object] | None:
-    tags = _tags(way)
-    refs = [nd.get("ref") for nd in way.iter("nd")]
-    if not _is_area(tags) or len(refs) < 4 or refs[0] != refs[-1]:
+def _way_area(way: osmium.osm.Way, coords: Coords | None) -> list[object] | None:
+    tags = dict(way.tags)
+    nodes = way.nodes
+    if not _is_area(tags) or len(nodes) < 4 or nodes[0].ref != nodes[-1].ref or coords is None:
         return None
-    if any(ref not in coords for ref in refs):
-        return None
-    polygon = shapely.make_valid(shapely.Polygon([coords[ref] for ref in refs]))
-    return _area_row(f"way/{way.get('id')}", tags, polygon)
+    polygon = shapely.make_valid(shapely.Polygon(coords))
+    return _area_row(f"way/{way.id}", tags, polygon)
 
 
-def _relation_area(relation: ET.Element, ways: dict, coords: dict) -> list[object] | None:
+def _relation_area(relation: _Relation, ways: dict[int, Coords]) -> list[object] | None:
     """Assemble a multipolygon relation from its member ways (outer minus inner rings)."""
-    tags = _tags(relation)
-    if tags.get("type") != "multipolygon" or not _is_area(tags):
-        return None
     rings: dict[str, list[shapely.LineString]] = {"outer": [], "inner": []}
-    for member in relation.iter("member"):
-        way = ways.get(member.get("ref"))
-        refs = [nd.get("ref") for nd in way.iter("nd")] if way is not None else []
-        if member.get("type") != "way" or len(refs) < 2 or any(r not in coords for r in refs):
-            continue
-        rings.setdefault(member.get("role") or "outer", []).append(
-            shapely.LineString([coords[ref] for ref in refs])
-        )
+    for kind, ref, role in relation.members:
+        if kind == "w" and ref in ways:
+            rings.setdefault(role or "outer", []).append(shapely.LineString(ways[ref]))
     polygon = shapely.difference(_rings_to_area(rings["outer"]), _rings_to_area(rings["inner"]))
     if polygon.is_empty:
         return None
-    return _area_row(f"relation/{relation.get('id')}", tags, polygon)
+    return _area_row(f"relation/{relation.osm_id}", relation.tags, polygon)
 
 
 def _rings_to_area(lines: list[shapely.LineString]) -> shapely.Geometry:
     faces = shapely.polygonize(shapely.get_parts(shapely.union_all(lines)))
     return shapely.union_all(shapely.get_parts(faces))
-
-
-def _named_points(root: ET.Element, coords: dict) -> gpd.GeoDataFrame:
-    rows = []
-    for node in root.iter("node"):
-        tags = _tags(node)
-        if "name" in tags and not any(key in tags for key in SKIPPED_POINT_KEYS):
-            point = shapely.Point(coords[node.get("id")])
-            rows.append([f"node/{node.get('id')}", tags["name"], point])
-    frame = pd.DataFrame(rows, columns=["osm_id", "name", "geometry"])
-    return gpd.GeoDataFrame(frame, crs=WGS84)

@@ -126,7 +126,7 @@ def test_osm_extract_reads_offline_without_motorways() -> None:
 
 def test_unreadable_osm(tmp_path: Path) -> None:
     bad = tmp_path / "x.osm"
-    bad.write_text("<osm><node id='1' lat='40' lon='116'/></osm>")
+    bad.write_text("<osm version='0.6'><node id='1' lat='40' lon='116'/></osm>")
     with pytest.raises(UnreadableFile, match="no walkable"):
         network_from_osm(bad)
     bad.write_text("not xml")
