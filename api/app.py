@@ -13,11 +13,13 @@ from fastapi.concurrency import run_in_threadpool
 
 from api import errors, openapi
 from api.middleware import HeadAsGet, RequestGuard
+from api.routes import area_files as area_file_routes
 from api.routes import areas, audit, auth, docs, health, lookup, maps, open311, plans
 from api.routes import editor as editor_routes
 from api.routes import incidents as incident_routes
 from api.routes import plan_files as plan_file_routes
 from api.routes import plan_review as plan_review_routes
+from api.routes import reports as report_routes
 from api.routes import roster as roster_routes
 from api.routes import stations as station_routes
 from api.routes import worker as worker_routes
@@ -74,11 +76,13 @@ def create_app(
         health,
         auth,
         audit,
+        area_file_routes,
         areas,
         plan_file_routes,  # before plans: /plans/{plan_id} would take /plans/3.gpkg
         plans,
         plan_review_routes,
         lookup,
+        report_routes,  # /incidents.csv, /stats.xlsx
         incident_routes,
         maps,
         open311,

@@ -27,7 +27,7 @@ from pyogrio.errors import DataLayerError, DataSourceError
 
 from gis import crs as crslib
 from gis.areas import Level, check_code
-from gis.crs import STORAGE_CRS
+from gis.crs import STORAGE_CRS, STORAGE_SRID
 from gis.errors import (
     CodeError,
     CRSError,
@@ -37,6 +37,7 @@ from gis.errors import (
     UnreadableFile,
 )
 from gis.geometry import area_m2, polygonal_part
+from gis.spreadsheets import table_bytes
 
 FORMATS = {
     ".geojson": "GeoJSON",
@@ -67,6 +68,8 @@ HOUSEHOLD_FIELDS = ("households", "户数", "hh")
 POPULATION_FIELDS = ("population", "人口", "人口数", "pop")
 COLUMNS = ["code", "name", "households", "population", "attributes", "geometry"]
 EXPORT_FORMATS = {"gpkg": "GPKG", "geojson": "GeoJSON", "shp.zip": "ESRI Shapefile", "kml": "KML"}
+FILE_FORMATS = {**EXPORT_FORMATS, "csv": "CSV"}
+"""What areas may be exported as: the GIS formats (which upload again) and a CSV for Excel."""
 """The files a plan's areas are exported as (`export_areas`): extension to GDAL driver.
 
 KML is written by GDAL's own KML driver (always built in); the placemark's name is the area's.
@@ -493,11 +496,14 @@ def write_areas(areas: gpd.GeoDataFrame, path: Path, file_format: str) -> None:
     pyogrio.write_dataframe(areas, path, driver=driver)
 
 
-def export_table(areas: gpd.GeoDataFrame, *, level: str, parent_code: str) -> gpd.GeoDataFrame:
+def export_table(
+    areas: gpd.GeoDataFrame, *, level: str | None = None, parent_code: str | None = None
+) -> gpd.GeoDataFrame:
     """Areas (EPSG:4326) as an exported file holds them: `EXPORT_COLUMNS` and the geometry.
 
     ``households`` becomes a nullable whole number, ``area_m2`` the area in m² to 0.1 m²;
-    ``households_source`` is kept if the areas have it.
+    ``households_source`` is kept if the areas have it. ``level`` and ``parent_code`` are
+    the areas' own columns unless given (a plan's areas have neither).
 
     Examples
     --------
@@ -514,8 +520,8 @@ def export_table(areas: gpd.GeoDataFrame, *, level: str, parent_code: str) -> gp
         {
             "code": areas["code"].astype(str).to_numpy(),
             "name": areas["name"].astype(str).to_numpy(),
-            "level": level,
-            "parent_code": parent_code,
+            "level": areas["level"].to_numpy() if level is None else level,
+            "parent_code": areas["parent_code"].to_numpy() if parent_code is None else parent_code,
             "households": pd.array(areas["households"].to_numpy(), dtype="Int32"),
             "households_source": [None] * len(areas) if sources is None else sources.to_numpy(),
             "area_m2": np.round(area_m2(areas.geometry.to_numpy()), 1),
@@ -535,38 +541,48 @@ def parse_encoding(value: str | None, file_format: str) -> str:
     >>> parse_encoding("gbk", "kml")
     Traceback (most recent call last):
     ...
-    gis.errors.InvalidInput: encoding: only a Shapefile (shp.zip) has a choice; kml is utf-8
+    gis.errors.InvalidInput: encoding: only shp.zip and csv have a choice; kml is utf-8
     """
     if value is None:
         return "utf-8"
     encoding = value.strip().lower()
     if encoding not in ENCODINGS:
         raise InvalidInput(f"encoding: {value[:20]!r} is not one of {', '.join(ENCODINGS)}")
-    if encoding != "utf-8" and file_format != "shp.zip":
-        raise InvalidInput(
-            f"encoding: only a Shapefile (shp.zip) has a choice; {file_format} is utf-8"
-        )
+    if encoding != "utf-8" and file_format not in ("shp.zip", "csv"):
+        raise InvalidInput(f"encoding: only shp.zip and csv have a choice; {file_format} is utf-8")
     return encoding
 
 
 def export_areas(
-    table: gpd.GeoDataFrame, file_format: str, *, name: str, encoding: str = "utf-8"
+    table: gpd.GeoDataFrame,
+    file_format: str,
+    *,
+    name: str,
+    encoding: str = "utf-8",
+    crs: crslib.InputCRS = crslib.WGS84,
 ) -> bytes:
-    """The bytes of a file of ``table`` in ``file_format`` (one of `EXPORT_FORMATS`).
+    """The bytes of a file of ``table`` in ``file_format`` (one of `FILE_FORMATS`).
 
     ``name`` names the layer and the file (a zipped Shapefile's members: ``name.shp``,
     ``.shx``, ``.dbf``, ``.prj`` and ``.cpg``, with no folder). A Shapefile's long field
     names are shortened as `SHAPEFILE_FIELDS` says, and its attributes are encoded in
-    ``encoding`` (``gbk`` for desktop GIS that read them so; the ``.cpg`` says which). The
+    ``encoding`` (``gbk`` for desktop GIS that read them so; the ``.cpg`` says which). A CSV
+    (for Excel: UTF-8 with a BOM, or GBK) has the attributes, a point inside each area
+    (``lon``, ``lat``) and its outline as WKT. Coordinates are in ``crs`` (`in_crs`). The
     file is written in a temporary folder, removed afterwards even on error.
 
     Raises
     ------
     InvalidInput
-        An unknown format or encoding, or a text that GBK cannot encode.
+        An unknown format or encoding, a text that GBK cannot encode, a projected CRS for KML.
     """
-    driver = EXPORT_FORMATS[parse_export_format(file_format)]
+    driver = FILE_FORMATS[parse_export_format(file_format)]
     encoding = parse_encoding(encoding, file_format)
+    if driver == "KML" and not crs.is_geographic:
+        raise InvalidInput(f"crs: a KML file is in longitude and latitude, not {crs}")
+    table = in_crs(table, crs)
+    if driver == "CSV":
+        return _areas_csv(table, encoding)
     with tempfile.TemporaryDirectory(prefix="gridmap-export-") as folder:
         if file_format == "shp.zip":
             return _zipped_shapefile(table, Path(folder), name, encoding)
@@ -583,8 +599,46 @@ def export_areas(
         return path.read_bytes()
 
 
+def in_crs(table: gpd.GeoDataFrame, crs: crslib.InputCRS) -> gpd.GeoDataFrame:
+    """``table`` (EPSG:4326) with its coordinates in ``crs``.
+
+    The file says the CRS by its EPSG code; GCJ-02 and BD-09 have none, so their files say
+    EPSG:4326 with shifted coordinates, as Chinese web maps' own exports do.
+
+    Examples
+    --------
+    >>> from shapely import Point
+    >>> table = gpd.GeoDataFrame(geometry=[Point(116.404, 39.915)], crs=4326)
+    >>> [round(v, 6) for v in in_crs(table, crslib.GCJ02).geometry[0].coords[0]]
+    [116.410244, 39.916404]
+    >>> in_crs(table, crslib.CGCS2000).crs.to_epsg()
+    4490
+    """
+    if crs.kind == "wgs84":
+        return table
+    moved = crslib.geometries_from_wgs84(table.geometry.to_numpy(), crs)
+    code = crs.epsg if crs.epsg is not None else STORAGE_SRID
+    return table.set_geometry(gpd.GeoSeries(moved, index=table.index, crs=f"EPSG:{code}"))
+
+
+def _areas_csv(table: gpd.GeoDataFrame, encoding: str) -> bytes:
+    """Areas as a CSV: attributes, a point inside each, and the outline as WKT.
+
+    The point is ``lon``, ``lat`` (``x``, ``y`` when projected); an Excel cell holds 32,767
+    characters, which a grid's outline fits.
+    """
+    inside = shapely.point_on_surface(table.geometry.to_numpy())
+    geographic = table.crs is None or table.crs.is_geographic
+    digits, (x, y) = (7, ("lon", "lat")) if geographic else (3, ("x", "y"))
+    frame = pd.DataFrame(table.drop(columns=table.geometry.name))
+    frame[x] = np.round(shapely.get_x(inside), digits)
+    frame[y] = np.round(shapely.get_y(inside), digits)
+    frame["wkt"] = shapely.to_wkt(table.geometry.to_numpy(), rounding_precision=digits)
+    return table_bytes(frame, "csv", encoding=encoding)
+
+
 def parse_export_format(value: str) -> str:
-    """One of `EXPORT_FORMATS` (the file extension, without its dot).
+    """One of `FILE_FORMATS` (the file extension, without its dot).
 
     Examples
     --------
@@ -593,10 +647,10 @@ def parse_export_format(value: str) -> str:
     >>> parse_export_format("xlsx")
     Traceback (most recent call last):
     ...
-    gis.errors.InvalidInput: format: 'xlsx' is not one of .gpkg, .geojson, .shp.zip, .kml
+    gis.errors.InvalidInput: format: 'xlsx' is not one of .gpkg, .geojson, .shp.zip, .kml, .csv
     """
-    if value not in EXPORT_FORMATS:
-        known = ", ".join(f".{ext}" for ext in EXPORT_FORMATS)
+    if value not in FILE_FORMATS:
+        known = ", ".join(f".{ext}" for ext in FILE_FORMATS)
         raise InvalidInput(f"format: {value[:20]!r} is not one of {known}")
     return value
 

@@ -80,18 +80,52 @@ def export(
     ctx: typer.Context,
     level: LevelOption,
     out_file: Annotated[Path, typer.Option("--out", "-o", help="file to write")],
-    file_format: Annotated[str, typer.Option("--format", help="geojson | gpkg | fgb")] = "geojson",
+    file_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="gpkg | geojson | shp.zip | kml | csv | fgb (default: --out's)"
+        ),
+    ] = None,
     scope: Annotated[str | None, typer.Option(help="only this area's code and below")] = None,
     as_of: Annotated[datetime | None, typer.Option(help="boundaries valid at this time")] = None,
+    crs: Annotated[
+        str, typer.Option(help="wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n (e.g. 4547)")
+    ] = "wgs84",
+    encoding: Annotated[
+        str | None, typer.Option(help="utf-8 (default) | gbk: a Shapefile's or a CSV's text")
+    ] = None,
 ) -> None:
-    """Write stored areas of one level (current, or as of a date) to a file."""
-    from gis.io import write_areas
-    from gis.usecases import boundaries
+    """Write stored areas of one level (current, or as of a date) to a file, as GET /areas.{fmt}.
 
+    ``fgb`` (FlatGeobuf) writes every stored column, in WGS84.
+    """
+    from gis.io import export_areas, export_table, parse_encoding, parse_export_format, write_areas
+    from gis.usecases import boundaries
+    from gis.values import crs_of
+
+    chosen = file_format or _format_of(out_file)
     with runtime(ctx) as rt:
         found = boundaries.export_areas(rt, level=level, scope=scope, as_of=as_of)
-    write_areas(_for_file(found), out_file, file_format)
+    if chosen == "fgb":
+        write_areas(_for_file(found), out_file, chosen)
+    else:
+        chosen = parse_export_format(chosen)
+        table = export_table(found)
+        content = export_areas(
+            table,
+            chosen,
+            name=out_file.name.split(".")[0] or "areas",
+            encoding=parse_encoding(encoding, chosen),
+            crs=crs_of(crs, "--crs"),
+        )
+        out_file.write_bytes(content)
     say(f"wrote {len(found)} {level.value} areas to {out_file}")
+
+
+def _format_of(path: Path) -> str:
+    """The export format a file name asks for: ``grids.shp.zip`` → ``shp.zip``."""
+    name = path.name.lower()
+    return "shp.zip" if name.endswith(".shp.zip") else path.suffix.lstrip(".") or "geojson"
 
 
 def _for_file(found: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -154,8 +154,8 @@ def test_issue14_a_plan_without_areas_is_an_empty_file(tmp_path: Path, file_form
 @pytest.mark.parametrize(
     ("file_format", "encoding", "fragment"),
     [
-        ("xlsx", "utf-8", "format: 'xlsx' is not one of .gpkg, .geojson, .shp.zip, .kml"),
-        ("gpkg", "gbk", "encoding: only a Shapefile (shp.zip) has a choice"),
+        ("xlsx", "utf-8", "format: 'xlsx' is not one of .gpkg, .geojson, .shp.zip, .kml, .csv"),
+        ("gpkg", "gbk", "encoding: only shp.zip and csv have a choice"),
         ("shp.zip", "latin-1", "encoding: 'latin-1' is not one of utf-8, gbk"),
     ],
 )
