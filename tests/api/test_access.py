@@ -43,6 +43,7 @@ PUBLIC = {
     ("GET", "/areas"),
     ("GET", "/areas/{code}"),
     ("GET", "/areas/{code}/history"),
+    ("GET", "/areas.{file_format}"),
     ("GET", "/lookup"),
     ("GET", "/static/{path:path}"),
     ("GET", "/favicon.ico"),
@@ -139,6 +140,7 @@ def _path(template: str, world: World, where: str = "A") -> str:
         "{service_request_id}": world.incident[where],
         "{plan_id}": world.plan[where],
         "{plan_id:int}.{file_format}": f"{world.plan[where]}.gpkg",
+        "{file_format}": "csv",  # areas, incidents and statistics as files
         "{station_id:int}": world.station[where],
         "{code}": GRID_A,
         "{service_code}": "hazard",
