@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from api.cli.base import app, err, runtime, sample_app, say, settings_of, warn
+from api.cli.base import app, err, machine, runtime, sample_app, say, settings_of, warn
 from gis.settings import SAMPLE_ADDRESSES, SAMPLE_DIR, SHARED_DATA, ServerSettings
 
 
@@ -42,12 +42,16 @@ def demo(
     port: Annotated[int, typer.Option(help="port")] = 8000,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="set up only")] = False,
 ) -> None:
-    """Start the store, load the 学院路 sample (idempotent), its demo users and roster; serve."""
+    """Start the store, load the 学院路 sample (idempotent), its users, roster, incidents; serve.
+
+    The sample incidents (a year of them, marked ``sample``) are loaded while the store holds
+    none; ``gridmap sample remove-incidents`` removes them.
+    """
     from api.cli.users import cli_actor
     from gis.db import store
     from gis.usecases.demo_users import ensure_demo_users, table_lines
     from gis.usecases.roster import load_sample_roster
-    from gis.usecases.sample import load_sample, load_sample_extras
+    from gis.usecases.sample import load_sample, load_sample_extras, load_sample_incidents
 
     settings = settings_of(ctx)
     with err.status("starting PostGIS …"):
@@ -59,12 +63,15 @@ def demo(
         changes = load_sample_roster(rt)  # after the users: the roster names their logins
         counts = ", ".join(f"{n} {what}" for what, n in changes.counts().items())
         warn(f"sample roster: {counts}")
+        warn(f"sample {load_sample_incidents(rt).summary()}")  # after the roster: dispatch
     base = f"http://{host}:{port}"
     for path in (
         "/healthz",
         "/areas?level=grid",
         "/maps",
-        "/maps/grids.html",
+        "/maps/hazards.html?category=all",
+        "/maps/grids.html?measure=incidents_per_100_households",
+        "/stats?level=community",
         "/maps/stations.html?type=红色驿站",
         "/docs",
     ):
@@ -98,3 +105,16 @@ def sample_build(
         )
         write_addresses(addresses, SAMPLE_ADDRESSES)
     say(f"wrote the sample to {out_dir} and {SAMPLE_ADDRESSES}")
+
+
+@sample_app.command("remove-incidents")
+def sample_remove_incidents(ctx: typer.Context) -> None:
+    """Delete the demo's sample incidents (marked sample), in one audited transaction.
+
+    Incidents anyone else reported stay; ``gridmap demo`` loads a fresh sample again.
+    """
+    from gis.usecases.sample import remove_sample_incidents
+
+    with runtime(ctx) as rt:
+        removed = remove_sample_incidents(rt, acting=machine())
+    say(f"removed {removed} sample incidents")

@@ -56,8 +56,9 @@ def add_event(
     from_status: str | None,
     to_status: str,
     note: str = "",
+    at: datetime | None = None,
 ) -> None:
-    """Append to the incident's log."""
+    """Append to the incident's log (``at``: when it happened; None: now)."""
     conn.execute(
         insert(EventRow).values(
             incident_id=incident_id,
@@ -65,6 +66,7 @@ def add_event(
             from_status=from_status,
             to_status=to_status,
             note=note,
+            at=func.now() if at is None else at,
         )
     )
 
@@ -147,12 +149,17 @@ def list_incidents(conn: Connection, query: IncidentQuery) -> list[Incident]:
     return _incidents(conn.execute(select_))
 
 
-def set_status(conn: Connection, *, incident_id: int, values: dict[str, Any]) -> None:
-    """Update status and its timestamps / feedback / assignee (the log is written separately)."""
+def set_status(
+    conn: Connection, *, incident_id: int, values: dict[str, Any], at: datetime | None = None
+) -> None:
+    """Update status and its timestamps / feedback / assignee (the log is written separately).
+
+    ``at`` is when the change happened (None: now).
+    """
     conn.execute(
         update(IncidentRow)
         .where(IncidentRow.id == incident_id)
-        .values(**values, updated_at=func.now())
+        .values(**values, updated_at=func.now() if at is None else at)
     )
 
 
@@ -240,16 +247,17 @@ INSERT_BATCH = text(
     "WHERE idempotency_keys.scope = ANY(CAST(:expiring AS text[])) "
     "AND idempotency_keys.created_at <= now() - CAST(:lifetime AS interval) "
     "RETURNING incident_id), "
-    f"new AS (INSERT INTO incidents (id, {', '.join(_STORED)}, geom, grid_area_id) "
+    f"new AS (INSERT INTO incidents (id, {', '.join(_STORED)}, geom, grid_area_id, updated_at) "
     f"SELECT b.id, {', '.join('b.' + c for c in _STORED)}, "
     "CASE WHEN b.lon IS NULL THEN NULL "
     f"ELSE ST_SetSRID(ST_MakePoint(b.lon, b.lat), {STORAGE_SRID}) END, "
-    f"{_GRID_VERSION.format(grid='b.grid_code')} "
+    f"{_GRID_VERSION.format(grid='b.grid_code')}, coalesce(CAST(:at AS timestamptz), now()) "
     "FROM batch b WHERE b.key IS NULL OR b.id IN (SELECT incident_id FROM claimed) "
     "RETURNING id, status, source), "
-    "logged AS (INSERT INTO incident_events (incident_id, actor, from_status, to_status, note) "
-    "SELECT id, :actor, NULL, status, 'via ' || source || "
-    "CASE WHEN status = 'needs_location' THEN '; place unknown' ELSE '' END FROM new) "
+    "logged AS (INSERT INTO incident_events (incident_id, actor, from_status, to_status, note, "
+    "at) SELECT id, :actor, NULL, status, 'via ' || source || "
+    "CASE WHEN status = 'needs_location' THEN '; place unknown' ELSE '' END, "
+    "coalesce(CAST(:at AS timestamptz), now()) FROM new) "
     "SELECT b.position, b.id FROM batch b JOIN new USING (id) ORDER BY b.position"
 )
 STORED_KEYS = text(
@@ -291,12 +299,14 @@ def insert_batch(
     actor: str,
     expiring: tuple[str, ...],
     lifetime: timedelta,
+    at: datetime | None = None,
 ) -> dict[int, int]:
     """Insert incidents in one statement, each with its first log entry and its key.
 
     A row whose idempotency key is stored already is skipped, unless the key is of a scope in
     ``expiring`` and older than ``lifetime``: then the key moves to the new incident. The keys
-    of one call must differ. Returns the position of each row inserted → its incident id.
+    of one call must differ. ``at`` is when they were received (the log's first entry; None:
+    now). Returns the position of each row inserted → its incident id.
     """
     if not rows:
         return {}
@@ -307,7 +317,13 @@ def insert_batch(
     columns["key_client"] = [None if k is None else k.client for k in keys]
     columns["key"] = [None if k is None else k.key for k in keys]
     columns["fingerprint"] = [row.fingerprint for row in rows]
-    params = {**columns, "actor": actor, "expiring": list(expiring), "lifetime": lifetime}
+    params = {
+        **columns,
+        "actor": actor,
+        "expiring": list(expiring),
+        "lifetime": lifetime,
+        "at": at,
+    }
     return {int(p) - 1: int(i) for p, i in conn.execute(INSERT_BATCH, params)}
 
 
@@ -360,3 +376,26 @@ def overdue_to_escalate(conn: Connection, *, now: datetime, limit: int) -> list[
         .with_for_update(skip_locked=True, of=IncidentRow)
     )
     return _incidents(conn.execute(query))
+
+
+_MARKED = (
+    "attributes @> CAST(:mark AS jsonb) AND EXISTS (SELECT 1 FROM incident_events e "
+    "WHERE e.incident_id = incidents.id AND e.from_status IS NULL AND e.actor = :loader)"
+)
+"""Incidents carrying ``mark`` in their attributes *and* recorded first by ``loader``: a
+reporter's own attributes alone never make an incident look loaded."""
+
+
+def count_loaded(conn: Connection, *, mark: dict[str, Any], loader: str) -> int:
+    """How many incidents ``loader`` reported with the attributes ``mark`` (the sample's)."""
+    query = text(f"SELECT count(*) FROM incidents WHERE {_MARKED}")
+    return int(conn.execute(query, {"mark": json.dumps(mark), "loader": loader}).scalar_one())
+
+
+def delete_loaded(conn: Connection, *, mark: dict[str, Any], loader: str) -> int:
+    """Delete the incidents ``loader`` reported with ``mark``, with their logs, links and keys.
+
+    Returns how many went. Every other incident stays as it is.
+    """
+    query = text(f"DELETE FROM incidents WHERE {_MARKED} RETURNING id")
+    return len(conn.execute(query, {"mark": json.dumps(mark), "loader": loader}).all())

@@ -69,13 +69,15 @@ def by_rule(rt: Runtime, conn: Connection, rule: Rule, incident: Incident) -> As
     return _person(on_duty[0]) if on_duty else None
 
 
-def dispatch_new(rt: Runtime, conn: Connection, incident: Incident) -> Assignee | None:
+def dispatch_new(
+    rt: Runtime, conn: Connection, incident: Incident, at: datetime | None = None
+) -> Assignee | None:
     """Dispatch a new incident by its category's rule, in the report's transaction.
 
     ``grid`` and ``department`` rules dispatch it (``dispatched``); a ``street_dispatcher``
     rule leaves it ``reported`` with the dispatcher, who triages it. Each writes a log entry
-    naming the rule. An incident not placed in a grid, or with no rule or nobody on duty,
-    stays as it is, in the dispatchers' queue.
+    naming the rule (at ``at``, the report's time; None: now). An incident not placed in a
+    grid, or with no rule or nobody on duty, stays as it is, in the dispatchers' queue.
     """
     rule = rt.dispatch_rules.for_category(incident.category)
     if incident.grid_code is None or incident.status != "reported" or rule is None:
@@ -85,7 +87,7 @@ def dispatch_new(rt: Runtime, conn: Connection, incident: Incident) -> Assignee 
         return None
     status = "reported" if rule.to == "street_dispatcher" else "dispatched"
     incident_sql.set_status(
-        conn, incident_id=incident.id, values={"status": status, **assignee.columns()}
+        conn, incident_id=incident.id, values={"status": status, **assignee.columns()}, at=at
     )
     how = "分派 dispatched" if status == "dispatched" else "转街道派单员分拣 sent for triage"
     incident_sql.add_event(
@@ -95,6 +97,7 @@ def dispatch_new(rt: Runtime, conn: Connection, incident: Incident) -> Assignee 
         from_status=incident.status,
         to_status=status,
         note=f"{how}: {assignee.name} (rule {rule.name})",
+        at=at,
     )
     return assignee
 
@@ -266,7 +269,9 @@ def _due_step(rt: Runtime, incident: Incident, now: datetime) -> int:
     return 2 if now >= incident.due_at + sla / 2 else 1
 
 
-def _escalate(rt: Runtime, conn: Connection, incident: Incident, level: int) -> Escalation:
+def _escalate(
+    rt: Runtime, conn: Connection, incident: Incident, level: int, now: datetime
+) -> Escalation:
     duty, shown = ESCALATION[level]
     grid = incident.grid_code or ""
     area = grid if duty == "grid_leader" else subdistrict_of(grid)
@@ -275,7 +280,7 @@ def _escalate(rt: Runtime, conn: Connection, incident: Incident, level: int) -> 
     values: dict[str, Any] = {"escalation_level": level}
     if to is not None:
         values.update(to.columns())
-    incident_sql.set_status(conn, incident_id=incident.id, values=values)
+    incident_sql.set_status(conn, incident_id=incident.id, values=values, at=now)
     whom = to.name if to else f"nobody on duty ({shown})"
     incident_sql.add_event(
         conn,
@@ -284,6 +289,7 @@ def _escalate(rt: Runtime, conn: Connection, incident: Incident, level: int) -> 
         from_status=incident.status,
         to_status=incident.status,
         note=f"督办 escalated to {shown}: {whom}; due {clock.shown(incident.due_at)}",
+        at=now,
     )
     return Escalation(incident.id, level, to)
 
@@ -294,11 +300,12 @@ def supervise(rt: Runtime, *, now: datetime, limit: int = 1000) -> list[Escalati
     An incident past its due time goes to its grid's leader; past due by half its SLA again,
     to the street's dispatcher. Each step is an event of its log and raises
     ``escalation_level``; the assignee becomes the person escalated to (when one is on duty).
+    The steps are logged at ``now``.
     """
     actor = Actor(principal=SUPERVISOR, source="supervision")
     with audited(rt, actor, "incidents.supervise", None) as trail:
         done = [
-            _escalate(rt, trail.conn, incident, level)
+            _escalate(rt, trail.conn, incident, level, now)
             for incident in incident_sql.overdue_to_escalate(trail.conn, now=now, limit=limit)
             for level in range(incident.escalation_level + 1, _due_step(rt, incident, now) + 1)
         ]

@@ -114,9 +114,14 @@ def prepare(
     rt: Runtime,
     reports: list[IncidentReport],
     keys: Sequence[IdempotencyKey | None] | None = None,
+    now: datetime | None = None,
 ) -> list[NewIncident]:
-    """The rows to write for validated reports: placed, with their status, due time and key."""
-    now = datetime.now(UTC)
+    """The rows to write for validated reports: placed, with their status, due time and key.
+
+    ``now`` is when they were received (None: now); a report reported at no time of its own
+    was reported then.
+    """
+    now = now or datetime.now(UTC)
     keys = keys or [None] * len(reports)
     return [
         new_incident(report, where, rt.catalogue[report.category], now, key)
@@ -139,11 +144,17 @@ class Written:
     flagged: int = 0
 
 
-def write(rt: Runtime, conn: Connection, rows: list[NewIncident], actor: str) -> Written:
+def write(
+    rt: Runtime,
+    conn: Connection,
+    rows: list[NewIncident],
+    actor: str,
+    at: datetime | None = None,
+) -> Written:
     """Insert rows (keys stored already are not inserted again) and link possible duplicates.
 
     The keys of ``rows`` must differ; an HTTP key older than the configured lifetime no longer
-    counts (`gis.incidents.keys`).
+    counts (`gis.incidents.keys`). ``at`` is when they were received (None: now).
     """
     created = incident_sql.insert_batch(
         conn,
@@ -151,6 +162,7 @@ def write(rt: Runtime, conn: Connection, rows: list[NewIncident], actor: str) ->
         actor=actor,
         expiring=EXPIRING,
         lifetime=timedelta(hours=rt.incidents.idempotency_hours),
+        at=at,
     )
     written = _settle(conn, rows, created)
     flagged = incident_sql.link_batch_duplicates(
@@ -175,19 +187,25 @@ def _settle(conn: Connection, rows: list[NewIncident], created: dict[int, int]) 
 
 
 def report(
-    rt: Runtime, incoming: IncidentReport, *, acting: Acting, key: IdempotencyKey | None = None
+    rt: Runtime,
+    incoming: IncidentReport,
+    *,
+    acting: Acting,
+    key: IdempotencyKey | None = None,
+    at: datetime | None = None,
 ) -> tuple[IncidentDetails, bool]:
     """Record a report; returns the incident and whether it is new (False: a retried ``key``).
 
     A ``key`` given before with another report raises `IdempotencyKeyReused` (nothing written);
     a report that lands in a grid outside the caller's scope is `Forbidden` (one not placed
-    yet goes to the needs-location queue whoever reports it).
+    yet goes to the needs-location queue whoever reports it). ``at`` is when it was received,
+    its log's time and its dispatch's (None: now; the sample gives past times).
     """
-    [row] = prepare(rt, [incoming], [key])
+    [row] = prepare(rt, [incoming], [key], now=at)
     with audited(rt, acting.actor, "incidents.report", None) as trail, store_refused("incident"):
         if row.grid_code is not None:
             acting.act(row.grid_code, f"location: grid {row.grid_code}")
-        written = write(rt, trail.conn, [row], acting.login)
+        written = write(rt, trail.conn, [row], acting.login, at=at)
         if written.reused:
             raise IdempotencyKeyReused(
                 "Idempotency-Key: already used for a different report (incident "
@@ -198,7 +216,7 @@ def report(
         trail.detail.update(grid=row.grid_code, new=bool(written.created))
         if written.created:  # dispatched by its category's rule, in this transaction
             new = incident_sql.get_incident(trail.conn, incident_id=incident_id)
-            routed = dispatch.dispatch_new(rt, trail.conn, new)
+            routed = dispatch.dispatch_new(rt, trail.conn, new, at=at)
             trail.detail.update(dispatched_to=routed.name if routed else None)
         found = incident_sql.details(trail.conn, incident_id=incident_id)
     return found, bool(written.created)
@@ -217,11 +235,17 @@ def _handles(rt: Runtime, conn: Connection, acting: Acting, current: Incident) -
 
 
 def transition(
-    rt: Runtime, incident_id: int, change: Transition, *, acting: Acting
+    rt: Runtime,
+    incident_id: int,
+    change: Transition,
+    *,
+    acting: Acting,
+    at: datetime | None = None,
 ) -> IncidentDetails:
     """Move an incident through the closed loop; illegal moves raise (409, allowed ones listed).
 
-    The event's actor is the caller (``change.actor`` is replaced by its login).
+    The event's actor is the caller (``change.actor`` is replaced by its login); ``at`` is
+    when the change happened (None: now; the sample gives past times).
     """
     target = f"incident:{incident_id}"
     with audited(rt, acting.actor, "incidents.transition", target) as trail:
@@ -230,10 +254,10 @@ def transition(
             current = incident_sql.get_incident(conn, incident_id=incident_id, for_update=True)
             _handles(rt, conn, acting, current)
             check_transition(current.status, change.status)
-            values = transition_values(change, datetime.now(UTC))
+            values = transition_values(change, at or datetime.now(UTC))
             if change.assignee:  # a roster person on duty here, or a department
                 values.update(dispatch.named(rt, conn, change.assignee, current).columns())
-            incident_sql.set_status(conn, incident_id=incident_id, values=values)
+            incident_sql.set_status(conn, incident_id=incident_id, values=values, at=at)
             incident_sql.add_event(
                 conn,
                 incident_id=incident_id,
@@ -241,6 +265,7 @@ def transition(
                 from_status=current.status,
                 to_status=change.status,
                 note=change.note,
+                at=at,
             )
         trail.detail.update({"from": current.status, "to": change.status})
         return incident_sql.details(conn, incident_id=incident_id)
