@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from gis.incidents.addresses import AddressMatch
 from gis.incidents.catalogue import Category
 from gis.incidents.keys import IdempotencyKey, fingerprint
 from gis.incidents.records import NewIncident
@@ -20,8 +22,9 @@ from gis.incidents.report import IncidentReport
 class Placement:
     """Where a report was placed: WGS84 point, grid, and how it was found.
 
-    ``method`` is ``coordinates``, ``address_exact``, ``address_normalised``, ``address_fuzzy``
-    or ``none``.
+    ``method`` is ``coordinates``, ``address_exact``, ``address_normalised``,
+    ``address_building``, ``address_fuzzy`` or ``none``; ``match`` explains how its address
+    was read and matched (also when it matched nothing).
     """
 
     lon: float | None
@@ -30,6 +33,7 @@ class Placement:
     method: str
     address_id: int | None = None
     score: float | None = None
+    match: AddressMatch | None = None
 
     @property
     def located(self) -> bool:
@@ -49,9 +53,24 @@ AS_REPORTED = (
     "reporter_name",
     "reporter_phone",
     "source",
-    "attributes",
 )
 """The fields of a new incident taken from the report as they are."""
+ADDRESS_MATCH = "address_match"
+"""The attribute that explains how an incident's address was matched (`located_by`)."""
+
+
+def located_by(attributes: dict[str, Any], match: AddressMatch | None) -> dict[str, Any]:
+    """An incident's attributes with the explanation of its address match (none: without).
+
+    The key is the service's own: a report's attribute of that name is replaced.
+
+    Examples
+    --------
+    >>> located_by({"channel": "12345", ADDRESS_MATCH: "forged"}, None)
+    {'channel': '12345'}
+    """
+    kept = {k: v for k, v in attributes.items() if k != ADDRESS_MATCH}
+    return kept if match is None else {**kept, ADDRESS_MATCH: match.explanation()}
 
 
 def initial_status(placement: Placement) -> str:
@@ -89,6 +108,7 @@ def new_incident(
     reported_at = report.reported_at or now
     return NewIncident(
         **{name: getattr(report, name) for name in AS_REPORTED},
+        attributes=located_by(report.attributes, placement.match),
         lon=placement.lon,
         lat=placement.lat,
         address_id=placement.address_id,

@@ -12,8 +12,9 @@ from gis.incidents.privacy import mask_name, mask_phone
 from gis.incidents.records import Incident, IncidentDetails
 
 HIDDEN = ("input_x", "input_y")  # shown together as `input`
-PUBLIC_ATTRIBUTES = ("media_url", "attribute")
-"""Attributes a masked view shows: a photo's address and the service's own questions. Anything
+PUBLIC_ATTRIBUTES = ("media_url", "attribute", "address_match")
+"""Attributes a masked view shows: a photo's address, the service's own questions and how the
+address was matched (`gis.incidents.intake.located_by`: no more than the address shown). Anything
 else a report brings along (an Open311 email, device or account id, a client's own fields) may
 be personal and is shown only where personal data is."""
 SHOWN = tuple(f.name for f in fields(Incident) if f.name not in HIDDEN)

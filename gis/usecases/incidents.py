@@ -29,60 +29,63 @@ from gis.db import stats as stats_sql
 from gis.db.engine import Connection, Engine, connect, store_refused
 from gis.errors import Conflict, Forbidden, IdempotencyKeyReused, InvalidInput, OutOfScope
 from gis.identity.access import Acting
-from gis.incidents.addresses import AddressMatcher, StandardAddress
-from gis.incidents.intake import UNPLACED, Placement, new_incident
+from gis.incidents.addresses import AddressMatch, AddressMatcher
+from gis.incidents.intake import UNPLACED, Placement, located_by, new_incident
 from gis.incidents.keys import EXPIRING, IdempotencyKey
 from gis.incidents.lifecycle import Transition, check_transition, transition_values
 from gis.incidents.records import Incident, IncidentDetails, IncidentQuery, NewIncident
 from gis.incidents.report import IncidentReport
 from gis.incidents.stats import AreaStats, Attribution, PersonStats
+from gis.places import Places, default_places
 from gis.usecases import dispatch
 from gis.usecases.trail import audited
 from gis.values import ANY_TIME, Period
 
 if TYPE_CHECKING:
+    from gis.usecases.lookup import LookupCache
     from gis.usecases.runtime import Runtime
 
 
-@dataclass(frozen=True)
-class ResolvedAddress:
-    """A free-text address matched to the registry: the address, how, and how well."""
-
-    address: StandardAddress
-    method: str  # address_exact | address_normalised | address_fuzzy
-    score: float
-
-
 class AddressRegistry:
-    """The standard addresses in memory, reloaded when the table changes (count, last id, xmin).
+    """The standard addresses in memory, reloaded when the table or the stored areas change.
 
-    The freshness stamp is read only when an address has to be resolved.
+    The place names whose prefixes are taken off addresses are the shipped code lists
+    (`gis.places.default_places`) and the names of the current areas (from ``lookup``, when
+    given). The freshness stamps are read only when an address has to be resolved.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(
+        self, engine: Engine, *, places: Places | None = None, lookup: LookupCache | None = None
+    ) -> None:
         self._engine = engine
+        self._places = places
+        self._lookup = lookup
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int, int] | None = None
-        self._rows: list[StandardAddress] = []
-        self._matcher = AddressMatcher([])
+        self._stamp: tuple[object, ...] | None = None
+        self._matcher: AddressMatcher | None = None
 
-    def _fresh(self) -> tuple[list[StandardAddress], AddressMatcher]:
+    def _fresh(self) -> AddressMatcher:
+        areas = self._lookup.get() if self._lookup is not None else None
         with connect(self._engine) as conn:
-            stamp = address_sql.registry_stamp(conn)
+            stamp = (address_sql.registry_stamp(conn), areas.version if areas else None)
             with self._lock:
-                if stamp != self._stamp:
-                    self._rows = address_sql.registry(conn)
-                    self._matcher = AddressMatcher([r.address for r in self._rows])
+                if stamp != self._stamp or self._matcher is None:
+                    places = self._places or default_places()
+                    self._matcher = AddressMatcher(
+                        address_sql.registry(conn),
+                        places=places.with_areas(areas.names) if areas else places,
+                    )
                     self._stamp = stamp
-                return self._rows, self._matcher
+                return self._matcher
 
-    def resolve(self, address: str) -> ResolvedAddress | None:
-        """The registry's address for a free-text one, the method and the score; None if unknown."""
-        rows, matcher = self._fresh()
-        found = matcher.match(address)
-        if found is None:
-            return None
-        return ResolvedAddress(rows[found.position], f"address_{found.method}", found.score)
+    def match(self, address: str) -> AddressMatch:
+        """How ``address`` reads and which registry entry it is, explained (rule ``none``: none)."""
+        return self._fresh().match(address)
+
+    def resolve(self, address: str) -> AddressMatch | None:
+        """The match of a free-text address; None if it matches no registry entry."""
+        found = self.match(address)
+        return found if found.matched else None
 
 
 def place(rt: Runtime, reports: list[IncidentReport]) -> list[Placement]:
@@ -103,11 +106,12 @@ def _where(rt: Runtime, report: IncidentReport) -> Placement:
     """The report's point (not its grid yet): its coordinates, else its address's."""
     if report.lon is not None and report.lat is not None:
         return Placement(report.lon, report.lat, None, "coordinates")
-    resolved = rt.addresses.resolve(report.address) if report.address else None
-    if resolved is None:
+    if not report.address:
         return UNPLACED
-    found = resolved.address
-    return Placement(found.lon, found.lat, None, resolved.method, found.id, resolved.score)
+    match = rt.addresses.match(report.address)
+    if (found := match.address) is None:
+        return replace(UNPLACED, match=match)
+    return Placement(found.lon, found.lat, None, match.method, found.id, match.score, match)
 
 
 def prepare(
@@ -301,6 +305,7 @@ def give_place(
                 "location_method": where.method,
                 "address_id": where.address_id,
                 "match_score": where.score,
+                "attributes": located_by(current.attributes, where.match),
             },
         )
         incident_sql.add_event(

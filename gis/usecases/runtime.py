@@ -74,8 +74,9 @@ class Runtime:
     lookup, addresses, networks
         What the process keeps in memory, each kept fresh against the store and built lazily
         on first use: the lookup indexes (`gis.usecases.lookup.LookupCache`), the standard
-        addresses (`gis.usecases.incidents.AddressRegistry`) and the current walking network
-        (`gis.usecases.stations.NetworkCache`).
+        addresses with the place names they are read with, the shipped code lists and the
+        current areas' names (`gis.usecases.incidents.AddressRegistry`), and the current
+        walking network (`gis.usecases.stations.NetworkCache`).
     """
 
     engine: Engine
@@ -101,7 +102,7 @@ class Runtime:
         self.lookup = LookupCache(
             self.engine, stale_seconds=self.lookup_settings.lookup_stale_seconds
         )
-        self.addresses = AddressRegistry(self.engine)
+        self.addresses = AddressRegistry(self.engine, lookup=self.lookup)
         self.tokens = TokenCache(ttl=TOKEN_CACHE_SECONDS)
         self.networks = NetworkCache()
 

@@ -55,6 +55,29 @@ def test_address_is_resolved_through_the_registry(client: TestClient) -> None:
     assert body["lon"] == pytest.approx(116.3492126)
 
 
+@pytest.mark.parametrize(
+    ("address", "rule", "unit"),
+    [
+        ("石油大院社区住宅10号楼2单元301", "building", "2单元301"),
+        ("北京市海淀区学院路街道石油大院社区居委会住宅10栋2单元301室", "building", "2单元301"),
+        ("北京市海淀区学院路街道石油大院社区住宅10号楼", "normalised", None),
+    ],
+)
+def test_a_flat_is_located_at_its_buildings_standard_address(
+    client: TestClient, rt: Runtime, address: str, rule: str, unit: str | None
+) -> None:
+    with rt.write() as conn:
+        row = address_row("石油大院社区住宅10号楼", 116.3561877, 40.0060557)
+        address_sql.upsert_addresses(conn, rows=[row])
+    body = report(client, lon=None, lat=None, address=address)
+    assert body["status"] == "reported" and body["grid_code"].startswith("110108010018")
+    assert body["location_method"] == f"address_{rule}"
+    match = body["attributes"]["address_match"]
+    assert (match["rule"], match["score"], match["unit"]) == (rule, 100.0, unit)
+    assert match["address"]["text"] == "石油大院社区住宅10号楼"
+    assert client.get(f"/incidents/{body['id']}").json()["attributes"] == body["attributes"]
+
+
 def test_unknown_address_is_kept_in_the_queue(client: TestClient) -> None:
     body = report(client, lon=None, lat=None, address="月球背面1号")
     assert body["status"] == "needs_location" and body["grid_code"] is None

@@ -7,8 +7,16 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from gis.incidents.addresses import AddressMatcher, StandardAddress
 from gis.incidents.catalogue import Catalogue
-from gis.incidents.intake import AS_REPORTED, UNPLACED, Placement, initial_status, new_incident
+from gis.incidents.intake import (
+    ADDRESS_MATCH,
+    AS_REPORTED,
+    UNPLACED,
+    Placement,
+    initial_status,
+    new_incident,
+)
 from gis.incidents.keys import fingerprint, request_key
 from gis.incidents.records import NewIncident
 from gis.incidents.report import IncidentReport
@@ -129,8 +137,24 @@ def test_field_is_copied_from_the_placement(placement: Placement, name: str) -> 
     assert row[name] == asdict(placement)[PLACEMENT_FIELDS[name]]
 
 
+def test_attributes_are_the_reports_with_the_address_match() -> None:
+    match = AddressMatcher([StandardAddress(42, "学院路17号", POINT.x, POINT.y)]).match(
+        "学院路十七号"
+    )
+    placed = Placement(POINT.x, POINT.y, GRID, match.method, 42, match.score, match)
+    row = incident(placement=placed)
+    assert row.attributes == {**FULL_REPORT.attributes, ADDRESS_MATCH: match.explanation()}
+    assert row.attributes[ADDRESS_MATCH]["rule"] == "normalised"
+    assert incident(placement=BY_COORDINATES).attributes == FULL_REPORT.attributes
+
+
+def test_a_reports_own_address_match_attribute_is_not_kept() -> None:
+    forged = IncidentReport("hazard", lon=1.0, lat=2.0, attributes={ADDRESS_MATCH: "exact"})
+    assert incident(forged, BY_COORDINATES).attributes == {}
+
+
 def test_every_field_is_from_the_report_the_placement_or_the_rules() -> None:
-    ruled = {"status", "reported_at", "due_at", "key", "fingerprint"}
+    ruled = {"status", "reported_at", "due_at", "key", "fingerprint", "attributes"}
     assert {f.name for f in fields(NewIncident)} == {*AS_REPORTED, *PLACEMENT_FIELDS, *ruled}
 
 
