@@ -1,21 +1,23 @@
 """Lookup answers out, for HTTP and the CLI alike: CSV and NDJSON, each input row echoed first.
 
 The input is read by `gis.pointfiles` and answered by `gis.usecases.lookup`; this is rendering.
+A CSV answer is written in the encoding `gis.tables.answer_encoding` chose (the input's).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
 import orjson
 
+from gis import tables
 from gis.lookup import LEVEL_COLUMNS
 from gis.pointfiles import Rows
-from gis.usecases.lookup import ANSWER_COLUMNS, Answers
+from gis.usecases.lookup import ANSWER_COLUMNS, Answers, blank_answers
 
 PIECE_ROWS = 10_000
 """Rows rendered at a time: a chunk of 100,000 rows as one CSV string with Chinese names takes
@@ -72,19 +74,36 @@ def ndjson_lines(rows: Rows, answers: Answers, header: list[str]) -> bytes:
     return bytes(out)
 
 
-def pieces(
-    rows: Rows, answers: Answers, header: list[str] | None, *, ndjson: bool
+def answer_bytes(
+    chunks: Iterable[tuple[Rows, Answers]],
+    header: list[str],
+    *,
+    ndjson: bool = False,
+    encoding: str = "utf-8",
 ) -> Iterator[bytes]:
-    """The answer of one chunk as CSV (with ``header`` if given) or NDJSON, `PIECE_ROWS` at a time.
+    """The answer of a batch: CSV in ``encoding`` (the header once, even with no rows) or NDJSON.
 
-    For a stream: memory stays at one piece, and the client gets the first rows sooner.
+    NDJSON is UTF-8, as JSON is. Rendered `PIECE_ROWS` at a time: memory stays at one piece,
+    and the client gets the first rows sooner.
     """
-    if ndjson and header is None:
-        raise ValueError("NDJSON needs the header: it names every field")
-    for start in range(0, max(len(rows), 1), PIECE_ROWS):
+    if ndjson:
+        for rows, answers in chunks:
+            yield from (ndjson_lines(r, a, header) for r, a in _pieces(rows, answers))
+        return
+    yield from tables.encoded(_csv_pieces(chunks, header), encoding)
+
+
+def _csv_pieces(chunks: Iterable[tuple[Rows, Answers]], header: list[str]) -> Iterator[str]:
+    first: list[str] | None = header
+    for rows, answers in chunks:
+        for piece_rows, piece_answers in _pieces(rows, answers):
+            yield csv_text(piece_rows, piece_answers, first)
+            first = None
+    if first is not None:  # no rows: still a header
+        yield csv_text([], blank_answers(0), first)
+
+
+def _pieces(rows: Rows, answers: Answers) -> Iterator[tuple[Rows, Answers]]:
+    for start in range(0, len(rows), PIECE_ROWS):
         end = start + PIECE_ROWS
-        part = {name: values[start:end] for name, values in answers.items()}
-        if ndjson:
-            yield ndjson_lines(rows[start:end], part, header or [])
-        else:
-            yield csv_text(rows[start:end], part, header if start == 0 else None).encode()
+        yield rows[start:end], {name: values[start:end] for name, values in answers.items()}

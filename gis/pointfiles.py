@@ -1,17 +1,19 @@
-"""Files of points as people send them: GeoJSON FeatureCollections of Points, and CSV tables.
+"""Files of points as people send them: GeoJSON FeatureCollections of Points, and tables.
 
-One reader per format for every caller (point lookups, incident imports, station imports).
-The readers are lenient per row — a feature that is not a Point, a CSV row with the wrong number
-of fields, gets an error naming the field and goes on with the others — and strict about the
-whole input (not JSON, not a FeatureCollection, no header), which raises `UnreadableFile`.
-Callers that must refuse a file whole (stations) raise on the first row error themselves.
+One reader per format for every caller (point lookups, incident imports, station imports); a
+table (CSV in UTF-8 or GBK, or an .xlsx) is decoded by `gis.tables`, which also finds its
+coordinate columns. The readers are lenient per row — a feature that is not a Point, a CSV row
+with the wrong number of fields, gets an error naming the field and goes on with the others —
+and strict about the whole input (not JSON, not a FeatureCollection, no header, not text),
+which raises `UnreadableFile`. Callers that must refuse a file whole (stations) raise on the
+first row error themselves.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -21,11 +23,11 @@ import numpy as np
 import numpy.typing as npt
 import orjson
 
+from gis import tables
 from gis.errors import PayloadTooLarge, UnreadableFile
 from gis.limits import LOOKUP_CHUNK_ROWS as CHUNK_ROWS
+from gis.tables import TableOptions
 
-LON_FIELDS = ("lon", "lng", "longitude", "x", "经度")
-LAT_FIELDS = ("lat", "latitude", "y", "纬度")
 ObjectArray = npt.NDArray[np.object_]
 Rows = list[Sequence[Any]]  # each row's fields, as given
 Record = dict[str, Any]
@@ -105,24 +107,57 @@ def _missing(required: bool) -> str:
     return "geometry: missing" if required else ""
 
 
-def csv_records(text: str, what: str = "csv") -> tuple[list[str], list[Record]]:
-    r"""The header and the rows (as dicts) of a CSV text with a header line.
+def records_of(rows: Iterable[Sequence[str]], what: str = "csv") -> tuple[list[str], list[Record]]:
+    """The header and the rows (as dicts keyed by the header's names) of a table's rows.
+
+    Blank rows are skipped; a row shorter than the header has None in the fields it lacks, and
+    one longer carries the reason in ``_error``.
 
     Examples
     --------
-    >>> csv_records("a,b\n1,2\n")
-    (['a', 'b'], [{'a': '1', 'b': '2'}])
+    >>> records_of([["a ", "b"], ["1", "2"], [], ["3"], ["4", "5", "6"]])  # doctest: +ELLIPSIS
+    (['a', 'b'], [{'a': '1', 'b': '2'}, {'a': '3', 'b': None}, {..., '_error': 'fields: ...'}])
     """
-    try:
-        reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-        header = [name.strip() for name in reader.fieldnames or []]
-        reader.fieldnames = header  # the rows keyed by the names as the header shows them
-        records: list[Record] = list(reader)
-    except csv.Error as exc:
-        raise UnreadableFile(f"{what}: cannot read the CSV: {exc}") from None
-    if not header:
+    found = iter(rows)
+    header = tables.header_of(next(found, []))
+    if not any(header):
         raise UnreadableFile(f"{what}: empty; expected a header line")
+    records: list[Record] = []
+    for row in found:
+        if not row:
+            continue
+        record: Record = dict(zip(header, [*row, *[None] * (len(header) - len(row))], strict=False))
+        if len(row) > len(header):
+            record["_error"] = f"fields: expected {len(header)}, got {len(row)}"
+        records.append(record)
     return header, records
+
+
+def table_records(
+    source: bytes | Path,
+    *,
+    kind: str = "csv",
+    options: TableOptions | None = None,
+    what: str = "csv",
+) -> PointTable:
+    r"""The header, rows (as dicts) and encoding of a table: a CSV (UTF-8 or GBK) or an .xlsx.
+
+    Examples
+    --------
+    >>> found = table_records("经度,纬度\n116.3,40\n".encode("gbk"))
+    >>> found.records, found.encoding
+    ([{'经度': '116.3', '纬度': '40'}], 'gb18030')
+    """
+    rows, encoding = tables.read_table(source, kind=kind, options=options, what=what)
+    return PointTable(*records_of(rows, what), encoding)
+
+
+class PointTable(NamedTuple):
+    """A table of points read whole: its header, its rows as dicts, and a CSV's encoding."""
+
+    header: list[str]
+    records: list[Record]
+    encoding: str | None  # None: not a CSV (a workbook, GeoJSON)
 
 
 @dataclass
@@ -140,35 +175,36 @@ class Chunk:
 
 
 class CsvPoints:
-    r"""A CSV stream with a header naming the longitude and latitude columns (case ignored).
+    r"""A table of points: a header, and the rows under it, read in chunks (`chunks`).
 
-    Read in chunks (`chunks`), so a file of millions of rows is never held whole as objects.
+    ``source`` is a CSV text stream or the rows of a table (`gis.tables.Table.rows`, a CSV's
+    or a workbook's), the header first. The coordinate columns are found by their usual names
+    or named (`gis.tables.coordinate_columns`). A file of millions of rows is never held whole
+    as objects.
 
     Examples
     --------
-    >>> points = CsvPoints(io.StringIO("id,LON,lat\na,116.3,39.9\nb,1\n"))
+    >>> points = CsvPoints(io.StringIO("id,LNG,纬度\na,116.3,39.9\nb,1\n"))
     >>> [(rows, chunk.errors.tolist()) for rows, chunk in points.chunks()]
     [([['a', '116.3', '39.9'], ['b', '1', '']], ['', 'fields: expected 3, got 2'])]
     """
 
-    def __init__(self, stream: IO[str], *, lon_field: str = "lon", lat_field: str = "lat") -> None:
-        self._reader = csv.reader(stream)
+    def __init__(
+        self,
+        source: io.TextIOBase | Iterator[list[str]],
+        *,
+        lon_field: str | None = None,
+        lat_field: str | None = None,
+        options: TableOptions | None = None,
+    ) -> None:
+        self._reader = csv.reader(source) if isinstance(source, io.TextIOBase) else source
         header = next(self._reader, None)
         if not header or not any(field.strip() for field in header):
-            raise UnreadableFile(f"csv: empty; expected a header {lon_field},{lat_field}[,id]")
-        self.header = [field.strip().lstrip("\ufeff") for field in header]
-        self.lon_index = self._column(lon_field, lat_field, lon_field)
-        self.lat_index = self._column(lon_field, lat_field, lat_field)
-
-    def _column(self, lon_field: str, lat_field: str, name: str) -> int:
-        lowered = [field.lower() for field in self.header]
-        if name.lower() not in lowered:
-            found = ",".join(self.header)[:200]
-            raise UnreadableFile(
-                f"csv: no {name!r} column in the header {found!r}; "
-                f"expected {lon_field},{lat_field}[,id]"
-            )
-        return lowered.index(name.lower())
+            raise UnreadableFile("csv: empty; expected a header lon,lat[,id]")
+        self.header = tables.header_of(header)
+        self.lon_index, self.lat_index = tables.coordinate_columns(
+            self.header, lon_field, lat_field, options=options
+        )
 
     def chunks(self, size: int = CHUNK_ROWS) -> Iterator[tuple[Rows, Chunk]]:
         """Rows (fields padded or cut to the header) and their coordinates, ``size`` at a time."""
@@ -360,24 +396,26 @@ def geojson_chunks(features: list[Any], size: int = CHUNK_ROWS) -> Iterator[tupl
         yield rows, Chunk(lon, lat, np.array([p.error for p in points], dtype=object))
 
 
-def read_point_table(path: Path) -> tuple[list[str], list[Record]]:
-    """The rows of a CSV (with a header) or of a GeoJSON FeatureCollection of Points.
+def read_point_table(path: Path, options: TableOptions | None = None) -> PointTable:
+    """The rows of a table (a CSV or an .xlsx, with a header) or of a GeoJSON FeatureCollection.
 
-    A GeoJSON feature becomes its properties with ``id``, ``lon`` and ``lat``; one that is not
-    a Point carries the reason in ``_error`` (a feature without geometry is no error: its
-    properties may locate it).
+    A table is read as `gis.tables` reads one (``options``: its encoding and sheet). A GeoJSON
+    feature becomes its properties with ``id``, ``lon`` and ``lat``; one that is not a Point
+    carries the reason in ``_error`` (a feature without geometry is no error: its properties
+    may locate it).
     """
     if not path.is_file():
         raise UnreadableFile(f"{path}: no such file")
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".geojson", ".json"):
-        raise UnreadableFile(f"{path.name}: expected .csv or .geojson")
+    if suffix not in (".csv", ".xlsx", ".xls", ".geojson", ".json"):
+        raise UnreadableFile(f"{path.name}: expected .csv, .xlsx or .geojson")
+    if suffix not in (".geojson", ".json"):
+        kind = tables.table_kind(path.name, what=path.name)
+        return table_records(path, kind=kind, options=options, what=path.name)
     try:
         content = path.read_bytes()
-        if suffix == ".csv":
-            return csv_records(content.decode("utf-8-sig"), what=path.name)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UnreadableFile(f"{path.name}: cannot read it: {exc}") from None
+    except OSError as exc:
+        raise UnreadableFile(f"{path.name}: cannot read it: {exc.strerror}") from None
     header: dict[str, None] = {"id": None, "lon": None, "lat": None}
     records = []
     for feature in feature_collection(content, what=path.name):
@@ -387,4 +425,4 @@ def read_point_table(path: Path) -> tuple[list[str], list[Record]]:
         if point.error:
             record["_error"] = point.error
         records.append(record)
-    return list(header), records
+    return PointTable(list(header), records, None)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-import io
 import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
+from api.cli import tables
 from api.cli.base import app, err, runtime, say
 from gis.areas import ORDER
 
 if TYPE_CHECKING:
-    from gis.usecases.lookup import BatchAnswers
+    from gis.pointfiles import Rows
+    from gis.usecases.lookup import Answers, BatchAnswers
 
 CrsOption = Annotated[
     str, typer.Option(help="CRS of the input: wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n")
@@ -70,60 +73,93 @@ def _answer_lines(answer: dict[str, Any]) -> list[str]:
 @app.command("assign")
 def assign(
     ctx: typer.Context,
-    in_file: Annotated[Path, typer.Argument(help="CSV with a header, one point per row")],
+    in_file: Annotated[
+        Path, typer.Argument(help="a table with a header, one point per row: .csv or .xlsx")
+    ],
     out_file: Annotated[Path, typer.Option("--out", "-o", help="CSV to write")],
     crs: CrsOption = "wgs84",
-    lon_field: Annotated[str, typer.Option(help="column of the longitude")] = "lon",
-    lat_field: Annotated[str, typer.Option(help="column of the latitude")] = "lat",
+    lon_field: tables.LonFieldOption = None,
+    lat_field: tables.LatFieldOption = None,
+    encoding: tables.EncodingOption = None,
+    sheet: tables.SheetOption = None,
+    out_encoding: tables.OutEncodingOption = None,
     as_of: AsOfOption = None,
 ) -> None:
-    """Add the grid, community, subdistrict and district of every row of a CSV.
+    """Add the grid, community, subdistrict and district of every row of a table.
 
     The input columns are kept and the answer columns appended; a row that cannot be answered
-    gets the reason in the ``error`` column.
+    gets the reason in the ``error`` column. The answer is written in the input's encoding
+    (GBK in, GB18030 out: GBK's bytes for GBK's characters), UTF-8 with a BOM for an .xlsx.
+    OUT is written whole or not at all.
     """
     from gis.errors import UnreadableFile
     from gis.pointfiles import CsvPoints
+    from gis.tables import answer_encoding, open_table, table_kind
     from gis.usecases.lookup import locate_batch
     from gis.values import crs_of, optional_time
 
     input_crs = crs_of(crs)
     when = optional_time(as_of, "--as-of")
+    options = tables.read_options(encoding, sheet, lon_field, lat_field)
+    asked = tables.written_encoding(out_encoding)
     if not in_file.is_file():
         raise UnreadableFile(f"{in_file}: no such file")
-    with runtime(ctx) as rt, in_file.open("rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
-        points = CsvPoints(text, lon_field=lon_field, lat_field=lat_field)
-        batch = locate_batch(rt, points.chunks(), input_crs, as_of=when)
-        counts = _write(points.header, batch, raw, out_file)
+    kind = table_kind(in_file.name, what=in_file.name)
+    with (
+        in_file.open("rb") as raw,
+        open_table(raw, kind=kind, options=options, what=in_file.name) as table,
+    ):
+        points = CsvPoints(table.rows, options=options)
+        written = Written(out_file, answer_encoding(table.encoding, asked), raw, kind == "csv")
+        with runtime(ctx) as rt:
+            batch = locate_batch(rt, points.chunks(), input_crs, as_of=when)
+            counts = written.write(points.header, batch)
     say(f"{out_file}: {counts[0]:,} rows, {counts[1]:,} in a grid, {counts[2]:,} with errors")
 
 
-def _write(
-    header: list[str], batch: BatchAnswers, raw: BinaryIO, out_file: Path
-) -> tuple[int, int, int]:
-    """Write the answers chunk by chunk, with a progress bar over the bytes read; the counts."""
-    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+@dataclass
+class Written:
+    """An answer file being written, and how far through the input it is.
 
-    from api.lookup_io import csv_text
-    from gis.usecases.lookup import blank_answers
+    The rows go to a file beside ``path``, which becomes ``path`` once all are written: an
+    input that turns out unreadable half way, or a store that fails, leaves nothing behind.
+    """
 
-    size = Path(raw.name).stat().st_size
-    rows = inside = failed = 0
-    columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
-    with (
-        out_file.open("w", encoding="utf-8", newline="") as target,
-        Progress("assigning", *columns, console=err, transient=True) as progress,
-    ):
-        task = progress.add_task("assign", total=size)
-        first: list[str] | None = header
-        for chunk_rows, answers in batch.chunks:
-            target.write(csv_text(chunk_rows, answers, first))
-            first = None
-            rows += len(chunk_rows)
-            inside += int((answers["grid_code"] != "").sum())
-            failed += int((answers["error"] != "").sum())
-            progress.update(task, completed=raw.tell())
-        if first is not None:  # no rows: still the header
-            target.write(csv_text([], blank_answers(0), first))
-    return rows, inside, failed
+    path: Path
+    encoding: str
+    raw: BinaryIO
+    by_bytes: bool  # a CSV's progress is the bytes read; a workbook's is not known ahead
+    counts: list[int] = field(default_factory=lambda: [0, 0, 0])  # rows, in a grid, errors
+
+    def write(self, header: list[str], batch: BatchAnswers) -> tuple[int, int, int]:
+        """Write the answers chunk by chunk, with a progress bar; the counts."""
+        from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+        from api.lookup_io import answer_bytes
+
+        part = self.path.with_name(f".{self.path.name}.part")
+        size = Path(self.raw.name).stat().st_size if self.by_bytes else None
+        columns = (BarColumn(), DownloadColumn(), TimeRemainingColumn())
+        try:
+            with (
+                part.open("wb") as target,
+                Progress("assigning", *columns, console=err, transient=True) as progress,
+            ):
+                task = progress.add_task("assign", total=size)
+                chunks = self._counted(batch, lambda done: progress.update(task, completed=done))
+                target.writelines(answer_bytes(chunks, header, encoding=self.encoding))
+            part.replace(self.path)
+        finally:
+            part.unlink(missing_ok=True)
+        rows, inside, failed = self.counts
+        return rows, inside, failed
+
+    def _counted(
+        self, batch: BatchAnswers, progress: Callable[[int], None]
+    ) -> Iterator[tuple[Rows, Answers]]:
+        for rows, answers in batch.chunks:
+            self.counts[0] += len(rows)
+            self.counts[1] += int((answers["grid_code"] != "").sum())
+            self.counts[2] += int((answers["error"] != "").sum())
+            progress(self.raw.tell() if self.by_bytes else self.counts[0])
+            yield rows, answers

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from api.cli import tables
 from api.cli.base import app, machine, runtime, say
 from gis import clock
 from gis.incidents.privacy import mask_phone
@@ -56,15 +57,14 @@ def roster_import(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="show what would change; write nothing")
     ] = False,
-    encoding: Annotated[
-        str | None, typer.Option("--encoding", help="the CSV's encoding (default: UTF-8, else GBK)")
-    ] = None,
+    encoding: tables.EncodingOption = None,
+    sheet: tables.SheetOption = None,
 ) -> None:
     """Make the roster of the areas FILE names what it says (the whole file, or nothing)."""
     from gis.roster.files import read_roster_file
     from gis.usecases import roster
 
-    rows = read_roster_file(file, encoding=encoding)
+    rows = read_roster_file(file, options=tables.read_options(encoding, sheet))
     with runtime(ctx) as rt:
         changes = roster.import_roster(rt, rows, acting=machine(), dry_run=dry_run)
     counts = changes.counts()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from api.cli import tables
 from api.cli.base import app, machine, runtime, say, warn
 from gis.settings import SAMPLE_STATIONS, SHARED_DATA
 
@@ -109,21 +110,29 @@ def _isochrone_feature(
 @stations_app.command("import")
 def stations_import(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="GeoJSON (Points) or CSV (lon, lat columns)")],
+    file: Annotated[
+        Path, typer.Argument(help="GeoJSON (Points), or a .csv or .xlsx with coordinate columns")
+    ],
     crs: CrsOption = "wgs84",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate only")] = False,
+    lon_field: tables.LonFieldOption = None,
+    lat_field: tables.LatFieldOption = None,
+    encoding: tables.EncodingOption = None,
+    sheet: tables.SheetOption = None,
 ) -> None:
     """Import stations; features with a known source_id are updated (idempotent)."""
     from gis.errors import UnreadableFile
     from gis.stations.records import read_stations
     from gis.usecases import stations
 
-    kinds = {".geojson": "geojson", ".json": "geojson", ".csv": "csv"}
-    if file.suffix.lower() not in kinds or not file.exists():
-        raise UnreadableFile(f"file: {file} is not an existing .geojson, .json or .csv file")
+    options = tables.read_options(encoding, sheet, lon_field, lat_field)
+    kinds = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".xlsx": "xlsx"}
+    if file.suffix.lower() not in kinds or not file.is_file():
+        raise UnreadableFile(f"file: {file} is not an existing .geojson, .json, .csv or .xlsx file")
+    kind = kinds[file.suffix.lower()]
     with runtime(ctx) as rt:
         parsed = read_stations(
-            file.read_bytes(), kind=kinds[file.suffix.lower()], catalogue=rt.station_types, crs=crs
+            file.read_bytes(), kind=kind, catalogue=rt.station_types, crs=crs, options=options
         )
         if dry_run:
             say(f"{len(parsed)} stations are valid (dry run: nothing written)")

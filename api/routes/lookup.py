@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Annotated, Any
 
 import orjson
@@ -14,16 +14,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
 
 from api import lookup_io
 from api.access import Public, requires
 from api.deps import runtime
 from api.schemas import BATCH_ANSWER, BATCH_BODY, LookupAnswer
-from gis import limits, pointfiles
+from gis import limits, pointfiles, tables
 from gis.errors import PayloadTooLarge, UnreadableFile
 from gis.identity.access import Acting
 from gis.pointfiles import Chunk, Rows
-from gis.usecases.lookup import BatchAnswers, blank_answers, locate_batch, locate_point
+from gis.tables import TableOptions
+from gis.usecases.lookup import locate_batch, locate_point
 from gis.values import crs_of, optional_time, parse_point
 
 router = APIRouter(tags=["lookup"])
@@ -32,6 +35,14 @@ JSON_TYPES = ("application/json", "application/geo+json")
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 SPOOL_BYTES = 2**20  # a batch body larger than this waits on disk, not in the worker's memory
 SNIFF_BYTES = 4096
+UPLOAD_KINDS = {
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".xlsx": "xlsx",
+    ".csv": "csv",
+    ".txt": "csv",
+}
+"""A multipart upload's kind, by its file name."""
 SWITCH_SECONDS = 0.0005  # how long a thread may keep the GIL from the event loop (`_prompt_loop`)
 CrsQuery = Annotated[
     str, Query(description="wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n (of the input)")
@@ -83,6 +94,18 @@ def area_headers(version: int, *, stale: bool) -> dict[str, str]:
     return headers
 
 
+EncodingQuery = Annotated[
+    str | None, Query(description="utf-8 | utf-8-sig | gbk | gb18030 | gb2312 (default: found)")
+]
+OutEncodingQuery = Annotated[
+    str | None, Query(description="utf-8 | utf-8-sig | gbk | gb18030 (default: the input's)")
+]
+FieldQuery = Annotated[
+    str | None, Query(description="a column's name (default: lon/lng/经度/x, lat/纬度/y …)")
+]
+SheetQuery = Annotated[str | None, Query(description="the .xlsx sheet (default: the first)")]
+
+
 @router.post("/lookup", openapi_extra=BATCH_BODY, responses=BATCH_ANSWER)
 async def lookup_batch(
     request: Request,
@@ -92,34 +115,48 @@ async def lookup_batch(
     file_format: Annotated[
         str | None, Query(alias="format", pattern="^(csv|ndjson)$", description="csv | ndjson")
     ] = None,
+    encoding: EncodingQuery = None,
+    lon_field: FieldQuery = None,
+    lat_field: FieldQuery = None,
+    sheet: SheetQuery = None,
+    out_encoding: OutEncodingQuery = None,
 ) -> StreamingResponse:
-    """Locate a batch: CSV (``lon,lat[,...]`` header) or a GeoJSON FeatureCollection of Points.
+    """Locate a batch: a table (CSV in UTF-8 or GBK, or .xlsx) or a GeoJSON FeatureCollection.
 
-    Answers stream back as CSV (default) or NDJSON, one row per input row, in order; rows
-    that cannot be answered carry an ``error`` naming the field and the reason.
+    A table's coordinate columns are found by their usual names (lon/lng/经度, lat/纬度 …) or
+    named. Answers stream back as CSV (default; in the input's encoding, every input column
+    kept) or NDJSON, one row per input row, in order; rows that cannot be answered carry an
+    ``error`` naming the field and the reason.
     """
     input_crs = crs_of(crs)
     when = optional_time(as_of, "as_of")
+    options = tables.table_options(
+        encoding=encoding, sheet=sheet, lon_field=lon_field, lat_field=lat_field
+    )
+    asked = tables.parse_encoding(out_encoding, "out_encoding", tables.OUT_ENCODINGS)
     ndjson = file_format == "ndjson" or (
         file_format is None and _media(request.headers.get("accept", "")) in NDJSON_TYPES
     )
-    content_type = _media(request.headers.get("content-type", ""))
-    body = await _spool(request)
+    body = await _body(request)
     _prompt_loop()
     try:
         # parsing up to 200 MB and (re)building an index take a while: not on the event loop
-        header, chunks = await run_in_threadpool(_read, content_type, body)
+        batch_input = await run_in_threadpool(_read, body, options)
         batch = await run_in_threadpool(
-            locate_batch, runtime(request), chunks, input_crs, as_of=when
+            locate_batch, runtime(request), batch_input.chunks, input_crs, as_of=when
         )
     except BaseException:
-        body.file.close()
+        body.close()
         raise
+    written = tables.answer_encoding(batch_input.encoding, asked)
     return StreamingResponse(
-        _lines(batch, header, ndjson=ndjson),  # a plain iterator: each chunk in the thread pool
-        media_type="application/x-ndjson" if ndjson else "text/csv; charset=utf-8",
+        # a plain iterator: each chunk in the thread pool
+        lookup_io.answer_bytes(batch.chunks, batch_input.header, ndjson=ndjson, encoding=written),
+        media_type="application/x-ndjson"
+        if ndjson
+        else f"text/csv; charset={tables.charset(written)}",
         headers=area_headers(batch.version, stale=batch.stale),
-        background=BackgroundTask(body.file.close),
+        background=BackgroundTask(body.close),
     )
 
 
@@ -142,13 +179,72 @@ def _media(value: str) -> str:
 
 @dataclass
 class Body:
-    """A request body spooled to a temporary file (in memory while small), and its line count."""
+    """A batch body in a temporary file (in memory while small), and what kind it is.
+
+    ``kind``: ``geojson``, ``csv`` or ``xlsx``, by the content type (a multipart file's by
+    its name); None when the body did not say (sniffed). ``closing``: what reads it.
+    """
 
     file: IO[bytes]
-    lines: int
+    kind: str | None
+    closing: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        """Close the file, and what reads it."""
+        self.file.close()
+        for thing in self.closing:
+            thing.close()
 
 
-async def _spool(request: Request) -> Body:
+@dataclass
+class BatchInput:
+    """A batch read: the header to echo, its chunks, and the encoding a CSV was read in."""
+
+    header: list[str]
+    chunks: Iterator[tuple[Rows, Chunk]]
+    encoding: str | None  # None: a workbook (answered in UTF-8 with a BOM)
+
+
+async def _body(request: Request) -> Body:
+    """The batch's bytes and kind: the body, or the file of a multipart upload."""
+    content_type = _media(request.headers.get("content-type", ""))
+    if content_type == "multipart/form-data":
+        return await _upload(request)
+    if content_type in JSON_TYPES:
+        kind: str | None = "geojson"
+    elif content_type == tables.XLSX_TYPE:
+        kind = "xlsx"
+    elif content_type in CSV_TYPES:
+        kind = "csv"
+    elif not content_type:
+        kind = None
+    else:
+        raise UnreadableFile(
+            f"body: content type {content_type!r} is not a batch of points; send text/csv "
+            "(a header with lon,lat or 经度,纬度), an .xlsx, application/geo+json (a "
+            "FeatureCollection of Points), or a multipart upload in field 'file'"
+        )
+    return Body(await _spool(request), kind)
+
+
+async def _upload(request: Request) -> Body:
+    """The file of a multipart upload (field ``file``): .csv, .xlsx or .geojson by its name."""
+    try:
+        form = await request.form(max_files=1)  # the file part spools to disk
+    except (MultiPartException, ValueError) as exc:
+        raise UnreadableFile(f"file: unreadable multipart body: {exc}") from None
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        await form.close()
+        raise UnreadableFile("file: the multipart upload has no file in field 'file'")
+    suffix = Path(upload.filename or "").suffix.lower()
+    if suffix == ".xls":
+        await form.close()
+        tables.table_kind(upload.filename, what="file")  # raises: save it as .xlsx
+    return Body(upload.file, UPLOAD_KINDS.get(suffix))  # another name: sniffed
+
+
+async def _spool(request: Request) -> IO[bytes]:
     """The body in a temporary file, refused with 413 as soon as it passes the limit.
 
     A batch body may be up to `limits.BODY_BYTES`; holding it in memory would add that much to
@@ -158,22 +254,22 @@ async def _spool(request: Request) -> Body:
     if declared.isdigit() and int(declared) > limits.BODY_BYTES:
         raise _too_large(f"{int(declared) // 2**20} MB")
     spooled = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 closed by the caller
-    size = lines = 0
-    blank, last = True, b"\n"
+    size = 0
+    blank = True
     async for part in request.stream():
         size += len(part)
         if size > limits.BODY_BYTES:
             spooled.close()
             raise _too_large("more")
         spooled.write(part)
-        lines += part.count(b"\n")
         blank = blank and not part.strip()
-        last = part[-1:] or last
     if blank:
         spooled.close()
-        raise UnreadableFile("body: empty; send CSV (lon,lat[,id]) or a GeoJSON FeatureCollection")
+        raise UnreadableFile(
+            "body: empty; send a table (lon,lat or 经度,纬度) or a GeoJSON FeatureCollection"
+        )
     spooled.seek(0)
-    return Body(spooled, lines + (last != b"\n"))
+    return spooled
 
 
 def _too_large(size: str) -> PayloadTooLarge:
@@ -181,27 +277,42 @@ def _too_large(size: str) -> PayloadTooLarge:
     return PayloadTooLarge(f"body: {size} is over the limit of {limit} MB; split it")
 
 
-def _read(content_type: str, body: Body) -> tuple[list[str], Iterator[tuple[Rows, Chunk]]]:
-    """The header to echo and the chunks of a CSV or GeoJSON body (whole-input errors raise).
+def _read(body: Body, options: TableOptions) -> BatchInput:
+    """The header to echo and the chunks of a table or GeoJSON body (whole-input errors raise).
 
     GeoJSON is read whole here (feature by feature, kept compact), so that a broken document is
-    a 400 before the answer starts; CSV is read chunk by chunk as the answer is sent (its only
-    whole-input error is in the header).
+    a 400 before the answer starts; a table is read chunk by chunk as the answer is sent (its
+    whole-input errors — its encoding, its header, its row count — are found first).
     """
-    if content_type in JSON_TYPES or (not content_type and _starts_with_brace(body.file)):
+    kind = body.kind
+    if kind is None:  # the body did not say: GeoJSON starts with a brace, a workbook with PK
+        brace = _starts_with_brace(body.file)
+        kind = "geojson" if brace else tables.table_kind(None, body.file.read(SNIFF_BYTES))
+        body.file.seek(0)
+    if kind == "geojson":
         found = pointfiles.point_features(
             body.file, max_rows=limits.LOOKUP_ROWS, size=limits.LOOKUP_CHUNK_ROWS
         )
-        return ["id", "lon", "lat"], ((pointfiles.feature_rows(c), c) for c in found)
-    if content_type and content_type not in CSV_TYPES:
-        raise UnreadableFile(
-            f"body: content type {content_type!r} is not a batch of points; send text/csv "
-            "(header lon,lat[,id]) or application/geo+json (a FeatureCollection of Points)"
-        )
-    _check_rows(body.lines - 1)
-    stream = io.TextIOWrapper(body.file, encoding="utf-8-sig", errors="replace", newline="")
-    points = pointfiles.CsvPoints(stream)
-    return points.header, points.chunks(limits.LOOKUP_CHUNK_ROWS)
+        chunks = ((pointfiles.feature_rows(c), c) for c in found)
+        return BatchInput(["id", "lon", "lat"], chunks, "utf-8")
+    if kind == "csv":
+        _check_rows(_lines(body.file) - 1)
+    table = tables.open_table(body.file, kind=kind, options=options, what="body")
+    body.closing.append(table)
+    if table.declared_rows is not None:
+        _check_rows(table.declared_rows - 1)
+    points = pointfiles.CsvPoints(table.rows, options=options)
+    return BatchInput(points.header, points.chunks(limits.LOOKUP_CHUNK_ROWS), table.encoding)
+
+
+def _lines(file: IO[bytes]) -> int:
+    """How many lines a file has (a last one without a newline counts), read a block at a time."""
+    lines, last = 0, b"\n"
+    while block := file.read(SPOOL_BYTES):
+        lines += block.count(b"\n")
+        last = block[-1:]
+    file.seek(0)
+    return lines + (last != b"\n")
 
 
 def _starts_with_brace(file: IO[bytes]) -> bool:
@@ -215,14 +326,3 @@ def _check_rows(count: int) -> None:
         raise PayloadTooLarge(
             f"body: {count:,} rows is over the limit of {limits.LOOKUP_ROWS:,}; split the batch"
         )
-
-
-def _lines(batch: BatchAnswers, header: list[str], *, ndjson: bool) -> Iterator[bytes]:
-    first = True
-    for rows, answers in batch.chunks:
-        yield from lookup_io.pieces(
-            rows, answers, header if first or ndjson else None, ndjson=ndjson
-        )
-        first = False
-    if first and not ndjson:  # no rows: still a header
-        yield lookup_io.csv_text([], blank_answers(0), header).encode()

@@ -1,4 +1,8 @@
-"""Reading standard-address files (GeoJSON, GeoPackage, CSV with lon/lat) into registry rows."""
+"""Reading standard-address files (GeoJSON, GeoPackage, or a CSV/.xlsx table) into registry rows.
+
+A table is read as `gis.tables` reads one: UTF-8 or GBK, its coordinate columns by their usual
+names (lon/lng/经度, lat/纬度 …) or named.
+"""
 
 from __future__ import annotations
 
@@ -9,31 +13,41 @@ import numpy as np
 import pandas as pd
 
 from gis import crs as crslib
+from gis import tables
 from gis.errors import InvalidInput, UnreadableFile
 from gis.incidents.addresses import normalise
 from gis.io import read_frame, resolve_crs
+from gis.pointfiles import table_records
+from gis.tables import TableOptions
 
 ADDRESS_FIELDS = ("address", "地址", "标准地址", "addr", "addr:full")
 
 
-def _csv(path: Path, crs: str | None) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, Any]:
-    try:
-        frame = pd.read_csv(path, dtype=str).fillna("")
-    except (OSError, ValueError) as exc:
-        raise UnreadableFile(f"file: cannot read {path.name} as CSV: {exc}") from exc
-    lon = next((c for c in ("lon", "lon_wgs84", "经度", "x") if c in frame.columns), None)
-    lat = next((c for c in ("lat", "lat_wgs84", "纬度", "y") if c in frame.columns), None)
-    if lon is None or lat is None:
-        raise UnreadableFile(f"file: {path.name} needs lon and lat columns")
+def _table(
+    path: Path, crs: str | None, options: TableOptions | None
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, Any]:
+    kind = tables.table_kind(path.name, what="file")
+    header, records, _ = table_records(path, kind=kind, options=options, what="file")
+    for number, record in enumerate(records, start=2):
+        if record.get("_error"):
+            raise InvalidInput(f"row {number}: {record['_error']}")
+    lon, lat = (header[i] for i in tables.coordinate_columns(header, options=options))
+    frame = pd.DataFrame.from_records(records, columns=header).fillna("")
     x = pd.to_numeric(frame[lon], errors="coerce").to_numpy()
     y = pd.to_numeric(frame[lat], errors="coerce").to_numpy()
     return frame, x, y, crslib.parse_crs(crs or "wgs84")
 
 
-def read_addresses(path: Path, *, crs: str | None = None) -> list[dict[str, Any]]:
-    """Registry rows (address, normalized, lon, lat, building, households, source, attributes)."""
-    if path.suffix.lower() == ".csv":
-        frame, x, y, source = _csv(path, crs)
+def read_addresses(
+    path: Path, *, crs: str | None = None, options: TableOptions | None = None
+) -> list[dict[str, Any]]:
+    """Registry rows (address, normalized, lon, lat, building, households, source, attributes).
+
+    A .csv or .xlsx is read with ``options`` (encoding, sheet, coordinate columns); any other
+    file as a vector layer (GeoJSON, GeoPackage …).
+    """
+    if path.suffix.lower() in (".csv", ".xlsx", ".xls"):
+        frame, x, y, source = _table(path, crs, options)
     else:
         frame = read_frame(path)
         source = resolve_crs(frame, crs, path)

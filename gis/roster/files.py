@@ -1,4 +1,4 @@
-"""Roster files: a CSV (UTF-8, with or without BOM, or GBK/GB18030) or an .xlsx sheet.
+"""Roster files: a CSV (UTF-8, with or without BOM, or GBK/GB18030) or an .xlsx (`gis.tables`).
 
 Columns ``name,phone,duty,grid_code[,login,unit,department,party_member]``, or their Chinese
 headers (姓名, 电话/手机, 职务/岗位, 网格编码, 账号, 单位, 部门, 党员). Rows are numbered as a
@@ -9,14 +9,13 @@ field, and so does a row repeating another (the same person, duty and area).
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from gis import tables
 from gis.errors import InvalidInput, UnreadableFile
 from gis.roster.people import RosterRow, parse_row
+from gis.tables import TableOptions
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "name": ("name", "姓名", "名字"),
@@ -32,16 +31,20 @@ HEADERS: dict[str, tuple[str, ...]] = {
 REQUIRED = ("name", "phone", "duty", "grid_code")
 MAX_ROWS = 100_000
 """The most rows one roster file may hold."""
-_XLSX_MAGIC = b"PK\x03\x04"
 
 
 def read_roster(
-    content: bytes, *, kind: str | None = None, encoding: str | None = None
+    content: bytes,
+    *,
+    kind: str | None = None,
+    encoding: str | None = None,
+    options: TableOptions | None = None,
 ) -> list[RosterRow]:
     r"""The rows of a roster file's bytes: ``kind`` ``csv`` or ``xlsx`` (None: by its bytes).
 
-    ``encoding`` names the CSV's encoding; without it UTF-8 (a BOM or none) is tried, then
-    GB18030 (which reads GBK and GB2312).
+    The file is read as `gis.tables` reads a table: a CSV in UTF-8 (a BOM or none), else
+    GB18030 (which reads GBK and GB2312), or in ``encoding``; an .xlsx's first sheet, or the
+    one ``options`` names (``options`` may name the encoding too).
 
     Examples
     --------
@@ -50,82 +53,23 @@ def read_roster(
     [(2, '张伟', 'grid_leader')]
     """
     if kind is None:
-        kind = "xlsx" if content.startswith(_XLSX_MAGIC) else "csv"
+        kind = tables.table_kind(None, content[:4])
     if kind not in ("csv", "xlsx"):
         raise UnreadableFile(f"file: unknown roster format {kind!r}; expected csv or xlsx")
-    table = _xlsx(content) if kind == "xlsx" else _csv(decode(content, encoding))
+    options = options or tables.table_options(encoding=encoding)
+    table, _ = tables.read_table(content, kind=kind, options=options)
     return _rows(table)
 
 
-def read_roster_file(path: Path, *, encoding: str | None = None) -> list[RosterRow]:
+def read_roster_file(path: Path, *, options: TableOptions | None = None) -> list[RosterRow]:
     """The rows of a roster file on disk (.csv or .xlsx; another suffix is read by its bytes)."""
     try:
         content = path.read_bytes()
     except OSError as exc:
         raise UnreadableFile(f"file: cannot read {path.name}: {exc.strerror}") from None
-    suffix = path.suffix.lower().lstrip(".")
-    return read_roster(
-        content, kind=suffix if suffix in ("csv", "xlsx") else None, encoding=encoding
-    )
-
-
-def decode(content: bytes, encoding: str | None = None) -> str:
-    r"""A CSV's text: in ``encoding``, else UTF-8 (BOM or not), else GB18030.
-
-    Examples
-    --------
-    >>> decode("\ufeff姓名".encode()), decode("姓名".encode("gbk")), decode(b"name", "ascii")
-    ('姓名', '姓名', 'name')
-    """
-    if encoding:
-        try:
-            return content.decode(encoding)
-        except LookupError:
-            raise InvalidInput(f"encoding: unknown encoding {encoding!r}") from None
-        except UnicodeDecodeError as exc:
-            raise UnreadableFile(f"file: not {encoding} at byte {exc.start}") from None
-    for guess in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(guess)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile("file: neither UTF-8 nor GBK/GB18030 text; name its --encoding")
-
-
-def _csv(text: str) -> list[list[str]]:
-    try:
-        return list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as exc:
-        raise UnreadableFile(f"file: not a readable CSV: {exc}") from None
-
-
-def _xlsx(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook  # only an .xlsx needs it
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableFile(f"file: not a readable .xlsx workbook: {exc}") from None
-    try:
-        sheet = book.worksheets[0]
-        return [[_cell(value) for value in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
-
-
-def _cell(value: object) -> str:
-    """A cell as text: a whole number without ``.0`` (a phone typed as a number), blank for None.
-
-    Examples
-    --------
-    >>> _cell(13900000001.0), _cell(None), _cell(" 张伟 ")
-    ('13900000001', '', ' 张伟 ')
-    """
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    suffix = path.suffix.lower()
+    name = path.name if suffix in (".csv", ".xlsx", ".xls") else None
+    return read_roster(content, kind=tables.table_kind(name, content[:4]), options=options)
 
 
 def columns(header: list[str]) -> dict[str, int]:

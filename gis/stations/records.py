@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from gis.errors import InvalidGeometry, InvalidInput, UnreadableFile
-from gis.pointfiles import LAT_FIELDS, LON_FIELDS, csv_records, feature_collection, feature_point
+from gis.pointfiles import feature_collection, feature_point, table_records
 from gis.stations.catalogue import StationCatalogue
+from gis.tables import LAT_NAMES, LON_NAMES, TableOptions, coordinate_columns
 from gis.values import parse_attributes, parse_point, parse_text, require_number
 
 TYPE_FIELDS = ("type", "station_type", "类型")
@@ -24,7 +25,7 @@ CAPACITY_MAX = 1_000_000
 """The most people a station may be said to hold (its column is a 32-bit integer)."""
 ID_FIELDS = ("source_id", "id")
 _KNOWN = {*TYPE_FIELDS, *NAME_FIELDS, *HOURS_FIELDS, *CAPACITY_FIELDS, *ID_FIELDS}
-_KNOWN |= {*LON_FIELDS, *LAT_FIELDS}
+_KNOWN |= {*LON_NAMES, *LAT_NAMES}
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,8 @@ def parse_station(
     if name is None:
         raise InvalidInput(f"{label}name: missing")
     point = parse_point(
-        _first(data, LON_FIELDS),
-        _first(data, LAT_FIELDS),
+        _first(data, LON_NAMES),
+        _first(data, LAT_NAMES),
         crs,
         fields=(f"{label}lon", f"{label}lat"),
         where=f"{label}lon, lat",
@@ -132,21 +133,35 @@ def _features(content: bytes) -> list[dict[str, Any]]:
     return rows
 
 
-def read_stations(
-    content: bytes, *, kind: str, catalogue: StationCatalogue, crs: str = "wgs84"
-) -> list[StationIn]:
-    """Parse a GeoJSON FeatureCollection of Points (``kind="geojson"``) or a CSV with lon/lat.
+def _table(content: bytes, kind: str, options: TableOptions | None) -> list[dict[str, Any]]:
+    """A table's rows with their coordinates as ``lon`` and ``lat`` (found as `gis.tables` does)."""
+    header, records, _ = table_records(content, kind=kind, options=options, what="stations")
+    if not records:
+        return []
+    lon, lat = (header[i] for i in coordinate_columns(header, options=options))
+    rows = []
+    for number, record in enumerate(records, start=2):
+        if record.get("_error"):
+            raise InvalidInput(f"row {number}: {record['_error']}")
+        rest = {k: v for k, v in record.items() if k not in (lon, lat)}
+        rows.append({**rest, "lon": record[lon], "lat": record[lat]})
+    return rows
 
-    All rows are validated first; the first bad one raises, naming its row and field.
+
+def read_stations(
+    content: bytes,
+    *,
+    kind: str,
+    catalogue: StationCatalogue,
+    crs: str = "wgs84",
+    options: TableOptions | None = None,
+) -> list[StationIn]:
+    """Parse a GeoJSON FeatureCollection of Points (``kind="geojson"``) or a ``csv``/``xlsx`` table.
+
+    A table is read as `gis.tables` reads one (``options``: encoding, sheet, coordinate
+    columns). All rows are validated first; the first bad one raises, naming its row and field.
     """
-    if kind == "geojson":
-        rows = _features(content)
-    else:
-        try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise UnreadableFile(f"stations: cannot read the csv: {exc}") from exc
-        _, rows = csv_records(text, what="stations")
+    rows = _features(content) if kind == "geojson" else _table(content, kind, options)
     if not rows:
         raise UnreadableFile("stations: no stations in the input")
     where = "feature" if kind == "geojson" else "row"

@@ -24,6 +24,7 @@ from gis.identity.access import Acting
 from gis.incidents.registry_file import read_addresses
 from gis.io import BoundaryFile
 from gis.loader import LoadPlan, check_parents, plan_load
+from gis.tables import TableOptions
 from gis.usecases.runtime import Runtime
 from gis.usecases.trail import audited
 
@@ -135,9 +136,19 @@ def export_areas(
     return found
 
 
-def import_addresses(rt: Runtime, path: Path, *, acting: Acting, crs: str | None = None) -> int:
-    """Add or update standard addresses from a file (matched on their normalised form)."""
-    rows = read_addresses(path, crs=crs)
+def import_addresses(
+    rt: Runtime,
+    path: Path,
+    *,
+    acting: Acting,
+    crs: str | None = None,
+    options: TableOptions | None = None,
+) -> int:
+    """Add or update standard addresses from a file (matched on their normalised form).
+
+    ``options`` say how a table (.csv, .xlsx) is read: its encoding, sheet, coordinate columns.
+    """
+    rows = read_addresses(path, crs=crs, options=options)
     with audited(rt, acting.actor, "addresses.import", f"file:{path.name}") as trail:
         count = address_sql.upsert_addresses(trail.conn, rows=rows)
         trail.detail.update(rows=count)

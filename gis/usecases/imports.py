@@ -25,6 +25,7 @@ from gis.incidents.records import NewIncident
 from gis.incidents.report import SOURCES, IncidentReport, parse_report
 from gis.limits import IMPORT_BATCH_ROWS
 from gis.pointfiles import Record
+from gis.tables import TableOptions, coordinate_columns
 from gis.usecases.incidents import prepare, write
 from gis.usecases.runtime import Runtime
 from gis.usecases.trail import audited
@@ -63,12 +64,27 @@ class Tally:
     unplaced: int = 0
 
 
-def check_header(header: list[str], what: str) -> None:
-    """A file of incidents needs ``category``, and ``lon`` and ``lat`` or ``address``."""
-    if "category" not in header or not ({"lon", "lat"} <= set(header) or "address" in header):
+def check_header(
+    header: list[str], what: str, options: TableOptions | None = None
+) -> tuple[str, str] | None:
+    """The coordinate columns of a file of incidents; None when its rows are placed by address.
+
+    A file needs ``category``, and coordinate columns (found as `gis.tables.coordinate_columns`
+    finds them: ``lon``/``lng``/``经度`` …, or named in ``options``) or ``address``.
+    """
+    options = options or TableOptions()
+    try:
+        lon, lat = coordinate_columns(header, options=options)
+        columns: tuple[str, str] | None = (header[lon], header[lat])
+    except InvalidInput:
+        if options.lon_field is not None or options.lat_field is not None:
+            raise
+        columns = None
+    if "category" not in header or (columns is None and "address" not in header):
         raise InvalidInput(
             f"{what}: header: needs category, and lon and lat or address; has " + ", ".join(header)
         )
+    return columns
 
 
 @dataclass
@@ -77,6 +93,8 @@ class Importer:
 
     ``digest`` is the sha256 of the file (`file_digest`) and ``client`` who imports it: with
     the row number they make each row's idempotency key. Each batch is audited, as ``acting``.
+    ``columns`` name the longitude and latitude columns (`check_header`); the columns that are
+    no field of a report are kept in its ``attributes``, as the file names them.
     """
 
     rt: Runtime
@@ -87,6 +105,7 @@ class Importer:
     digest: str
     acting: Acting
     client: str = CLI
+    columns: tuple[str, str] | None = ("lon", "lat")
     tally: Tally = field(default_factory=Tally)
     seen: dict[str, int] = field(default_factory=dict)
 
@@ -128,11 +147,21 @@ class Importer:
             if row_id:
                 self.seen[row_id] = number
             data = {name: record.get(name) for name in FIELDS}
-            data.update(crs=self.crs, source=self.source)
+            if self.columns is not None:
+                data.update(lon=record.get(self.columns[0]), lat=record.get(self.columns[1]))
+            data.update(crs=self.crs, source=self.source, attributes=self._attributes(record))
             return parse_report(data, self.rt.catalogue)
         except InvalidInput as exc:
             self._refuse(record, exc.detail)
             return None
+
+    def _attributes(self, record: Record) -> dict[str, object] | None:
+        """The row's other columns (given, and named), or None when it has none."""
+        known = {*FIELDS, *(self.columns or ()), "id", "_error", "attributes"}
+        extra = {
+            k: v for k, v in record.items() if k and k not in known and v is not None and v != ""
+        }
+        return extra or None
 
     def commit(self, rows: list[Row]) -> None:
         """Place and insert one batch; a batch the store refuses is retried row by row."""

@@ -7,15 +7,18 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pyproj
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import Workbook
 
 from api.app import create_app
 from gis import limits
 from gis.crs import wgs84_to_bd09, wgs84_to_gcj02
 from gis.settings import StoreSettings
+from gis.tables import BOM
 from gis.usecases.runtime import Runtime
 from tests.principals import operator_headers
 from tests.stores import MOVED, load_hierarchy, move_shared_edge
@@ -24,6 +27,7 @@ INSIDE_001 = (116.345, 40.0)
 SHARED_EDGE = (116.35, 40.0)
 WEST_OF_GRIDS = (116.3395, 40.0)  # 0.0005° (~43 m) west of grid 001, inside the subdistrict
 CSV_HEADER = "id,lon,lat\n"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
@@ -274,8 +278,8 @@ def test_too_many_bytes_is_413(client: TestClient, monkeypatch: pytest.MonkeyPat
     ("content", "content_type", "fragment"),
     [
         ("", "text/csv", "body: empty"),
-        ("x,y\n1,2\n", "text/csv", "csv: no 'lon' column in the header 'x,y'"),
-        ("lon,y\n1,2\n", "text/csv", "csv: no 'lat' column"),
+        ("lon,lat\n\xff\xfe\n", "text/csv", "body: not utf-8 or gb18030 (gbk, gb2312) text"),
+        ("PK\x03\x04", XLSX, "body: not a readable .xlsx workbook"),
         ("{nope", "application/geo+json", "geojson: not valid JSON"),
         (
             '{"type": "Feature"}',
@@ -293,10 +297,34 @@ def test_too_many_bytes_is_413(client: TestClient, monkeypatch: pytest.MonkeyPat
 def test_malformed_batch_is_a_clear_400(
     client: TestClient, content: str, content_type: str, fragment: str
 ) -> None:
-    response = client.post("/lookup", content=content, headers={"content-type": content_type})
+    raw = content.encode("latin-1") if "\xff" in content else content.encode()
+    response = client.post("/lookup", content=raw, headers={"content-type": content_type})
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "UnreadableFile" and fragment in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("content", "detail"),
+    [
+        (
+            "x,lat\n1,2\n",
+            "lon_field: no longitude column in the header x, lat; "
+            "tried lon, lng, long, longitude, 经度, 东经, x; name it with lon_field",
+        ),
+        (
+            "lon,y\n1,2\n",
+            "lat_field: no latitude column in the header lon, y; "
+            "tried lat, latitude, 纬度, 北纬, y; name it with lat_field",
+        ),
+    ],
+)
+def test_issue15_coordinate_columns_not_found_say_what_was_tried(
+    client: TestClient, content: str, detail: str
+) -> None:
+    response = client.post("/lookup", content=content, headers={"content-type": "text/csv"})
+    assert response.status_code == 400
+    assert response.json() == {"detail": detail, "code": "InvalidInput"}
 
 
 def test_batch_bad_crs_and_as_of(client: TestClient) -> None:
@@ -379,3 +407,198 @@ def test_item23_batch_answers_name_the_neighbours(client: TestClient) -> None:
     )
     lines = [json.loads(line) for line in response.text.splitlines()]
     assert [line["neighbours"] for line in lines] == [["110108010019002"], [], None]
+
+
+# --- issue 15: tables as people have them (GBK CSVs, .xlsx, Chinese column names)
+
+GBK_TABLE = (
+    "编号,经度,纬度,备注\nA1,116.345,40.0,东门 北侧\nA2,116.355,40.0,西门（旧）\nA3,东经,40.0,\n"
+)
+
+
+def xlsx_bytes(*rows: list[object], title: str = "点位") -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def answer_rows(response: Any, encoding: str) -> list[dict[str, str]]:
+    assert response.status_code == 200, response.text
+    return list(csv.DictReader(io.StringIO(response.content.decode(encoding))))
+
+
+def test_issue15_a_gbk_csv_is_answered_in_gbk_with_its_chinese_columns(
+    client: TestClient,
+) -> None:
+    response = client.post(
+        "/lookup", content=GBK_TABLE.encode("gbk"), headers={"content-type": "text/csv"}
+    )
+    assert response.headers["content-type"] == "text/csv; charset=gb18030"
+    with pytest.raises(UnicodeDecodeError):
+        response.content.decode("utf-8")
+    rows = answer_rows(response, "gbk")  # GB18030 is GBK's bytes for GBK's characters
+    assert list(rows[0])[:5] == ["编号", "经度", "纬度", "备注", "wgs84_lon"]
+    assert [(r["编号"], r["备注"], r["grid_code"]) for r in rows] == [
+        ("A1", "东门 北侧", "110108010019001"),
+        ("A2", "西门（旧）", "110108010019002"),
+        ("A3", "", ""),
+    ]
+    assert rows[0]["grid_name"] == "第01网格"
+    assert rows[2]["error"] == "经度: '东经' is not a number"
+
+
+def test_issue15_out_encoding_and_a_named_encoding(client: TestClient) -> None:
+    response = client.post(
+        "/lookup",
+        content=GBK_TABLE.encode("gbk"),
+        params={"encoding": "GBK", "out_encoding": "utf-8-sig"},
+        headers={"content-type": "text/csv"},
+    )
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(BOM) and response.content.count(BOM) == 1
+    assert answer_rows(response, "utf-8-sig")[1]["备注"] == "西门（旧）"
+    utf8 = client.post("/lookup", content=GBK_TABLE.encode(), headers={"content-type": "text/csv"})
+    assert utf8.headers["content-type"] == "text/csv; charset=utf-8"
+    assert not utf8.content.startswith(BOM)
+    assert answer_rows(utf8, "utf-8")[0]["备注"] == "东门 北侧"
+
+
+@pytest.mark.parametrize(
+    ("params", "detail"),
+    [
+        ({"encoding": "utf-8"}, "body: not utf-8 text (unreadable at byte 0)"),
+        ({"encoding": "big5"}, "encoding: unknown encoding 'big5'; use one of utf-8, utf-8-sig,"),
+        ({"out_encoding": "gb2312"}, "out_encoding: unknown encoding 'gb2312'; use one of utf-8,"),
+        ({"lon_field": "x"}, "lon_field: no column 'x' in the header 编号, 经度, 纬度, 备注"),
+        ({"sheet": "点位"}, None),  # a CSV has no sheets: the name is not looked at
+    ],
+)
+def test_issue15_bad_table_options_are_400s_naming_the_field(
+    client: TestClient, params: dict[str, str], detail: str | None
+) -> None:
+    response = client.post(
+        "/lookup",
+        content=GBK_TABLE.encode("gbk"),
+        params=params,
+        headers={"content-type": "text/csv"},
+    )
+    if detail is None:
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(detail)
+
+
+def test_issue15_columns_named_by_lon_field_and_lat_field(client: TestClient) -> None:
+    body = "名称,lon,lat,gcj_x,gcj_y\n东门,0,0,{},{}\n".format(*wgs84_to_gcj02(*INSIDE_001))
+    [row] = post_csv(client, body, lon_field="GCJ_X", lat_field="gcj_y", crs="gcj02")
+    assert row["grid_code"] == "110108010019001" and row["名称"] == "东门"
+    [wrong] = post_csv(client, body)  # lon/lat found first: 0,0 is far from every grid
+    assert wrong["grid_code"] == ""
+
+
+def test_issue15_an_xlsx_body_is_answered_as_csv_with_a_bom(client: TestClient) -> None:
+    content = xlsx_bytes(
+        ["编号", "经度", "纬度", "备注"], ["A1", 116.345, 40, "东门"], [], ["A2", 116.355, 40]
+    )
+    response = client.post("/lookup", content=content, headers={"content-type": XLSX})
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.content.startswith(BOM)
+    rows = answer_rows(response, "utf-8-sig")
+    assert [(r["编号"], r["经度"], r["备注"], r["grid_code"]) for r in rows] == [
+        ("A1", "116.345", "东门", "110108010019001"),
+        ("A2", "116.355", "", "110108010019002"),
+    ]
+
+
+def test_issue15_an_xlsx_upload_by_its_name_and_sheet(client: TestClient) -> None:
+    book = Workbook()
+    book.active.append(["说明"])
+    points = book.create_sheet("点位")
+    points.append(["lng", "lat", "名称"])
+    points.append([116.345, 40.0, "东门"])
+    out = io.BytesIO()
+    book.save(out)
+    files = {"file": ("点位.xlsx", out.getvalue(), "application/octet-stream")}
+    response = client.post("/lookup", files=files, params={"sheet": "点位", "out_encoding": "gbk"})
+    assert response.headers["content-type"] == "text/csv; charset=gbk"
+    [row] = answer_rows(response, "gbk")
+    assert (row["名称"], row["grid_code"]) == ("东门", "110108010019001")
+    first = client.post("/lookup", files=files)
+    assert first.status_code == 400
+    assert first.json()["detail"].startswith("lon_field: no longitude column in the header 说明;")
+    missing = client.post("/lookup", files=files, params={"sheet": "Sheet9"})
+    assert (
+        missing.json()["detail"] == "sheet: no sheet 'Sheet9' in the workbook; it has Sheet, 点位"
+    )
+
+
+def test_issue15_a_csv_upload_in_gbk(client: TestClient) -> None:
+    files = {"file": ("台账.csv", GBK_TABLE.encode("gbk"), "text/csv")}
+    response = client.post("/lookup", files=files)
+    assert response.headers["content-type"] == "text/csv; charset=gb18030"
+    assert [r["备注"] for r in answer_rows(response, "gb18030")] == ["东门 北侧", "西门（旧）", ""]
+
+
+@pytest.mark.parametrize(
+    ("files", "detail"),
+    [
+        ({"other": ("a.csv", b"lon,lat\n", "text/csv")}, "file: the multipart upload has no file"),
+        (
+            {"file": ("台账.xls", b"\xd0\xcf\x11\xe0", "application/vnd.ms-excel")},
+            "save it as .xlsx",
+        ),
+        ({"file": ("a.xlsx", b"lon,lat\n", XLSX)}, "body: not a readable .xlsx workbook"),
+    ],
+)
+def test_issue15_bad_uploads_are_400s(client: TestClient, files: dict, detail: str) -> None:
+    response = client.post("/lookup", files=files)
+    assert response.status_code == 400
+    assert detail in response.json()["detail"]
+
+
+def test_issue15_an_empty_workbook_is_a_400(client: TestClient) -> None:
+    from tests.gis.test_tables import without_sheets
+
+    content = without_sheets(xlsx_bytes(["lon", "lat"]))
+    response = client.post("/lookup", content=content, headers={"content-type": XLSX})
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "body: the workbook has no sheet",
+        "code": "UnreadableFile",
+    }
+
+
+def test_issue15_row_limits_hold_for_gbk_tables_and_workbooks(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "LOOKUP_ROWS", 2)
+    body = "编号,经度,纬度\n" + "甲,116.345,40.0\n" * 3
+    response = client.post(
+        "/lookup", content=body.encode("gbk"), headers={"content-type": "text/csv"}
+    )
+    assert response.status_code == 413
+    assert response.json()["detail"] == "body: 3 rows is over the limit of 2; split the batch"
+    content = xlsx_bytes(["经度", "纬度"], *[[116.345, 40.0]] * 3)
+    for request in (
+        {"content": content, "headers": {"content-type": XLSX}},
+        {"files": {"file": ("a.xlsx", content, XLSX)}},
+    ):
+        response = client.post("/lookup", **request)
+        assert response.status_code == 413, response.text
+        assert response.json()["detail"] == "body: 3 rows is over the limit of 2; split the batch"
+
+
+def test_issue15_an_xlsx_over_the_body_limit_is_a_413(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "BODY_BYTES", 1000)
+    content = xlsx_bytes(["经度", "纬度"], *[[116.345, 40.0]] * 300)
+    assert len(content) > 1000
+    response = client.post("/lookup", content=content, headers={"content-type": XLSX})
+    assert response.status_code == 413 and response.json()["code"] == "PayloadTooLarge"

@@ -9,17 +9,17 @@ from typing import Any
 import orjson
 import pytest
 
-from gis.errors import PayloadTooLarge, UnreadableFile
+from gis.errors import InvalidInput, PayloadTooLarge, UnreadableFile
 from gis.pointfiles import (
     CsvPoints,
     FeaturePoint,
-    csv_records,
     feature_collection,
     feature_point,
     feature_rows,
     geojson_chunks,
     point_features,
     read_point_table,
+    table_records,
 )
 from tests.geoms import POINT
 
@@ -40,6 +40,11 @@ def unreadable(call: object, *args: object, **kwargs: object) -> str:
     with pytest.raises(UnreadableFile) as caught:
         call(*args, **kwargs)
     return caught.value.detail
+
+
+def csv_records(text: str, what: str = "csv") -> tuple[list[str], list[dict[str, Any]]]:
+    header, records, _ = table_records(text.encode(), what=what)
+    return header, records
 
 
 def all_chunks(points: CsvPoints, size: int) -> list[tuple[list[list[Any]], Any]]:
@@ -316,11 +321,17 @@ def test_csv_without_a_header_is_unreadable(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("header", "missing"), [("id,x,y", "lon"), ("id,lon,latitude", "lat"), ("lon", "lat")]
+    ("header", "missing"), [("id,x,lat", "lon"), ("id,lon,height", "lat"), ("lon", "lat")]
 )
-def test_missing_coordinate_column_is_unreadable(header: str, missing: str) -> None:
-    expected = f"csv: no {missing!r} column in the header {header!r}; expected lon,lat[,id]"
-    assert unreadable(CsvPoints, io.StringIO(f"{header}\n1,2,3\n")) == expected
+def test_missing_coordinate_column_names_the_field_and_the_names_tried(
+    header: str, missing: str
+) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        CsvPoints(io.StringIO(f"{header}\n1,2,3\n"))
+    shown = header.replace(",", ", ")
+    assert caught.value.detail.startswith(f"{missing}_field: no ")
+    assert f"column in the header {shown}; tried {missing}, " in caught.value.detail
+    assert caught.value.detail.endswith(f"; name it with {missing}_field")
 
 
 # --- geojson_chunks
@@ -367,7 +378,7 @@ def write(path: Path, content: str | bytes) -> Path:
 
 def test_csv_table_is_read(tmp_path: Path) -> None:
     path = write(tmp_path / "incidents.csv", "category,lon,lat\nhazard,116.3,40\n")
-    assert read_point_table(path) == (
+    assert read_point_table(path)[:2] == (
         ["category", "lon", "lat"],
         [{"category": "hazard", "lon": "116.3", "lat": "40"}],
     )
@@ -375,7 +386,7 @@ def test_csv_table_is_read(tmp_path: Path) -> None:
 
 def test_csv_table_loses_its_byte_order_mark(tmp_path: Path) -> None:
     path = write(tmp_path / "incidents.csv", "\ufeffcategory,address\nhazard,学院路\n")
-    header, records = read_point_table(path)
+    header, records, _ = read_point_table(path)
     assert header == ["category", "address"]
     assert list(records[0]) == ["category", "address"]
 
@@ -383,7 +394,7 @@ def test_csv_table_loses_its_byte_order_mark(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["points.geojson", "points.json", "POINTS.GeoJSON"])
 def test_geojson_rows_get_id_lon_lat(tmp_path: Path, name: str) -> None:
     feature = point_feature(id="f1", properties={"category": "hazard"})
-    header, records = read_point_table(write(tmp_path / name, collection(feature)))
+    header, records, _ = read_point_table(write(tmp_path / name, collection(feature)))
     assert header == ["id", "lon", "lat", "category"]
     assert records == [{"category": "hazard", "id": "f1", "lon": LON, "lat": LAT}]
 
@@ -393,19 +404,19 @@ def test_geojson_header_is_the_union_of_properties_in_order(tmp_path: Path) -> N
         point_feature(properties={"b": 1, "a": 2}),
         point_feature(properties={"c": 3, "a": 4}),
     ]
-    header, _ = read_point_table(write(tmp_path / "p.geojson", collection(*features)))
+    header, _, _ = read_point_table(write(tmp_path / "p.geojson", collection(*features)))
     assert header == ["id", "lon", "lat", "b", "a", "c"]
 
 
 def test_geojson_row_id_comes_from_its_properties(tmp_path: Path) -> None:
     feature = point_feature(properties={"id": "p2"})
-    _, (record,) = read_point_table(write(tmp_path / "p.geojson", collection(feature)))
+    _, (record,), _ = read_point_table(write(tmp_path / "p.geojson", collection(feature)))
     assert record["id"] == "p2"
 
 
 def test_geojson_point_wins_over_lon_lat_properties(tmp_path: Path) -> None:
     feature = point_feature(properties={"lon": 1.0, "lat": 2.0})
-    _, (record,) = read_point_table(write(tmp_path / "p.geojson", collection(feature)))
+    _, (record,), _ = read_point_table(write(tmp_path / "p.geojson", collection(feature)))
     assert (record["lon"], record["lat"]) == (LON, LAT)
 
 
@@ -426,7 +437,7 @@ def test_geojson_point_wins_over_lon_lat_properties(tmp_path: Path) -> None:
 def test_geojson_row_that_is_not_a_point_carries_the_reason(
     tmp_path: Path, feature: dict[str, Any], error: str
 ) -> None:
-    header, (record,) = read_point_table(write(tmp_path / "p.geojson", collection(feature)))
+    header, (record,), _ = read_point_table(write(tmp_path / "p.geojson", collection(feature)))
     assert record["_error"] == error
     assert (record["lon"], record["lat"]) == (None, None)
     assert "_error" not in header
@@ -434,7 +445,7 @@ def test_geojson_row_that_is_not_a_point_carries_the_reason(
 
 def test_geojson_row_without_geometry_is_no_error(tmp_path: Path) -> None:
     feature = {"type": "Feature", "geometry": None, "properties": {"address": "学院路"}}
-    _, (record,) = read_point_table(write(tmp_path / "p.geojson", collection(feature)))
+    _, (record,), _ = read_point_table(write(tmp_path / "p.geojson", collection(feature)))
     assert record == {"address": "学院路", "id": None, "lon": None, "lat": None}
 
 
@@ -451,7 +462,7 @@ def test_geojson_that_is_not_json_names_the_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["points.txt", "points.shp", "points", "points.csv.gz"])
 def test_unknown_suffix_is_refused(tmp_path: Path, name: str) -> None:
     path = write(tmp_path / name, "id,lon,lat\n")
-    assert unreadable(read_point_table, path) == f"{name}: expected .csv or .geojson"
+    assert unreadable(read_point_table, path) == f"{name}: expected .csv, .xlsx or .geojson"
 
 
 def test_missing_file_is_refused(tmp_path: Path) -> None:
@@ -465,9 +476,21 @@ def test_folder_is_no_file(tmp_path: Path) -> None:
     assert unreadable(read_point_table, folder) == f"{folder}: no such file"
 
 
-def test_csv_that_is_not_utf8_is_unreadable(tmp_path: Path) -> None:
-    path = write(tmp_path / "gbk.csv", "类别,经度\n隐患,116.3\n".encode("gbk"))
-    assert unreadable(read_point_table, path).startswith("gbk.csv: cannot read it: ")
+def test_issue15_csv_in_gbk_is_read_with_its_chinese_columns(tmp_path: Path) -> None:
+    path = write(tmp_path / "gbk.csv", "类别,经度,纬度\n隐患,116.3,40\n".encode("gbk"))
+    assert read_point_table(path) == (
+        ["类别", "经度", "纬度"],
+        [{"类别": "隐患", "经度": "116.3", "纬度": "40"}],
+        "gb18030",
+    )
+
+
+def test_issue15_csv_in_no_known_encoding_is_unreadable(tmp_path: Path) -> None:
+    path = write(tmp_path / "odd.csv", b"category,lon,lat\nhazard,116.3,40\n\xff\xfe\x00\x81")
+    assert unreadable(read_point_table, path) == (
+        "odd.csv: not utf-8 or gb18030 (gbk, gb2312) text (unreadable at byte 33); "
+        "say which with encoding"
+    )
 
 
 def test_empty_csv_file_names_the_file(tmp_path: Path) -> None:
