@@ -29,12 +29,14 @@ Page = folium.Map  # what every map function returns (render with .get_root().re
 # Popups are tables of header (th) and value (td). Leaflet squeezes a popup into its maxWidth,
 # and a long value would leave a Chinese header one character per line: headers never wrap.
 # Labels (.gm-label) are centred on their point with .gm-centred; .gm-far ones hide while the
-# map is zoomed out (`HideBelowZoom` sets .gm-zoomed-out on the map).
+# map is zoomed out (`HideBelowZoom` sets .gm-zoomed-out on the map), .gm-near ones show only
+# then (and hide while it is zoomed out further, below a second `HideBelowZoom`'s .gm-zoomed-far).
 PAGE_CSS = (
     ".leaflet-container{background:#f4f3ef}"
     ".gm-label{font:12px sans-serif;color:#333;text-shadow:0 0 3px #fff;white-space:nowrap}"
     ".gm-centred{width:max-content;transform:translate(-50%,-50%)}"
     ".gm-zoomed-out .gm-far{display:none}"
+    ".leaflet-container:not(.gm-zoomed-out) .gm-near,.gm-zoomed-far .gm-near{display:none}"
     ".leaflet-popup-content th{white-space:nowrap;vertical-align:top;text-align:left;"
     "padding-right:.6em}"
     ".leaflet-popup-content td{min-width:8em;vertical-align:top;overflow-wrap:anywhere}"
@@ -225,25 +227,30 @@ class Legend(MacroElement):
 class HideBelowZoom(MacroElement):
     """Hides the page's ``.gm-far`` elements (labels) while the map is zoomed out below ``zoom``.
 
-    Sets the class ``gm-zoomed-out`` on the map's container at every zoom; a CSS rule of
-    `PAGE_CSS` does the hiding, so the layer control still shows and hides the layer itself.
+    Sets the class ``flag`` (``gm-zoomed-out``) on the map's container at every zoom; a CSS rule
+    of `PAGE_CSS` does the hiding, so the layer control still shows and hides the layer itself.
+    ``.gm-near`` elements show only while it is set, and not while a second one's
+    ``gm-zoomed-far`` is: labels for the zoomed-out map, hidden when it is zoomed out further.
     """
 
     _template = Template("""
 {% macro script(this, kwargs) %}
 (function (map) {
     function toggle() {
-        map.getContainer().classList.toggle("gm-zoomed-out", map.getZoom() < {{ this.zoom }});
+        map.getContainer().classList.toggle("{{ this.flag }}", map.getZoom() < {{ this.zoom }});
     }
     map.on("zoomend", toggle);
     map.whenReady(toggle);
 })({{ this._parent.get_name() }});
 {% endmacro %}""")
 
-    def __init__(self, zoom: int) -> None:
+    def __init__(self, zoom: int, flag: str = "gm-zoomed-out") -> None:
         super().__init__()
+        if flag not in ("gm-zoomed-out", "gm-zoomed-far"):
+            raise ValueError(f"flag: {flag!r} is not gm-zoomed-out or gm-zoomed-far")
         self._name = "HideBelowZoom"
         self.zoom = int(zoom)
+        self.flag = flag
 
 
 class Note(MacroElement):

@@ -1,7 +1,11 @@
 """The grid map: district → subdistrict → community → grid outlines, labels, popups, choropleth.
 
-A grid's popup names its 网格长 and 专职网格员 from the roster; the grids lacking one are
-outlined red and dashed in a layer of their own, counted in the legend.
+A grid's popup names its community, 网格长 and 专职网格员 from the roster; the grids lacking
+one are outlined red and dashed in a layer of their own, counted in the legend.
+
+Labels never cover one another: a grid's short name (第08网格) sits inside it (`maps.labels`)
+and shows from the first zoom at which no two grid labels' boxes overlap; below it, the
+community layer names the communities instead (from their own such zoom on).
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ import shapely
 
 from gis.areas import ORDER, Level
 from gis.roster.people import OnDuty
-from maps.base import Legend, MapOptions, finish, for_display, new_map
+from maps.base import HideBelowZoom, Legend, MapOptions, finish, for_display, new_map
 from maps.coords import latlon
+from maps.labels import free_zoom, label_points, text_width
 from maps.safe import html_text
 
 WEIGHTS = {"district": 4.0, "subdistrict": 3.0, "community": 2.0, "grid": 1.0}
@@ -27,6 +32,8 @@ PALETTE = ("#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603")
 SIMPLIFY_DEG = 2e-6  # ~0.2 m: display only, coverage-preserving
 UNSTAFFED_COLOR = "#d62728"
 UNSTAFFED_STYLE = {"color": UNSTAFFED_COLOR, "weight": 2.5, "dashArray": "6 4", "fill": False}
+COMMUNITY_FONT_PX = 13.0
+COMMUNITY_LABEL_STYLE = f"font-weight:bold;font-size:{COMMUNITY_FONT_PX:g}px;color:#00695c"
 Staff = Mapping[str, Sequence[OnDuty]]
 """Each grid's current roster people by grid code (`gis.usecases.pages.GridsPage.staff`)."""
 
@@ -89,8 +96,11 @@ def _popup_frame(
     measure: pd.Series | None,
     staff: Staff,
     nobody: str,
+    communities: Mapping[str, str],
 ) -> gpd.GeoDataFrame:
     frame = grids[["code", "name", "geometry"]].copy()
+    parents = grids["parent_code"] if "parent_code" in grids else pd.Series(None, grids.index)
+    frame["community"] = ["" if pd.isna(p) else communities.get(p, str(p)) for p in parents]
     frame["households"] = grids["households"].map(lambda v: "" if pd.isna(v) else int(v))
     for duty in ("grid_leader", "full_time"):
         frame[duty] = [names_on_duty(staff.get(c, ()), duty, nobody) for c in grids["code"]]
@@ -122,18 +132,25 @@ def grid_map(
     west, south, east, north = (float(v) for v in areas.total_bounds)
     page = new_map((west, south, east, north), options)
     colors = None
+    grids = areas[areas["level"] == Level.GRID.value]
+    named = areas[areas["level"] == Level.COMMUNITY.value]
+    communities = dict(zip(named["code"], named["name"].map(community_label), strict=True))
     for level in ORDER:
         rows = areas[areas["level"] == level.value]
         if rows.empty:
             continue
         rows = simplified(rows)
         if level is Level.GRID:
-            colors = _grid_layer(page, rows, options, open_incidents or {}, measure, staff or {})
+            colors = _grid_layer(
+                page, rows, options, open_incidents or {}, measure, staff or {}, communities
+            )
             if unstaffed is not None:
                 _unstaffed_layer(page, rows, unstaffed, options)
         else:
-            _outline_layer(page, rows, level, options)
-    _labels(page, areas[areas["level"] == "grid"], options)
+            group = _outline_layer(page, rows, level, options)
+            if level is Level.COMMUNITY:
+                _community_labels(page, group, rows, options, zoomed_out=not grids.empty)
+    _labels(page, grids, options)
     legend = _legend(options, colors if measure is not None else None, measure_label, unstaffed)
     return finish(page, options, legend, title=options.t("网格地图", "Grid map"))
 
@@ -183,7 +200,7 @@ def _unstaffed_layer(
 
 def _outline_layer(
     page: folium.Map, rows: gpd.GeoDataFrame, level: Level, options: MapOptions
-) -> None:
+) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name=options.t(level.label_zh, level.label_en), show=True)
     style = {"color": COLORS[level], "weight": WEIGHTS[level], "fill": False}
     folium.GeoJson(
@@ -193,6 +210,7 @@ def _outline_layer(
         name=level,
     ).add_to(group)
     group.add_to(page)
+    return group
 
 
 def _grid_layer(
@@ -202,19 +220,25 @@ def _grid_layer(
     open_incidents: dict[str, int],
     measure: pd.Series | None,
     staff: Staff,
+    communities: Mapping[str, str],
 ) -> list[tuple[str, str]] | None:
     nobody = options.t("无", "none")
-    frame = for_display(_popup_frame(rows, open_incidents, measure, staff, nobody), options)
+    frame = _popup_frame(rows, open_incidents, measure, staff, nobody, communities)
+    frame = for_display(frame, options)
     legend = None
     if measure is not None:
         fill, legend = classes(frame["measure"].astype(float), options.t("无数据", "No data"))
         frame["fill"] = fill
     else:
         frame["fill"] = "#9ecae1"
-    fields = ["name", "code", "households", "grid_leader", "full_time", "open_incidents"]
+    fields = [
+        *("name", "code", "community", "households", "grid_leader", "full_time"),
+        "open_incidents",
+    ]
     aliases = [
         options.t("网格", "Grid"),
         options.t("编码", "Code"),
+        options.t("社区", "Community"),
         options.t("户数", "Households"),
         options.t("网格长", "Grid leader"),
         options.t("专职网格员", "Full-time grid worker"),
@@ -251,16 +275,71 @@ def short_label(name: str) -> str:
     return re.sub(r"^.*?(社区|村)(?=.)", "", name)
 
 
+def community_label(name: str) -> str:
+    """A community's name on the map: without 居委会 / 村委会.
+
+    Examples
+    --------
+    >>> community_label("石油大院社区居委会"), community_label("双泉嘉苑社区")
+    ('石油大院社区', '双泉嘉苑社区')
+    """
+    return re.sub(r"(居委会|村委会|居民委员会|村民委员会)$", "", name)
+
+
+def _place_labels(
+    group: folium.FeatureGroup,
+    rows: gpd.GeoDataFrame,
+    texts: Sequence[str],
+    options: MapOptions,
+    *,
+    css: str,
+    font_px: float,
+    style: str = "",
+) -> int:
+    """Put each text inside its area; returns the zoom from which none covers another."""
+    points = label_points(for_display(rows[["geometry"]], options).geometry.to_numpy())
+    for point, text in zip(points, texts, strict=True):
+        styled = f' style="{style}"' if style else ""
+        folium.Marker(
+            latlon(point.x, point.y),
+            icon=folium.DivIcon(
+                html=f'<div class="{css}"{styled}>{html_text(text)}</div>', icon_size=(0, 0)
+            ),
+            interactive=False,
+        ).add_to(group)
+    widths = [text_width(text, font_px) for text in texts]
+    return free_zoom(shapely.get_x(points), shapely.get_y(points), widths)
+
+
 def _labels(page: folium.Map, grids: gpd.GeoDataFrame, options: MapOptions) -> None:
+    """Each grid's short name inside it, shown from the zoom at which none covers another."""
     if grids.empty:
         return
     group = folium.FeatureGroup(name=options.t("标注", "Labels"), show=True)
-    shown = for_display(grids[["geometry"]], options)
-    points = shapely.point_on_surface(shown.geometry.to_numpy())
-    for point, name, code in zip(points, grids["name"], grids["code"], strict=True):
-        label = f"{html_text(short_label(name))}<br>{html_text(code[-3:])}"
-        folium.Marker(
-            latlon(point.x, point.y),
-            icon=folium.DivIcon(html=f'<div class="gm-label">{label}</div>', icon_size=(0, 0)),
-        ).add_to(group)
+    texts = [short_label(name) for name in grids["name"]]
+    zoom = _place_labels(
+        group, grids, texts, options, css="gm-label gm-centred gm-far gm-grid", font_px=12.0
+    )
     group.add_to(page)
+    page.add_child(HideBelowZoom(zoom))
+
+
+def _community_labels(
+    page: folium.Map,
+    group: folium.FeatureGroup,
+    rows: gpd.GeoDataFrame,
+    options: MapOptions,
+    *,
+    zoomed_out: bool,
+) -> None:
+    """The communities' names in their layer: while the grids' are hidden (``zoomed_out``).
+
+    They too hide below the zoom at which two of them would overlap.
+    """
+    css = "gm-label gm-centred gm-community " + ("gm-near" if zoomed_out else "gm-far")
+    texts = [community_label(name) for name in rows["name"]]
+    zoom = _place_labels(
+        group, rows, texts, options, css=css, font_px=COMMUNITY_FONT_PX, style=COMMUNITY_LABEL_STYLE
+    )
+    if zoom > 0:
+        page.add_child(HideBelowZoom(zoom, "gm-zoomed-far" if zoomed_out else "gm-zoomed-out"))

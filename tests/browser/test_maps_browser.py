@@ -69,7 +69,8 @@ def test_grid_map(
     assert (
         page.locator(".leaflet-control-layers-overlays", has_text="无专职网格员的网格").count() == 1
     )
-    assert page.locator(".gm-label").count() == 23
+    assert page.locator(".gm-label.gm-grid").count() == 23
+    assert page.locator(".gm-label.gm-community").count() == 6
     assert "© OpenStreetMap contributors" in page.content()
     page.screenshot(path=str(artifacts / "grids.png"))
 
@@ -82,7 +83,7 @@ def test_layer_control_and_popup(server: str, browser: Any, artifacts: Path) -> 
     page, errors, _ = open_page(browser, f"{server}/maps/grids.html")
     before = page.locator("path.leaflet-interactive").count()
     _toggle(page, "标注")
-    assert page.locator(".gm-label").count() == 0
+    assert page.locator(".gm-label.gm-grid").count() == 0
     for name in ("区/县", "街道/乡镇", "社区/村"):
         _toggle(page, name)
     assert page.locator("path.leaflet-interactive").count() == 23 < before
@@ -235,7 +236,10 @@ def test_issue12_a_community_viewer_sees_only_its_community(
         sign_in(context, server, "browser-viewer")
         page, errors, foreign = open_page(context, f"{server}/maps/grids.html")
         assert errors == [] and foreign == []
-        assert page.locator(".gm-label").count() == 12
+        assert page.locator(".gm-label.gm-grid").count() == 12
+        assert page.locator(".gm-label.gm-community").all_text_contents() == [
+            "中国农业大学东校区社区"
+        ]
         assert page.locator("path.leaflet-interactive").count() == 12 + 1  # and the community
         elsewhere = page.goto(f"{server}/maps/grids.html?scope=110108010021")
         assert elsewhere is not None and elsewhere.status == 404

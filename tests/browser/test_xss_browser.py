@@ -239,7 +239,7 @@ def _every_payload_in(texts: list[str], *, limit: int | None = None) -> None:
 def test_item1_grid_map(hostile: Hostile, browser: Any) -> None:
     page, shown, _ = _shown(browser, f"{hostile.base}/maps/grids.html")
     assert page.locator("path.leaflet-interactive").count() == 23 + 6 + 1 + 1
-    assert len(shown["labels"]) == 23
+    assert len(shown["labels"]) == 23 + 6  # the grids' and the communities' names
     _every_payload_in(shown["tooltips"])  # every level's names, district to grid
     _every_payload_in(shown["labels"])
     _every_payload_in(shown["popups"])  # the grid workers
