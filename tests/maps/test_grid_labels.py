@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -16,23 +15,7 @@ from maps.base import HideBelowZoom, Legend, map_options
 from maps.grids import classes, community_label, grid_map
 from maps.labels import boxes, free_zoom, overlapping, text_width
 
-BOUNDARIES = Path(__file__).parents[2] / "data" / "boundaries"
 LABEL = re.compile(r'<div class="([^"]+)"[^>]*>([^<]+)</div>')
-
-
-@pytest.fixture(scope="module")
-def areas() -> gpd.GeoDataFrame:
-    frames = []
-    for level, name in [
-        ("grid", "grids"),
-        ("community", "communities"),
-        ("subdistrict", "subdistrict"),
-        ("district", "district"),
-    ]:
-        frame = gpd.read_file(BOUNDARIES / f"xueyuanlu_{name}.geojson")
-        frame["level"] = level
-        frames.append(frame)
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -18,23 +17,6 @@ from maps.assets import inline_assets, local_url
 from maps.base import Legend, map_options
 from maps.grids import grid_map, short_label
 from maps.hazards import hazard_map
-
-BOUNDARIES = Path(__file__).parents[2] / "data" / "boundaries"
-
-
-@pytest.fixture(scope="module")
-def areas() -> gpd.GeoDataFrame:
-    frames = []
-    for level, name in [
-        ("grid", "grids"),
-        ("community", "communities"),
-        ("subdistrict", "subdistrict"),
-        ("district", "district"),
-    ]:
-        frame = gpd.read_file(BOUNDARIES / f"xueyuanlu_{name}.geojson")
-        frame["level"] = level
-        frames.append(frame)
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=4326)
 
 
 def layers(page: folium.Map) -> dict[str, folium.FeatureGroup]:
