@@ -77,7 +77,8 @@ def load_sample_extras(rt: Runtime) -> list[str]:
 class SampleIncidents:
     """What loading the sample incidents did.
 
-    How many it reported, how many are in the store now, how many supervision escalated.
+    How many it reported, how many are in the store now, how many of them (and of any other
+    overdue incident) supervision escalated.
     """
 
     reported: int
@@ -140,8 +141,8 @@ def load_sample_incidents(
         count=count,
     )
     _replay(rt, planned)
-    escalated = dispatch.supervise(rt, now=anchor_of(now, clock.zone()))
-    return SampleIncidents(len(planned), len(planned), len(escalated))
+    steps = dispatch.supervise(rt, now=anchor_of(now, clock.zone()))
+    return SampleIncidents(len(planned), len(planned), len({s.incident_id for s in steps}))
 
 
 def _replay(rt: Runtime, planned: list[SampleIncident]) -> dict[int, int]:
