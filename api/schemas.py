@@ -91,13 +91,25 @@ POINT_BATCH: dict[str, Any] = {
 BATCH_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "description": "points to locate (at most 2,000,000; 200 MB)",
+        "description": "points to locate (at most 2,000,000; 200 MB): a table (CSV in UTF-8 or"
+        " GBK; an .xlsx as application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        " or a multipart file) or GeoJSON",
         "content": {
             "text/csv": {
-                "schema": {"type": "string", "description": "a header with lon,lat[,id,…]"}
+                "schema": {
+                    "type": "string",
+                    "description": "a header with lon,lat (or lng, 经度/纬度 …)[,id,…]",
+                }
             },
             "application/geo+json": {"schema": POINT_BATCH},
             "application/json": {"schema": POINT_BATCH},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "required": ["file"],
+                }
+            },
         },
     }
 }

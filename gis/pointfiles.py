@@ -198,7 +198,10 @@ class CsvPoints:
         options: TableOptions | None = None,
     ) -> None:
         self._reader = csv.reader(source) if isinstance(source, io.TextIOBase) else source
-        header = next(self._reader, None)
+        try:
+            header = next(self._reader, None)
+        except csv.Error as exc:
+            raise UnreadableFile(f"csv: cannot read the header line: {exc}") from None
         if not header or not any(field.strip() for field in header):
             raise UnreadableFile("csv: empty; expected a header lon,lat[,id]")
         self.header = tables.header_of(header)

@@ -160,11 +160,12 @@ def detect(
     """
     start = stream.tell()
     tried = GUESSED if encoding is None else (encoding,)
-    where = 0
+    where = 0  # the furthest any got: the one meant, most likely, and its one bad byte
     for codec in tried:
         stream.seek(start)
-        where = _undecodable_at(stream, _reading(codec))
-        if where < 0:
+        found = _undecodable_at(stream, _reading(codec))
+        where = max(where, found)
+        if found < 0:
             stream.seek(start)
             bom = stream.read(len(BOM)) == BOM
             stream.seek(start)

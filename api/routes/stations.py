@@ -18,6 +18,7 @@ from api.uploads import read_body
 from gis import clock
 from gis.identity.access import Acting
 from gis.stations.records import Station, parse_station, read_stations
+from gis.tables import XLSX_TYPE, TableOptions, table_options
 from gis.usecases import stations
 from gis.usecases.runtime import Runtime
 from gis.values import parse_bbox, parse_point
@@ -126,18 +127,29 @@ def delete_station(rt: Rt, acting: StationWriter, station_id: Id) -> Response:
 
 @router.post("/stations/import", openapi_extra=STATION_FILE_BODY)
 async def import_file(
-    request: Request, rt: Rt, acting: StationWriter, crs: str = "wgs84"
+    request: Request,
+    rt: Rt,
+    acting: StationWriter,
+    crs: str = "wgs84",
+    encoding: str | None = None,
+    sheet: str | None = None,
+    lon_field: str | None = None,
+    lat_field: str | None = None,
 ) -> dict[str, Any]:
-    """Import a GeoJSON FeatureCollection of Points or a CSV (lon, lat, type, name): all or none."""
-    kind = "csv" if "csv" in request.headers.get("content-type", "") else "geojson"
+    """Import GeoJSON Points, or a table (CSV in UTF-8 or GBK, .xlsx): all or none."""
+    content_type = request.headers.get("content-type", "")
+    kind = "xlsx" if XLSX_TYPE in content_type else "csv" if "csv" in content_type else "geojson"
+    options = table_options(
+        encoding=encoding, sheet=sheet, lon_field=lon_field, lat_field=lat_field
+    )
     body = await read_body(request, empty="send a GeoJSON FeatureCollection of Points or a CSV")
-    return asdict(await run_in_threadpool(_import, rt, acting, body, kind, crs))
+    return asdict(await run_in_threadpool(_import, rt, acting, body, kind, crs, options))
 
 
 def _import(
-    rt: Runtime, acting: Acting, body: bytes, kind: str, crs: str
+    rt: Runtime, acting: Acting, body: bytes, kind: str, crs: str, options: TableOptions
 ) -> stations.ImportSummary:
-    parsed = read_stations(body, kind=kind, catalogue=rt.station_types, crs=crs)
+    parsed = read_stations(body, kind=kind, catalogue=rt.station_types, crs=crs, options=options)
     return stations.import_stations(rt, parsed, acting=acting)
 
 

@@ -156,8 +156,13 @@ class Importer:
             return None
 
     def _attributes(self, record: Record) -> dict[str, object] | None:
-        """The row's other columns (given, and named), or None when it has none."""
-        known = {*FIELDS, *(self.columns or ()), "id", "_error", "attributes"}
+        """The row's other columns (given, and named), or None when it has none.
+
+        Columns ``lon`` and ``lat`` are others when the coordinates are in columns named so.
+        """
+        coordinates = self.columns or ("lon", "lat")
+        fields = {name for name in FIELDS if name not in ("lon", "lat")}
+        known = {*fields, *coordinates, "id", "_error", "attributes"}
         extra = {
             k: v for k, v in record.items() if k and k not in known and v is not None and v != ""
         }

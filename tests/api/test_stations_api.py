@@ -192,3 +192,32 @@ def test_item13_boolean_coordinates_are_refused(client: TestClient, field: str) 
     response = client.post("/stations", json=body)
     assert response.status_code == 422 and f"body.{field}" in response.json()["detail"]
     assert client.get("/stations").json()["features"] == []
+
+
+def test_issue15_import_a_gbk_csv_and_an_xlsx_with_chinese_columns(client: TestClient) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    table = f"类型,名称,东,北\n红色驿站,学院路驿站,{INSIDE['lon']},{INSIDE['lat']}\n"
+    csv_type = {"content-type": "text/csv"}
+    refused = client.post("/stations/import", content=table.encode("gbk"), headers=csv_type)
+    assert refused.status_code == 400
+    assert refused.json()["detail"].startswith("lon_field: no longitude column in the header 类型")
+    named = client.post(
+        "/stations/import",
+        content=table.encode("gbk"),
+        params={"lon_field": "东", "lat_field": "北"},
+        headers=csv_type,
+    )
+    assert named.status_code == 200, named.text
+    book = Workbook()
+    book.active.append(["type", "name", "经度", "纬度"])
+    book.active.append(["调解室", "东区调解室", INSIDE["lon"], INSIDE["lat"]])
+    out = io.BytesIO()
+    book.save(out)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    answer = client.post("/stations/import", content=out.getvalue(), headers={"content-type": xlsx})
+    assert answer.status_code == 200, answer.text
+    names = [f["properties"]["name"] for f in client.get("/stations").json()["features"]]
+    assert sorted(names) == ["东区调解室", "学院路驿站"]
