@@ -17,7 +17,7 @@ from gis.settings import SAMPLE_STATIONS, SHARED_DATA
 if TYPE_CHECKING:
     from gis.network import WalkNetwork
 
-network_app = typer.Typer(help="Walking networks from OSM XML.", no_args_is_help=True)
+network_app = typer.Typer(help="Walking networks from OSM extracts.", no_args_is_help=True)
 stations_app = typer.Typer(
     help="Stations of the 15-minute living circle: import, list, isochrones, siting.",
     no_args_is_help=True,
@@ -38,10 +38,10 @@ def _print(doc: Any) -> None:
 @network_app.command("load")
 def network_load(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="an OSM XML file (.osm)")],
+    file: Annotated[Path, typer.Argument(help="an OSM file: .osm, .osm.pbf, .osm.bz2")],
     name: Annotated[str | None, typer.Option(help="a name for the network")] = None,
 ) -> None:
-    """Build the walking network of an OSM XML file and make it current (idempotent)."""
+    """Build the walking network of an OSM file (XML, PBF) and make it current (idempotent)."""
     from gis.usecases import stations
 
     with runtime(ctx) as rt:

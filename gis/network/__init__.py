@@ -1,9 +1,9 @@
-"""Walking networks: OSM XML → graph, snapping points to streets, walking isochrones.
+"""Walking networks: OSM extract → graph, snapping points to streets, walking isochrones.
 
-`network_from_osm` reads any OSM XML extract offline; `network_from_edges` builds the same
-`WalkNetwork` from plain arrays (hand-built test networks, synthetic grids). `snap_points` puts
-points on their nearest walkable edge; `isochrones` cuts the reachable street edges at the
-exact remaining distance and buffers them into polygons.
+`network_from_osm` reads an OSM extract (XML, PBF, .osm.bz2) offline; `network_from_edges`
+builds the same `WalkNetwork` from plain arrays (hand-built test networks, synthetic grids).
+`snap_points` puts points on their nearest walkable edge; `isochrones` cuts the reachable street
+edges at the exact remaining distance and buffers them into polygons.
 """
 
 from gis.network.graph import WalkNetwork, network_from_edges

@@ -166,7 +166,7 @@ def _import(conn: Connection, stations: list[StationIn]) -> ImportSummary:
 def load_network(
     rt: Runtime, path: Path, *, acting: Acting, name: str | None = None
 ) -> tuple[WalkNetwork, bool]:
-    """Build the walking network of an OSM XML file and make it current (idempotent).
+    """Build the walking network of an OSM file (XML, PBF) and make it current (idempotent).
 
     Returns the network and whether it was new to the store.
     """
