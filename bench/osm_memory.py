@@ -53,7 +53,9 @@ def _templates() -> tuple[list[tuple[str, int, int]], str, str, tuple[int, int]]
     writer.close()
     lines = opl.read_text(encoding="utf-8").splitlines()
     opl.unlink()
-    nodes, ways, relations = [], [], []
+    nodes: list[tuple[str, int, int]] = []
+    ways: list[str] = []
+    relations: list[str] = []
     for line in lines:
         tokens = line.split(" ")
         tokens[0] = tokens[0][0] + MARK + f"{int(tokens[0][1:]):0{DIGITS}d}"
