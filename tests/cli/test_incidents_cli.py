@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
@@ -193,7 +194,9 @@ def test_stats_formats(sample: Engine, tmp_path: Path) -> None:
     as_json = json.loads(gridmap("stats", "--level", "grid", "--format", "json").output)
     assert {r["code"]: r["total"] for r in as_json}["110108010018002"] == 2
     lines = list(
-        csv.DictReader(gridmap("stats", "-l", "grid", "--format", "csv").output.splitlines())
+        csv.DictReader(
+            gridmap("stats", "-l", "grid", "--format", "csv", "--lang", "en").output.splitlines()
+        )
     )
     first = next(r for r in lines if r["code"] == "110108010018002")
     assert (first["category:fire"], first["status:reported"]) == ("1", "2")
@@ -236,3 +239,25 @@ def test_item3_a_file_read_with_another_crs_is_refused_row_by_row(
     [refused] = list(csv.DictReader(rejects.open(encoding="utf-8")))
     assert refused["error"].startswith("row: row 1 of this file was imported before")
     assert count(sample) == 1
+
+
+def test_issue15_the_monthly_report_as_files(sample: Engine, tmp_path: Path) -> None:
+    reported = [row(reporter_name="张三", reporter_phone="13812345678"), row(category="fire")]
+    gridmap("incidents", "import", write_csv(tmp_path / "in.csv", reported))
+    sheet = tmp_path / "stats.xlsx"
+    made = gridmap("stats", "--level", "grid", "--format", "xlsx", "--out", sheet)
+    assert made.exit_code == 0, made.output
+    rows = list(openpyxl.load_workbook(sheet).active.values)
+    assert rows[0][:3] == ("区域编码", "区域名称", "受理总数")
+    assert {r[0]: r[2] for r in rows[1:]}["110108010018002"] == 2
+    listed = tmp_path / "incidents.csv"
+    exported = gridmap("incidents", "export", "--out", listed, "--encoding", "gbk")
+    assert exported.exit_code == 0 and "wrote 2 incidents" in exported.output
+    text = listed.read_bytes().decode("gbk")
+    assert text.startswith("编号,类别,状态") and "13812345678" not in text
+    assert "138****5678" in text and "张*" in text
+    refused = gridmap("incidents", "export", "--out", tmp_path / "x.pdf")
+    assert refused.exit_code != 0 and "format: 'pdf' is not one of .csv, .xlsx" in refused.output
+    assert not (tmp_path / "x.pdf").exists()
+    needs_file = gridmap("stats", "--level", "grid", "--format", "xlsx")
+    assert needs_file.exit_code != 0 and "--out" in needs_file.output
