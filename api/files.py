@@ -7,6 +7,8 @@ from typing import Any
 
 from fastapi import Response
 
+from gis.tables import charset
+
 MEDIA_TYPES = {
     "gpkg": "application/geopackage+sqlite3",
     "geojson": "application/geo+json",
@@ -24,16 +26,19 @@ def safe_name(text: str) -> str:
     Examples
     --------
     >>> safe_name("plan-12-110108010019"), safe_name("网格 2026")
-    ('plan-12-110108010019', '_____2026')
+    ('plan-12-110108010019', '___2026')
     """
     return re.sub(r"[^\w-]", "_", text, flags=re.ASCII)
 
 
 def attachment(content: bytes, name: str, file_format: str, *, encoding: str = "") -> Response:
-    """``content`` as a download named ``name.file_format`` (a CSV's charset in its type)."""
+    """``content`` as a download named ``name.file_format`` (a CSV's charset in its type).
+
+    ``encoding``: the codec a CSV was written with (``utf-8-sig`` is charset utf-8).
+    """
     media = MEDIA_TYPES[file_format]
     if file_format == "csv":
-        media += f"; charset={encoding or 'utf-8'}"
+        media += f"; charset={charset(encoding or 'utf-8')}"
     headers = {"Content-Disposition": f'attachment; filename="{name}.{file_format}"'}
     return Response(content, media_type=media, headers=headers)
 

@@ -37,7 +37,7 @@ from gis.errors import (
     UnreadableFile,
 )
 from gis.geometry import area_m2, polygonal_part
-from gis.spreadsheets import table_bytes
+from gis.spreadsheets import parse_csv_encoding, table_bytes
 
 FORMATS = {
     ".geojson": "GeoJSON",
@@ -634,7 +634,7 @@ def _areas_csv(table: gpd.GeoDataFrame, encoding: str) -> bytes:
     frame[x] = np.round(shapely.get_x(inside), digits)
     frame[y] = np.round(shapely.get_y(inside), digits)
     frame["wkt"] = shapely.to_wkt(table.geometry.to_numpy(), rounding_precision=digits)
-    return table_bytes(frame, "csv", encoding=encoding)
+    return table_bytes(frame, "csv", encoding=parse_csv_encoding(encoding))
 
 
 def parse_export_format(value: str) -> str:

@@ -12,14 +12,13 @@ import io
 import pandas as pd
 
 from gis.errors import InvalidInput
+from gis.tables import OUT_ENCODINGS, parse_encoding
 
 TABLE_FORMATS = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 """Each table format and its media type."""
-CSV_ENCODINGS = {"utf-8": "utf-8-sig", "gbk": "gbk", "gb18030": "gb18030"}
-"""The encodings a CSV may be written in, and the codec (UTF-8 with a BOM, for Excel)."""
 MAX_SHEET_ROWS = 1_048_575
 """An XLSX sheet holds 1,048,576 rows, the header among them."""
 
@@ -43,29 +42,28 @@ def parse_table_format(value: str) -> str:
 
 
 def parse_csv_encoding(value: str | None) -> str:
-    """``utf-8`` (the default, written with a BOM), ``gbk`` or ``gb18030``.
+    """The codec a CSV is written with: ``utf-8-sig`` (the default), ``gbk`` or ``gb18030``.
+
+    UTF-8 is written with a BOM, which Excel needs; names are read as
+    `gis.tables.parse_encoding` reads them.
 
     Examples
     --------
-    >>> parse_csv_encoding(None), parse_csv_encoding("GBK")
-    ('utf-8', 'gbk')
-    >>> parse_csv_encoding("latin-1")
+    >>> parse_csv_encoding(None), parse_csv_encoding("UTF8"), parse_csv_encoding("cp936")
+    ('utf-8-sig', 'utf-8-sig', 'gbk')
+    >>> parse_csv_encoding("latin-1")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    gis.errors.InvalidInput: encoding: 'latin-1' is not one of utf-8, gbk, gb18030
+    gis.errors.InvalidInput: encoding: unknown encoding 'latin-1'; use one of utf-8, ...
     """
-    if value is None:
-        return "utf-8"
-    encoding = value.strip().lower()
-    if encoding not in CSV_ENCODINGS:
-        raise InvalidInput(f"encoding: {value[:20]!r} is not one of {', '.join(CSV_ENCODINGS)}")
-    return encoding
+    chosen = parse_encoding(value, "encoding", OUT_ENCODINGS)
+    return "utf-8-sig" if chosen in (None, "utf-8") else chosen
 
 
 def table_bytes(
-    frame: pd.DataFrame, file_format: str, *, encoding: str = "utf-8", sheet: str = "gridmap"
+    frame: pd.DataFrame, file_format: str, *, encoding: str = "utf-8-sig", sheet: str = "gridmap"
 ) -> bytes:
-    r"""The bytes of ``frame`` as a CSV (in ``encoding``) or an XLSX sheet named ``sheet``.
+    r"""The bytes of ``frame`` as a CSV (with the codec ``encoding``) or an XLSX sheet ``sheet``.
 
     Raises
     ------
@@ -81,9 +79,8 @@ def table_bytes(
     '网格\r\n第01网格\r\n'
     """
     if parse_table_format(file_format) == "csv":
-        codec = CSV_ENCODINGS[parse_csv_encoding(encoding)]
-        _check_encodable(frame, codec)
-        return frame.to_csv(index=False, lineterminator="\r\n").encode(codec)
+        _check_encodable(frame, encoding)
+        return frame.to_csv(index=False, lineterminator="\r\n").encode(encoding)
     if len(frame) > MAX_SHEET_ROWS:
         raise InvalidInput(
             f"format: {len(frame):,} rows do not fit an XLSX sheet ({MAX_SHEET_ROWS:,}); "
