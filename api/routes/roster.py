@@ -6,7 +6,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, StrictInt
 from starlette.datastructures import UploadFile
@@ -22,6 +22,7 @@ from gis.incidents.privacy import mask_phone
 from gis.roster.changes import DutyChange, PersonChange, RosterChanges
 from gis.roster.files import read_roster
 from gis.roster.people import Duty, RosterEntry
+from gis.tables import TableOptions, table_options
 from gis.usecases import roster
 from gis.usecases.runtime import Runtime
 
@@ -127,9 +128,9 @@ async def _upload(request: Request) -> tuple[bytes, str | None]:
 
 
 def _import(
-    rt: Runtime, acting: Acting, body: bytes, kind: str | None, encoding: str | None, dry: bool
+    rt: Runtime, acting: Acting, body: bytes, kind: str | None, options: TableOptions, dry: bool
 ) -> RosterChanges:
-    rows = read_roster(body, kind=kind, encoding=encoding)
+    rows = read_roster(body, kind=kind, options=options)
     return roster.import_roster(rt, rows, acting=acting, dry_run=dry)
 
 
@@ -139,11 +140,15 @@ async def import_roster(
     rt: Rt,
     acting: RosterWriter,
     dry_run: bool = False,
-    encoding: str | None = None,
+    encoding: Annotated[
+        str | None, Query(description="a CSV's: detected (UTF-8 or GB18030) unless named")
+    ] = None,
+    sheet: Annotated[str | None, Query(description="an .xlsx's sheet (default: the first)")] = None,
 ) -> dict[str, Any]:
     """Make the roster of the areas the file names what it says: the whole file, or nothing."""
+    options = table_options(encoding=encoding, sheet=sheet)  # checked before the body is read
     body, kind = await _upload(request)
-    changes = await run_in_threadpool(_import, rt, acting, body, kind, encoding, dry_run)
+    changes = await run_in_threadpool(_import, rt, acting, body, kind, options, dry_run)
     return _changes(changes, dry_run)
 
 

@@ -101,6 +101,25 @@ def test_issue13_an_xlsx_as_a_multipart_file(sample_client: TestClient) -> None:
     assert answer.json()["counts"]["duties_added"] == 3
 
 
+def test_issue15_the_roster_sheet_of_a_workbook_is_named(sample_client: TestClient) -> None:
+    book = Workbook()
+    book.active.title = "说明"
+    book.active.append(["这一页是填表说明"])
+    roster_sheet = book.create_sheet("花名册")
+    for line in ROSTER.splitlines():
+        roster_sheet.append(line.split(","))
+    out = io.BytesIO()
+    book.save(out)
+    files = {"file": ("roster.xlsx", out.getvalue(), "application/octet-stream")}
+    answer = sample_client.post("/roster/import?sheet=花名册", files=files)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["counts"]["duties_added"] == 3
+    missing = sample_client.post("/roster/import?sheet=名单", files=files)
+    assert missing.status_code == 400 and "名单" in missing.json()["detail"]
+    bad = sample_client.post("/roster/import?encoding=latin-1", files=files)
+    assert bad.status_code == 400 and bad.json()["detail"].startswith("encoding:")
+
+
 def test_issue13_duties_added_and_ended(sample_client: TestClient) -> None:
     done = imported(sample_client)
     key = next(p["person_key"] for p in done["new_people"] if p["name"] == "周杰")
