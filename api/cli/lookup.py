@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
@@ -70,38 +71,84 @@ def _answer_lines(answer: dict[str, Any]) -> list[str]:
     return lines
 
 
+class AssignEngine(StrEnum):
+    """Where ``gridmap assign`` runs."""
+
+    LOCAL = "local"
+    DASK = "dask"
+
+
 @app.command("assign")
 def assign(
     ctx: typer.Context,
     in_file: Annotated[
-        Path, typer.Argument(help="a table with a header, one point per row: .csv or .xlsx")
+        Path,
+        typer.Argument(
+            help="a table with a header, one point per row: .csv, .xlsx or .parquet "
+            "(GeoParquet too), or a directory of .parquet (or, with --engine dask, .csv) parts"
+        ),
     ],
-    out_file: Annotated[Path, typer.Option("--out", "-o", help="CSV to write")],
-    crs: CrsOption = "wgs84",
+    out_file: Annotated[
+        Path, typer.Option("--out", "-o", help="CSV to write; Parquet for a Parquet input")
+    ],
+    crs: Annotated[
+        str | None,
+        typer.Option(
+            help="CRS of the input: wgs84 | cgcs2000 | gcj02 | bd09 | EPSG:n "
+            "(default: a GeoParquet geometry's, else wgs84)"
+        ),
+    ] = None,
     lon_field: tables.LonFieldOption = None,
     lat_field: tables.LatFieldOption = None,
     encoding: tables.EncodingOption = None,
     sheet: tables.SheetOption = None,
     out_encoding: tables.OutEncodingOption = None,
     as_of: AsOfOption = None,
+    engine: Annotated[
+        AssignEngine, typer.Option(help="local: in this process; dask: on a Dask cluster")
+    ] = AssignEngine.LOCAL,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="with --engine dask: a running scheduler (tcp://host:8786); "
+            "default: a local cluster, a worker per CPU"
+        ),
+    ] = None,
 ) -> None:
     """Add the grid, community, subdistrict and district of every row of a table.
 
     The input columns are kept and the answer columns appended; a row that cannot be answered
     gets the reason in the ``error`` column. The answer is written in the input's encoding
     (GBK in, GB18030 out: GBK's bytes for GBK's characters), UTF-8 with a BOM for an .xlsx.
-    OUT is written whole or not at all.
+    A Parquet input gives a Parquet answer (GeoParquet for GeoParquet); ``--engine dask``
+    writes a directory of Parquet parts. OUT is written whole or not at all.
     """
-    from gis.errors import UnreadableFile
+    from gis.errors import InvalidInput, UnreadableFile
     from gis.pointfiles import CsvPoints
     from gis.tables import answer_encoding, open_table, table_kind
+    from gis.usecases.assign import assign_dask, assign_parquet, is_columnar
     from gis.usecases.lookup import locate_batch
     from gis.values import crs_of, optional_time
 
+    given_crs = crs_of(crs) if crs else None
     input_crs = crs_of(crs)
     when = optional_time(as_of, "--as-of")
     options = tables.read_options(encoding, sheet, lon_field, lat_field)
     asked = tables.written_encoding(out_encoding)
+    if scheduler and engine is not AssignEngine.DASK:
+        raise InvalidInput("scheduler: needs --engine dask")
+    if engine is AssignEngine.DASK or is_columnar(in_file):
+        with runtime(ctx) as rt:
+            run = assign_dask if engine is AssignEngine.DASK else assign_parquet
+            extra = {"scheduler": scheduler} if engine is AssignEngine.DASK else {}
+            summary = run(
+                rt, in_file, out_file, crs=given_crs, options=options, as_of=when, **extra
+            )
+        say(
+            f"{out_file}: {summary.rows:,} rows, {summary.inside:,} in a grid, "
+            f"{summary.failed:,} with errors (boundaries version {summary.version})"
+        )
+        return
     if not in_file.is_file():
         raise UnreadableFile(f"{in_file}: no such file")
     kind = table_kind(in_file.name, what=in_file.name)

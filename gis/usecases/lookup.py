@@ -326,6 +326,11 @@ def locate_batch(
 
 def answer_chunk(boundaries: Boundaries, chunk: Chunk, crs: InputCRS) -> Answers:
     """`ANSWER_COLUMNS` (as arrays) for every row of ``chunk``; bad rows get only an ``error``."""
+    return locate_chunk(boundaries.lookup, chunk, crs)
+
+
+def locate_chunk(lookup: AreaLookup, chunk: Chunk, crs: InputCRS) -> Answers:
+    """`answer_chunk` with an index (a Dask worker has its own, not a `Boundaries`)."""
     x, x_errors = parse_numbers(chunk.fields[0], chunk.lon)
     y, y_errors = parse_numbers(chunk.fields[1], chunk.lat)
     errors = _first_error(chunk.errors, x_errors, y_errors)
@@ -335,7 +340,7 @@ def answer_chunk(boundaries: Boundaries, chunk: Chunk, crs: InputCRS) -> Answers
     answers = blank_answers(x.size)
     answers["wgs84_lon"][good], answers["wgs84_lat"][good] = to_wgs84(x[good], y[good], crs)
     if good.size:
-        found = boundaries.lookup.locate(answers["wgs84_lon"][good], answers["wgs84_lat"][good])
+        found = lookup.locate(answers["wgs84_lon"][good], answers["wgs84_lat"][good])
         for column in found.columns:
             if column in answers:
                 answers[column][good] = found[column].to_numpy()
