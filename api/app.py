@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from api import errors, openapi
 from api.middleware import HeadAsGet, RequestGuard
 from api.routes import area_files as area_file_routes
-from api.routes import areas, audit, auth, docs, health, lookup, maps, open311, plans
+from api.routes import areas, audit, auth, docs, health, lookup, maps, ogc_tiles, open311, plans
 from api.routes import editor as editor_routes
 from api.routes import incidents as incident_routes
 from api.routes import plan_files as plan_file_routes
@@ -78,6 +78,7 @@ def create_app(
         audit,
         area_file_routes,
         areas,
+        ogc_tiles,  # before any /ogc/collections/{collection_id}/… route of OGC API Features
         plan_file_routes,  # before plans: /plans/{plan_id} would take /plans/3.gpkg
         plans,
         plan_review_routes,

@@ -59,6 +59,14 @@ PUBLIC = {
     ("GET", "/stations/types"),
     ("GET", "/stations/{station_id:int}"),
     ("GET", "/stations/{station_id:int}/circles"),
+    ("GET", "/ogc/collections/{collection_id}/tiles"),
+    ("GET", "/ogc/collections/{collection_id}/tiles/{tile_matrix_set_id}"),
+    (
+        "GET",
+        "/ogc/collections/{collection_id}/tiles/{tile_matrix_set_id}/{tile_matrix}/{tile_row}/{tile_col}",
+    ),
+    ("GET", "/ogc/tileMatrixSets"),
+    ("GET", "/ogc/tileMatrixSets/{tile_matrix_set_id}"),
 }
 """Routes anyone may call; a new public route must be added here on purpose."""
 
