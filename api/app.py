@@ -17,6 +17,7 @@ from api.routes import area_files as area_file_routes
 from api.routes import areas, audit, auth, docs, health, lookup, maps, ogc_tiles, open311, plans
 from api.routes import editor as editor_routes
 from api.routes import incidents as incident_routes
+from api.routes import ogc as ogc_routes
 from api.routes import plan_files as plan_file_routes
 from api.routes import plan_review as plan_review_routes
 from api.routes import reports as report_routes
@@ -79,6 +80,7 @@ def create_app(
         area_file_routes,
         areas,
         ogc_tiles,  # before any /ogc/collections/{collection_id}/… route of OGC API Features
+        ogc_routes,  # OGC API Features under /ogc
         plan_file_routes,  # before plans: /plans/{plan_id} would take /plans/3.gpkg
         plans,
         plan_review_routes,

@@ -59,6 +59,12 @@ PUBLIC = {
     ("GET", "/stations/types"),
     ("GET", "/stations/{station_id:int}"),
     ("GET", "/stations/{station_id:int}/circles"),
+    ("GET", "/ogc"),
+    ("GET", "/ogc/conformance"),
+    ("GET", "/ogc/collections"),
+    ("GET", "/ogc/collections/{collection_id}"),
+    ("GET", "/ogc/collections/{collection_id}/items"),
+    ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"),
     ("GET", "/ogc/collections/{collection_id}/tiles"),
     ("GET", "/ogc/collections/{collection_id}/tiles/{tile_matrix_set_id}"),
     (
@@ -154,6 +160,8 @@ def _path(template: str, world: World, where: str = "A") -> str:
         "{service_code}": "hazard",
         "{station_type}": next(iter(world.rt.station_types)).code,
         "{path:path}": "none.js",
+        "{collection_id}": "grids",  # OGC API Features: a public collection
+        "{feature_id}": GRID_A,
         "{duty_id}": 999_999,  # no such duty: a writer gets 404, the others 401/403
     }
     for name, value in values.items():
