@@ -270,10 +270,24 @@ def assign_dask(
         stored = {b"geo": json.dumps(geo).encode()} if geo else None
         metadata = _metadata(stored, snapshot.version, as_of)
         with _atomic(target) as part:
-            answered.to_parquet(str(part.resolve()), write_index=False, custom_metadata=metadata)
+            answered.to_parquet(
+                str(part.resolve()),
+                write_index=False,
+                custom_metadata=metadata,
+                schema=_schema(source) if is_columnar(source) else "infer",
+            )
     counts = [0, 0, 0]
     _count(counts, pq.read_table(target, columns=["grid_code", "error"]))
     return AssignSummary(counts[0], counts[1], counts[2], snapshot.version)
+
+
+def _schema(source: Path) -> pa.Schema:
+    """The output's schema: the input's columns, then the answers'.
+
+    Given, as Dask would guess it from placeholder values, which fails for WKB geometry.
+    """
+    answers = pa.Schema.from_pandas(answer_frame(blank_answers(0)), preserve_index=False)
+    return pa.schema([*_dataset(source).schema.remove_metadata(), *answers.remove_metadata()])
 
 
 def read_snapshot(rt: Runtime, as_of: datetime | None) -> AreaSnapshot:
