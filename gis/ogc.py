@@ -292,14 +292,14 @@ def link(href: str, rel: str, media: str = JSON, title: str | None = None) -> di
 
 
 def with_query(url: str, params: Mapping[str, Any]) -> str:
-    """``url`` with the query ``params`` (None values left out).
+    """``url`` with the query ``params`` (None and empty values left out).
 
     Examples
     --------
     >>> with_query("http://h/ogc/collections/grids/items", {"limit": 10, "offset": 20, "f": None})
     'http://h/ogc/collections/grids/items?limit=10&offset=20'
     """
-    query = urlencode({k: v for k, v in params.items() if v is not None})
+    query = urlencode({k: v for k, v in params.items() if v is not None and v != ""})
     return f"{url}?{query}" if query else url
 
 

@@ -68,6 +68,21 @@ DateTime = Annotated[str | None, Query(alias="datetime", description=DATETIME)]
 Filter = Annotated[str | None, Query(description="a property's value (equal)")]
 
 
+def _documented(description: str, media: str, *required: str) -> dict[int | str, Any]:
+    """A 200 answered as ``media`` (an object with ``required`` members) or, f=html, a page."""
+    schema = {"type": "object", "required": list(required)}
+    content = {media: {"schema": schema}, HTML: {"schema": {"type": "string"}}}
+    return {200: {"description": description, "content": content}}
+
+
+LANDING = _documented("the landing page", JSON, "links")
+CONFORMS = _documented("the conformance classes", JSON, "conformsTo")
+COLLECTIONS_DOC = _documented("the collections", JSON, "collections", "links")
+COLLECTION_DOC = _documented("the collection", JSON, "id", "links")
+ITEMS = _documented("a page of features", GEOJSON, "type", "features", "links")
+ONE = _documented("one feature", GEOJSON, "type", "geometry", "properties")
+
+
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
@@ -139,13 +154,13 @@ def _may_read_incidents(acting: Acting) -> bool:
     return any(allows(acting.grants, p) for p in ("incidents:read", "incidents:assigned"))
 
 
-@router.get("", responses={200: {"description": "the landing page"}})
+@router.get("", responses=LANDING)
 def landing_page(request: Request, _: Public, f: Format = None) -> Response:
     """The landing page: links to the API description, the conformance and the collections."""
     return _answer(landing(_base(request)), f, "gridmap OGC API")
 
 
-@router.get("/conformance", responses={200: {"description": "the conformance classes"}})
+@router.get("/conformance", responses=CONFORMS)
 def conformance(_: Public, f: Format = None) -> Response:
     """The conformance classes: Features Core, GeoJSON, HTML, OpenAPI 3.0, and CRS."""
     return _answer({"conformsTo": list(CONFORMANCE)}, f, "Conformance")
@@ -161,7 +176,7 @@ def _described(rt: Rt, collection: Collection, base: str) -> dict[str, Any]:
     return collection_doc(collection, base, extent)
 
 
-@router.get("/collections", responses={200: {"description": "the collections"}})
+@router.get("/collections", responses=COLLECTIONS_DOC)
 def collections(request: Request, rt: Rt, acting: Public, f: Format = None) -> Response:
     """The collections; incidents only for those who may read some."""
     base = _base(request)
@@ -175,14 +190,14 @@ def collections(request: Request, rt: Rt, acting: Public, f: Format = None) -> R
     return _answer(doc, f, "Collections")
 
 
-@router.get("/collections/incidents", responses={200: {"description": "the collection"}})
+@router.get("/collections/incidents", responses=COLLECTION_DOC)
 def incidents_collection(request: Request, rt: Rt, _: IncidentReader, f: Format = None) -> Response:
     """The incidents collection (within the caller's areas)."""
     doc = _described(rt, collection_of("incidents"), _base(request))
     return _answer(doc, f, doc["title"])
 
 
-@router.get("/collections/incidents/items", responses={200: {"description": "a page"}})
+@router.get("/collections/incidents/items", responses=ITEMS)
 def incident_items(
     request: Request,
     rt: Rt,
@@ -215,7 +230,7 @@ def incident_items(
     return _items(request, collection, rows, page, f, output)
 
 
-@router.get("/collections/incidents/items/{feature_id}", responses={200: {"description": "one"}})
+@router.get("/collections/incidents/items/{feature_id}", responses=ONE)
 def incident_item(
     request: Request,
     rt: Rt,
@@ -230,7 +245,7 @@ def incident_item(
     return _item(request, collection_of("incidents"), incident_feature(found, output), f, output)
 
 
-@router.get("/collections/{collection_id}", responses={200: {"description": "the collection"}})
+@router.get("/collections/{collection_id}", responses=COLLECTION_DOC)
 def collection(
     request: Request, rt: Rt, _: Public, collection_id: str, f: Format = None
 ) -> Response:
@@ -247,7 +262,7 @@ def _public(collection_id: str) -> Collection:
     return found
 
 
-@router.get("/collections/{collection_id}/items", responses={200: {"description": "a page"}})
+@router.get("/collections/{collection_id}/items", responses=ITEMS)
 def items(
     request: Request,
     rt: Rt,
@@ -316,9 +331,7 @@ def _number(text: str, what: str) -> int:
     return int(text)
 
 
-@router.get(
-    "/collections/{collection_id}/items/{feature_id}", responses={200: {"description": "one"}}
-)
+@router.get("/collections/{collection_id}/items/{feature_id}", responses=ONE)
 def item(
     request: Request,
     rt: Rt,
