@@ -8,8 +8,8 @@ import pytest
 import shapely
 from shapely import box
 
-from gis.lookup import AreaLookup, GridIndex
-from gis.synthetic import synthetic_coverage
+from gis.lookup import AreaLookup, GridIndex, raster
+from gis.synthetic import synthetic_coverage, voronoi_coverage
 
 SAMPLE = Path(__file__).parents[2] / "data" / "boundaries"
 
@@ -178,3 +178,38 @@ def test_item23_neighbours_name_the_other_grids_at_the_point() -> None:
     assert found["neighbours"].tolist() == [("g2", "g3", "g4"), ("g3",), (), ()]
     assert lookup.locate_one(1.0, 1.0)["neighbours"] == ("g2", "g3", "g4")
     assert lookup.locate_one(0.5, 0.5)["neighbours"] == ()
+
+
+# --- issue 16: any density and size
+
+
+def test_same_as_sjoin_on_dense_voronoi_cells() -> None:
+    grids = voronoi_coverage(3_000, spacing_m=70, seed=5)
+    x, y = awkward_points(grids, 200_000)
+    assert_same_as_sjoin(grids, x, y)
+
+
+def test_same_as_sjoin_with_few_cells_per_grid(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 200,000 grids meet the raster's cell cap at ~80 cells a grid: the same here on 2,000
+    monkeypatch.setattr(raster, "MAX_CELLS", 2_000 * 80)
+    grids = synthetic_coverage(40, 50, per_edge=11, seed=4)
+    x, y = awkward_points(grids, 200_000)
+    keep = np.random.default_rng(0).choice(x.size, 400_000, replace=False)
+    assert GridIndex(grids).raster.state.size < 2_000 * 81  # type: ignore[union-attr]
+    assert_same_as_sjoin(grids, x[keep], y[keep])
+
+
+def test_huge_and_infinite_coordinates_are_outside() -> None:
+    index = GridIndex(gpd.GeoDataFrame({"code": ["a"]}, geometry=[box(0, 0, 1, 1)]))
+    x = np.array([1e300, -1e300, np.inf, -np.inf, 0.5, 0.5])
+    y = np.array([0.5, 0.5, 0.5, 0.5, 1e300, np.inf])
+    assert index.locate(x, y).position.tolist() == [-1] * 6
+    assert index.locate_one(1e300, 0.5) == ("", False)
+
+
+def test_voronoi_coverage_is_a_valid_coverage_in_code_order() -> None:
+    grids = voronoi_coverage(400, spacing_m=70, seed=2)
+    assert len(grids) == 400 and grids["code"].is_unique
+    assert shapely.coverage_is_valid(grids.geometry.to_numpy())
+    across = np.sqrt(grids.to_crs(grids.estimate_utm_crs()).area.median())
+    assert 60 < across < 80  # ~70 m cells
