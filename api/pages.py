@@ -17,10 +17,11 @@ from maps.stations import stations_map
 MEASURES = pages.MEASURES
 
 
-def grids(page: pages.GridsPage, options: MapOptions) -> Page:
+def grids(page: pages.GridsPage, options: MapOptions, tiles_above: int | None = None) -> Page:
     """The grid map: outlines by level, labels, popups with the roster, a choropleth.
 
-    The grids lacking a 网格长 or a 专职网格员 are outlined in a layer of their own.
+    The grids lacking a 网格长 or a 专职网格员 are outlined in a layer of their own. With
+    more areas than ``tiles_above`` (served pages only), they are drawn from vector tiles.
     """
     label = options.t(*MEASURES[page.measure]) if page.measure else ""
     return grid_map(
@@ -31,6 +32,7 @@ def grids(page: pages.GridsPage, options: MapOptions) -> Page:
         measure_label=label,
         staff=page.staff,
         unstaffed=[gap.code for gap in page.unstaffed],
+        tiles_above=tiles_above,
     )
 
 

@@ -105,11 +105,16 @@ class LookupSettings(BaseSettings):
 
 
 class MapSettings(BaseSettings):
-    """Map pages: the 天地图 key (``GRIDMAP_TIANDITU_TK``) for the tianditu basemap."""
+    """Map pages: the 天地图 key (``GRIDMAP_TIANDITU_TK``) for the tianditu basemap.
+
+    ``GRIDMAP_MAP_TILES_ABOVE``: a grid map of more areas than this draws them from the vector
+    tiles of ``/ogc/collections/{id}/tiles`` instead of embedding their GeoJSON.
+    """
 
     model_config = SettingsConfigDict(env_prefix="GRIDMAP_", extra="ignore")
 
     tianditu_tk: str | None = None
+    map_tiles_above: int = Field(default=5_000, ge=0)
 
 
 class LocaleSettings(BaseSettings):

@@ -88,6 +88,8 @@ REFERENCED_FILES = ("vendor/leaflet.fullscreen/icon-fullscreen.svg",)
 # Swagger UI for /docs (FastAPI's default page loads it from a CDN)
 DOCS_JS = "vendor/swagger-ui-dist/swagger-ui-bundle.js"
 DOCS_CSS = "vendor/swagger-ui-dist/swagger-ui.css"
+# the grid map's vector tiles (Leaflet.VectorGrid, with its protobuf decoders bundled)
+VECTORGRID_JS = "vendor/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js"
 # gridmap's own page assets
 WORKER_JS = "app/worker.js"
 WORKER_CSS = "app/worker.css"
@@ -98,8 +100,9 @@ PLANS_JS = "app/plans.js"
 GEOMAN_JS = "vendor/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js"
 GEOMAN_CSS = "vendor/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css"
 APP_FILES = (WORKER_JS, WORKER_CSS, EDITOR_JS, EDITOR_CSS, PLANS_JS, GEOMAN_JS, GEOMAN_CSS)
+TILE_FILES = (VECTORGRID_JS,)
 SERVED = frozenset(path for path in LOCAL.values() if path) | frozenset(
-    (*REFERENCED_FILES, DOCS_JS, DOCS_CSS, *APP_FILES)
+    (*REFERENCED_FILES, DOCS_JS, DOCS_CSS, *APP_FILES, *TILE_FILES)
 )
 
 

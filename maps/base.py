@@ -16,12 +16,13 @@ from typing import Any
 import folium
 import geopandas as gpd
 from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
 from folium.plugins import Fullscreen
 from jinja2 import Template
 from pandas.api.types import is_object_dtype, is_string_dtype
 
 from gis.errors import InvalidInput
-from maps.assets import make_offline
+from maps.assets import VECTORGRID_JS, make_offline
 from maps.coords import leaflet_bounds, to_gcj02
 from maps.safe import html_text
 
@@ -39,6 +40,9 @@ PAGE_CSS = (
     ".leaflet-container:not(.gm-zoomed-out) .gm-near,.gm-zoomed-far .gm-near{display:none}"
     ".leaflet-popup-content th{white-space:nowrap;vertical-align:top;text-align:left;"
     "padding-right:.6em}"
+    # Leaflet enables clicks on interactive paths only in an overlay pane's own SVG, not in the
+    # SVG tiles of Leaflet.VectorGrid (`VectorTiles`), which sit in a .leaflet-tile-container
+    ".leaflet-tile path.leaflet-interactive{pointer-events:visiblePainted;pointer-events:auto}"
     ".leaflet-popup-content td{min-width:8em;vertical-align:top;overflow-wrap:anywhere}"
 )
 BASEMAPS = ("none", "osm", "tianditu", "amap")
@@ -295,3 +299,87 @@ def finish(
     folium.LayerControl(collapsed=False).add_to(page)
     make_offline(page)
     return page
+
+
+class VectorTiles(JSCSSMixin, MacroElement):
+    """Areas drawn from vector tiles (Leaflet.VectorGrid), added to its parent layer group.
+
+    ``url`` is the tiles' template (``{z}/{y}/{x}``), ``layer`` the tiles' MVT layer. Only the
+    features whose code starts with one of ``roots`` are drawn (the page's scope: tiles hold
+    every current area). ``fills`` colours features by code; ``marked`` codes get
+    ``marked_style``'s outline instead of ``style``'s. With ``popup`` (pairs of property and
+    label), a click fetches the area (``GET /areas/{code}``) and shows those properties; every
+    value is set as text (``textContent``), never parsed as HTML.
+    """
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (group, map) {
+    var roots = {{ this.roots|tojson }}, fills = {{ this.fills|tojson }};
+    var marked = new Set({{ this.marked|tojson }}), markedStyle = {{ this.marked_style|tojson }};
+    var labels = {{ this.popup|tojson }}, styles = {};
+    var base = L.extend({interactive: labels.length > 0}, {{ this.style|tojson }});
+    function drawn(code) {
+        return roots.some(function (root) { return code.indexOf(root) === 0; });
+    }
+    styles[{{ this.layer|tojson }}] = function (properties) {
+        var code = String(properties.code);
+        if (!drawn(code)) { return []; }
+        var style = L.extend({}, base);
+        if (fills[code]) { style.fillColor = fills[code]; }
+        // one style a feature: of two, only the path drawn last would take clicks
+        return marked.has(code) ? L.extend(style, markedStyle, {fill: base.fill}) : style;
+    };
+    var tiles = L.vectorGrid.protobuf({{ this.url|tojson }}, {
+        vectorTileLayerStyles: styles,
+        interactive: labels.length > 0,
+        getFeatureId: function (feature) { return feature.properties.code; }
+    });
+    function table(properties) {
+        var box = document.createElement("table");
+        labels.forEach(function (pair) {
+            var value = properties[pair[0]];
+            if (value === null || value === undefined) { return; }
+            var row = box.insertRow(), head = document.createElement("th");
+            head.textContent = pair[1];
+            row.appendChild(head);
+            row.insertCell().textContent = String(value);
+        });
+        return box;
+    }
+    tiles.on("click", function (e) {
+        var code = String(e.layer.properties.code), at = e.latlng;
+        fetch("/areas/" + encodeURIComponent(code))
+            .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+            .then(function (area) {
+                L.popup().setLatLng(at).setContent(table(area.properties)).openOn(map);
+            })
+            .catch(function () {
+                L.popup().setLatLng(at).setContent(table({code: code})).openOn(map);
+            });
+    });
+    tiles.addTo(group);
+})({{ this._parent.get_name() }}, {{ this.map_name }});
+{% endmacro %}""")
+
+    def __init__(
+        self,
+        page: folium.Map,
+        url: str,
+        layer: str,
+        style: dict[str, Any],
+        *,
+        roots: Sequence[str],
+        fills: dict[str, str] | None = None,
+        marked: Sequence[str] = (),
+        marked_style: dict[str, Any] | None = None,
+        popup: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        super().__init__()
+        self._name = "VectorTiles"
+        self.default_js = [("leaflet_vectorgrid", f"/static/{VECTORGRID_JS}")]
+        self.map_name = page.get_name()
+        self.url, self.layer, self.style = url, layer, style
+        self.roots, self.fills, self.marked = list(roots), fills or {}, list(marked)
+        self.marked_style = marked_style or {}
+        self.popup = [list(pair) for pair in popup]

@@ -21,7 +21,16 @@ import shapely
 
 from gis.areas import ORDER, Level
 from gis.roster.people import OnDuty
-from maps.base import HideBelowZoom, Legend, MapOptions, finish, for_display, new_map
+from gis.tiles import COLLECTION_OF
+from maps.base import (
+    HideBelowZoom,
+    Legend,
+    MapOptions,
+    VectorTiles,
+    finish,
+    for_display,
+    new_map,
+)
 from maps.coords import latlon
 from maps.labels import free_zoom, label_points, text_width
 from maps.safe import html_text
@@ -122,13 +131,20 @@ def grid_map(
     measure_label: str = "",
     staff: Staff | None = None,
     unstaffed: Collection[str] | None = None,
+    tiles_above: int | None = None,
 ) -> folium.Map:
     """A grid map of ``areas`` (current areas of any levels, EPSG:4326), fitted to them.
 
     ``measure`` (indexed by grid code) colours the grids in five classes with a legend.
     ``staff`` names each grid's 网格长 and 专职网格员 in its popup; ``unstaffed`` (grid codes)
     are outlined in the layer `unstaffed_label`, and counted in the legend (None: no layer).
+    With more areas than ``tiles_above``, they are drawn from the service's vector tiles
+    (`tiled_grid_map`) instead of being written into the page.
     """
+    if tiles_above is not None and len(areas) > tiles_above:
+        return tiled_grid_map(
+            areas, options, measure=measure, measure_label=measure_label, unstaffed=unstaffed
+        )
     west, south, east, north = (float(v) for v in areas.total_bounds)
     page = new_map((west, south, east, north), options)
     colors = None
@@ -153,6 +169,107 @@ def grid_map(
     _labels(page, grids, options)
     legend = _legend(options, colors if measure is not None else None, measure_label, unstaffed)
     return finish(page, options, legend, title=options.t("网格地图", "Grid map"))
+
+
+TILES_URL = "/ogc/collections/{collection}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
+"""Where a tiled grid map's tiles come from (OGC API - Tiles: zoom, row, column)."""
+
+
+def tiled_grid_map(
+    areas: gpd.GeoDataFrame,
+    options: MapOptions,
+    *,
+    measure: pd.Series | None = None,
+    measure_label: str = "",
+    unstaffed: Collection[str] | None = None,
+) -> folium.Map:
+    """A grid map of many areas, drawn from vector tiles: the page holds no geometry.
+
+    Each level is a layer of `maps.base.VectorTiles` over ``/ogc/collections/{id}/tiles``,
+    showing only the areas of ``areas``' scope (codes under its top areas). A click on a grid
+    fetches it (``GET /areas/{code}``) into a popup. ``measure`` colours the grids by code and
+    ``unstaffed`` grids get the red dashed outline, as on `grid_map`; the labels, which would
+    be one marker per area, are left out.
+    """
+    west, south, east, north = (float(v) for v in areas.total_bounds)
+    page = new_map((west, south, east, north), options)
+    roots = _top_codes(areas)
+    legend_colors = None
+    for level in ORDER:
+        if not (areas["level"] == level.value).any():
+            continue
+        group = folium.FeatureGroup(name=options.t(level.label_zh, level.label_en), show=True)
+        url = TILES_URL.format(collection=COLLECTION_OF[level])
+        if level is Level.GRID:
+            fills, legend_colors = _fills(measure, options)
+            tiles = _grid_tiles(page, url, options, roots, fills, unstaffed)
+        else:
+            style = {"color": COLORS[level], "weight": WEIGHTS[level], "fill": False}
+            tiles = VectorTiles(page, url, COLLECTION_OF[level], style, roots=roots)
+        group.add_child(tiles)
+        group.add_to(page)
+    legend = _legend(options, legend_colors, measure_label, unstaffed)
+    return finish(page, options, legend, title=options.t("网格地图", "Grid map"))
+
+
+def _grid_tiles(
+    page: folium.Map,
+    url: str,
+    options: MapOptions,
+    roots: list[str],
+    fills: dict[str, str],
+    unstaffed: Collection[str] | None,
+) -> VectorTiles:
+    """The grids' tiles: filled, the unstaffed outlined, a click opens the grid's popup."""
+    style = {
+        "color": COLORS["grid"],
+        "weight": WEIGHTS["grid"],
+        "fill": True,
+        "fillColor": "#9ecae1",
+        "fillOpacity": 0.5,
+    }
+    popup = [
+        ("name", options.t("网格", "Grid")),
+        ("code", options.t("编码", "Code")),
+        ("households", options.t("户数", "Households")),
+        ("population", options.t("人口", "Population")),
+    ]
+    marked = list(unstaffed or ())
+    return VectorTiles(
+        page,
+        url,
+        "grids",
+        style,
+        roots=roots,
+        fills=fills,
+        marked=marked,
+        marked_style=UNSTAFFED_STYLE,
+        popup=popup,
+    )
+
+
+def _top_codes(areas: gpd.GeoDataFrame) -> list[str]:
+    """The codes of the areas whose parent is not among ``areas``: the page's scope.
+
+    Examples
+    --------
+    >>> _top_codes(pd.DataFrame({"code": ["110108", "110108001"], "parent_code": [None, "110108"]}))
+    ['110108']
+    """
+    codes = set(areas["code"])
+    return sorted(
+        c for c, p in zip(areas["code"], areas["parent_code"], strict=True) if p not in codes
+    )
+
+
+def _fills(
+    measure: pd.Series | None, options: MapOptions
+) -> tuple[dict[str, str], list[tuple[str, str]] | None]:
+    """Each grid's fill by code under ``measure``'s classes, and the legend (none: no measure)."""
+    if measure is None:
+        return {}, None
+    colors, legend = classes(measure.astype(float), options.t("无数据", "No data"))
+    return dict(zip(measure.index.astype(str), colors, strict=True)), legend
 
 
 def unstaffed_label(options: MapOptions) -> str:

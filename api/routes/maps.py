@@ -119,7 +119,7 @@ def grids_page(
         period=parse_period(start, end),
         station_type=station_type,
     )
-    return _page(pages.grids(page, options))
+    return _page(pages.grids(page, options, tiles_above=rt.maps.map_tiles_above))
 
 
 @router.get("/maps/hazards.html", response_class=HTMLResponse)

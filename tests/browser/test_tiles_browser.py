@@ -1,0 +1,89 @@
+"""Issue 16: over ``GRIDMAP_MAP_TILES_ABOVE`` areas, the grid map draws them from vector tiles."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shapely
+from sqlalchemy import Engine
+
+from gis.settings import StoreSettings
+from gis.usecases.runtime import running
+from gis.usecases.sample import load_sample
+from tests.browser.conftest import empty_tables, serving
+from tests.browser.test_maps_browser import open_page
+
+POINT = (116.3553, 40.0073)  # inside one of the sample's grids
+
+MAP_OF_PAGE = "Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map)"
+
+
+@pytest.fixture(scope="module")
+def server(store_settings: StoreSettings, engine: Engine) -> Iterator[str]:
+    """`gridmap serve` over the sample (31 areas), drawing grid maps of over 10 from tiles."""
+    empty_tables(engine)
+    with running(store_settings, pool_size=1) as rt:
+        load_sample(rt)
+    with ExitStack() as stack:
+        with pytest.MonkeyPatch.context() as patch:  # the server's environment only
+            patch.setenv("GRIDMAP_MAP_TILES_ABOVE", "10")
+            base = stack.enter_context(serving(store_settings))
+        yield base
+
+
+def _grid_at(server: str, lon: float, lat: float) -> dict[str, Any]:
+    with urllib.request.urlopen(f"{server}/areas?level=grid") as answer:
+        features = json.load(answer)["features"]
+    point = shapely.Point(lon, lat)
+    found: dict[str, Any] = next(
+        f["properties"] for f in features if shapely.geometry.shape(f["geometry"]).covers(point)
+    )
+    return found
+
+
+def test_issue16_the_grid_map_draws_tiles_and_fetches_popups(
+    server: str, browser: Any, artifacts: Path
+) -> None:
+    assert "GRIDMAP_MAP_TILES_ABOVE" not in os.environ  # only the server was given it
+    page, errors, foreign = open_page(browser, f"{server}/maps/grids.html")
+    assert "MultiPolygon" not in page.content()  # no geometry written into the page
+    requested = page.evaluate(
+        "performance.getEntriesByType('resource').map(e => e.name).filter(u => u.includes('/tiles/'))"
+    )
+    assert requested and all(
+        url.startswith(f"{server}/ogc/collections/") and "/tiles/WebMercatorQuad/" in url
+        for url in requested
+    )
+    assert {url.split("/collections/")[1].split("/")[0] for url in requested} == {
+        "districts",
+        "subdistricts",
+        "communities",
+        "grids",
+    }
+    assert page.locator(".leaflet-tile path.leaflet-interactive").count() >= 1  # the grids
+    assert (
+        page.locator(".leaflet-tile path").count()
+        > page.locator(".leaflet-tile path.leaflet-interactive").count()
+    )  # and the outlines of the levels above
+    grid = _grid_at(server, *POINT)
+    name = page.evaluate(MAP_OF_PAGE)
+    x, y = page.evaluate(
+        f"(() => {{ const p = window[{json.dumps(name)}].latLngToContainerPoint("
+        f"[{POINT[1]}, {POINT[0]}]); return [p.x, p.y]; }})()"
+    )
+    box = page.locator(".leaflet-container").bounding_box()
+    with page.expect_response(lambda r: r.url.endswith(f"/areas/{grid['code']}")):
+        page.mouse.click(box["x"] + x, box["y"] + y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert grid["name"] in popup.inner_text() and grid["code"] in popup.inner_text()
+    assert popup.locator("td", has_text=grid["name"]).count() == 1
+    page.screenshot(path=str(artifacts / "grids-tiles.png"))
+    assert errors == [] and foreign == []
