@@ -110,11 +110,13 @@ def retire(conn: Connection, *, codes: list[str]) -> int:
     return conn.execute(statement).rowcount
 
 
-def insert_versions(conn: Connection, *, level: Level, areas: gpd.GeoDataFrame) -> int:
-    """Insert ``areas`` (EPSG:4326, columns of `gis.io.COLUMNS`) as new current versions."""
-    if areas.empty:
-        return 0
-    rows = [
+def version_rows(level: Level, areas: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """The rows `insert_versions` writes for ``areas`` (EPSG:4326, columns of `gis.io.COLUMNS`).
+
+    Made before the write transaction opens: for 200,000 grids turning the shapes into WKB takes
+    longer than a transaction may sit idle (``idle_in_transaction_timeout``).
+    """
+    return [
         {
             "level": level.value,
             "code": row.code,
@@ -127,6 +129,12 @@ def insert_versions(conn: Connection, *, level: Level, areas: gpd.GeoDataFrame) 
         }
         for row in areas.itertuples()
     ]
+
+
+def insert_versions(conn: Connection, *, rows: list[dict[str, Any]]) -> int:
+    """Insert `version_rows` as new current versions."""
+    if not rows:
+        return 0
     try:
         conn.execute(insert(Area), rows)
     except IntegrityError as exc:

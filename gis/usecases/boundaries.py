@@ -72,15 +72,19 @@ def load(
     with rt.read() as conn:
         version = lookup_sql.areas_version(conn)
         plan = _plan(conn, boundary, level=level, retire_missing=retire_missing)
+    for code in [*plan.added, *plan.changed, *plan.retired]:
+        acting.act(code, f"code: area {code}")
+    rows = area_sql.version_rows(level, plan.to_insert)  # before the transaction: see its doc
     with audited(rt, acting.actor, "boundaries.load", f"level:{level.value}") as trail:
         conn = trail.conn
         area_sql.lock_for_load(conn)
-        if lookup_sql.areas_version(conn) != version:
+        if lookup_sql.areas_version(conn) != version:  # another write came first: plan again
             plan = _plan(conn, boundary, level=level, retire_missing=retire_missing)
-        for code in [*plan.added, *plan.changed, *plan.retired]:
-            acting.act(code, f"code: area {code}")
+            for code in [*plan.added, *plan.changed, *plan.retired]:
+                acting.act(code, f"code: area {code}")
+            rows = area_sql.version_rows(level, plan.to_insert)
         area_sql.retire(conn, codes=plan.to_retire)
-        area_sql.insert_versions(conn, level=level, areas=plan.to_insert)
+        area_sql.insert_versions(conn, rows=rows)
         trail.detail.update(
             added=len(plan.added), changed=len(plan.changed), retired=len(plan.retired)
         )

@@ -483,7 +483,8 @@ def _write_publish(
     area_sql.lock_for_load(conn)
     _scope_unchanged(conn, plan)
     area_sql.retire(conn, codes=[*ready.changes.changed, *ready.dropped])
-    area_sql.insert_versions(conn, level=ready.level, areas=ready.changes.to_insert)
+    rows = area_sql.version_rows(ready.level, ready.changes.to_insert)  # one scope's: small
+    area_sql.insert_versions(conn, rows=rows)
     plan_sql.mark_published(
         conn, plan_id=plan.id, override_reason=reason, check_summary=ready.summary
     )
