@@ -30,19 +30,26 @@ MAX_FEATURES = 50_000
 
 @dataclass(frozen=True)
 class TileCollection:
-    """A collection with vector tiles: an area level, or the stations (``level`` None)."""
+    """A collection with vector tiles: an area level, or the stations (``level`` None).
+
+    ``min_zoom``: the first zoom its tiles hold features. Below it an area is a pixel or two,
+    and a province's tile would hold hundreds of thousands of them (or an arbitrary
+    `MAX_FEATURES` of them): the level above is what such a map shows. Shallower tiles are
+    empty (HTTP 204), and the tileset says where its features start.
+    """
 
     id: str
     title: str
     level: Level | None
+    min_zoom: int = 0
 
 
 COLLECTIONS = {
     "districts": TileCollection("districts", "区 Districts", Level.DISTRICT),
-    "subdistricts": TileCollection("subdistricts", "街道 Subdistricts", Level.SUBDISTRICT),
-    "communities": TileCollection("communities", "社区 Communities", Level.COMMUNITY),
-    "grids": TileCollection("grids", "网格 Grids", Level.GRID),
-    "stations": TileCollection("stations", "服务站点 Stations", None),
+    "subdistricts": TileCollection("subdistricts", "街道 Subdistricts", Level.SUBDISTRICT, 8),
+    "communities": TileCollection("communities", "社区 Communities", Level.COMMUNITY, 10),
+    "grids": TileCollection("grids", "网格 Grids", Level.GRID, 12),
+    "stations": TileCollection("stations", "服务站点 Stations", None, 12),
 }
 COLLECTION_OF = {c.level: c.id for c in COLLECTIONS.values() if c.level is not None}
 """The tile collection of each area level."""

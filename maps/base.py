@@ -331,6 +331,7 @@ class VectorTiles(JSCSSMixin, MacroElement):
         return marked.has(code) ? L.extend(style, markedStyle, {fill: base.fill}) : style;
     };
     var tiles = L.vectorGrid.protobuf({{ this.url|tojson }}, {
+        minZoom: {{ this.min_zoom|tojson }},
         vectorTileLayerStyles: styles,
         interactive: labels.length > 0,
         getFeatureId: function (feature) { return feature.properties.code; }
@@ -374,9 +375,11 @@ class VectorTiles(JSCSSMixin, MacroElement):
         marked: Sequence[str] = (),
         marked_style: dict[str, Any] | None = None,
         popup: Sequence[tuple[str, str]] = (),
+        min_zoom: int = 0,
     ) -> None:
         super().__init__()
         self._name = "VectorTiles"
+        self.min_zoom = int(min_zoom)  # the collection's first zoom with features
         self.default_js = [("leaflet_vectorgrid", f"/static/{VECTORGRID_JS}")]
         self.map_name = page.get_name()
         self.url, self.layer, self.style = url, layer, style

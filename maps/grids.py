@@ -21,7 +21,7 @@ import shapely
 
 from gis.areas import ORDER, Level
 from gis.roster.people import OnDuty
-from gis.tiles import COLLECTION_OF
+from gis.tiles import COLLECTION_OF, COLLECTIONS
 from maps.base import (
     HideBelowZoom,
     Legend,
@@ -205,7 +205,14 @@ def tiled_grid_map(
             tiles = _grid_tiles(page, url, options, roots, fills, unstaffed)
         else:
             style = {"color": COLORS[level], "weight": WEIGHTS[level], "fill": False}
-            tiles = VectorTiles(page, url, COLLECTION_OF[level], style, roots=roots)
+            tiles = VectorTiles(
+                page,
+                url,
+                COLLECTION_OF[level],
+                style,
+                roots=roots,
+                min_zoom=COLLECTIONS[COLLECTION_OF[level]].min_zoom,
+            )
         group.add_child(tiles)
         group.add_to(page)
     legend = _legend(options, legend_colors, measure_label, unstaffed)
@@ -245,6 +252,7 @@ def _grid_tiles(
         marked=marked,
         marked_style=UNSTAFFED_STYLE,
         popup=popup,
+        min_zoom=COLLECTIONS["grids"].min_zoom,
     )
 
 

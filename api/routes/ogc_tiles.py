@@ -88,14 +88,14 @@ def tileset(
         "dataType": "vector",
         "crs": _crs(),
         "tileMatrixSetURI": str(tms.uri),
-        "minzoom": 0,
+        "minzoom": found.min_zoom,
         "maxzoom": MAX_ZOOM,
         "layers": [
             {
                 "id": found.id,
                 "dataType": "vector",
                 "geometryType": "polygons" if found.level else "points",
-                "minTileMatrix": "0",
+                "minTileMatrix": str(found.min_zoom),
                 "maxTileMatrix": str(MAX_ZOOM),
             }
         ],

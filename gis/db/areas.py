@@ -131,12 +131,18 @@ def version_rows(level: Level, areas: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     ]
 
 
+INSERT_BATCH_ROWS = 5_000
+"""Rows per INSERT: the driver turns a batch's shapes into text between statements, which for
+200,000 grids at once would leave the transaction idle past its timeout."""
+
+
 def insert_versions(conn: Connection, *, rows: list[dict[str, Any]]) -> int:
-    """Insert `version_rows` as new current versions."""
+    """Insert `version_rows` as new current versions (in batches of `INSERT_BATCH_ROWS`)."""
     if not rows:
         return 0
     try:
-        conn.execute(insert(Area), rows)
+        for start in range(0, len(rows), INSERT_BATCH_ROWS):
+            conn.execute(insert(Area), rows[start : start + INSERT_BATCH_ROWS])
     except IntegrityError as exc:
         raise _integrity_error(exc) from exc
     except DBAPIError as exc:

@@ -36,6 +36,8 @@ def vector_tile(
             tag = tile_tag(version, collection.id, tile)
             if tag in known or "*" in known:
                 return TileAnswer(tag, None)
+            if tile.z < collection.min_zoom:  # a pixel an area: the level above shows it
+                return TileAnswer(tag, b"")
             if collection.level is None:
                 return TileAnswer(tag, tile_sql.station_tile(conn, tile=tile))
             content = tile_sql.area_tile(

@@ -73,7 +73,7 @@ def _polygons(features: list[dict[str, Any]]) -> dict[str, shapely.Geometry]:
     }
 
 
-@pytest.mark.parametrize("zoom", [11, 13, 15, 17])
+@pytest.mark.parametrize("zoom", [12, 13, 15, 17])
 def test_issue16_neighbours_share_their_edges_at_every_zoom(
     sample_client: TestClient, zoom: int
 ) -> None:
@@ -153,12 +153,22 @@ def test_issue16_bad_tiles_are_refused(
     assert body["code"] == code and body["detail"]
 
 
+def test_issue16_grid_tiles_start_at_their_zoom_and_the_levels_above_earlier(
+    sample_client: TestClient,
+) -> None:
+    """Below zoom 12 a grid is a pixel or two: grid tiles are empty, districts drawn."""
+    shallow = WMQ.tile(*CENTRE, 11)
+    assert sample_client.get(_tile_url("grids", shallow)).status_code == 204
+    assert sample_client.get(_tile_url("districts", WMQ.tile(*CENTRE, 8))).status_code == 200
+    assert sample_client.get(_tile_url("grids", WMQ.tile(*CENTRE, 12))).status_code == 200
+
+
 def test_issue16_the_tileset_says_how_to_fetch_tiles(sample_client: TestClient) -> None:
     listing = sample_client.get("/ogc/collections/grids/tiles").json()
     href = listing["tilesets"][0]["links"][0]["href"]
     tileset = sample_client.get(href).json()
     assert tileset["tileMatrixSetURI"].endswith("/WebMercatorQuad")
-    assert (tileset["minzoom"], tileset["maxzoom"]) == (0, 22)
+    assert (tileset["minzoom"], tileset["maxzoom"]) == (12, 22)  # grids: a pixel or two below
     item = next(link for link in tileset["links"] if link["rel"] == "item")
     assert item["type"] == MVT and item["templated"]
     assert item["href"].endswith("/grids/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}")
