@@ -234,7 +234,7 @@ def http_part(env: dict[str, str], levels: dict[str, gpd.GeoDataFrame], auth: st
             print(f"  {label:<44} {seconds:8.2f} s  {len(body) / 1e6:6.1f} MB")
         for z, x, y in _tiles(grids):
             seconds, body, _ = get(
-                f"{base}/ogc/collections/grids/tiles/WebMercatorQuad/{z}/{x}/{y}"
+                f"{base}/ogc/collections/grids/tiles/WebMercatorQuad/{z}/{y}/{x}"
             )
             label = f"grid tile z={z}"
             print(f"  {label:<44} {seconds * 1000:8.1f} ms  {len(body) / 1e3:6.1f} kB")
@@ -256,11 +256,11 @@ def http_part(env: dict[str, str], levels: dict[str, gpd.GeoDataFrame], auth: st
 
 
 def _tiles(grids: gpd.GeoDataFrame) -> list[tuple[int, int, int]]:
-    """The tiles holding the province's centre at zoom 8 and 12 (WebMercatorQuad)."""
+    """The tiles holding the province's centre at zoom 12 and 14 (WebMercatorQuad)."""
     west, south, east, north = grids.total_bounds
     lon, lat = (west + east) / 2, (south + north) / 2
     tiles = []
-    for z in (8, 12):
+    for z in (12, 14):
         n = 2**z
         x = int((lon + 180) / 360 * n)
         y = int((1 - np.arcsinh(np.tan(np.radians(lat))) / np.pi) / 2 * n)
