@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -114,8 +115,12 @@ def timed(label: str, args: list[str], env: dict[str, str], *, ok: tuple[int, ..
     return seconds
 
 
-def scratch_url() -> str:
-    """A fresh scratch database on the local cluster (or DATABASE_URL's server)."""
+def _bench_token(env: dict[str, str], levels: dict[str, gpd.GeoDataFrame]) -> str:
+    return token(env, [str(code) for code in levels["district"]["code"]])
+
+
+def scratch_url(*, keep: bool = False) -> str:
+    """A fresh scratch database on the local cluster (or DATABASE_URL's server); ``keep``: as is."""
     base = (
         os.environ.get("DATABASE_URL")
         or subprocess.run(
@@ -123,6 +128,8 @@ def scratch_url() -> str:
         ).stdout.strip()
     )
     server = base.rsplit("/", 1)[0]
+    if keep:
+        return f"{server}/{DATABASE}"
     admin = create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
@@ -154,11 +161,15 @@ def free_port() -> int:
 
 
 def get(url: str, headers: dict[str, str] | None = None) -> tuple[float, bytes, int]:
+    """Wall time, body and status of a GET (an error status is an answer too: a limit met)."""
     request = urllib.request.Request(url, headers=headers or {})
     started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=600) as response:
-        body = response.read()
-        return time.perf_counter() - started, body, response.status
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            body = response.read()
+            return time.perf_counter() - started, body, response.status
+    except urllib.error.HTTPError as error:
+        return time.perf_counter() - started, error.read(), error.code
 
 
 def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
@@ -184,7 +195,7 @@ def serve(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
 def token(env: dict[str, str], districts: list[str]) -> str:
     """A planner's token on every district (maps, statistics, plans)."""
     scopes = [arg for code in districts for arg in ("--scope", code)]
-    subprocess.run(
+    subprocess.run(  # on a kept database the user is there already: that is fine
         [
             GRIDMAP,
             "users",
@@ -199,7 +210,7 @@ def token(env: dict[str, str], districts: list[str]) -> str:
         input="Province-bench-2026!\n",
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
     made = subprocess.run(
         [GRIDMAP, "tokens", "create", "bench-planner", "--name", "bench"],
@@ -230,8 +241,11 @@ def http_part(env: dict[str, str], levels: dict[str, gpd.GeoDataFrame], auth: st
                 "/areas.geojson?level=grid&scope=620101",
             ),
         ):
-            seconds, body, _ = get(base + path, headers)
-            print(f"  {label:<44} {seconds:8.2f} s  {len(body) / 1e6:6.1f} MB")
+            seconds, body, status = get(base + path, headers)
+            said = (
+                "" if status == 200 else f"  HTTP {status}: {body[:160].decode(errors='replace')}"
+            )
+            print(f"  {label:<44} {seconds:8.2f} s  {len(body) / 1e6:6.1f} MB{said}")
         for z, x, y in _tiles(grids):
             seconds, body, _ = get(
                 f"{base}/ogc/collections/grids/tiles/WebMercatorQuad/{z}/{y}/{x}"
@@ -307,6 +321,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--incidents", type=int, default=50_000)
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--http-only", action="store_true", help="only the HTTP part, on a kept database"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     levels = province()
@@ -316,8 +333,12 @@ def main() -> None:
         f"subdistricts, {counts['community']} communities, {counts['grid']} grids "
         f"({time.perf_counter() - started:.0f} s to build)"
     )
-    url = scratch_url()
+    url = scratch_url(keep=args.http_only)
     env = {**os.environ, "GRIDMAP_DATABASE_URL": url, "GRIDMAP_MAP_TILES_ABOVE": "5000"}
+    if args.http_only:
+        print("HTTP (gridmap serve):")
+        http_part(env, levels, _bench_token(env, levels))
+        return
     with tempfile.TemporaryDirectory(prefix="gridmap-province-") as folder:
         files = {}
         for level, frame in levels.items():
@@ -349,9 +370,8 @@ def main() -> None:
         timed("gridmap plan create (one community)", ["plan", "create", "--scope", community], env)
         plan_id = _latest_plan(url)
         timed("gridmap plan publish (one community)", ["plan", "publish", str(plan_id)], env)
-        auth = token(env, [str(code) for code in levels["district"]["code"]])
         print("HTTP (gridmap serve):")
-        http_part(env, levels, auth)
+        http_part(env, levels, _bench_token(env, levels))
     if not args.keep:
         admin = create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
