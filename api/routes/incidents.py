@@ -246,10 +246,14 @@ def incident_stats(
     end: Annotated[str | None, Query(alias="to", description="ISO time, excluded")] = None,
     by: Annotated[str, Query(description="recorded (grid at intake) | current")] = "recorded",
     as_of: Annotated[str | None, Query(description="now, for overdue (default: now)")] = None,
+    scope: Annotated[
+        str | None, Query(max_length=15, description="only the areas under this code")
+    ] = None,
 ) -> Any:
     """Per area within the caller's scope: counts, closure rate, median hours, satisfaction.
 
-    Counts are by category and status; overdue ones are counted at ``as_of``.
+    Counts are by category and status; overdue ones are counted at ``as_of``. ``scope`` keeps
+    the areas under one code (a province's grids are asked for a street at a time).
     """
     parsed_level = parse_level(level)
     period = parse_period(start, end, ("from", "to"))
@@ -261,6 +265,7 @@ def incident_stats(
         by=attribution,
         period=period,
         now=optional_time(as_of, "as_of"),
+        scope=scope or None,
     )
     return {
         "level": parsed_level.value,

@@ -106,6 +106,9 @@ def stats_file(
     end: Annotated[str | None, Query(alias="to", description="ISO time, excluded")] = None,
     by: Annotated[str, Query(description="recorded (grid at intake) | current")] = "recorded",
     as_of: Annotated[str | None, Query(description="now, for overdue (default: now)")] = None,
+    scope: Annotated[
+        str | None, Query(max_length=15, description="only the areas under this code")
+    ] = None,
     encoding: Encoding = None,
     lang: Lang = None,
 ) -> Response:
@@ -124,6 +127,7 @@ def stats_file(
         by=parse_attribution(by),
         period=period,
         now=optional_time(as_of, "as_of"),
+        scope=scope or None,
     )
     table = stats_table(rows, categories=_categories(rt, language), lang=language)
     content = table_bytes(table, chosen_format, encoding=chosen, sheet="stats")

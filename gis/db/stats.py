@@ -38,13 +38,17 @@ _AREA = {
     ),
 }
 _QUERY = """
-WITH base AS (
+WITH placed AS (
     SELECT {area} AS code, i.category, i.status, i.reported_at, i.due_at,
            coalesce(i.closed_at, i.resolved_at) AS done_at, i.feedback_satisfied,
            i.escalation_level
     FROM incidents i
     WHERE (CAST(:start AS timestamptz) IS NULL OR i.reported_at >= :start)
       AND (CAST(:end AS timestamptz) IS NULL OR i.reported_at < :end)
+),
+base AS (
+    SELECT * FROM placed
+    WHERE CAST(:scope AS text) IS NULL OR left(code, length(:scope)) = :scope
 ),
 by_category AS (
     SELECT code, jsonb_object_agg(category, n ORDER BY category) AS counts
@@ -72,10 +76,16 @@ totals AS (
     FROM base GROUP BY code
 ),
 named AS (
-    SELECT DISTINCT ON (code) code, name FROM areas WHERE level = :level
+    SELECT DISTINCT ON (code) code, name FROM areas
+    WHERE level = :level
+      AND (CAST(:scope AS text) IS NULL OR left(code, length(:scope)) = :scope)
     ORDER BY code, valid_to DESC NULLS FIRST
 ),
-current_areas AS (SELECT code FROM areas WHERE level = :level AND valid_to IS NULL)
+current_areas AS (
+    SELECT code FROM areas
+    WHERE level = :level AND valid_to IS NULL
+      AND (CAST(:scope AS text) IS NULL OR left(code, length(:scope)) = :scope)
+)
 SELECT coalesce(t.code, c.code) AS code, n.name,
        coalesce(t.total, 0) AS total,
        coalesce(bc.counts, '{{}}'::jsonb) AS by_category,
@@ -109,6 +119,7 @@ def incident_stats(
     by: Attribution = "recorded",
     period: Period = ANY_TIME,
     now: datetime,
+    scope: str | None = None,
 ) -> list[AreaStats]:
     """Per area of ``level``: counts by category and status, closure, speed, overdue, satisfaction.
 
@@ -124,6 +135,9 @@ def incident_stats(
         The period, on ``reported_at``: ``start`` included, ``end`` excluded.
     now : datetime
         The time against which ``due_at`` makes an open incident overdue.
+    scope : str, optional
+        Only the areas whose code begins with it, and their incidents (none in no area): a
+        province's per-grid figures are asked for one community or street at a time.
 
     Returns
     -------
@@ -136,6 +150,7 @@ def incident_stats(
         "start": period.start,
         "end": period.end,
         "now": now,
+        "scope": scope,
     }
     return [AreaStats(**row._mapping) for row in conn.execute(QUERIES[by], params)]
 

@@ -408,14 +408,15 @@ def area_stats(
     by: Attribution = "recorded",
     period: Period = ANY_TIME,
     now: datetime | None = None,
+    scope: str | None = None,
 ) -> list[AreaStats]:
     """Per area of ``level`` within the caller's scope: counts, closure, speed, satisfaction.
 
-    Overdue counts are taken at ``now``.
+    Overdue counts are taken at ``now``; ``scope`` (an area code) keeps the areas under it.
     """
     with rt.read() as conn:
         rows = stats_sql.incident_stats(
-            conn, level=level, by=by, period=period, now=now or datetime.now(UTC)
+            conn, level=level, by=by, period=period, now=now or datetime.now(UTC), scope=scope
         )
     return [row for row in rows if acting.covers(row.code)]
 

@@ -92,11 +92,11 @@ def grids_page(
         grids = areas[areas["level"] == Level.GRID.value]
         staff = roster_sql.staff_of(conn, area_codes=list(grids["code"]), duties=STAFFED_BY)
         now = datetime.now(UTC)
-        stats = stats_sql.incident_stats(conn, level=Level.GRID, by="current", now=now)
+        stats = stats_sql.incident_stats(conn, level=Level.GRID, by="current", now=now, scope=scope)
         in_period = stats
         if measure in INCIDENT_MEASURES and period != ANY_TIME:
             in_period = stats_sql.incident_stats(
-                conn, level=Level.GRID, by="current", period=period, now=now
+                conn, level=Level.GRID, by="current", period=period, now=now, scope=scope
             )
     open_incidents = {row.code: row.open for row in stats if row.code and acting.covers(row.code)}
     values = None

@@ -139,6 +139,24 @@ def test_period_on_reported_at(client: TestClient) -> None:
     assert stats(client, level="grid", to=since)[GRID_A]["total"] == 1
 
 
+@pytest.mark.parametrize("by", ["recorded", "current"])
+def test_issue16_a_scope_keeps_the_areas_under_it(client: TestClient, by: str) -> None:
+    for grid in (GRID_A, GRID_B, GRID_C):
+        report(client, grid)
+    client.post("/incidents", json={"category": "hazard", "address": "月球背面1号"})
+    scoped = stats(client, level="grid", scope="110108010018", by=by)
+    assert set(scoped) == {code for code in stats(client, level="grid") if code and
+                           code.startswith("110108010018")}  # fmt: skip
+    assert scoped[GRID_A]["total"] == scoped[GRID_B]["total"] == 1
+    assert GRID_C not in scoped and None not in scoped  # the unplaced one is in no scope
+    whole = stats(client, level="grid", by=by)
+    assert whole[GRID_A] == scoped[GRID_A] and whole[None]["total"] == 1
+    one = stats(client, level="community", scope="110108010019", by=by)
+    assert set(one) == {"110108010019"} and one["110108010019"]["total"] == 1
+    sheet = client.get("/stats.csv", params={"level": "grid", "scope": "110108010018"})
+    assert GRID_C not in sheet.text and GRID_A in sheet.text
+
+
 def test_unlocated_incidents_have_a_row_of_their_own(client: TestClient) -> None:
     response = client.post("/incidents", json={"category": "hazard", "address": "月球背面1号"})
     assert response.status_code == 201
