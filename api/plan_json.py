@@ -14,7 +14,7 @@ import geopandas as gpd
 import numpy as np
 from fastapi import Query
 
-from gis.checks import findings_to_json
+from gis.checks import Finding, findings_to_json
 from gis.crs import geometries_from_wgs84, parse_crs
 from gis.geojson import feature_collection
 from gis.usecases.planning import Workbench
@@ -30,10 +30,19 @@ Lang = Annotated[str | None, Query(description="messages in zh (default) | en")]
 def shown_in(frame: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     """``frame`` (EPSG:4326) with its geometry in ``crs`` for drawing (other columns kept)."""
     parsed = parse_crs(crs)
-    if parsed.kind in ("wgs84", "cgcs2000"):
+    if parsed.kind in ("wgs84", "cgcs2000"):  # the stored numbers as they are
         return frame
     moved = geometries_from_wgs84(frame.geometry.to_numpy(), parsed)
     return frame.set_geometry(gpd.GeoSeries(moved, index=frame.index), crs=None)
+
+
+def _findings_in(findings: list[Finding], crs: str) -> list[Finding]:
+    """``findings`` with their geometry in ``crs`` (the same list for WGS84 and CGCS2000)."""
+    parsed = parse_crs(crs)
+    if parsed.kind in ("wgs84", "cgcs2000"):
+        return findings
+    shapes = geometries_from_wgs84(np.array([f.geometry for f in findings], object), parsed)
+    return [dataclasses.replace(f, geometry=g) for f, g in zip(findings, shapes, strict=True)]
 
 
 def bench_json(bench: Workbench, crs: str = "wgs84", lang: str | None = "zh") -> dict[str, Any]:
@@ -44,15 +53,8 @@ def bench_json(bench: Workbench, crs: str = "wgs84", lang: str | None = "zh") ->
     collection = feature_collection(shown_in(bench.areas, crs))
     for feature, area in zip(collection["features"], bench.areas["area_m2"], strict=True):
         feature["properties"]["area_m2"] = round(float(area), 1)
-    findings = bench.findings
-    parsed = parse_crs(crs)
-    if parsed.kind not in ("wgs84", "cgcs2000"):
-        shapes = geometries_from_wgs84(np.array([f.geometry for f in findings], object), parsed)
-        findings = [
-            dataclasses.replace(f, geometry=g) for f, g in zip(findings, shapes, strict=True)
-        ]
     return {
         "plan": bench.plan.to_json(),
         "areas": collection,
-        "findings": findings_to_json(findings, lang),
+        "findings": findings_to_json(_findings_in(bench.findings, crs), lang),
     }

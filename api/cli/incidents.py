@@ -188,7 +188,7 @@ def stats(
         found = incidents.area_stats(
             rt, acting=machine(), level=level, by=attribution, period=period
         )
-        names = _category_names(rt, language)
+        names = rt.catalogue.names(language)
     if fmt in ("csv", "xlsx"):
         table = stats_table(found, categories=names, lang=language)
         _write_table(table, fmt, out_file, encoding, sheet="stats")
@@ -232,7 +232,7 @@ def export_incidents(
     )
     with runtime(ctx) as rt:
         found = incidents.list_incidents(rt, query, acting=machine())
-        names = _category_names(rt, language)
+        names = rt.catalogue.names(language)
     table = incidents_table(found, now=datetime.now(UTC), categories=names, lang=language)
     _write_table(table, fmt, out_file, encoding, sheet="incidents")
     say(f"wrote {len(found)} incidents to {out_file}")
@@ -240,10 +240,6 @@ def export_incidents(
 
 MAX_EXPORT_ROWS = 1_000_000
 """The most incidents ``incidents export`` writes (a CSV; an XLSX sheet holds 1,048,575)."""
-
-
-def _category_names(rt: Any, lang: str) -> dict[str, str]:
-    return {c.code: (c.zh if lang == "zh" else c.en) for c in rt.catalogue}
 
 
 def _write_table(

@@ -24,7 +24,6 @@ from gis.incidents.reports import incidents_table, stats_table
 from gis.incidents.stats import parse_attribution
 from gis.spreadsheets import parse_csv_encoding, parse_table_format, table_bytes
 from gis.usecases import incidents
-from gis.usecases.runtime import Runtime
 from gis.values import Period, optional_time, parse_bbox, parse_period
 
 router = APIRouter(tags=["incidents"])
@@ -43,10 +42,6 @@ def _stamp(period: Period) -> str:
 
 def _table_file(frame_bytes: bytes, name: str, file_format: str, encoding: str) -> Response:
     return attachment(frame_bytes, safe_name(name), file_format, encoding=encoding)
-
-
-def _categories(rt: Runtime, lang: str) -> dict[str, str]:
-    return {c.code: (c.zh if lang == "zh" else c.en) for c in rt.catalogue}
 
 
 @router.get(
@@ -85,7 +80,7 @@ def incidents_file(
     )
     found = incidents.list_incidents(rt, query, acting=acting)
     table = incidents_table(
-        found, now=datetime.now(UTC), categories=_categories(rt, language), lang=language
+        found, now=datetime.now(UTC), categories=rt.catalogue.names(language), lang=language
     )
     content = table_bytes(table, chosen_format, encoding=chosen, sheet="incidents")
     name = f"incidents-{scope or 'all'}-{_stamp(period)}"
@@ -129,7 +124,7 @@ def stats_file(
         now=optional_time(as_of, "as_of"),
         scope=scope or None,
     )
-    table = stats_table(rows, categories=_categories(rt, language), lang=language)
+    table = stats_table(rows, categories=rt.catalogue.names(language), lang=language)
     content = table_bytes(table, chosen_format, encoding=chosen, sheet="stats")
     name = f"stats-{parsed_level.value}-{_stamp(period)}"
     return _table_file(content, name, chosen_format, chosen)

@@ -60,6 +60,16 @@ class Catalogue:
     def __iter__(self) -> Iterator[Category]:
         return iter(self.categories.values())
 
+    def names(self, lang: str = "zh") -> dict[str, str]:
+        """Each category's code and its name in ``lang`` (``zh``, or ``en``).
+
+        Examples
+        --------
+        >>> Catalogue.load().names("en")["hazard"]
+        'Safety hazard'
+        """
+        return {c.code: (c.zh if lang == "zh" else c.en) for c in self.categories.values()}
+
     def duplicate_rules(self) -> dict[str, tuple[float, float]]:
         """Per category: the radius (m) and window (hours) in which reports may be duplicates."""
         return {

@@ -68,6 +68,18 @@ def _balance(page: Any) -> dict[str, str]:
     }
 
 
+def _watched(browser: Any, server: str) -> tuple[Any, list[str], list[str]]:
+    """A wide page, with the errors it reports and the requests it makes to other origins."""
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1400, "height": 900})
+    errors: list[str] = []
+    foreign: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    return page, errors, foreign
+
+
 def _ready(page: Any, errors: list[str]) -> None:
     """Wait until the page is idle (no request of its own pending); its errors if it fails."""
     try:
@@ -79,13 +91,7 @@ def _ready(page: Any, errors: list[str]) -> None:
 def test_issue14_a_planner_merges_splits_undoes_and_publishes_with_the_mouse(
     server: str, browser: Any, auth: dict[str, str], artifacts: Path
 ) -> None:
-    page = browser.new_page()
-    page.set_viewport_size({"width": 1400, "height": 900})
-    errors: list[str] = []
-    foreign: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    page, errors, foreign = _watched(browser, server)
     try:
         # from the plans page: a new draft of the community, opened in the workbench
         page.goto(f"{server}/maps/plans.html")
@@ -200,13 +206,7 @@ def _bordering_blocks(
 def test_issue14_a_planner_paints_blocks_and_drags_a_vertex(
     server: str, browser: Any, auth: dict[str, str], artifacts: Path
 ) -> None:
-    page = browser.new_page()
-    page.set_viewport_size({"width": 1400, "height": 900})
-    errors: list[str] = []
-    foreign: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("request", lambda r: None if r.url.startswith(server) else foreign.append(r.url))
+    page, errors, foreign = _watched(browser, server)
     try:
         plan = _plan_of(page, server)
         _ready(page, errors)
