@@ -281,7 +281,12 @@ def test_issue14_on_amap_the_workbench_draws_and_paints_in_gcj02(
         plan = _plan_of(page, server)
         page.goto(f"{server}/maps/plans/{plan}/edit.html?basemap=amap")
         _ready(page, errors)
-        assert tiles and page.locator("#editor").get_attribute("data-crs") == "gcj02"
+        for _ in range(100):  # tiles are asked for as the map lays out, maybe after "ready"
+            if tiles:
+                break
+            page.wait_for_timeout(100)
+        assert tiles, "no AMap tile was asked for"
+        assert page.locator("#editor").get_attribute("data-crs") == "gcj02"
         grids = _grids(server, plan, auth)
         target = max(grids, key=lambda code: grids[code].area)
         stored = _bordering_blocks(server, plan, auth, target)[:1]
