@@ -67,11 +67,24 @@ def public_detail(exc: errors.GridmapError) -> str:
     return exc.detail
 
 
+def is_page(path: str) -> bool:
+    """Whether ``path`` is a map page (errors as HTML) rather than data (errors as JSON).
+
+    Examples
+    --------
+    >>> is_page("/maps/grids.html"), is_page("/maps"), is_page("/maps/grids/facts/12/1/2.json")
+    (True, True, False)
+    >>> is_page("/areas")
+    False
+    """
+    return (path == "/maps" or path.startswith("/maps/")) and not path.endswith(".json")
+
+
 async def _domain(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.GridmapError)
     await access.audit_refusal(request, exc)
     detail = public_detail(exc)
-    if request.url.path == "/maps" or request.url.path.startswith("/maps/"):
+    if is_page(request.url.path):
         if status_for(exc) == 401 and "text/html" in request.headers.get("accept", ""):
             # a browser: to the login page, and back afterwards
             path = request.url.path + (f"?{request.url.query}" if request.url.query else "")

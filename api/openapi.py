@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
 from api import access
+from api.errors import is_page
 from api.schemas import FeatureCollection
 
 
@@ -149,6 +150,6 @@ def error_response(path: str, status: int) -> dict[str, Any]:
     else:
         body = native
     content: dict[str, Any] = {"application/json": {"schema": body}}
-    if path.startswith("/maps") and status not in (413, 422):
+    if is_page(path) and status not in (413, 422):
         content["text/html"] = {"schema": {"type": "string"}}
     return {"description": WHY[status], "content": content}

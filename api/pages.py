@@ -9,7 +9,7 @@ from __future__ import annotations
 from gis.usecases import pages
 from gis.usecases.planning import PlanReview
 from maps.base import MapOptions, Page
-from maps.grids import grid_map
+from maps.grids import grid_map, tiled_grid_map
 from maps.hazards import hazard_map
 from maps.planner import plan_map
 from maps.stations import stations_map
@@ -17,13 +17,24 @@ from maps.stations import stations_map
 MEASURES = pages.MEASURES
 
 
-def grids(page: pages.GridsPage, options: MapOptions, tiles_above: int | None = None) -> Page:
+def grids(page: pages.GridsPage, options: MapOptions, facts_url: str = "") -> Page:
     """The grid map: outlines by level, labels, popups with the roster, a choropleth.
 
-    The grids lacking a 网格长 or a 专职网格员 are outlined in a layer of their own. With
-    more areas than ``tiles_above`` (served pages only), they are drawn from vector tiles.
+    The grids lacking a 网格长 or a 专职网格员 are outlined in a layer of their own. A
+    ``tiled`` page is drawn from vector tiles, each tile's grids styled from ``facts_url``
+    (``{z}/{y}/{x}``, served by `api.routes.maps`).
     """
     label = options.t(*MEASURES[page.measure]) if page.measure else ""
+    if page.tiled:
+        return tiled_grid_map(
+            page.areas,
+            options,
+            levels=page.levels,
+            facts_url=facts_url,
+            measure=page.values,
+            measure_label=label,
+            unstaffed=len(page.unstaffed),
+        )
     return grid_map(
         page.areas,
         options,
@@ -32,7 +43,6 @@ def grids(page: pages.GridsPage, options: MapOptions, tiles_above: int | None = 
         measure_label=label,
         staff=page.staff,
         unstaffed=[gap.code for gap in page.unstaffed],
-        tiles_above=tiles_above,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import folium
@@ -301,34 +301,63 @@ def finish(
     return page
 
 
+@dataclass(frozen=True)
+class TileFacts:
+    """Where a tiled layer asks for its features' facts, and how it draws them.
+
+    ``url`` is a template (``{z}/{y}/{x}``, as the tiles') answering, for the features of one
+    tile, ``{"values": {code: number|null}, "unstaffed": [code], "popup": {code: {key: text}}}``.
+    A feature with a value is filled by the class of ``edges`` it falls in (``palette``, one
+    colour fewer than ``edges`` has values, as `numpy.searchsorted` on the right), with
+    ``no_data`` for null; an ``unstaffed`` feature is outlined with ``marked_style``;
+    ``popup`` (pairs of key and label) adds those rows to the feature's popup.
+    """
+
+    url: str
+    edges: Sequence[float] = ()
+    palette: Sequence[str] = ()
+    no_data: str = "#ddd"
+    marked_style: dict[str, Any] = field(default_factory=dict)
+    popup: Sequence[tuple[str, str]] = ()
+
+
 class VectorTiles(JSCSSMixin, MacroElement):
     """Areas drawn from vector tiles (Leaflet.VectorGrid), added to its parent layer group.
 
     ``url`` is the tiles' template (``{z}/{y}/{x}``), ``layer`` the tiles' MVT layer. Only the
     features whose code starts with one of ``roots`` are drawn (the page's scope: tiles hold
-    every current area). ``fills`` colours features by code; ``marked`` codes get
-    ``marked_style``'s outline instead of ``style``'s. With ``popup`` (pairs of property and
-    label), a click fetches the area (``GET /areas/{code}``) and shows those properties; every
-    value is set as text (``textContent``), never parsed as HTML.
+    every current area). With ``facts``, each loaded tile's facts are fetched and its features
+    restyled (`TileFacts`): the page holds no per-feature data, however many areas there are.
+    With ``popup`` (pairs of property and label), a click fetches the area
+    (``GET /areas/{code}``) and shows those properties, then the facts' rows; every value is
+    set as text (``textContent``), never parsed as HTML.
     """
 
     _template = Template("""
 {% macro script(this, kwargs) %}
 (function (group, map) {
-    var roots = {{ this.roots|tojson }}, fills = {{ this.fills|tojson }};
-    var marked = new Set({{ this.marked|tojson }}), markedStyle = {{ this.marked_style|tojson }};
+    var roots = {{ this.roots|tojson }}, facts = {{ this.facts|tojson }};
     var labels = {{ this.popup|tojson }}, styles = {};
     var base = L.extend({interactive: labels.length > 0}, {{ this.style|tojson }});
+    var values = {}, marked = new Set(), rows = {};
     function drawn(code) {
         return roots.some(function (root) { return code.indexOf(root) === 0; });
     }
+    function fill(value) {  // the class of value among the edges, as numpy.searchsorted
+        if (value === null) { return facts.no_data; }
+        var i = -1;
+        facts.edges.forEach(function (edge) { if (edge <= value) { i += 1; } });
+        return facts.palette[Math.max(0, Math.min(facts.palette.length - 1, i))];
+    }
+    function styled(code) {
+        var style = L.extend({}, base);
+        if (facts && facts.edges.length && code in values) { style.fillColor = fill(values[code]); }
+        // one style a feature: of two, only the path drawn last would take clicks
+        return marked.has(code) ? L.extend(style, facts.marked_style, {fill: base.fill}) : style;
+    }
     styles[{{ this.layer|tojson }}] = function (properties) {
         var code = String(properties.code);
-        if (!drawn(code)) { return []; }
-        var style = L.extend({}, base);
-        if (fills[code]) { style.fillColor = fills[code]; }
-        // one style a feature: of two, only the path drawn last would take clicks
-        return marked.has(code) ? L.extend(style, markedStyle, {fill: base.fill}) : style;
+        return drawn(code) ? styled(code) : [];
     };
     var tiles = L.vectorGrid.protobuf({{ this.url|tojson }}, {
         minZoom: {{ this.min_zoom|tojson }},
@@ -336,10 +365,28 @@ class VectorTiles(JSCSSMixin, MacroElement):
         interactive: labels.length > 0,
         getFeatureId: function (feature) { return feature.properties.code; }
     });
-    function table(properties) {
+    if (facts) {
+        tiles.on("tileload", function (e) {
+            var c = e.coords;
+            var url = facts.url.replace("{z}", c.z).replace("{y}", c.y).replace("{x}", c.x);
+            fetch(url, {credentials: "same-origin"})
+                .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+                .then(function (answer) {
+                    L.extend(values, answer.values);
+                    L.extend(rows, answer.popup);
+                    answer.unstaffed.forEach(function (code) { marked.add(code); });
+                    Object.keys(answer.values).concat(answer.unstaffed).forEach(function (code) {
+                        if (drawn(code)) { tiles.setFeatureStyle(code, styled(code)); }
+                    });
+                })
+                .catch(function () {});  // the tile stays drawn, unstyled
+        });
+    }
+    function table(properties, code) {
         var box = document.createElement("table");
-        labels.forEach(function (pair) {
-            var value = properties[pair[0]];
+        var more = facts ? facts.popup : [], extra = rows[code] || {};
+        labels.concat(more).forEach(function (pair) {
+            var value = pair[0] in properties ? properties[pair[0]] : extra[pair[0]];
             if (value === null || value === undefined) { return; }
             var row = box.insertRow(), head = document.createElement("th");
             head.textContent = pair[1];
@@ -353,10 +400,10 @@ class VectorTiles(JSCSSMixin, MacroElement):
         fetch("/areas/" + encodeURIComponent(code))
             .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
             .then(function (area) {
-                L.popup().setLatLng(at).setContent(table(area.properties)).openOn(map);
+                L.popup().setLatLng(at).setContent(table(area.properties, code)).openOn(map);
             })
             .catch(function () {
-                L.popup().setLatLng(at).setContent(table({code: code})).openOn(map);
+                L.popup().setLatLng(at).setContent(table({code: code}, code)).openOn(map);
             });
     });
     tiles.addTo(group);
@@ -371,9 +418,7 @@ class VectorTiles(JSCSSMixin, MacroElement):
         style: dict[str, Any],
         *,
         roots: Sequence[str],
-        fills: dict[str, str] | None = None,
-        marked: Sequence[str] = (),
-        marked_style: dict[str, Any] | None = None,
+        facts: TileFacts | None = None,
         popup: Sequence[tuple[str, str]] = (),
         min_zoom: int = 0,
     ) -> None:
@@ -383,6 +428,18 @@ class VectorTiles(JSCSSMixin, MacroElement):
         self.default_js = [("leaflet_vectorgrid", f"/static/{VECTORGRID_JS}")]
         self.map_name = page.get_name()
         self.url, self.layer, self.style = url, layer, style
-        self.roots, self.fills, self.marked = list(roots), fills or {}, list(marked)
-        self.marked_style = marked_style or {}
+        self.roots = list(roots)
+        self.facts = None if facts is None else _facts_json(facts)
         self.popup = [list(pair) for pair in popup]
+
+
+def _facts_json(facts: TileFacts) -> dict[str, Any]:
+    """``facts`` as the page's script reads it."""
+    return {
+        "url": facts.url,
+        "edges": [float(edge) for edge in facts.edges],
+        "palette": list(facts.palette),
+        "no_data": facts.no_data,
+        "marked_style": dict(facts.marked_style),
+        "popup": [list(pair) for pair in facts.popup],
+    }

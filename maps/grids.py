@@ -26,6 +26,7 @@ from maps.base import (
     HideBelowZoom,
     Legend,
     MapOptions,
+    TileFacts,
     VectorTiles,
     finish,
     for_display,
@@ -56,8 +57,35 @@ def simplified(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 NO_DATA = "#ddd"
 
 
+def class_edges(values: pd.Series) -> np.ndarray:
+    """The edges of five quantile classes of the finite ``values`` (fewer when they repeat).
+
+    Examples
+    --------
+    >>> class_edges(pd.Series([0.0, 10.0, 20.0, 30.0, 40.0, 50.0, float("nan")])).round(6).tolist()
+    [0.0, 10.0, 20.0, 30.0, 40.0, 50.0]
+    >>> class_edges(pd.Series([2.0, 2.0, float("inf")])).tolist()
+    [2.0]
+    """
+    numbers = values.to_numpy(dtype=float)
+    known = numbers[np.isfinite(numbers)]
+    if known.size == 0:
+        return np.array([], dtype=float)
+    return np.unique(np.quantile(known, np.linspace(0, 1, len(PALETTE) + 1)))
+
+
+def class_legend(edges: np.ndarray, absent: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The legend of the classes of ``edges`` (colour, range), then ``absent``'s entries."""
+    if edges.size == 0:
+        return absent
+    if edges.size == 1:
+        return [(PALETTE[0], f"{edges[0]:.3g}"), *absent]
+    legend = [(PALETTE[i], f"{edges[i]:.3g} – {edges[i + 1]:.3g}") for i in range(edges.size - 1)]
+    return [*legend, *absent]
+
+
 def classes(values: pd.Series, no_data: str = "无数据") -> tuple[np.ndarray, list[tuple[str, str]]]:
-    """Five quantile classes: each value's colour, and the legend entries.
+    """Five quantile classes (`class_edges`): each value's colour, and the legend entries.
 
     A missing or infinite value (a rate over 0 households) has no class: it is drawn grey and
     the legend says ``no_data``; classes that collapse to one value are labelled by it.
@@ -72,17 +100,13 @@ def classes(values: pd.Series, no_data: str = "无数据") -> tuple[np.ndarray, 
     """
     numbers = values.to_numpy(dtype=float)
     missing = ~np.isfinite(numbers)
-    known = numbers[~missing]
     absent = [(NO_DATA, no_data)] if missing.any() else []
-    if known.size == 0:
+    edges = class_edges(values)
+    if edges.size == 0:
         return np.full(len(values), NO_DATA, dtype=object), absent
-    edges = np.unique(np.quantile(known, np.linspace(0, 1, len(PALETTE) + 1)))
     index = np.clip(np.searchsorted(edges, numbers, side="right") - 1, 0, len(PALETTE) - 1)
     colors = np.where(missing, NO_DATA, np.array(PALETTE, dtype=object)[index])
-    if edges.size == 1:
-        return colors, [(PALETTE[0], f"{edges[0]:.3g}"), *absent]
-    legend = [(PALETTE[i], f"{edges[i]:.3g} – {edges[i + 1]:.3g}") for i in range(edges.size - 1)]
-    return colors, [*legend, *absent]
+    return colors, class_legend(edges, absent)
 
 
 def names_on_duty(people: Sequence[OnDuty], duty: str, nobody: str = "无") -> str:
@@ -131,20 +155,13 @@ def grid_map(
     measure_label: str = "",
     staff: Staff | None = None,
     unstaffed: Collection[str] | None = None,
-    tiles_above: int | None = None,
 ) -> folium.Map:
     """A grid map of ``areas`` (current areas of any levels, EPSG:4326), fitted to them.
 
     ``measure`` (indexed by grid code) colours the grids in five classes with a legend.
     ``staff`` names each grid's 网格长 and 专职网格员 in its popup; ``unstaffed`` (grid codes)
     are outlined in the layer `unstaffed_label`, and counted in the legend (None: no layer).
-    With more areas than ``tiles_above``, they are drawn from the service's vector tiles
-    (`tiled_grid_map`) instead of being written into the page.
     """
-    if tiles_above is not None and len(areas) > tiles_above:
-        return tiled_grid_map(
-            areas, options, measure=measure, measure_label=measure_label, unstaffed=unstaffed
-        )
     west, south, east, north = (float(v) for v in areas.total_bounds)
     page = new_map((west, south, east, north), options)
     colors = None
@@ -167,7 +184,8 @@ def grid_map(
             if level is Level.COMMUNITY:
                 _community_labels(page, group, rows, options, zoomed_out=not grids.empty)
     _labels(page, grids, options)
-    legend = _legend(options, colors if measure is not None else None, measure_label, unstaffed)
+    count = None if unstaffed is None else len(unstaffed)
+    legend = _legend(options, colors if measure is not None else None, measure_label, count)
     return finish(page, options, legend, title=options.t("网格地图", "Grid map"))
 
 
@@ -176,33 +194,36 @@ TILES_URL = "/ogc/collections/{collection}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x
 
 
 def tiled_grid_map(
-    areas: gpd.GeoDataFrame,
+    top: gpd.GeoDataFrame,
     options: MapOptions,
     *,
+    levels: Collection[str],
+    facts_url: str,
     measure: pd.Series | None = None,
     measure_label: str = "",
-    unstaffed: Collection[str] | None = None,
+    unstaffed: int | None = None,
 ) -> folium.Map:
-    """A grid map of many areas, drawn from vector tiles: the page holds no geometry.
+    """A grid map of many areas, drawn from vector tiles: the page holds no per-area data.
 
-    Each level is a layer of `maps.base.VectorTiles` over ``/ogc/collections/{id}/tiles``,
-    showing only the areas of ``areas``' scope (codes under its top areas). A click on a grid
-    fetches it (``GET /areas/{code}``) into a popup. ``measure`` colours the grids by code and
-    ``unstaffed`` grids get the red dashed outline, as on `grid_map`; the labels, which would
-    be one marker per area, are left out.
+    ``top`` are the scope's top areas: the map is fitted to them and draws only the areas
+    under them (tiles hold every current area). Each level of ``levels`` is a layer of
+    `maps.base.VectorTiles` over ``/ogc/collections/{id}/tiles``; the grids' layer asks
+    ``facts_url`` (``{z}/{y}/{x}``) for each tile's grids: their ``measure`` values, coloured by
+    the classes of all of ``measure`` (its legend), their unstaffed outline (``unstaffed``: how
+    many in all, for the legend; None: no such layer) and their popup rows. A click on a grid
+    fetches it (``GET /areas/{code}``) into a popup; there are no labels (one marker an area).
     """
-    west, south, east, north = (float(v) for v in areas.total_bounds)
+    west, south, east, north = (float(v) for v in top.total_bounds)
     page = new_map((west, south, east, north), options)
-    roots = _top_codes(areas)
-    legend_colors = None
+    roots = list(top["code"])
+    edges = None if measure is None else class_edges(measure.astype(float))
     for level in ORDER:
-        if not (areas["level"] == level.value).any():
+        if level.value not in levels:
             continue
         group = folium.FeatureGroup(name=options.t(level.label_zh, level.label_en), show=True)
         url = TILES_URL.format(collection=COLLECTION_OF[level])
         if level is Level.GRID:
-            fills, legend_colors = _fills(measure, options)
-            tiles = _grid_tiles(page, url, options, roots, fills, unstaffed)
+            tiles = _grid_tiles(page, url, options, roots, facts_url, edges, unstaffed is not None)
         else:
             style = {"color": COLORS[level], "weight": WEIGHTS[level], "fill": False}
             tiles = VectorTiles(
@@ -215,7 +236,12 @@ def tiled_grid_map(
             )
         group.add_child(tiles)
         group.add_to(page)
-    legend = _legend(options, legend_colors, measure_label, unstaffed)
+    colors = None
+    if measure is not None and edges is not None:
+        no_data = options.t("无数据", "No data")
+        missing = bool((~np.isfinite(measure.to_numpy(dtype=float))).any()) or edges.size == 0
+        colors = class_legend(edges, [(NO_DATA, no_data)] if missing else [])
+    legend = _legend(options, colors, measure_label, unstaffed)
     return finish(page, options, legend, title=options.t("网格地图", "Grid map"))
 
 
@@ -224,10 +250,11 @@ def _grid_tiles(
     url: str,
     options: MapOptions,
     roots: list[str],
-    fills: dict[str, str],
-    unstaffed: Collection[str] | None,
+    facts_url: str,
+    edges: np.ndarray | None,
+    outline_unstaffed: bool,
 ) -> VectorTiles:
-    """The grids' tiles: filled, the unstaffed outlined, a click opens the grid's popup."""
+    """The grids' tiles: filled by class, the unstaffed outlined, a click opens the popup."""
     style = {
         "color": COLORS["grid"],
         "weight": WEIGHTS["grid"],
@@ -241,43 +268,29 @@ def _grid_tiles(
         ("households", options.t("户数", "Households")),
         ("population", options.t("人口", "Population")),
     ]
-    marked = list(unstaffed or ())
+    facts = TileFacts(
+        facts_url,
+        edges=() if edges is None else [float(e) for e in edges],
+        palette=PALETTE,
+        no_data=NO_DATA,
+        marked_style=UNSTAFFED_STYLE if outline_unstaffed else {},
+        popup=[
+            ("grid_leader", options.t("网格长", "Grid leader")),
+            ("full_time", options.t("专职网格员", "Full-time worker")),
+            ("open_incidents", options.t("未办结事件", "Open incidents")),
+            ("measure", options.t("指标值", "Value")),
+        ],
+    )
     return VectorTiles(
         page,
         url,
         "grids",
         style,
         roots=roots,
-        fills=fills,
-        marked=marked,
-        marked_style=UNSTAFFED_STYLE,
+        facts=facts,
         popup=popup,
         min_zoom=COLLECTIONS["grids"].min_zoom,
     )
-
-
-def _top_codes(areas: gpd.GeoDataFrame) -> list[str]:
-    """The codes of the areas whose parent is not among ``areas``: the page's scope.
-
-    Examples
-    --------
-    >>> _top_codes(pd.DataFrame({"code": ["110108", "110108001"], "parent_code": [None, "110108"]}))
-    ['110108']
-    """
-    codes = set(areas["code"])
-    return sorted(
-        c for c, p in zip(areas["code"], areas["parent_code"], strict=True) if p not in codes
-    )
-
-
-def _fills(
-    measure: pd.Series | None, options: MapOptions
-) -> tuple[dict[str, str], list[tuple[str, str]] | None]:
-    """Each grid's fill by code under ``measure``'s classes, and the legend (none: no measure)."""
-    if measure is None:
-        return {}, None
-    colors, legend = classes(measure.astype(float), options.t("无数据", "No data"))
-    return dict(zip(measure.index.astype(str), colors, strict=True)), legend
 
 
 def unstaffed_label(options: MapOptions) -> str:
@@ -289,16 +302,16 @@ def _legend(
     options: MapOptions,
     colors: list[tuple[str, str]] | None,
     measure_label: str,
-    unstaffed: Collection[str] | None,
+    unstaffed: int | None,
 ) -> Legend:
-    """The measure's classes (else each level's outline colour), and the unstaffed grids' count."""
+    """The measure's classes (else each level's outline colour), and how many are unstaffed."""
     if colors is not None:
         title, entries = measure_label, colors
     else:
         title = options.t("图例", "Legend")
         entries = [(COLORS[lv], options.t(lv.label_zh, lv.label_en)) for lv in ORDER]
     if unstaffed is not None:
-        label = f"{unstaffed_label(options)}: {len(unstaffed)}"
+        label = f"{unstaffed_label(options)}: {unstaffed}"
         entries = [*entries, (UNSTAFFED_COLOR, label)]
     return Legend(title, entries)
 

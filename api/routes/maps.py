@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
@@ -13,11 +14,13 @@ from api.deps import Id, Rt
 from gis.errors import NotFound
 from gis.identity.access import Acting
 from gis.incidents.lifecycle import parse_statuses
+from gis.tiles import parse_tile
 from gis.usecases import pages as page_data
 from gis.usecases import planning
 from gis.values import parse_period
 from maps.assets import static_file
 from maps.base import MapOptions, map_options
+from maps.grids import names_on_duty
 from maps.safe import html_text
 
 router = APIRouter(tags=["maps"])
@@ -109,7 +112,11 @@ def grids_page(
     basemap: Basemap = None,
     tk: str | None = None,
 ) -> HTMLResponse:
-    """Grids by level with labels and popups; a choropleth by ``measure``."""
+    """Grids by level with labels and popups; a choropleth by ``measure``.
+
+    Over ``GRIDMAP_MAP_TILES_ABOVE`` areas the page draws them from vector tiles, and each
+    tile's grids are styled from `grid_facts`.
+    """
     options = _options(rt, lang, basemap, tk)
     page = page_data.grids_page(
         rt,
@@ -118,8 +125,62 @@ def grids_page(
         measure=measure,
         period=parse_period(start, end),
         station_type=station_type,
+        tiles_above=rt.maps.map_tiles_above,
     )
-    return _page(pages.grids(page, options, tiles_above=rt.maps.map_tiles_above))
+    asked = {"measure": measure, "start": start, "end": end, "type": station_type, "lang": lang}
+    query = urlencode({k: v for k, v in asked.items() if v is not None})
+    facts_url = FACTS_URL + (f"?{query}" if query else "")
+    return _page(pages.grids(page, options, facts_url=facts_url))
+
+
+FACTS_URL = "/maps/grids/facts/{z}/{y}/{x}.json"
+"""Where a tiled grid map asks for a tile's grid facts (zoom, row, column)."""
+
+
+@router.get("/maps/grids/facts/{tile_matrix}/{tile_row}/{tile_col}.json")
+def grid_facts(
+    rt: Rt,
+    acting: Annotated[Acting, requires("maps:read", opened_by="public_grid_map")],
+    tile_matrix: str,
+    tile_row: str,
+    tile_col: str,
+    measure: Annotated[str | None, Query(description=" | ".join(pages.MEASURES))] = None,
+    start: str | None = None,
+    end: str | None = None,
+    station_type: Annotated[
+        str | None, Query(alias="type", description="station type for coverage_share")
+    ] = None,
+    lang: Lang = None,
+) -> dict[str, Any]:
+    """What the tiled grid map shows of the grids of one WebMercatorQuad tile.
+
+    ``values``: each grid's ``measure`` (null: no value); ``unstaffed``: the grids lacking a
+    网格长 or a 专职网格员; ``popup``: each grid's staff, open incidents and value, as text.
+    Only the grids in the caller's scope are answered.
+    """
+    options = _options(rt, lang, None, None)
+    facts = page_data.grid_facts(
+        rt,
+        acting=acting,
+        tile=parse_tile(tile_matrix, tile_col, tile_row),
+        measure=measure,
+        period=parse_period(start, end),
+        station_type=station_type,
+    )
+    nobody = options.t("无", "none")
+    popup = {}
+    for code in facts.codes:
+        people = facts.staff.get(code, [])
+        rows: dict[str, Any] = {
+            "grid_leader": names_on_duty(people, "grid_leader", nobody),
+            "full_time": names_on_duty(people, "full_time", nobody),
+            "open_incidents": facts.open_incidents.get(code, 0),
+        }
+        value = facts.values.get(code)
+        if value is not None:
+            rows["measure"] = round(value, 3)
+        popup[code] = rows
+    return {"values": facts.values, "unstaffed": facts.unstaffed, "popup": popup}
 
 
 @router.get("/maps/hazards.html", response_class=HTMLResponse)

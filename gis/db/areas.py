@@ -8,6 +8,7 @@ pushed into SQL. Writes happen inside the caller's transaction
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,6 +60,44 @@ def find_areas(
     ``scope`` keeps the area with that code and everything below it; ``bbox`` is
     (west, south, east, north) in EPSG:4326 and keeps areas that intersect it.
     """
+    rows = find_area_rows(
+        conn,
+        level=level,
+        parent=parent,
+        scope=scope,
+        codes=codes,
+        bbox=bbox,
+        as_of=as_of,
+        limit=limit,
+    )
+    return _frame(rows)
+
+
+def area_frame(rows: list[Any]) -> gpd.GeoDataFrame:
+    """The areas of `find_area_rows`' rows, as `find_areas` answers them."""
+    return _frame(rows)
+
+
+def find_area_rows(
+    conn: Connection,
+    *,
+    level: Level | None = None,
+    parent: str | None = None,
+    scope: str | None = None,
+    codes: list[str] | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    as_of: datetime | None = None,
+    limit: int | None = None,
+) -> list[Any]:
+    """The rows of `find_areas`, not yet decoded: fetched inside a transaction, decoded after.
+
+    Decoding a province's 200,000 geometries takes seconds, longer than a transaction may sit
+    idle (``idle_in_transaction_timeout``): a reader holding a snapshot decodes with
+    `area_frame` once it has closed it.
+
+    ``scope`` keeps the area with that code and everything below it; ``bbox`` is
+    (west, south, east, north) in EPSG:4326 and keeps areas that intersect it.
+    """
     query = _select().where(_valid_at(as_of))
     if level is not None:
         query = query.where(Area.level == level.value)
@@ -72,7 +111,7 @@ def find_areas(
         envelope = func.ST_MakeEnvelope(*bbox, STORAGE_SRID)
         query = query.where(Area.geom.intersects(envelope))
     query = query.order_by(func.length(Area.code), Area.code).limit(limit)
-    return _frame(list(conn.execute(query)))
+    return list(conn.execute(query))
 
 
 def history(conn: Connection, *, code: str) -> gpd.GeoDataFrame:
@@ -91,6 +130,65 @@ def codes_with_children(conn: Connection, *, codes: list[str]) -> set[str]:
     """Those of ``codes`` that have current child areas."""
     query = select(Area.parent_code).where(Area.parent_code.in_(codes), Area.valid_to.is_(None))
     return {code for code in conn.execute(query.distinct()).scalars() if code}
+
+
+_IN_SCOPE = """{t}.valid_to IS NULL
+  AND (CAST(:scope AS text) IS NULL OR starts_with({t}.code, :scope))
+  AND (CAST(:scopes AS text[]) IS NULL
+       OR EXISTS (SELECT 1 FROM unnest(CAST(:scopes AS text[])) s
+                  WHERE starts_with({t}.code, s)))"""
+
+_LEVEL_COUNTS = text(
+    f"SELECT a.level, count(*) AS n FROM areas a WHERE {_IN_SCOPE.format(t='a')} GROUP BY a.level"
+)
+_TOP_AREAS = text(f"""
+SELECT {", ".join("p." + c for c in COLUMNS)}, ST_AsBinary(p.geom) AS wkb FROM areas p
+WHERE {_IN_SCOPE.format(t="p")}
+  AND NOT EXISTS (SELECT 1 FROM areas q WHERE q.code = p.parent_code AND {_IN_SCOPE.format(t="q")})
+ORDER BY length(p.code), p.code""")
+_ROWS = text(
+    "SELECT a.code, a.name, a.households FROM areas a "
+    f"WHERE a.level = :level AND {_IN_SCOPE.format(t='a')} ORDER BY a.code"
+)
+
+
+def _scope_params(scope: str | None, scopes: Sequence[str] | None) -> dict[str, Any]:
+    return {"scope": scope, "scopes": None if scopes is None else list(scopes)}
+
+
+def level_counts(
+    conn: Connection, *, scope: str | None = None, scopes: Sequence[str] | None = None
+) -> dict[str, int]:
+    """How many current areas of each level lie under ``scope`` and one of ``scopes``.
+
+    ``scope`` is one code (None: all); ``scopes`` the caller's (None: unlimited), as in
+    `gis.identity.access.Acting.covers`. No geometry is read.
+    """
+    rows = conn.execute(_LEVEL_COUNTS, _scope_params(scope, scopes))
+    return {row.level: int(row.n) for row in rows}
+
+
+def top_areas(
+    conn: Connection, *, scope: str | None = None, scopes: Sequence[str] | None = None
+) -> gpd.GeoDataFrame:
+    """The current areas in scope (as `level_counts`) whose parent is not: the scope's roots."""
+    return _frame(list(conn.execute(_TOP_AREAS, _scope_params(scope, scopes))))
+
+
+def area_rows(
+    conn: Connection,
+    *,
+    level: Level,
+    scope: str | None = None,
+    scopes: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Code, name and households of the current areas of ``level`` in scope, by code.
+
+    Scope as in `level_counts`; no geometry is read.
+    """
+    params = {"level": level.value, **_scope_params(scope, scopes)}
+    rows = [tuple(row) for row in conn.execute(_ROWS, params)]
+    return pd.DataFrame.from_records(rows, columns=["code", "name", "households"])
 
 
 def lock_for_load(conn: Connection) -> None:

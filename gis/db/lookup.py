@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
-from gis.db.areas import find_areas
+from gis.db.areas import area_frame, find_area_rows
 from gis.db.models import Area
 from gis.errors import StoreTimeout, StoreUnavailable
 
@@ -44,11 +44,14 @@ def boundary_snapshot(
 ) -> tuple[int, datetime | None, gpd.GeoDataFrame]:
     """The version, the first ``valid_from`` and the areas valid at ``as_of``, from one snapshot.
 
-    REPEATABLE READ and read-only: the version number and the rows belong together.
+    REPEATABLE READ and read-only: the version number and the rows belong together. The
+    rows are decoded after the snapshot is closed (`find_area_rows`).
     """
     conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
     with conn.begin():
-        return areas_version(conn), first_valid_from(conn), find_areas(conn, as_of=as_of)
+        version, first = areas_version(conn), first_valid_from(conn)
+        rows = find_area_rows(conn, as_of=as_of)
+    return version, first, area_frame(rows)
 
 
 class VersionReader:

@@ -73,6 +73,12 @@ features AS (
 SELECT ST_AsMVT(features.*, 'stations', {MVT_EXTENT}, 'geom')
 FROM features WHERE geom IS NOT NULL""")
 
+_AREAS_IN_TILE = text(f"""{_BOUNDS}
+SELECT a.code, a.name, a.households FROM areas a, bounds b
+WHERE a.level = :level AND a.valid_to IS NULL AND a.geom && b.search
+ORDER BY a.code
+LIMIT :limit""")
+
 _STATIONS_VERSION = text(
     "SELECT concat_ws('-', count(*), max(id), extract(epoch FROM max(updated_at))) FROM stations"
 )
@@ -93,6 +99,18 @@ def area_tile(conn: Connection, *, level: Level, tile: Tile, layer: str) -> byte
         "limit": MAX_FEATURES,
     }
     return bytes(conn.execute(_AREA_TILE, params).scalar_one() or b"")
+
+
+def areas_in_tile(
+    conn: Connection, *, level: Level, tile: Tile
+) -> list[tuple[str, str, int | None]]:
+    """Code, name and households of the current areas of ``level`` whose box meets ``tile``.
+
+    The same search as `area_tile` (at most `MAX_FEATURES`), so every area the tile draws is
+    among them; a few beside it may be too.
+    """
+    params = {"z": tile.z, "x": tile.x, "y": tile.y, "level": level.value, "limit": MAX_FEATURES}
+    return [(r.code, r.name, r.households) for r in conn.execute(_AREAS_IN_TILE, params)]
 
 
 def station_tile(conn: Connection, *, tile: Tile) -> bytes:

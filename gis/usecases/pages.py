@@ -7,10 +7,11 @@ for the walking isochrones a page computes on the way, which are cached (`gis.us
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -20,6 +21,8 @@ from gis.db import incidents as incident_sql
 from gis.db import roster as roster_sql
 from gis.db import stations as station_sql
 from gis.db import stats as stats_sql
+from gis.db import tiles as tile_sql
+from gis.db.engine import Connection
 from gis.errors import InvalidInput, NotFound
 from gis.identity.access import Acting
 from gis.incidents.records import Incident, IncidentQuery
@@ -28,6 +31,7 @@ from gis.roster.duties import STAFFED_BY, GridGap, staffing_gaps
 from gis.roster.people import OnDuty
 from gis.stations.circles import circles
 from gis.stations.records import Station
+from gis.tiles import Tile
 from gis.usecases import stations as station_cases
 from gis.usecases.runtime import Runtime
 from gis.values import ANY_TIME, Period
@@ -39,6 +43,7 @@ MEASURES = {
     "overdue_rate": ("超期率（超期 / 未办结事件）", "Overdue rate (overdue / open incidents)"),
 }
 INCIDENT_MEASURES = ("incidents_per_100_households", "closure_rate", "overdue_rate")
+AREA_STATS = tuple(f.name for f in fields(AreaStats))
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,11 @@ class GridsPage:
 
     ``staff`` lists each grid's current 网格长 and 专职网格员 from the roster (`STAFFED_BY`);
     ``unstaffed`` the grids lacking one of them, as `gridmap roster check` reports them.
+
+    A ``tiled`` page has more areas than the map writes into a page: ``areas`` holds only the
+    scope's top areas (its roots and extent), ``levels`` the levels below them, and per grid
+    there are only ``values`` (for the legend's classes) and ``unstaffed`` (for its count);
+    the map draws the areas from vector tiles and asks `grid_facts` for each tile's grids.
     """
 
     areas: gpd.GeoDataFrame
@@ -55,6 +65,19 @@ class GridsPage:
     values: pd.Series | None = None
     staff: dict[str, list[OnDuty]] = field(default_factory=dict)
     unstaffed: list[GridGap] = field(default_factory=list)
+    tiled: bool = False
+    levels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GridFacts:
+    """What a tiled grid map shows of the grids of one tile: as a `GridsPage` has of all."""
+
+    codes: list[str]
+    open_incidents: dict[str, int]
+    values: dict[str, float | None]
+    staff: dict[str, list[OnDuty]]
+    unstaffed: list[str]
 
 
 def _visible(acting: Acting, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -62,6 +85,13 @@ def _visible(acting: Acting, areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if acting.scopes is None:
         return areas
     return areas[[acting.covers(code) for code in areas["code"]]]
+
+
+def _check_measure(measure: str | None, station_type: str | None) -> None:
+    if measure is not None and measure not in MEASURES:
+        raise InvalidInput(f"measure: {measure!r} is not one of {', '.join(MEASURES)}")
+    if measure == "coverage_share" and not station_type:
+        raise InvalidInput("type: coverage_share needs a station type, e.g. type=红色驿站")
 
 
 def grids_page(
@@ -72,46 +102,140 @@ def grids_page(
     measure: str | None = None,
     period: Period = ANY_TIME,
     station_type: str | None = None,
+    tiles_above: int | None = None,
 ) -> GridsPage:
     """Grids by level with their roster staff; with ``measure``, its value per grid.
 
     ``coverage_share`` is the share of a grid's households within a 15-minute walk of a
     station of ``station_type``; ``overdue_rate`` the share of a grid's open incidents that
-    are past due (None where none is open).
+    are past due (None where none is open). With more areas in scope than ``tiles_above``
+    the page is ``tiled`` (see `GridsPage`): no geometry but the top areas' is read.
     """
-    if measure is not None and measure not in MEASURES:
-        raise InvalidInput(f"measure: {measure!r} is not one of {', '.join(MEASURES)}")
-    if measure == "coverage_share" and not station_type:
-        raise InvalidInput("type: coverage_share needs a station type, e.g. type=红色驿站")
+    _check_measure(measure, station_type)
+    now = datetime.now(UTC)
     with rt.read() as conn:
+        if tiles_above is not None:
+            counts = area_sql.level_counts(conn, scope=scope, scopes=acting.scopes)
+            if sum(counts.values()) > tiles_above:
+                return _tiled_page(rt, conn, acting, scope, counts, measure, period, station_type)
         areas = _visible(acting, area_sql.find_areas(conn, scope=scope))
         if areas.empty:
-            raise NotFound(
-                f"scope: no current area {scope!r}" if scope else "areas: none loaded yet"
-            )
+            raise _nothing(scope)
         grids = areas[areas["level"] == Level.GRID.value]
         staff = roster_sql.staff_of(conn, area_codes=list(grids["code"]), duties=STAFFED_BY)
-        now = datetime.now(UTC)
-        stats = stats_sql.incident_stats(conn, level=Level.GRID, by="current", now=now, scope=scope)
-        in_period = stats
-        if measure in INCIDENT_MEASURES and period != ANY_TIME:
-            in_period = stats_sql.incident_stats(
-                conn, level=Level.GRID, by="current", period=period, now=now, scope=scope
-            )
+        stats, in_period = _grid_stats(conn, measure, period, now, scope=scope)
     open_incidents = {row.code: row.open for row in stats if row.code and acting.covers(row.code)}
-    values = None
+    households = grids.set_index("code")["households"]
+    values = _values(rt, measure, households, in_period, station_type)
+    gaps = _unstaffed(list(zip(grids["code"], grids["name"], strict=True)), staff)
+    return GridsPage(areas, open_incidents, measure, values, staff, gaps)
+
+
+def _nothing(scope: str | None) -> NotFound:
+    return NotFound(f"scope: no current area {scope!r}" if scope else "areas: none loaded yet")
+
+
+def _tiled_page(
+    rt: Runtime,
+    conn: Connection,
+    acting: Acting,
+    scope: str | None,
+    counts: dict[str, int],
+    measure: str | None,
+    period: Period,
+    station_type: str | None,
+) -> GridsPage:
+    """A `GridsPage` of the scope's top areas, with the per-grid values of the legend only."""
+    top = area_sql.top_areas(conn, scope=scope, scopes=acting.scopes)
+    if top.empty:
+        raise _nothing(scope)
+    grids = area_sql.area_rows(conn, level=Level.GRID, scope=scope, scopes=acting.scopes)
+    staff = roster_sql.staff_of(conn, area_codes=list(grids["code"]), duties=STAFFED_BY)
+    _, in_period = _grid_stats(conn, measure, period, datetime.now(UTC), scope=scope)
+    gaps = _unstaffed(list(zip(grids["code"], grids["name"], strict=True)), staff)
+    values = _values(rt, measure, grids.set_index("code")["households"], in_period, station_type)
+    if values is not None:
+        values = values[[acting.covers(str(code)) for code in values.index]]
+    levels = tuple(level.value for level in Level if counts.get(level.value))
+    return GridsPage(top, {}, measure, values, {}, gaps, tiled=True, levels=levels)
+
+
+def grid_facts(
+    rt: Runtime,
+    *,
+    acting: Acting,
+    tile: Tile,
+    measure: str | None = None,
+    period: Period = ANY_TIME,
+    station_type: str | None = None,
+) -> GridFacts:
+    """The open incidents, measure, staff and staffing of the grids of one map tile.
+
+    Only the grids in the caller's scopes are answered; the measure's values are those of
+    `grids_page` for the same grids.
+    """
+    _check_measure(measure, station_type)
+    with rt.read() as conn:
+        found = [
+            row
+            for row in tile_sql.areas_in_tile(conn, level=Level.GRID, tile=tile)
+            if acting.covers(row[0])
+        ]
+        codes = [code for code, _, _ in found]
+        staff = roster_sql.staff_of(conn, area_codes=codes, duties=STAFFED_BY)
+        stats, in_period = _grid_stats(conn, measure, period, datetime.now(UTC), codes=codes)
+    open_incidents = {row.code: row.open for row in stats if row.code}
+    households = pd.Series({code: n for code, _, n in found}, dtype=float)
+    series = _values(rt, measure, households, in_period, station_type)
+    values: dict[str, float | None] = {}
+    if series is not None:
+        for code, value in series.reindex(codes).items():
+            values[str(code)] = float(value) if pd.notna(value) and np.isfinite(value) else None
+    gaps = [gap.code for gap in _unstaffed([(c, n) for c, n, _ in found], staff)]
+    return GridFacts(codes, open_incidents, values, staff, gaps)
+
+
+def _grid_stats(
+    conn: Connection,
+    measure: str | None,
+    period: Period,
+    now: datetime,
+    *,
+    scope: str | None = None,
+    codes: list[str] | None = None,
+) -> tuple[list[AreaStats], list[AreaStats]]:
+    """The grids' incident figures of all time, and of ``period`` when ``measure`` needs it."""
+    stats = stats_sql.incident_stats(
+        conn, level=Level.GRID, by="current", now=now, scope=scope, codes=codes
+    )
+    if measure in INCIDENT_MEASURES and period != ANY_TIME:
+        in_period = stats_sql.incident_stats(
+            conn, level=Level.GRID, by="current", period=period, now=now, scope=scope, codes=codes
+        )
+        return stats, in_period
+    return stats, stats
+
+
+def _values(
+    rt: Runtime,
+    measure: str | None,
+    households: pd.Series,
+    in_period: list[AreaStats],
+    station_type: str | None,
+) -> pd.Series | None:
+    """The value of ``measure`` per grid code (None: no measure)."""
     if measure == "coverage_share":
         report = station_cases.coverage(rt, station_type=str(station_type), mode="network")
-        values = pd.Series(report.grid_shares(), dtype=float)
-    elif measure is not None:
-        values = _incident_measure(measure, areas, in_period)
-    return GridsPage(areas, open_incidents, measure, values, staff, _unstaffed(grids, staff))
+        return pd.Series(report.grid_shares(), dtype=float)
+    if measure is not None:
+        return _incident_measure(measure, households, in_period)
+    return None
 
 
-def _unstaffed(grids: gpd.GeoDataFrame, staff: dict[str, list[OnDuty]]) -> list[GridGap]:
-    """The grids lacking a duty of `STAFFED_BY`, by the rule of `gridmap roster check`."""
+def _unstaffed(grids: list[tuple[str, str]], staff: dict[str, list[OnDuty]]) -> list[GridGap]:
+    """The grids (code, name) lacking a duty of `STAFFED_BY`, as `gridmap roster check` says."""
     held = [(person.area_code, person.duty) for people in staff.values() for person in people]
-    return staffing_gaps(list(zip(grids["code"], grids["name"], strict=True)), held)
+    return staffing_gaps(grids, held)
 
 
 def _overdue_rate(row: AreaStats) -> float | None:
@@ -119,15 +243,16 @@ def _overdue_rate(row: AreaStats) -> float | None:
     return row.overdue / row.open if row.open else None
 
 
-def _incident_measure(name: str, areas: gpd.GeoDataFrame, stats: list[AreaStats]) -> pd.Series:
+def _incident_measure(name: str, households: pd.Series, stats: list[AreaStats]) -> pd.Series:
+    """``name``'s value per grid code from its incident figures (``households`` by code)."""
     if name == "overdue_rate":
         rates = {row.code: _overdue_rate(row) for row in stats if row.code}
         return pd.Series(rates, dtype=float)
-    rows = pd.DataFrame([vars(row) for row in stats if row.code]).set_index("code")
+    rows = pd.DataFrame([vars(row) for row in stats if row.code], columns=list(AREA_STATS))
+    rows = rows.set_index("code")
     if name == "closure_rate":
         return rows["closure_rate"].astype(float)
-    households = areas.set_index("code")["households"].astype(float)
-    return (rows["total"] / households.reindex(rows.index) * 100).astype(float)
+    return (rows["total"] / households.astype(float).reindex(rows.index) * 100).astype(float)
 
 
 @dataclass(frozen=True)

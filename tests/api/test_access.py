@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from api.access import api_routes, requirement_of
 from api.app import create_app
+from api.errors import is_page
 from gis.db import identity as identity_sql
 from gis.identity.roles import ROLES
 from gis.identity.settings import AuthSettings
@@ -213,7 +214,7 @@ def _expected(role: str | None, method: str, route: APIRoute) -> str:
     if requirement.public:
         return "allowed"
     if role is None:
-        return "login" if route.path.startswith("/maps") else "401"
+        return "login" if is_page(route.path) else "401"  # the pages' data answer 401
     held = ROLES[role].permissions
     if requirement.permissions and not set(requirement.permissions) & held:
         return "403"

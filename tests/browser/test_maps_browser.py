@@ -30,9 +30,16 @@ LINES_OF_TEXT = """els => els.map(el => {
 })"""
 
 
-def open_page(browser: Any, url: str) -> tuple[Any, list[str], list[str]]:
-    """Load ``url``; return the page, console errors and requests to other origins."""
+def open_page(
+    browser: Any, url: str, asked: list[str] | None = None
+) -> tuple[Any, list[str], list[str]]:
+    """Load ``url``; return the page, console errors and requests to other origins.
+
+    ``asked`` receives the URL of every request (the resource timing buffer keeps only 250).
+    """
     page = browser.new_page()
+    if asked is not None:
+        page.on("request", lambda r: asked.append(r.url))
     errors: list[str] = []
     foreign: list[str] = []
     origin = url.split("/maps")[0]

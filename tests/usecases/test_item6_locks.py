@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -18,10 +19,12 @@ import pytest
 import shapely
 from sqlalchemy import Engine, text
 
+from gis.db import lookup as lookup_sql
 from gis.db.engine import connect, make_engine
 from gis.settings import StoreSettings
 from gis.stations.records import read_stations
 from gis.usecases import boundaries, planning, stations
+from gis.usecases.lookup import load_boundaries
 from gis.usecases.runtime import Runtime, running
 from gis.usecases.sample import load_sample
 from tests.principals import OWNER
@@ -155,3 +158,21 @@ def test_item9_a_large_plan_is_made_and_published_with_no_transaction_idle(
     # each long enough that one transaction open throughout would have been ended
     assert making > 1.0 and publishing > 1.0, (making, publishing)
     assert len(boundaries.children(store, COMMUNITY)) == 900
+
+
+def test_issue16_boundaries_are_decoded_after_their_snapshot_is_closed(
+    store_settings: StoreSettings, rt: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A province's 200,000 areas take seconds to decode: not while a snapshot sits idle."""
+    load_hierarchy(rt, tmp_path)
+    decode = lookup_sql.area_frame
+
+    def slow(rows: list[Any]) -> Any:
+        time.sleep(0.6)  # decoding a province, three times the idle allowed
+        return decode(rows)
+
+    monkeypatch.setattr(lookup_sql, "area_frame", slow)
+    brief = store_settings.model_copy(update={"idle_in_transaction_timeout": 0.2})
+    with running(brief, pool_size=1) as impatient:
+        found = load_boundaries(impatient.engine)
+    assert found.lookup.grid_codes(116.345, 40.0) == ["110108010019001"]
