@@ -252,6 +252,11 @@ def http_part(env: dict[str, str], levels: dict[str, gpd.GeoDataFrame], auth: st
             )
             label = f"grid tile z={z}"
             print(f"  {label:<44} {seconds * 1000:8.1f} ms  {len(body) / 1e3:6.1f} kB")
+            seconds, body, _ = get(
+                f"{base}/maps/grids/facts/{z}/{y}/{x}.json?measure=closure_rate", headers
+            )
+            label = f"its grids' facts (closure rate) z={z}"
+            print(f"  {label:<44} {seconds * 1000:8.1f} ms  {len(body) / 1e3:6.1f} kB")
         community = levels["community"]["code"].iloc[0]
         seconds, body, _ = get(f"{base}/maps/grids.html?scope={community}", headers)
         print(
@@ -263,7 +268,8 @@ def http_part(env: dict[str, str], levels: dict[str, gpd.GeoDataFrame], auth: st
             f"  {'grid map page, the province (tiles)':<44} {seconds:8.2f} s  "
             f"{len(body) / 1e3:6.1f} kB"
         )
-        chromium(base, auth)
+        centre = shapely.point_on_surface(grids.geometry.iloc[len(grids) // 2])
+        chromium(base, auth, (centre.x, centre.y), "incidents_per_100_households")
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -282,8 +288,8 @@ def _tiles(grids: gpd.GeoDataFrame) -> list[tuple[int, int, int]]:
     return tiles
 
 
-def chromium(base: str, auth: str) -> None:
-    """Open the province's grid map in Chromium; time until tiles are drawn."""
+def chromium(base: str, auth: str, centre: tuple[float, float], measure: str) -> None:
+    """Open the province's grid map in Chromium; time until drawn, then zoomed to grids."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -293,28 +299,46 @@ def chromium(base: str, auth: str) -> None:
             extra_http_headers={"Authorization": f"Bearer {auth}"},
         )
         page = context.new_page()
-        tiles: list[str] = []
+        asked: list[str] = []
         foreign: list[str] = []
         errors: list[str] = []
-        page.on(
-            "request",
-            lambda r: (
-                foreign.append(r.url)
-                if not r.url.startswith(base)
-                else (tiles.append(r.url) if "/tiles/" in r.url else None)
-            ),
-        )
+        page.on("request", lambda r: (asked if r.url.startswith(base) else foreign).append(r.url))
         page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         started = time.perf_counter()
-        page.goto(f"{base}/maps/grids.html", wait_until="networkidle", timeout=600_000)
+        url = f"{base}/maps/grids.html?measure={measure}"
+        response = page.goto(url, wait_until="networkidle", timeout=600_000)
         seconds = time.perf_counter() - started
-        drawn = page.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg path").count()
+        size = len(response.body()) if response is not None else 0
+        drawn = page.locator(".leaflet-tile path").count()
         print(
-            f"  {'Chromium: province grid map until idle':<44} {seconds:8.2f} s  "
-            f"{len(tiles)} tiles, {drawn} drawn layers, {len(foreign)} other origins, "
-            f"{len(errors)} errors"
+            f"  {'Chromium: province map (' + measure + ')':<44} {seconds:8.2f} s  "
+            f"{size / 1e3:.0f} kB page, {_count(asked, '/tiles/')} tiles, {drawn} paths"
+        )
+        asked.clear()
+        started = time.perf_counter()
+        name = page.evaluate(
+            "Object.keys(window).find(k => k.startsWith('map_') && window[k] instanceof L.Map)"
+        )
+        page.evaluate(f"window[{name!r}].setView([{centre[1]}, {centre[0]}], 15)")
+        page.wait_for_load_state("networkidle")
+        page.wait_for_function(
+            "[...document.querySelectorAll('.leaflet-tile path.leaflet-interactive')]"
+            ".some(p => p.getAttribute('fill') !== '#9ecae1')",
+            timeout=120_000,
+        )
+        seconds = time.perf_counter() - started
+        grids = page.locator(".leaflet-tile path.leaflet-interactive").count()
+        print(
+            f"  {'Chromium: zoomed to z15, grids styled':<44} {seconds:8.2f} s  "
+            f"{_count(asked, '/tiles/')} tiles, {_count(asked, '/facts/')} facts, {grids} grids"
+            f"; {len(foreign)} other origins, {len(errors)} errors"
         )
         browser.close()
+
+
+def _count(urls: list[str], part: str) -> int:
+    return sum(1 for url in urls if part in url)
 
 
 def main() -> None:

@@ -40,11 +40,16 @@ _AREA = {
 }
 _NEAR = {
     "recorded": "TRUE",
-    # only the incidents within the asked areas' extent are placed (the incidents' GiST index)
-    "current": (
-        "(CAST(:codes AS text[]) IS NULL OR i.geom && (SELECT ST_SetSRID(ST_Extent(a.geom), 4326) "
-        "FROM areas a WHERE a.valid_to IS NULL AND a.code = ANY(CAST(:codes AS text[]))))"
-    ),
+    # with a scope or codes, only the incidents within the extent of the areas asked for are
+    # placed, found through the incidents' GiST index: a community's figures need not place
+    # a province's incidents
+    "current": """(
+        (CAST(:scope AS text) IS NULL AND CAST(:codes AS text[]) IS NULL)
+        OR i.geom && (
+            SELECT ST_SetSRID(ST_Extent(a.geom), 4326) FROM areas a
+            WHERE a.level = :level AND a.valid_to IS NULL
+              AND (CAST(:scope AS text) IS NULL OR starts_with(a.code, :scope))
+              AND (CAST(:codes AS text[]) IS NULL OR a.code = ANY(CAST(:codes AS text[])))))""",
 }
 _IN_CODES = "(CAST(:codes AS text[]) IS NULL OR code = ANY(CAST(:codes AS text[])))"
 _QUERY = """

@@ -151,7 +151,9 @@ def _tiled_page(
         raise _nothing(scope)
     grids = area_sql.area_rows(conn, level=Level.GRID, scope=scope, scopes=acting.scopes)
     staff = roster_sql.staff_of(conn, area_codes=list(grids["code"]), duties=STAFFED_BY)
-    _, in_period = _grid_stats(conn, measure, period, datetime.now(UTC), scope=scope)
+    in_period: list[AreaStats] = []  # the map asks for the open incidents tile by tile
+    if measure in INCIDENT_MEASURES:
+        _, in_period = _grid_stats(conn, measure, period, datetime.now(UTC), scope=scope)
     gaps = _unstaffed(list(zip(grids["code"], grids["name"], strict=True)), staff)
     values = _values(rt, measure, grids.set_index("code")["households"], in_period, station_type)
     if values is not None:
