@@ -307,14 +307,15 @@ class TileFacts:
 
     ``url`` is a template (``{z}/{y}/{x}``, as the tiles') answering, for the features of one
     tile, ``{"values": {code: number|null}, "unstaffed": [code], "popup": {code: {key: text}}}``.
-    A feature with a value is filled by the class of ``edges`` it falls in (``palette``, one
-    colour fewer than ``edges`` has values, as `numpy.searchsorted` on the right), with
-    ``no_data`` for null; an ``unstaffed`` feature is outlined with ``marked_style``;
+    With ``edges`` (None: no measure), a feature with a value is filled by the class of
+    ``edges`` it falls in (``palette``, as `numpy.searchsorted` on the right, the last class
+    closed), with ``no_data`` for null or when there are no edges (no value anywhere); an
+    ``unstaffed`` feature is outlined with ``marked_style``;
     ``popup`` (pairs of key and label) adds those rows to the feature's popup.
     """
 
     url: str
-    edges: Sequence[float] = ()
+    edges: Sequence[float] | None = None
     palette: Sequence[str] = ()
     no_data: str = "#ddd"
     marked_style: dict[str, Any] = field(default_factory=dict)
@@ -344,14 +345,14 @@ class VectorTiles(JSCSSMixin, MacroElement):
         return roots.some(function (root) { return code.indexOf(root) === 0; });
     }
     function fill(value) {  // the class of value among the edges, as numpy.searchsorted
-        if (value === null) { return facts.no_data; }
+        if (value === null || !facts.edges.length) { return facts.no_data; }
         var i = -1;
         facts.edges.forEach(function (edge) { if (edge <= value) { i += 1; } });
         return facts.palette[Math.max(0, Math.min(facts.palette.length - 1, i))];
     }
     function styled(code) {
         var style = L.extend({}, base);
-        if (facts && facts.edges.length && code in values) { style.fillColor = fill(values[code]); }
+        if (facts && facts.edges && code in values) { style.fillColor = fill(values[code]); }
         // one style a feature: of two, only the path drawn last would take clicks
         return marked.has(code) ? L.extend(style, facts.marked_style, {fill: base.fill}) : style;
     }
@@ -437,7 +438,7 @@ def _facts_json(facts: TileFacts) -> dict[str, Any]:
     """``facts`` as the page's script reads it."""
     return {
         "url": facts.url,
-        "edges": [float(edge) for edge in facts.edges],
+        "edges": None if facts.edges is None else [float(edge) for edge in facts.edges],
         "palette": list(facts.palette),
         "no_data": facts.no_data,
         "marked_style": dict(facts.marked_style),

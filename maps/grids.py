@@ -270,7 +270,7 @@ def _grid_tiles(
     ]
     facts = TileFacts(
         facts_url,
-        edges=() if edges is None else [float(e) for e in edges],
+        edges=None if edges is None else [float(e) for e in edges],
         palette=PALETTE,
         no_data=NO_DATA,
         marked_style=UNSTAFFED_STYLE if outline_unstaffed else {},

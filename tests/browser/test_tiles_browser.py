@@ -15,12 +15,13 @@ import shapely
 from sqlalchemy import Engine
 
 from gis.settings import SAMPLE_ADDRESSES, StoreSettings
-from gis.usecases import boundaries
+from gis.usecases import boundaries, pages
 from gis.usecases.runtime import running
 from gis.usecases.sample import SAMPLE_LOADER, load_sample, load_sample_incidents
-from maps.grids import NO_DATA, PALETTE
+from maps.grids import NO_DATA, PALETTE, classes
 from tests.browser.conftest import empty_tables, serving
 from tests.browser.test_maps_browser import open_page
+from tests.principals import OWNER
 
 POINT = (116.3553, 40.0073)  # inside one of the sample's grids
 
@@ -94,7 +95,7 @@ def test_issue16_the_grid_map_draws_tiles_and_fetches_popups(
 
 
 def test_issue16_tiled_grids_are_coloured_outlined_and_told_from_their_tiles_facts(
-    server: str, browser: Any, artifacts: Path
+    server: str, browser: Any, artifacts: Path, store_settings: StoreSettings
 ) -> None:
     asked: list[str] = []
     url = f"{server}/maps/grids.html?measure=incidents_per_100_households"
@@ -121,6 +122,14 @@ def test_issue16_tiled_grids_are_coloured_outlined_and_told_from_their_tiles_fac
         f"[{POINT[1]}, {POINT[0]}]); return [p.x, p.y]; }})()"
     )
     box = page.locator(".leaflet-container").bounding_box()
+    fill = page.evaluate(  # the grid's own path, under the point
+        f"document.elementFromPoint({box['x'] + x}, {box['y'] + y}).getAttribute('fill')"
+    )
+    with running(store_settings, pool_size=1) as rt:  # the classes the server drew by
+        whole = pages.grids_page(rt, acting=OWNER, measure="incidents_per_100_households")
+    assert whole.values is not None
+    colours, _ = classes(whole.values)
+    assert fill == dict(zip(whole.values.index, colours, strict=True))[grid["code"]]
     with page.expect_response(lambda r: r.url.endswith(f"/areas/{grid['code']}")):
         page.mouse.click(box["x"] + x, box["y"] + y)
     popup = page.locator(".leaflet-popup-content")
