@@ -164,14 +164,16 @@ def child_level(code: str) -> Level:
 class AreaQuery:
     """Which areas: valid at ``as_of`` (None: the current ones), filtered, at most ``limit``.
 
-    ``scope`` keeps the area with that code and everything below it; ``bbox`` keeps areas that
-    intersect it.
+    ``scope`` keeps the area with that code and everything below it; ``name`` those of that
+    name; ``bbox`` keeps areas that intersect it; ``offset`` skips that many, by level and code.
     """
 
     level: Level | None = None
     parent: str | None = None
     scope: str | None = None
     codes: list[str] | None = None
+    name: str | None = None
     bbox: BBox | None = None
     as_of: datetime | None = None
     limit: int | None = None
+    offset: int = 0

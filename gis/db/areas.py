@@ -51,26 +51,66 @@ def find_areas(
     parent: str | None = None,
     scope: str | None = None,
     codes: list[str] | None = None,
+    name: str | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     as_of: datetime | None = None,
     limit: int | None = None,
+    offset: int = 0,
 ) -> gpd.GeoDataFrame:
     """Areas valid at ``as_of`` (default: current), filtered, ordered by level and code.
 
-    ``scope`` keeps the area with that code and everything below it; ``bbox`` is
-    (west, south, east, north) in EPSG:4326 and keeps areas that intersect it.
+    ``scope`` keeps the area with that code and everything below it; ``name`` the areas of
+    that name; ``bbox`` is (west, south, east, north) in EPSG:4326 and keeps areas that
+    intersect it. ``offset`` skips that many of them, ``limit`` keeps at most that many.
     """
-    rows = find_area_rows(
-        conn,
-        level=level,
-        parent=parent,
-        scope=scope,
-        codes=codes,
-        bbox=bbox,
-        as_of=as_of,
-        limit=limit,
-    )
-    return _frame(rows)
+    filters = _filters(level, parent, scope, codes, name, bbox, as_of)
+    return _frame(find_area_rows(conn, filters=filters, limit=limit, offset=offset))
+
+
+def _filters(
+    level: Level | None,
+    parent: str | None,
+    scope: str | None,
+    codes: list[str] | None,
+    name: str | None,
+    bbox: tuple[float, float, float, float] | None,
+    as_of: datetime | None,
+) -> list[Any]:
+    """The WHERE conditions of `find_areas` and `count_areas`."""
+    found = [_valid_at(as_of)]
+    if level is not None:
+        found.append(Area.level == level.value)
+    if parent is not None:
+        found.append(Area.parent_code == parent)
+    if scope is not None:
+        found.append(Area.code.startswith(scope, autoescape=True))
+    if codes is not None:
+        found.append(Area.code.in_(codes))
+    if name is not None:
+        found.append(Area.name == name)
+    if bbox is not None:
+        found.append(Area.geom.intersects(func.ST_MakeEnvelope(*bbox, STORAGE_SRID)))
+    return found
+
+
+def find_area_rows(
+    conn: Connection,
+    *,
+    filters: list[Any] | None = None,
+    as_of: datetime | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Any]:
+    """The rows of `find_areas`, not yet decoded: fetched inside a transaction, decoded after.
+
+    Decoding a province's 200,000 geometries takes seconds, longer than a transaction may sit
+    idle (``idle_in_transaction_timeout``): a reader holding a snapshot decodes with
+    `area_frame` once it has closed it. ``filters`` (from `find_areas`) default to the areas
+    valid at ``as_of``.
+    """
+    conditions = filters if filters is not None else [_valid_at(as_of)]
+    query = _select().where(*conditions).order_by(func.length(Area.code), Area.code)
+    return list(conn.execute(query.offset(offset or None).limit(limit)))
 
 
 def area_frame(rows: list[Any]) -> gpd.GeoDataFrame:
@@ -78,40 +118,20 @@ def area_frame(rows: list[Any]) -> gpd.GeoDataFrame:
     return _frame(rows)
 
 
-def find_area_rows(
+def count_areas(
     conn: Connection,
     *,
     level: Level | None = None,
     parent: str | None = None,
     scope: str | None = None,
     codes: list[str] | None = None,
+    name: str | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     as_of: datetime | None = None,
-    limit: int | None = None,
-) -> list[Any]:
-    """The rows of `find_areas`, not yet decoded: fetched inside a transaction, decoded after.
-
-    Decoding a province's 200,000 geometries takes seconds, longer than a transaction may sit
-    idle (``idle_in_transaction_timeout``): a reader holding a snapshot decodes with
-    `area_frame` once it has closed it.
-
-    ``scope`` keeps the area with that code and everything below it; ``bbox`` is
-    (west, south, east, north) in EPSG:4326 and keeps areas that intersect it.
-    """
-    query = _select().where(_valid_at(as_of))
-    if level is not None:
-        query = query.where(Area.level == level.value)
-    if parent is not None:
-        query = query.where(Area.parent_code == parent)
-    if scope is not None:
-        query = query.where(Area.code.startswith(scope, autoescape=True))
-    if codes is not None:
-        query = query.where(Area.code.in_(codes))
-    if bbox is not None:
-        envelope = func.ST_MakeEnvelope(*bbox, STORAGE_SRID)
-        query = query.where(Area.geom.intersects(envelope))
-    query = query.order_by(func.length(Area.code), Area.code).limit(limit)
-    return list(conn.execute(query))
+) -> int:
+    """How many areas `find_areas` would answer with no limit (no geometry is read)."""
+    filters = _filters(level, parent, scope, codes, name, bbox, as_of)
+    return int(conn.execute(select(func.count()).select_from(Area).where(*filters)).scalar_one())
 
 
 def history(conn: Connection, *, code: str) -> gpd.GeoDataFrame:

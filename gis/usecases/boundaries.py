@@ -97,6 +97,13 @@ def find_areas(rt: Runtime, query: AreaQuery) -> gpd.GeoDataFrame:
         return area_sql.find_areas(conn, **vars(query))
 
 
+def count_areas(rt: Runtime, query: AreaQuery) -> int:
+    """How many areas the query matches, ``limit`` and ``offset`` aside."""
+    asked = {k: v for k, v in vars(query).items() if k not in ("limit", "offset")}
+    with rt.read() as conn:
+        return area_sql.count_areas(conn, **asked)
+
+
 def get_area(rt: Runtime, code: str, *, as_of: datetime | None = None) -> gpd.GeoDataFrame:
     """One area (a one-row frame) valid at ``as_of`` (default: current), or `NotFound`."""
     found = find_areas(rt, AreaQuery(codes=[code], as_of=as_of))

@@ -39,23 +39,24 @@ def area_page(
 ) -> tuple[gpd.GeoDataFrame, Page]:
     """A page of the areas of ``level`` valid at ``as_of`` (None: current), by code.
 
-    ``code`` and ``parent_code`` filter in the store; ``name`` (equal) after it. A level holds
-    at most a few thousand areas, so every page reads the level's matches once to count them
-    (``numberMatched``) and keeps its slice.
+    ``code``, ``parent_code`` and ``name`` (equal) filter in the store, which reads only the
+    page's areas and counts the matches (``numberMatched``) without their geometry: a page of
+    a province's 200,000 grids reads a hundred.
     """
     filters = window.filters
     query = AreaQuery(
         level=level,
         parent=filters.get("parent_code"),
         codes=[filters["code"]] if "code" in filters else None,
+        name=filters.get("name"),
         bbox=window.bbox,
         as_of=as_of,
+        limit=window.limit,
+        offset=window.offset,
     )
-    found = boundaries.find_areas(rt, query)
-    if "name" in filters:
-        found = found[found["name"] == filters["name"]]
-    page = found.iloc[window.offset : window.offset + window.limit]
-    return page, Page(window.offset, window.limit, len(page), matched=len(found))
+    page = boundaries.find_areas(rt, query)
+    matched = boundaries.count_areas(rt, query)
+    return page, Page(window.offset, window.limit, len(page), matched=matched)
 
 
 def area_extent(rt: Runtime, level: Level) -> Extent:

@@ -97,10 +97,15 @@ def test_issue16_property_filters_and_bbox(sample_client: TestClient) -> None:
         "/ogc/collections/grids/items", params={"parent_code": parent}
     ).json()["features"]
     assert children and all(f["properties"]["parent_code"] == parent for f in children)
-    named = sample_client.get(
-        "/ogc/collections/grids/items", params={"name": first["properties"]["name"]}
-    ).json()["features"]
+    named_doc = sample_client.get(
+        "/ogc/collections/grids/items", params={"name": first["properties"]["name"], "limit": 1}
+    ).json()
+    named = named_doc["features"]
     assert first["id"] in [f["id"] for f in named]
+    same_name = [
+        f for f in grids["features"] if f["properties"]["name"] == first["properties"]["name"]
+    ]
+    assert named_doc["numberMatched"] == len(same_name)  # counted in the store, not the page
     by_code = sample_client.get("/ogc/collections/grids/items", params={"code": first["id"]})
     assert [f["id"] for f in by_code.json()["features"]] == [first["id"]]
     lonlat = "116.345,39.995,116.35,40.0"
