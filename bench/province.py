@@ -240,6 +240,11 @@ def http_part(env: dict[str, str], levels: dict[str, gpd.GeoDataFrame], auth: st
                 "GET /areas.geojson of one district's grids",
                 "/areas.geojson?level=grid&scope=620101",
             ),
+            (
+                "OGC items: 100 grids at offset 100,000",
+                "/ogc/collections/grids/items?limit=100&offset=100000",
+            ),
+            ("GET /stats?level=grid of one street", "/stats?level=grid&scope=620101001"),
         ):
             seconds, body, status = get(base + path, headers)
             said = (
