@@ -1,9 +1,9 @@
 """SQL behind the lookup indexes: the areas version number and a consistent snapshot of areas.
 
-Every statement that changes ``areas`` bumps ``store_meta.areas_version`` in its own transaction
-(migration 0003). `VersionReader` reads that number — one prepared query on a dedicated
-autocommit connection — so that the lookup cache (`gis.usecases.lookup.LookupCache`) can tell
-when to rebuild.
+Every transaction that changes ``areas`` moves ``store_meta.areas_version`` once, when it
+commits (migrations 0003 and 0016). `VersionReader` reads that number — one prepared query on a
+dedicated autocommit connection — so that the lookup cache (`gis.usecases.lookup.LookupCache`)
+can tell when to rebuild.
 """
 
 from __future__ import annotations

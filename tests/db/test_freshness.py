@@ -12,8 +12,10 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from sqlalchemy import Connection, Engine, text
+from alembic import command
+from sqlalchemy import Connection, Engine, make_url, text
 
+from gis.db import engine as db_engine
 from gis.db.lookup import APPLICATION_NAME, areas_version
 from gis.settings import StoreSettings
 from gis.usecases.runtime import Runtime
@@ -27,18 +29,46 @@ INSERT = text(
 )
 
 
-def test_every_statement_on_areas_bumps_the_version_once(conn: Connection) -> None:
+def test_every_transaction_changing_areas_moves_the_version_once(empty_store: Engine) -> None:
+    with empty_store.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")  # a statement, a transaction
+        start = areas_version(conn)
+        conn.execute(INSERT, {"codes": ["110101", "110102"]})  # one statement, two rows
+        assert areas_version(conn) == start + 1
+        conn.execute(
+            text("UPDATE areas SET valid_to = now() + interval '1 day' WHERE code = '110101'")
+        )
+        assert areas_version(conn) == start + 2
+        conn.execute(text("DELETE FROM areas WHERE code = '110102'"))
+        assert areas_version(conn) == start + 3
+        conn.execute(text("TRUNCATE areas CASCADE"))
+        assert areas_version(conn) == start + 4
+        conn.execute(text("SELECT count(*) FROM areas"))
+        assert areas_version(conn) == start + 4
+
+
+def test_many_statements_in_one_transaction_move_the_version_once(conn: Connection) -> None:
+    """Not once a statement: a 200,000-row load through the driver's pipeline is 200,000
+    statements, and updating one row that often in one transaction is quadratic."""
     start = areas_version(conn)
-    conn.execute(INSERT, {"codes": ["110101", "110102"]})  # one statement, two rows
-    assert areas_version(conn) == start + 1
-    conn.execute(text("UPDATE areas SET valid_to = now() + interval '1 day' WHERE code = '110101'"))
-    assert areas_version(conn) == start + 2
+    for code in ("110101", "110102", "110103"):
+        conn.execute(INSERT, {"codes": [code]})
     conn.execute(text("DELETE FROM areas WHERE code = '110102'"))
-    assert areas_version(conn) == start + 3
-    conn.execute(text("TRUNCATE areas CASCADE"))
-    assert areas_version(conn) == start + 4
-    conn.execute(text("SELECT count(*) FROM areas"))
-    assert areas_version(conn) == start + 4
+    assert areas_version(conn) == start + 1
+    versions = conn.execute(text("SELECT count(*) FROM store_meta")).scalar_one()
+    assert versions == 1
+
+
+def test_a_rolled_back_savepoint_leaves_the_version_moved_by_the_rest(
+    conn: Connection,
+) -> None:
+    start = areas_version(conn)
+    savepoint = conn.begin_nested()
+    conn.execute(INSERT, {"codes": ["110101"]})
+    savepoint.rollback()  # its bump is undone with it
+    assert areas_version(conn) == start
+    conn.execute(INSERT, {"codes": ["110102"]})
+    assert areas_version(conn) == start + 1
 
 
 def test_the_version_moves_only_when_the_change_commits(
@@ -133,3 +163,41 @@ def test_two_workers_answer_with_the_new_boundaries_right_after_a_commit(
     assert set(answered) == {"110108010019002"}
     move_shared_edge(rt, tmp_path)
     assert set(grids(two_workers, 200)) == {"110108010019001"}
+
+
+@pytest.fixture
+def scratch(database_url: str) -> Iterator[str]:
+    """A database of its own, at migration 0016, dropped afterwards."""
+    url = make_url(database_url)
+    name = f"{url.database}_issue16"
+    scratch_url = url.set(database=name).render_as_string(hide_password=False)
+    db_engine.ensure_database(scratch_url)
+    command.upgrade(db_engine.alembic_config(scratch_url), "0016_areas_version_once")
+    yield scratch_url
+    admin = db_engine.make_engine(
+        url.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _moves(engine: Engine) -> int:
+    """How far one transaction of two INSERTs moves the version."""
+    with engine.begin() as connection:
+        start = areas_version(connection)
+        connection.execute(text("DELETE FROM areas"))
+        connection.execute(INSERT, {"codes": ["110101"]})
+        connection.execute(INSERT, {"codes": ["110102"]})
+        return areas_version(connection) - start
+
+
+def test_issue16_the_downgrade_moves_the_version_once_a_statement_again(scratch: str) -> None:
+    sql = db_engine.make_engine(scratch)
+    assert _moves(sql) == 1
+    command.downgrade(db_engine.alembic_config(scratch), "0015_walk_edges_index")
+    assert _moves(sql) == 3
+    command.upgrade(db_engine.alembic_config(scratch), "0016_areas_version_once")
+    assert _moves(sql) == 1
+    sql.dispose()
