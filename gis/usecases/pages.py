@@ -113,17 +113,19 @@ def grids_page(
     """
     _check_measure(measure, station_type)
     now = datetime.now(UTC)
-    with rt.read() as conn:
-        if tiles_above is not None:
-            counts = area_sql.level_counts(conn, scope=scope, scopes=acting.scopes)
-            if sum(counts.values()) > tiles_above:
-                return _tiled_page(rt, conn, acting, scope, counts, measure, period, station_type)
-        areas = _visible(acting, area_sql.find_areas(conn, scope=scope))
-        if areas.empty:
-            raise _nothing(scope)
-        grids = areas[areas["level"] == Level.GRID.value]
-        staff = roster_sql.staff_of(conn, area_codes=list(grids["code"]), duties=STAFFED_BY)
-        stats, in_period = _grid_stats(conn, measure, period, now, scope=scope)
+    with rt.read() as conn:  # the measure's values are worked out after it is closed
+        levels = _tiled_levels(conn, acting, scope, tiles_above)
+        if levels:
+            tiled = _tiled_reads(conn, acting, scope, measure, period, now)
+        else:
+            areas = _visible(acting, area_sql.find_areas(conn, scope=scope))
+            if areas.empty:
+                raise _nothing(scope)
+            grids = areas[areas["level"] == Level.GRID.value]
+            staff = roster_sql.staff_of(conn, area_codes=list(grids["code"]), duties=STAFFED_BY)
+            stats, in_period = _grid_stats(conn, measure, period, now, scope=scope)
+    if levels:
+        return _tiled_page(rt, tiled, acting, measure, station_type, levels)
     open_incidents = {row.code: row.open for row in stats if row.code and acting.covers(row.code)}
     households = grids.set_index("code")["households"]
     values = _values(rt, measure, households, in_period, station_type)
@@ -131,21 +133,41 @@ def grids_page(
     return GridsPage(areas, open_incidents, measure, values, staff, gaps)
 
 
+def _tiled_levels(
+    conn: Connection, acting: Acting, scope: str | None, tiles_above: int | None
+) -> tuple[str, ...]:
+    """The levels in scope when they hold more areas than ``tiles_above`` (else none)."""
+    if tiles_above is None:
+        return ()
+    counts = area_sql.level_counts(conn, scope=scope, scopes=acting.scopes)
+    if sum(counts.values()) <= tiles_above:
+        return ()
+    return tuple(level.value for level in Level if counts.get(level.value))
+
+
 def _nothing(scope: str | None) -> NotFound:
     return NotFound(f"scope: no current area {scope!r}" if scope else "areas: none loaded yet")
 
 
-def _tiled_page(
-    rt: Runtime,
+@dataclass(frozen=True)
+class _TiledReads:
+    """What a tiled page reads from the store: top areas, grid rows, their staff and stats."""
+
+    top: gpd.GeoDataFrame
+    grids: pd.DataFrame
+    staff: dict[str, list[OnDuty]]
+    in_period: list[AreaStats]
+
+
+def _tiled_reads(
     conn: Connection,
     acting: Acting,
     scope: str | None,
-    counts: dict[str, int],
     measure: str | None,
     period: Period,
-    station_type: str | None,
-) -> GridsPage:
-    """A `GridsPage` of the scope's top areas, with the per-grid values of the legend only."""
+    now: datetime,
+) -> _TiledReads:
+    """The scope's top areas, and its grids without geometry, with what the legend needs."""
     top = area_sql.top_areas(conn, scope=scope, scopes=acting.scopes)
     if top.empty:
         raise _nothing(scope)
@@ -153,13 +175,26 @@ def _tiled_page(
     staff = roster_sql.staff_of(conn, area_codes=list(grids["code"]), duties=STAFFED_BY)
     in_period: list[AreaStats] = []  # the map asks for the open incidents tile by tile
     if measure in INCIDENT_MEASURES:
-        _, in_period = _grid_stats(conn, measure, period, datetime.now(UTC), scope=scope)
-    gaps = _unstaffed(list(zip(grids["code"], grids["name"], strict=True)), staff)
-    values = _values(rt, measure, grids.set_index("code")["households"], in_period, station_type)
+        _, in_period = _grid_stats(conn, measure, period, now, scope=scope)
+    return _TiledReads(top, grids, staff, in_period)
+
+
+def _tiled_page(
+    rt: Runtime,
+    reads: _TiledReads,
+    acting: Acting,
+    measure: str | None,
+    station_type: str | None,
+    levels: tuple[str, ...],
+) -> GridsPage:
+    """A `GridsPage` of the scope's top areas, with the per-grid values of the legend only."""
+    grids = reads.grids
+    gaps = _unstaffed(list(zip(grids["code"], grids["name"], strict=True)), reads.staff)
+    households = grids.set_index("code")["households"]
+    values = _values(rt, measure, households, reads.in_period, station_type)
     if values is not None:
         values = values[[acting.covers(str(code)) for code in values.index]]
-    levels = tuple(level.value for level in Level if counts.get(level.value))
-    return GridsPage(top, {}, measure, values, {}, gaps, tiled=True, levels=levels)
+    return GridsPage(reads.top, {}, measure, values, {}, gaps, tiled=True, levels=levels)
 
 
 def grid_facts(
