@@ -1,8 +1,8 @@
 """What the routes answer and read, as documented in the OpenAPI (not used to serialise).
 
 The hot routes build their JSON by hand (orjson, streamed CSV) for speed; these models only
-describe it, so that ``/openapi.json`` shows real shapes. ``tests/contract`` validates every
-answer against them.
+describe it, so that ``/openapi.json`` shows real shapes.
+``tests/api/test_item12_schemathesis.py`` validates every answer against them.
 """
 
 from __future__ import annotations
@@ -41,6 +41,18 @@ class LookupAnswer(BaseModel):
     nearest_grid: Place | None
     distance_m: float | None = Field(description="metres to the nearest grid (0 inside one)")
     as_of: str | None = Field(description="the time the boundaries were asked for, if any")
+
+
+class GridFacts(BaseModel):
+    """``GET /maps/grids/facts/{z}/{y}/{x}.json``: what a tiled grid map shows of a tile's grids."""
+
+    values: dict[str, float | None] = Field(
+        description="each grid's measure (null: no value); empty without a measure"
+    )
+    unstaffed: list[str] = Field(description="the grids lacking a 网格长 or a 专职网格员")
+    popup: dict[str, dict[str, str | int | float]] = Field(
+        description="each grid's popup rows: grid_leader, full_time, open_incidents, measure"
+    )
 
 
 class Geometry(BaseModel):

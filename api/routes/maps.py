@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from api import pages
 from api.access import Open, requires
 from api.deps import Id, Rt
+from api.schemas import GridFacts
 from gis.errors import NotFound
 from gis.identity.access import Acting
 from gis.incidents.lifecycle import parse_statuses
@@ -137,7 +138,10 @@ FACTS_URL = "/maps/grids/facts/{z}/{y}/{x}.json"
 """Where a tiled grid map asks for a tile's grid facts (zoom, row, column)."""
 
 
-@router.get("/maps/grids/facts/{tile_matrix}/{tile_row}/{tile_col}.json")
+@router.get(
+    "/maps/grids/facts/{tile_matrix}/{tile_row}/{tile_col}.json",
+    responses={200: {"model": GridFacts, "description": "the tile's grids"}},
+)
 def grid_facts(
     rt: Rt,
     acting: Annotated[Acting, requires("maps:read", opened_by="public_grid_map")],
