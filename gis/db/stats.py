@@ -107,8 +107,8 @@ current_areas AS (
 )
 SELECT coalesce(t.code, c.code) AS code, n.name,
        coalesce(t.total, 0) AS total,
-       coalesce(bc.counts, '{{}}'::jsonb) AS by_category,
-       coalesce(bs.counts, '{{}}'::jsonb) AS by_status,
+       bc.counts AS by_category,
+       bs.counts AS by_status,
        coalesce(t.done, 0) AS resolved_or_closed,
        CASE WHEN t.counted > 0 THEN t.done::float8 / t.counted END AS closure_rate,
        t.median_hours_to_close,
@@ -187,7 +187,18 @@ def incident_stats(
         "scope": scope,
         "codes": None if codes is None else list(codes),
     }
-    return [AreaStats(**row._mapping) for row in conn.execute(QUERIES[by], params)]
+    # an area with no incident has no counts (NULL, not '{}'): of a province's 200,000 grids
+    # most have none, and decoding 400,000 empty JSON objects took seconds
+    return [
+        AreaStats(
+            **{
+                **row._mapping,
+                "by_category": row.by_category or {},
+                "by_status": row.by_status or {},
+            }
+        )
+        for row in conn.execute(QUERIES[by], params)
+    ]
 
 
 _PEOPLE = text(
