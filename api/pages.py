@@ -49,7 +49,7 @@ def grids(page: pages.GridsPage, options: MapOptions, facts_url: str = "") -> Pa
 def hazards(page: pages.HazardsPage, options: MapOptions) -> Page:
     """The hazard map: incidents clustered by status, and a heat map."""
     names = {code: options.t(zh, en) for code, (zh, en) in page.categories.items()}
-    return hazard_map(page.grids, page.incidents, options, category_names=names)
+    return hazard_map(page.grids, page.incidents, options, category_names=names, tiled=page.tiled)
 
 
 def plan(review: PlanReview, options: MapOptions) -> Page:
@@ -76,4 +76,5 @@ def stations(page: pages.StationsPage, options: MapOptions) -> Page:
         circles=page.circles,
         isochrones=page.isochrones,
         uncovered=page.uncovered,
+        tiled=page.tiled,
     )

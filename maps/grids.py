@@ -245,6 +245,20 @@ def tiled_grid_map(
     return finish(page, options, legend, title=options.t("网格地图", "Grid map"))
 
 
+def grid_outline_tiles(page: folium.Map, roots: Sequence[str], options: MapOptions) -> None:
+    """The outlines of the grids under ``roots``, drawn from vector tiles (a layer "网格").
+
+    For the maps of more grids than a page holds (`GRIDMAP_MAP_TILES_ABOVE`): the hazard and
+    station maps draw their context this way, the page holding no grid.
+    """
+    group = folium.FeatureGroup(name=options.t("网格", "Grids"), show=True)
+    style = {"color": COLORS["grid"], "weight": 1, "fill": False}
+    url = TILES_URL.format(collection="grids")
+    min_zoom = COLLECTIONS["grids"].min_zoom
+    group.add_child(VectorTiles(page, url, "grids", style, roots=roots, min_zoom=min_zoom))
+    group.add_to(page)
+
+
 def _grid_tiles(
     page: folium.Map,
     url: str,

@@ -19,7 +19,7 @@ from gis.crs import STORAGE_CRS
 from gis.incidents.lifecycle import LABELS_ZH
 from gis.incidents.records import Incident
 from maps.base import Legend, MapOptions, finish, for_display, new_map
-from maps.grids import COLORS, simplified
+from maps.grids import COLORS, grid_outline_tiles, simplified
 from maps.safe import script_json
 
 STATUS_COLORS = {
@@ -104,8 +104,12 @@ def hazard_map(
     options: MapOptions,
     *,
     category_names: dict[str, str] | None = None,
+    tiled: bool = False,
 ) -> folium.Map:
-    """Incidents (those with a point) over grid outlines, by status."""
+    """Incidents (those with a point) over grid outlines, by status.
+
+    ``tiled``: ``areas`` are the scope's top areas, and the grids are drawn from vector tiles.
+    """
     located = [r for r in incidents if r.located]
     points = gpd.GeoDataFrame(
         geometry=gpd.points_from_xy([r.lon for r in located], [r.lat for r in located]),
@@ -113,7 +117,9 @@ def hazard_map(
     )
     bounds = areas.total_bounds if not areas.empty else points.total_bounds
     page = new_map(tuple(float(v) for v in bounds), options)  # type: ignore[arg-type]
-    if not areas.empty:
+    if tiled:
+        grid_outline_tiles(page, list(areas["code"]), options)
+    elif not areas.empty:
         outlines = areas.loc[areas["level"] == "grid", ["code", "name", "geometry"]]
         grids = simplified(for_display(outlines, options))
         folium.GeoJson(

@@ -15,7 +15,7 @@ from gis.crs import STORAGE_CRS
 from gis.stations.records import Station
 from maps.base import Legend, MapOptions, finish, for_display, new_map
 from maps.coords import latlon
-from maps.grids import COLORS, simplified
+from maps.grids import COLORS, grid_outline_tiles, simplified
 from maps.safe import html_text, popup, tooltip
 
 TYPE_COLORS = (
@@ -99,8 +99,11 @@ def stations_map(
     circles: dict[float, list[shapely.Geometry]],
     isochrones: dict[float, list[shapely.Geometry]],
     uncovered: list[shapely.Geometry] | None = None,
+    tiled: bool = False,
 ) -> folium.Map:
     """Stations with circle and isochrone layers (and, given, the areas a type leaves uncovered).
+
+    ``tiled``: ``grids`` are the top areas in scope, and the grids are drawn from vector tiles.
 
     ``types`` maps a type code to its (Chinese, English) names; ``circles`` and ``isochrones``
     map minutes to polygons (EPSG:4326).
@@ -108,7 +111,9 @@ def stations_map(
     points = [(s.lon, s.lat) for s in stations]
     extent = [*grids.geometry, *(shapely.Point(p) for p in points)]
     page = new_map(tuple(float(v) for v in shapely.total_bounds(extent)), options)  # type: ignore[arg-type]
-    if not grids.empty:
+    if tiled:
+        grid_outline_tiles(page, list(grids["code"]), options)
+    elif not grids.empty:
         folium.GeoJson(
             simplified(for_display(grids[["code", "name", "geometry"]], options)),
             name=options.t("网格", "Grids"),

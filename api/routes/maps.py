@@ -209,6 +209,7 @@ def hazards_page(
         statuses=parse_statuses(status),
         scope=scope,
         period=parse_period(start, end),
+        tiles_above=rt.maps.map_tiles_above,
     )
     return _page(pages.hazards(page, options))
 
@@ -241,5 +242,11 @@ def stations_page(
 ) -> HTMLResponse:
     """Stations by type, their 5/10/15-minute circles and walking isochrones, uncovered areas."""
     options = _options(rt, lang, basemap, tk)
-    page = page_data.stations_page(rt, acting=acting, station_type=station_type, mode=mode)
+    page = page_data.stations_page(
+        rt,
+        acting=acting,
+        station_type=station_type,
+        mode=mode,
+        tiles_above=rt.maps.map_tiles_above,
+    )
     return _page(pages.stations(page, options))

@@ -294,11 +294,16 @@ def _incident_measure(name: str, households: pd.Series, stats: list[AreaStats]) 
 
 @dataclass(frozen=True)
 class HazardsPage:
-    """Grids and the incidents to cluster on them; category names in Chinese and English."""
+    """Grids and the incidents to cluster on them; category names in Chinese and English.
+
+    A ``tiled`` page (more grids than a page holds) has only the scope's top areas in
+    ``grids``: the map fits them and draws the grids' outlines from vector tiles.
+    """
 
     grids: gpd.GeoDataFrame
     incidents: list[Incident]
     categories: dict[str, tuple[str, str]] = field(default_factory=dict)
+    tiled: bool = False
 
 
 def hazards_page(
@@ -309,17 +314,36 @@ def hazards_page(
     statuses: list[str] | None = None,
     scope: str | None = None,
     period: Period = ANY_TIME,
+    tiles_above: int | None = None,
 ) -> HazardsPage:
-    """Incidents of a category (or ``all``) with the grids of the scope."""
+    """Incidents of a category (or ``all``) with the grids of the scope.
+
+    With more grids in scope than ``tiles_above``, the page is ``tiled`` (`HazardsPage`).
+    """
     code = None if category == "all" else rt.catalogue.find(category).code
     with rt.read() as conn:
-        grids = _visible(acting, area_sql.find_areas(conn, level=Level.GRID, scope=scope))
+        tiled = _grids_over(conn, acting, scope, tiles_above)
+        grids = (
+            area_sql.top_areas(conn, scope=scope, scopes=acting.scopes)
+            if tiled
+            else _visible(acting, area_sql.find_areas(conn, level=Level.GRID, scope=scope))
+        )
         if scope and grids.empty:
             raise NotFound(f"scope: no current grids under {scope!r}")
         query = IncidentQuery(code, statuses, scope, period, within=acting.scopes, limit=100_000)
         found = incident_sql.list_incidents(conn, query)
     names = {c.code: (c.zh, c.en) for c in rt.catalogue}
-    return HazardsPage(grids, found, names)
+    return HazardsPage(grids, found, names, tiled=tiled)
+
+
+def _grids_over(
+    conn: Connection, acting: Acting, scope: str | None, tiles_above: int | None
+) -> bool:
+    """Whether the grids in scope are more than ``tiles_above`` (None: never)."""
+    if tiles_above is None:
+        return False
+    counts = area_sql.level_counts(conn, scope=scope, scopes=acting.scopes)
+    return counts.get(Level.GRID.value, 0) > tiles_above
 
 
 @dataclass(frozen=True)
@@ -332,18 +356,30 @@ class StationsPage:
     circles: dict[float, list[shapely.Geometry]]
     isochrones: dict[float, list[shapely.Geometry]]
     uncovered: list[shapely.Geometry] | None = None
+    tiled: bool = False
 
 
 def stations_page(
-    rt: Runtime, *, acting: Acting, station_type: str | None = None, mode: str = "network"
+    rt: Runtime,
+    *,
+    acting: Acting,
+    station_type: str | None = None,
+    mode: str = "network",
+    tiles_above: int | None = None,
 ) -> StationsPage:
     """Stations by type with circles and isochrones; with a type, the areas it leaves uncovered.
 
-    Only the grids and stations within the caller's areas are shown.
+    Only the grids and stations within the caller's areas are shown. With more grids than
+    ``tiles_above``, ``grids`` holds only the top areas and the map draws grids from tiles.
     """
     code = rt.station_types.find(station_type).code if station_type else None
     with rt.read() as conn:
-        grids = _visible(acting, area_sql.find_areas(conn, level=Level.GRID))
+        tiled = _grids_over(conn, acting, None, tiles_above)
+        grids = (
+            area_sql.top_areas(conn, scopes=acting.scopes)
+            if tiled
+            else _visible(acting, area_sql.find_areas(conn, level=Level.GRID))
+        )
         found = station_sql.list_stations(conn, station_type=code)
     found = [s for s in found if acting.scopes is None or acting.covers(s.grid_code)]
     rings = _circles(rt, found)
@@ -359,7 +395,7 @@ def stations_page(
             if level == Level.GRID.value and g is not None and not g.is_empty and acting.covers(c)
         ]
     types = {t.code: (t.zh, t.en) for t in rt.station_types}
-    return StationsPage(grids, found, types, rings, walks, uncovered)
+    return StationsPage(grids, found, types, rings, walks, uncovered, tiled=tiled)
 
 
 def _circles(rt: Runtime, found: list[Station]) -> dict[float, list[shapely.Geometry]]:

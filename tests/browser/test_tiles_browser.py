@@ -138,3 +138,16 @@ def test_issue16_tiled_grids_are_coloured_outlined_and_told_from_their_tiles_fac
     assert grid["name"] in text and "网格长" in text and "未办结事件" in text, text
     page.screenshot(path=str(artifacts / "grids-tiles-measure.png"))
     assert errors == [] and foreign == []
+
+
+@pytest.mark.parametrize("path", ["/maps/hazards.html?category=all", "/maps/stations.html"])
+def test_issue16_the_hazard_and_station_maps_draw_their_grids_from_tiles(
+    server: str, browser: Any, path: str
+) -> None:
+    asked: list[str] = []
+    page, errors, foreign = open_page(browser, f"{server}{path}", asked)
+    assert "MultiPolygon" not in page.content()  # no grid written into the page
+    tiles = [u for u in asked if "/tiles/" in u]
+    assert tiles and all("/ogc/collections/grids/tiles/WebMercatorQuad/" in u for u in tiles)
+    page.locator(".leaflet-tile path").first.wait_for()  # the grids' outlines drawn
+    assert errors == [] and foreign == []

@@ -109,3 +109,17 @@ def test_issue16_stats_of_some_codes_are_those_rows_of_the_whole(reported: Runti
         )
     assert some == [row for row in whole if row.code in (GRID, OTHER_GRID)]
     assert [row.code for row in some] == [GRID, OTHER_GRID] and none == []
+
+
+def test_issue16_the_hazard_and_station_pages_tile_their_grids_over_the_limit(
+    reported: Runtime,
+) -> None:
+    whole = pages.hazards_page(reported, acting=OWNER)
+    tiled = pages.hazards_page(reported, acting=OWNER, tiles_above=1)
+    assert not whole.tiled and sorted(whole.grids["code"]) == [GRID, OTHER_GRID]
+    assert tiled.tiled and list(tiled.grids["code"]) == ["110108"]  # the top area only
+    assert [i.id for i in tiled.incidents] == [i.id for i in whole.incidents]
+    assert not pages.hazards_page(reported, acting=OWNER, tiles_above=2).tiled  # 2 grids
+    stations = pages.stations_page(reported, acting=OWNER, tiles_above=1)
+    assert stations.tiled and list(stations.grids["code"]) == ["110108"]
+    assert not pages.stations_page(reported, acting=OWNER).tiled
