@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from alembic import command
 from shapely import box
+from sqlalchemy import make_url, text
 
 from gis.areas import ORDER, Level
+from gis.db import engine as db_engine
 from gis.io import read_boundaries
 from gis.usecases import boundaries
 from gis.usecases.runtime import Runtime
@@ -51,3 +56,26 @@ def address_row(address: str, lon: float, lat: float, households: int = 60, **mo
         "attributes": {},
         **more,
     }
+
+
+@contextmanager
+def scratch_database(database_url: str, suffix: str, revision: str) -> Iterator[str]:
+    """A database of its own beside ``database_url``'s, migrated to ``revision``, then dropped.
+
+    For the tests of a migration's upgrade and downgrade; yields the scratch database's URL.
+    """
+    url = make_url(database_url)
+    name = f"{url.database}_{suffix}"
+    scratch_url = url.set(database=name).render_as_string(hide_password=False)
+    db_engine.ensure_database(scratch_url)
+    command.upgrade(db_engine.alembic_config(scratch_url), revision)
+    try:
+        yield scratch_url
+    finally:
+        admin = db_engine.make_engine(
+            url.set(database="postgres").render_as_string(hide_password=False),
+            isolation_level="AUTOCOMMIT",
+        )
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -27,6 +27,10 @@ from maps.safe import html_text
 router = APIRouter(tags=["maps"])
 Lang = Annotated[str | None, Query(description="zh (default) | en")]
 Basemap = Annotated[str | None, Query(description="none (default) | osm | tianditu | amap")]
+Measure = Annotated[str | None, Query(description=" | ".join(pages.MEASURES))]
+CoverageType = Annotated[
+    str | None, Query(alias="type", description="station type for coverage_share")
+]
 MapReader = Annotated[Acting, requires("maps:read")]
 """The map pages: signed in (the login page), showing only the caller's areas."""
 
@@ -103,12 +107,10 @@ def grids_page(
     rt: Rt,
     acting: Annotated[Acting, requires("maps:read", opened_by="public_grid_map")],
     scope: Annotated[str | None, Query(description="area code to show (and below)")] = None,
-    measure: Annotated[str | None, Query(description=" | ".join(pages.MEASURES))] = None,
+    measure: Measure = None,
     start: str | None = None,
     end: str | None = None,
-    station_type: Annotated[
-        str | None, Query(alias="type", description="station type for coverage_share")
-    ] = None,
+    station_type: CoverageType = None,
     lang: Lang = None,
     basemap: Basemap = None,
     tk: str | None = None,
@@ -148,12 +150,10 @@ def grid_facts(
     tile_matrix: str,
     tile_row: str,
     tile_col: str,
-    measure: Annotated[str | None, Query(description=" | ".join(pages.MEASURES))] = None,
+    measure: Measure = None,
     start: str | None = None,
     end: str | None = None,
-    station_type: Annotated[
-        str | None, Query(alias="type", description="station type for coverage_share")
-    ] = None,
+    station_type: CoverageType = None,
     lang: Lang = None,
 ) -> dict[str, Any]:
     """What the tiled grid map shows of the grids of one WebMercatorQuad tile.

@@ -54,6 +54,17 @@ def _grid_at(server: str, lon: float, lat: float) -> dict[str, Any]:
     return found
 
 
+def _on_screen(page: Any, lon: float, lat: float) -> tuple[float, float]:
+    """Where the map of ``page`` draws the point, in the page's coordinates."""
+    name = page.evaluate(MAP_OF_PAGE)
+    x, y = page.evaluate(
+        f"(() => {{ const p = window[{json.dumps(name)}].latLngToContainerPoint("
+        f"[{lat}, {lon}]); return [p.x, p.y]; }})()"
+    )
+    box = page.locator(".leaflet-container").bounding_box()
+    return box["x"] + x, box["y"] + y
+
+
 def test_issue16_the_grid_map_draws_tiles_and_fetches_popups(
     server: str, browser: Any, artifacts: Path
 ) -> None:
@@ -78,14 +89,9 @@ def test_issue16_the_grid_map_draws_tiles_and_fetches_popups(
         > page.locator(".leaflet-tile path.leaflet-interactive").count()
     )  # and the outlines of the levels above
     grid = _grid_at(server, *POINT)
-    name = page.evaluate(MAP_OF_PAGE)
-    x, y = page.evaluate(
-        f"(() => {{ const p = window[{json.dumps(name)}].latLngToContainerPoint("
-        f"[{POINT[1]}, {POINT[0]}]); return [p.x, p.y]; }})()"
-    )
-    box = page.locator(".leaflet-container").bounding_box()
+    x, y = _on_screen(page, *POINT)
     with page.expect_response(lambda r: r.url.endswith(f"/areas/{grid['code']}")):
-        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.mouse.click(x, y)
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     assert grid["name"] in popup.inner_text() and grid["code"] in popup.inner_text()
@@ -116,14 +122,9 @@ def test_issue16_tiled_grids_are_coloured_outlined_and_told_from_their_tiles_fac
     legend = page.locator(".gm-legend").inner_text()
     assert "每百户事件数" in legend and "无专职网格员的网格: 23" in legend
     grid = _grid_at(server, *POINT)
-    name = page.evaluate(MAP_OF_PAGE)
-    x, y = page.evaluate(
-        f"(() => {{ const p = window[{json.dumps(name)}].latLngToContainerPoint("
-        f"[{POINT[1]}, {POINT[0]}]); return [p.x, p.y]; }})()"
-    )
-    box = page.locator(".leaflet-container").bounding_box()
+    x, y = _on_screen(page, *POINT)
     fill = page.evaluate(  # the grid's own path, under the point
-        f"document.elementFromPoint({box['x'] + x}, {box['y'] + y}).getAttribute('fill')"
+        f"document.elementFromPoint({x}, {y}).getAttribute('fill')"
     )
     with running(store_settings, pool_size=1) as rt:  # the classes the server drew by
         whole = pages.grids_page(rt, acting=OWNER, measure="incidents_per_100_households")
@@ -131,7 +132,7 @@ def test_issue16_tiled_grids_are_coloured_outlined_and_told_from_their_tiles_fac
     colours, _ = classes(whole.values)
     assert fill == dict(zip(whole.values.index, colours, strict=True))[grid["code"]]
     with page.expect_response(lambda r: r.url.endswith(f"/areas/{grid['code']}")):
-        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.mouse.click(x, y)
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
     text = popup.inner_text()

@@ -13,13 +13,13 @@ from pathlib import Path
 import httpx2 as httpx
 import pytest
 from alembic import command
-from sqlalchemy import Connection, Engine, make_url, text
+from sqlalchemy import Connection, Engine, text
 
 from gis.db import engine as db_engine
 from gis.db.lookup import APPLICATION_NAME, areas_version
 from gis.settings import StoreSettings
 from gis.usecases.runtime import Runtime
-from tests.stores import MOVED, load_hierarchy, move_shared_edge
+from tests.stores import MOVED, load_hierarchy, move_shared_edge, scratch_database
 
 GRIDMAP = Path(sys.executable).parent / "gridmap"
 INSERT = text(
@@ -168,19 +168,8 @@ def test_two_workers_answer_with_the_new_boundaries_right_after_a_commit(
 @pytest.fixture
 def scratch(database_url: str) -> Iterator[str]:
     """A database of its own, at migration 0016, dropped afterwards."""
-    url = make_url(database_url)
-    name = f"{url.database}_issue16"
-    scratch_url = url.set(database=name).render_as_string(hide_password=False)
-    db_engine.ensure_database(scratch_url)
-    command.upgrade(db_engine.alembic_config(scratch_url), "0016_areas_version_once")
-    yield scratch_url
-    admin = db_engine.make_engine(
-        url.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(database_url, "issue16", "0016_areas_version_once") as url:
+        yield url
 
 
 def _moves(engine: Engine) -> int:

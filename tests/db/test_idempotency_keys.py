@@ -6,11 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, Engine, inspect, make_url, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from gis.db import engine as db_engine
 from gis.db.models import IdempotencyKey
+from tests.stores import scratch_database
 
 INCIDENT = (
     "INSERT INTO incidents (category, status, source, due_at) "
@@ -65,18 +66,8 @@ def test_item3_an_unknown_scope_is_refused(conn: Connection) -> None:
 @pytest.fixture
 def scratch(database_url: str) -> Iterator[str]:
     """A database of its own, at migration 0006, dropped afterwards."""
-    url = make_url(database_url)
-    scratch_url = url.set(database=f"{url.database}_item3").render_as_string(hide_password=False)
-    db_engine.ensure_database(scratch_url)
-    command.upgrade(db_engine.alembic_config(scratch_url), "0006_incident_links_other")
-    yield scratch_url
-    admin = db_engine.make_engine(
-        url.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{url.database}_item3" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(database_url, "item3", "0006_incident_links_other") as url:
+        yield url
 
 
 def test_item3_the_migration_moves_the_stored_keys_and_back(scratch: str) -> None:

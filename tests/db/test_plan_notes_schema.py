@@ -6,11 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 from alembic import command
-from sqlalchemy import Connection, Engine, inspect, make_url, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from gis.db import engine as db_engine
 from gis.db.models import PlanNote
+from tests.stores import scratch_database
 
 PLAN = text(
     "INSERT INTO plans (scope_code, level, base_version, status) "
@@ -66,19 +67,8 @@ def test_issue14_notes_are_deleted_with_their_plan(conn: Connection) -> None:
 @pytest.fixture
 def scratch(database_url: str) -> Iterator[str]:
     """A database of its own, at migration 0014, dropped afterwards."""
-    url = make_url(database_url)
-    name = f"{url.database}_issue14"
-    scratch_url = url.set(database=name).render_as_string(hide_password=False)
-    db_engine.ensure_database(scratch_url)
-    command.upgrade(db_engine.alembic_config(scratch_url), "0014_plan_notes")
-    yield scratch_url
-    admin = db_engine.make_engine(
-        url.set(database="postgres").render_as_string(hide_password=False),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(database_url, "issue14", "0014_plan_notes") as url:
+        yield url
 
 
 def test_issue14_the_downgrade_sends_plans_back_and_drops_drafter_grants(scratch: str) -> None:
